@@ -1,0 +1,5 @@
+//! hash commands.
+
+use crate::command::CommandDef;
+
+pub const COMMANDS: &[CommandDef] = &[];

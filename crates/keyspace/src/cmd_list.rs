@@ -1,0 +1,5 @@
+//! list commands.
+
+use crate::command::CommandDef;
+
+pub const COMMANDS: &[CommandDef] = &[];

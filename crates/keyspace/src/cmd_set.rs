@@ -1,0 +1,5 @@
+//! set commands.
+
+use crate::command::CommandDef;
+
+pub const COMMANDS: &[CommandDef] = &[];

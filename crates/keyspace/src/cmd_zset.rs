@@ -1,0 +1,5 @@
+//! zset commands.
+
+use crate::command::CommandDef;
+
+pub const COMMANDS: &[CommandDef] = &[];

@@ -1,0 +1,190 @@
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use bytes::Bytes;
+use meridian_types::Reply;
+
+use crate::ctx::{ReadCtx, WriteCtx};
+use crate::db::Keyspace;
+
+pub type ReadFn = fn(&ReadCtx<'_>, &[Bytes]) -> Reply;
+pub type WriteFn = fn(&mut WriteCtx<'_>, &[Bytes]) -> Reply;
+
+/// Whether a command only reads (served by any node) or writes (goes through the Raft log).
+#[derive(Clone, Copy)]
+pub enum CommandKind {
+    Read(ReadFn),
+    Write(WriteFn),
+}
+
+/// One Redis command as `COMMAND INFO` describes it, with its implementation.
+pub struct CommandDef {
+    /// Lower-case name, as Redis reports it.
+    pub name: &'static str,
+    /// Redis arity: `n > 0` exactly n arguments (command name included), `n < 0` at least -n.
+    pub arity: i32,
+    /// Redis command flags (`write`, `readonly`, `fast`, `denyoom`, …).
+    pub flags: &'static [&'static str],
+    /// Position of the first key in argv (0 for none), last key (-1 = last argument), step.
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    pub kind: CommandKind,
+}
+
+impl CommandDef {
+    pub fn is_write(&self) -> bool {
+        matches!(self.kind, CommandKind::Write(_))
+    }
+
+    /// True when `argc` (command name included) fits the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i64;
+        let arity = i64::from(self.arity);
+        if arity >= 0 {
+            argc == arity
+        } else {
+            argc >= -arity
+        }
+    }
+
+    /// The keys of `argv` according to first/last/step.
+    pub fn keys<'a>(&self, argv: &'a [Bytes]) -> Vec<&'a Bytes> {
+        if self.first_key <= 0 || argv.is_empty() {
+            return Vec::new();
+        }
+        let last = if self.last_key < 0 {
+            argv.len() as i64 + i64::from(self.last_key)
+        } else {
+            i64::from(self.last_key)
+        };
+        let step = self.step.max(1) as usize;
+        let first = self.first_key as usize;
+        (first..=last.max(0) as usize)
+            .step_by(step)
+            .filter_map(|i| argv.get(i))
+            .collect()
+    }
+}
+
+/// Every data command Meridian implements, family by family.
+pub const ALL_COMMANDS: &[&[CommandDef]] = &[
+    crate::cmd_keys::COMMANDS,
+    crate::cmd_strings::COMMANDS,
+    crate::cmd_hash::COMMANDS,
+    crate::cmd_list::COMMANDS,
+    crate::cmd_set::COMMANDS,
+    crate::cmd_zset::COMMANDS,
+];
+
+/// Finds a command by name, case-insensitively.
+pub fn lookup(name: &[u8]) -> Option<&'static CommandDef> {
+    static TABLE: OnceLock<HashMap<String, &'static CommandDef>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        ALL_COMMANDS
+            .iter()
+            .flat_map(|family| family.iter())
+            .map(|def| (def.name.to_string(), def))
+            .collect()
+    });
+    let lower = std::str::from_utf8(name).ok()?.to_ascii_lowercase();
+    table.get(&lower).copied()
+}
+
+/// `ERR unknown command …`, byte for byte as Redis 7 words it.
+pub fn unknown_command(argv: &[Bytes]) -> Reply {
+    let name = argv
+        .first()
+        .map(|n| lossy_prefix(n, 128))
+        .unwrap_or_default();
+    let mut args = String::new();
+    for a in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push('\'');
+        args.push_str(&lossy_prefix(a, room));
+        args.push_str("' ");
+    }
+    let text = format!("ERR unknown command '{name}', with args beginning with: {args}");
+    Reply::Error(text.replace(['\r', '\n'], " "))
+}
+
+/// `ERR wrong number of arguments for '<name>' command`.
+pub fn wrong_arity(name: &str) -> Reply {
+    Reply::Error(format!(
+        "ERR wrong number of arguments for '{name}' command"
+    ))
+}
+
+fn lossy_prefix(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+impl Keyspace {
+    /// Runs one command of a committed write entry. Read commands inside a transaction run
+    /// here too, so they observe the writes before them.
+    pub fn execute_write(&mut self, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
+        let Some(def) = argv.first().and_then(|n| lookup(n)) else {
+            return unknown_command(argv);
+        };
+        if !def.arity_ok(argv.len()) {
+            return wrong_arity(def.name);
+        }
+        match def.kind {
+            CommandKind::Write(f) => f(&mut WriteCtx::new(self, now_ms, seed), argv),
+            CommandKind::Read(f) => f(&ReadCtx::new(self, now_ms, seed), argv),
+        }
+    }
+
+    /// Runs a read-only command against this node's state at `now_ms`.
+    pub fn execute_read(&self, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
+        let Some(def) = argv.first().and_then(|n| lookup(n)) else {
+            return unknown_command(argv);
+        };
+        if !def.arity_ok(argv.len()) {
+            return wrong_arity(def.name);
+        }
+        match def.kind {
+            CommandKind::Read(f) => f(&ReadCtx::new(self, now_ms, seed), argv),
+            CommandKind::Write(_) => Reply::Error(format!(
+                "ERR '{}' is a write command and must go through the log",
+                def.name
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(parts: &[&str]) -> Vec<Bytes> {
+        parts
+            .iter()
+            .map(|p| Bytes::copy_from_slice(p.as_bytes()))
+            .collect()
+    }
+
+    #[test]
+    fn unknown_command_error_matches_redis() {
+        assert_eq!(
+            unknown_command(&argv(&["foo", "a", "b"])),
+            Reply::Error("ERR unknown command 'foo', with args beginning with: 'a' 'b' ".into())
+        );
+        assert_eq!(
+            unknown_command(&argv(&["foo"])),
+            Reply::Error("ERR unknown command 'foo', with args beginning with: ".into())
+        );
+    }
+
+    #[test]
+    fn every_command_is_registered_once_in_lower_case() {
+        let mut seen = std::collections::HashSet::new();
+        for def in ALL_COMMANDS.iter().flat_map(|f| f.iter()) {
+            assert_eq!(def.name, def.name.to_ascii_lowercase());
+            assert!(seen.insert(def.name), "{} registered twice", def.name);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+use std::cell::{RefCell, RefMut};
+
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::db::Keyspace;
+
+/// Limits that commands enforce (Redis config values).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest string a command may create (`proto-max-bulk-len`, default 512 MiB).
+    pub max_string_len: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_string_len: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// What a read-only command sees: the keyspace at `now_ms` (keys past their TTL are hidden).
+pub struct ReadCtx<'a> {
+    pub db: &'a Keyspace,
+    pub now_ms: u64,
+    pub limits: Limits,
+    rng: RefCell<StdRng>,
+}
+
+impl<'a> ReadCtx<'a> {
+    pub fn new(db: &'a Keyspace, now_ms: u64, seed: u64) -> ReadCtx<'a> {
+        ReadCtx {
+            db,
+            now_ms,
+            limits: Limits::default(),
+            rng: RefCell::new(StdRng::seed_from_u64(seed)),
+        }
+    }
+
+    /// Randomness for commands such as SRANDMEMBER or RANDOMKEY.
+    pub fn rng(&self) -> RefMut<'_, StdRng> {
+        self.rng.borrow_mut()
+    }
+}
+
+/// What a write command sees: the keyspace, the leader's clock, and a seeded random source, so
+/// that every replica applying the same entry makes the same changes.
+pub struct WriteCtx<'a> {
+    pub db: &'a mut Keyspace,
+    pub now_ms: u64,
+    pub limits: Limits,
+    pub rng: StdRng,
+}
+
+impl<'a> WriteCtx<'a> {
+    pub fn new(db: &'a mut Keyspace, now_ms: u64, seed: u64) -> WriteCtx<'a> {
+        WriteCtx {
+            db,
+            now_ms,
+            limits: Limits::default(),
+            rng: StdRng::seed_from_u64(seed),
+        }
+    }
+
+    /// A read view of the same state, for write commands that reuse read logic.
+    pub fn as_read(&self) -> ReadCtx<'_> {
+        ReadCtx {
+            db: self.db,
+            now_ms: self.now_ms,
+            limits: self.limits,
+            rng: RefCell::new(self.rng.clone()),
+        }
+    }
+}

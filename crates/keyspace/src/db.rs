@@ -1,0 +1,299 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use bytes::Bytes;
+
+use crate::value::{Entry, Value};
+
+/// Position of a key in scan order: a fixed hash of the key, then the key itself. The hash is
+/// the same on every node and every run, so SCAN cursors are stable and every key present for a
+/// whole SCAN is returned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct SlotKey {
+    pub(crate) hash: u64,
+    pub(crate) key: Bytes,
+}
+
+impl SlotKey {
+    pub(crate) fn of(key: &Bytes) -> SlotKey {
+        SlotKey {
+            hash: scan_hash(key),
+            key: key.clone(),
+        }
+    }
+}
+
+/// FNV-1a with a splitmix64 finaliser: deterministic across nodes, builds and restarts.
+pub(crate) fn scan_hash(key: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+/// All keys of one database, with their TTLs.
+///
+/// Every accessor takes `now_ms` and treats a key whose TTL has passed as absent. Write paths
+/// (`*_mut`, `remove`, …) also drop such a key, which is deterministic because writes run with
+/// the time the leader chose.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Keyspace {
+    entries: BTreeMap<SlotKey, Entry>,
+    /// (expire_at_ms, key) for every key with a TTL, for active expiry.
+    expires: BTreeSet<(u64, Bytes)>,
+}
+
+impl Keyspace {
+    pub fn new() -> Keyspace {
+        Keyspace::default()
+    }
+
+    /// Number of keys stored, including expired keys not yet removed (as Redis's DBSIZE).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of keys that carry a TTL.
+    pub fn expires_count(&self) -> usize {
+        self.expires.len()
+    }
+
+    /// The live entry under `key`, if any.
+    pub fn get(&self, key: &Bytes, now_ms: u64) -> Option<&Entry> {
+        self.entries
+            .get(&SlotKey::of(key))
+            .filter(|e| !e.is_expired(now_ms))
+    }
+
+    /// The live value under `key`, if any.
+    pub fn get_value(&self, key: &Bytes, now_ms: u64) -> Option<&Value> {
+        self.get(key, now_ms).map(|e| &e.value)
+    }
+
+    /// Mutable access to the live value under `key`; an expired key is removed first.
+    /// The caller must call [`Keyspace::remove_if_empty`] if it may have emptied a collection.
+    pub fn get_value_mut(&mut self, key: &Bytes, now_ms: u64) -> Option<&mut Value> {
+        self.drop_if_expired(key, now_ms);
+        self.entries
+            .get_mut(&SlotKey::of(key))
+            .map(|e| &mut e.value)
+    }
+
+    pub fn contains(&self, key: &Bytes, now_ms: u64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// Stores `value` under `key`, discarding any TTL (as `SET` does).
+    pub fn insert(&mut self, key: Bytes, value: Value) {
+        let old = self.entries.insert(SlotKey::of(&key), Entry::new(value));
+        if let Some(t) = old.and_then(|e| e.expire_at_ms) {
+            self.expires.remove(&(t, key));
+        }
+    }
+
+    /// Stores `value` under `key`, keeping the key's TTL if it has a live one (`KEEPTTL`).
+    pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value, now_ms: u64) {
+        self.drop_if_expired(&key, now_ms);
+        match self.entries.get_mut(&SlotKey::of(&key)) {
+            Some(e) => e.value = value,
+            None => self.insert(key, value),
+        }
+    }
+
+    /// Stores a whole entry (value and TTL), replacing what was there.
+    pub fn insert_entry(&mut self, key: Bytes, entry: Entry) {
+        let ttl = entry.expire_at_ms;
+        self.insert(key.clone(), entry.value);
+        self.set_expire(&key, ttl);
+    }
+
+    /// Removes `key`, returning its entry if it was live.
+    pub fn remove(&mut self, key: &Bytes, now_ms: u64) -> Option<Entry> {
+        let e = self.entries.remove(&SlotKey::of(key))?;
+        if let Some(t) = e.expire_at_ms {
+            self.expires.remove(&(t, key.clone()));
+        }
+        (!e.is_expired(now_ms)).then_some(e)
+    }
+
+    /// Removes `key` if it holds an empty collection. Returns true if it was removed.
+    pub fn remove_if_empty(&mut self, key: &Bytes) -> bool {
+        let empty = self
+            .entries
+            .get(&SlotKey::of(key))
+            .is_some_and(|e| e.value.is_empty_collection());
+        if empty {
+            self.remove(key, 0);
+        }
+        empty
+    }
+
+    /// The TTL of a live key: `None` if the key is missing, `Some(None)` if it has no TTL.
+    pub fn expire_at(&self, key: &Bytes, now_ms: u64) -> Option<Option<u64>> {
+        self.get(key, now_ms).map(|e| e.expire_at_ms)
+    }
+
+    /// Sets or clears the TTL of an existing key. Returns false if the key does not exist.
+    /// (It does not check expiry: callers look the key up with `now_ms` first.)
+    pub fn set_expire(&mut self, key: &Bytes, at_ms: Option<u64>) -> bool {
+        let Some(e) = self.entries.get_mut(&SlotKey::of(key)) else {
+            return false;
+        };
+        if let Some(old) = e.expire_at_ms {
+            self.expires.remove(&(old, key.clone()));
+        }
+        e.expire_at_ms = at_ms;
+        if let Some(t) = at_ms {
+            self.expires.insert((t, key.clone()));
+        }
+        true
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.expires.clear();
+    }
+
+    /// Up to `limit` keys whose TTL is at or before `now_ms`, oldest TTL first (for the leader's
+    /// active expiry).
+    pub fn expired_keys(&self, now_ms: u64, limit: usize) -> Vec<Bytes> {
+        self.expires
+            .iter()
+            .take_while(|(t, _)| *t <= now_ms)
+            .take(limit)
+            .map(|(_, k)| k.clone())
+            .collect()
+    }
+
+    /// Deletes `key` if its TTL is at or before `now_ms` (active expiry). Returns true if it did.
+    pub fn expire_if_due(&mut self, key: &Bytes, now_ms: u64) -> bool {
+        let due = self
+            .entries
+            .get(&SlotKey::of(key))
+            .is_some_and(|e| e.is_expired(now_ms));
+        if due {
+            self.remove(key, 0);
+        }
+        due
+    }
+
+    /// Live keys in scan order.
+    pub fn iter(&self, now_ms: u64) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
+        self.entries
+            .iter()
+            .filter(move |(_, e)| !e.is_expired(now_ms))
+            .map(|(k, e)| (&k.key, e))
+    }
+
+    /// One SCAN step: visits about `count` slots starting at `cursor` and returns the next cursor
+    /// (0 when done) with the live keys visited. Keys sharing a hash are never split across
+    /// calls, so the cursor (a hash value) never skips or repeats a key.
+    pub fn scan(&self, cursor: u64, count: usize, now_ms: u64) -> (u64, Vec<(&Bytes, &Entry)>) {
+        let start = SlotKey {
+            hash: cursor,
+            key: Bytes::new(),
+        };
+        let mut out = Vec::new();
+        let mut visited = 0usize;
+        let mut last_hash = None;
+        for (k, e) in self.entries.range(start..) {
+            if visited >= count.max(1) && last_hash != Some(k.hash) {
+                return (k.hash, out);
+            }
+            visited += 1;
+            last_hash = Some(k.hash);
+            if !e.is_expired(now_ms) {
+                out.push((&k.key, e));
+            }
+        }
+        (0, out)
+    }
+
+    /// A live key chosen from `pick` (any u64, e.g. random), or None when there are none.
+    pub fn key_near(&self, pick: u64, now_ms: u64) -> Option<&Bytes> {
+        let start = SlotKey {
+            hash: pick,
+            key: Bytes::new(),
+        };
+        self.entries
+            .range(start..)
+            .chain(self.entries.iter())
+            .find(|(_, e)| !e.is_expired(now_ms))
+            .map(|(k, _)| &k.key)
+    }
+
+    fn drop_if_expired(&mut self, key: &Bytes, now_ms: u64) {
+        self.expire_if_due(key, now_ms);
+    }
+
+    pub(crate) fn raw_entries(&self) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
+        self.entries.iter().map(|(k, e)| (&k.key, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Value {
+        Value::Str(Bytes::copy_from_slice(v.as_bytes()))
+    }
+
+    #[test]
+    fn expired_keys_are_invisible_and_dropped_on_write() {
+        let mut ks = Keyspace::new();
+        let k = Bytes::from_static(b"k");
+        ks.insert(k.clone(), s("v"));
+        assert!(ks.set_expire(&k, Some(100)));
+        assert!(ks.get(&k, 99).is_some());
+        assert!(ks.get(&k, 100).is_none());
+        assert_eq!(ks.expired_keys(100, 10), vec![k.clone()]);
+        assert!(ks.get_value_mut(&k, 100).is_none());
+        assert_eq!(ks.len(), 0);
+        assert_eq!(ks.expires_count(), 0);
+    }
+
+    #[test]
+    fn scan_visits_every_key_once() {
+        let mut ks = Keyspace::new();
+        for i in 0..1000 {
+            ks.insert(Bytes::from(format!("key:{i}")), s("v"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cursor = 0;
+        loop {
+            let (next, keys) = ks.scan(cursor, 7, 0);
+            for (k, _) in keys {
+                assert!(seen.insert(k.clone()), "key returned twice");
+            }
+            if next == 0 {
+                break;
+            }
+            cursor = next;
+        }
+        assert_eq!(seen.len(), 1000);
+    }
+
+    #[test]
+    fn set_clears_ttl_and_keepttl_keeps_it() {
+        let mut ks = Keyspace::new();
+        let k = Bytes::from_static(b"k");
+        ks.insert(k.clone(), s("a"));
+        ks.set_expire(&k, Some(500));
+        ks.insert_keep_ttl(k.clone(), s("b"), 0);
+        assert_eq!(ks.expire_at(&k, 0), Some(Some(500)));
+        ks.insert(k.clone(), s("c"));
+        assert_eq!(ks.expire_at(&k, 0), Some(None));
+        assert_eq!(ks.expires_count(), 0);
+    }
+}

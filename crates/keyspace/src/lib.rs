@@ -1,0 +1,43 @@
+//! The Redis data model and the semantics of every Redis data command, as a pure,
+//! deterministic library: no sockets, no disk, no clock, no global randomness.
+//!
+//! The regional state machine (crate `meridian-storage`) owns one [`Keyspace`] and calls
+//! [`Keyspace::execute_write`] for every command of a committed log entry, with the time and
+//! random seed that the leader chose when it proposed the entry; every replica therefore
+//! reaches the same state. Reads call [`Keyspace::execute_read`] with the reading node's clock,
+//! which only hides keys whose TTL has passed and never changes anything.
+//!
+//! ```text
+//!  argv ─► command::lookup ─► arity check ─► CommandDef.kind
+//!                                   ├─ Read(fn(&ReadCtx, argv) -> Reply)
+//!                                   └─ Write(fn(&mut WriteCtx, argv) -> Reply)
+//! ```
+//!
+//! One file per command family (`cmd_*.rs`), each exporting its `COMMANDS` table.
+//! Invariants kept by every command:
+//! - a command that answers an error changed nothing;
+//! - a collection that becomes empty is removed (Redis never stores empty collections);
+//! - TTLs are absolute Unix milliseconds; a key whose TTL is `<= now` does not exist.
+
+mod args;
+mod cmd_hash;
+mod cmd_keys;
+mod cmd_list;
+mod cmd_set;
+mod cmd_strings;
+mod cmd_zset;
+mod command;
+mod ctx;
+mod db;
+mod glob;
+mod snapshot;
+mod value;
+mod zset;
+
+pub use command::{lookup, CommandDef, CommandKind, ALL_COMMANDS};
+pub use ctx::{ReadCtx, WriteCtx};
+pub use db::Keyspace;
+pub use glob::glob_match;
+pub use snapshot::SnapshotError;
+pub use value::{Entry, Value};
+pub use zset::ZSet;

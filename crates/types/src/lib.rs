@@ -1,0 +1,21 @@
+//! Shared vocabulary of Meridian: ids, replication positions, the commands carried by the
+//! regional Raft log, the replies they produce, and the openraft type configuration.
+//!
+//! Every other crate depends on this one and it depends on none of them, so a type that two
+//! crates need to agree on lives here.
+//!
+//! ```text
+//!   client argv ──► RegionRequest::Write{commands, now_ms, seed} ──► Raft log ──► apply
+//!                                                                    │
+//!                         RegionResponse{replies, seq} ◄─────────────┘
+//! ```
+
+mod ids;
+mod reply;
+mod request;
+mod type_config;
+
+pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
+pub use reply::Reply;
+pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch};
+pub use type_config::{RegionRaft, RegionTypeConfig};

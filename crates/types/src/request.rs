@@ -1,0 +1,51 @@
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+
+use crate::{Reply, Seq};
+
+/// One client write (or an atomic group of them, as MULTI/EXEC or a gRPC batch), as it is
+/// stored in the regional Raft log.
+///
+/// Everything that would make apply non-deterministic is chosen by the leader when it
+/// proposes: the wall-clock time used for TTL arithmetic and the seed of any random choice
+/// (SPOP, SRANDMEMBER with a write side effect).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WriteBatch {
+    /// Redis commands as argv (`["SET", "k", "v", "PX", "100"]`), applied in order, atomically.
+    pub commands: Vec<Vec<Bytes>>,
+    /// Leader's wall clock in Unix milliseconds when it proposed the batch.
+    pub now_ms: u64,
+    /// Seed for commands that choose at random.
+    pub seed: u64,
+}
+
+/// An entry of the regional Raft log (the application data of the regional group).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum RegionRequest {
+    /// Client writes.
+    Write(WriteBatch),
+    /// Active expiry proposed by the leader: delete each key whose TTL is at or before `now_ms`
+    /// at apply time (a key whose TTL was changed since is left alone).
+    Expire { keys: Vec<Bytes>, now_ms: u64 },
+}
+
+/// What applying one [`RegionRequest`] produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegionResponse {
+    /// One reply per command of a [`WriteBatch`]; empty for other entries.
+    pub replies: Vec<Reply>,
+    /// The cluster's seq after this entry was applied.
+    pub seq: Seq,
+}
+
+/// How fresh a read must be.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Consistency {
+    /// Reflects every write acknowledged before the read started (read index on the leader).
+    #[default]
+    Linearizable,
+    /// Read index in the serving cluster (same as linearizable inside a standalone cluster).
+    Regional,
+    /// This node's state, possibly stale.
+    Local,
+}
