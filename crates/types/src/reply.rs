@@ -22,6 +22,9 @@ pub enum Reply {
     Map(Vec<(Reply, Reply)>),
     /// An array in RESP2.
     Set(Vec<Reply>),
+    /// An array of 2-element arrays in RESP3, one flat array in RESP2 (ZRANGE … WITHSCORES,
+    /// ZPOPMIN, HRANDFIELD … WITHVALUES).
+    Pairs(Vec<(Reply, Reply)>),
     /// A bulk string in RESP2, formatted the way Redis formats doubles.
     Double(f64),
     /// `:1`/`:0` in RESP2.
