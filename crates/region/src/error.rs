@@ -1,0 +1,42 @@
+use meridian_types::NodeId;
+
+/// Why a regional operation failed. Each variant says whether the write may have happened.
+#[derive(Debug, Clone, thiserror::Error, serde::Serialize, serde::Deserialize)]
+pub enum RegionError {
+    /// No leader is known (an election is running or a majority is down). Nothing was written.
+    #[error("cluster {cluster} has no leader right now (election in progress or majority down); nothing was written")]
+    NoLeader { cluster: String },
+    /// The node asked is not the leader; nothing was written.
+    #[error("node {node} is not the leader of cluster {cluster}")]
+    NotLeader {
+        cluster: String,
+        node: NodeId,
+        leader: Option<NodeId>,
+    },
+    /// The write was handed to Raft but leadership changed before it committed.
+    #[error("leadership of cluster {cluster} changed while the write was in flight; it may or may not have been applied")]
+    OutcomeUnknown { cluster: String },
+    /// A wait (read index, min_seq) ran past its deadline.
+    #[error("{what} did not happen within {waited_ms} ms")]
+    Timeout { what: String, waited_ms: u64 },
+    /// Talking to another node failed.
+    #[error("cannot reach node {node} ({addr}): {reason}")]
+    Unreachable {
+        node: NodeId,
+        addr: String,
+        reason: String,
+    },
+    /// The group is shutting down or its storage failed.
+    #[error("cluster {cluster} is unavailable on this node: {reason}")]
+    Fatal { cluster: String, reason: String },
+}
+
+impl RegionError {
+    /// True when the write certainly did not happen, so retrying it is safe.
+    pub fn nothing_written(&self) -> bool {
+        matches!(
+            self,
+            RegionError::NoLeader { .. } | RegionError::NotLeader { .. }
+        )
+    }
+}

@@ -1,0 +1,35 @@
+//! Active expiry: the leader proposes deletions of keys whose TTL has passed, so every replica
+//! (and later every secondary region) deletes them at the same log position.
+
+use std::sync::Arc;
+
+use meridian_types::RegionRequest;
+use tokio_util::sync::CancellationToken;
+use tracing::debug;
+
+use crate::group::{now_unix_ms, RegionGroup};
+
+pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
+    let mut tick = tokio::time::interval(group.options().active_expiry_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if !group.is_leader() {
+            continue;
+        }
+        let now_ms = now_unix_ms();
+        let keys = group.sm().expired_keys(now_ms, group.options().active_expiry_batch);
+        if keys.is_empty() {
+            continue;
+        }
+        let n = keys.len();
+        if let Err(e) = group.propose(RegionRequest::Expire { keys, now_ms }).await {
+            debug!(cluster = group.cluster(), error = %e, "active expiry proposal failed");
+        } else {
+            debug!(cluster = group.cluster(), keys = n, "expired keys deleted");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Follower → leader forwarding of writes and read-index requests
+//! (`meridian.internal.v1.RegionForward`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use bytes::Bytes;
+use meridian_proto::internal::region_forward_client::RegionForwardClient;
+use meridian_proto::internal::region_forward_server::RegionForward;
+use meridian_proto::internal::RaftMessage;
+use meridian_transport::{decode, encode};
+use meridian_types::{Node, NodeId, RegionResponse};
+use tonic::{Request, Response, Status};
+
+use crate::{RegionError, RegionGroup};
+
+/// The regional groups this node hosts, by `GroupId` text form.
+#[derive(Clone, Default)]
+pub struct ForwardRegistry {
+    groups: Arc<RwLock<HashMap<String, Arc<RegionGroup>>>>,
+}
+
+impl ForwardRegistry {
+    pub fn new() -> ForwardRegistry {
+        ForwardRegistry::default()
+    }
+
+    pub(crate) fn register(&self, group: String, g: Arc<RegionGroup>) {
+        self.groups
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(group, g);
+    }
+
+    pub(crate) fn unregister(&self, group: &str) {
+        self.groups
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(group);
+    }
+
+    fn get(&self, group: &str) -> Result<Arc<RegionGroup>, Status> {
+        self.groups
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(group)
+            .cloned()
+            .ok_or_else(|| Status::not_found(format!("this node hosts no regional group {group:?}")))
+    }
+}
+
+/// Server side: runs forwarded requests on this node if it leads the group.
+pub struct RegionForwardService {
+    node_id: NodeId,
+    registry: ForwardRegistry,
+}
+
+impl RegionForwardService {
+    pub fn new(node_id: NodeId, registry: ForwardRegistry) -> Self {
+        RegionForwardService { node_id, registry }
+    }
+
+    fn group(&self, msg: &RaftMessage) -> Result<Arc<RegionGroup>, Status> {
+        if msg.target != self.node_id {
+            return Err(Status::failed_precondition(format!(
+                "request for node {} reached node {}",
+                msg.target, self.node_id
+            )));
+        }
+        self.registry.get(&msg.group)
+    }
+}
+
+fn reply<T: serde::Serialize>(msg: &RaftMessage, value: &T) -> Result<Response<RaftMessage>, Status> {
+    let payload = encode("forward reply", value).map_err(|e| Status::internal(e.to_string()))?;
+    Ok(Response::new(RaftMessage {
+        group: msg.group.clone(),
+        target: msg.target,
+        payload: payload.into(),
+    }))
+}
+
+#[tonic::async_trait]
+impl RegionForward for RegionForwardService {
+    async fn write(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
+        let msg = request.into_inner();
+        let group = self.group(&msg)?;
+        let commands: Vec<Vec<Bytes>> =
+            decode("forwarded write", &msg.payload).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let result = group.write_as_leader(commands).await;
+        reply(&msg, &result)
+    }
+
+    async fn read_index(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
+        let msg = request.into_inner();
+        let group = self.group(&msg)?;
+        let result = group.read_index_as_leader().await;
+        reply(&msg, &result)
+    }
+}
+
+fn client(group: &RegionGroup, node: &Node) -> Result<RegionForwardClient<tonic::transport::Channel>, Status> {
+    let channel = group
+        .pool()
+        .channel(&node.grpc_addr)
+        .map_err(|e| Status::unavailable(e.to_string()))?;
+    let limit = group.pool().limits().max_message_bytes;
+    Ok(RegionForwardClient::new(channel)
+        .max_decoding_message_size(limit)
+        .max_encoding_message_size(limit))
+}
+
+/// Whether a failed call certainly never reached the leader (so it wrote nothing).
+fn never_sent(s: &Status) -> bool {
+    let text = format!("{s:?}").to_ascii_lowercase();
+    s.code() == tonic::Code::Unavailable
+        && (text.contains("connect") || text.contains("connection refused"))
+}
+
+fn unreachable(leader: NodeId, node: &Node, s: &Status, group: &RegionGroup) -> RegionError {
+    if never_sent(s) || group.pool().filter().is_cut(leader) {
+        RegionError::NoLeader {
+            cluster: group.cluster().to_string(),
+        }
+    } else {
+        RegionError::Unreachable {
+            node: leader,
+            addr: node.grpc_addr.clone(),
+            reason: format!("{}: {}", s.code(), s.message()),
+        }
+    }
+}
+
+async fn call(
+    group: &RegionGroup,
+    leader: NodeId,
+    node: &Node,
+    payload: Vec<u8>,
+    write: bool,
+) -> Result<Vec<u8>, RegionError> {
+    if group.pool().filter().is_cut(leader) {
+        return Err(RegionError::NoLeader {
+            cluster: group.cluster().to_string(),
+        });
+    }
+    let mut c = client(group, node).map_err(|s| unreachable(leader, node, &s, group))?;
+    let mut req = Request::new(RaftMessage {
+        group: group.group_id().as_string(),
+        target: leader,
+        payload: payload.into(),
+    });
+    req.set_timeout(group.options().request_timeout);
+    let res = if write { c.write(req).await } else { c.read_index(req).await };
+    res.map(|r| r.into_inner().payload.to_vec())
+        .map_err(|s| unreachable(leader, node, &s, group))
+}
+
+pub(crate) async fn forward_write(
+    group: &RegionGroup,
+    leader: NodeId,
+    node: &Node,
+    commands: &Vec<Vec<Bytes>>,
+) -> Result<RegionResponse, RegionError> {
+    let payload = encode("forwarded write", commands).map_err(|e| RegionError::Fatal {
+        cluster: group.cluster().to_string(),
+        reason: e.to_string(),
+    })?;
+    let out = call(group, leader, node, payload, true).await?;
+    decode::<Result<RegionResponse, RegionError>>("forward reply", &out).map_err(|e| RegionError::Unreachable {
+        node: leader,
+        addr: node.grpc_addr.clone(),
+        reason: e.to_string(),
+    })?
+}
+
+pub(crate) async fn forward_read_index(group: &RegionGroup, leader: NodeId, node: &Node) -> Result<u64, RegionError> {
+    let out = call(group, leader, node, Vec::new(), false).await?;
+    decode::<Result<u64, RegionError>>("read-index reply", &out).map_err(|e| RegionError::Unreachable {
+        node: leader,
+        addr: node.grpc_addr.clone(),
+        reason: e.to_string(),
+    })?
+}

@@ -1,0 +1,335 @@
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use meridian_storage::{open_group, SmHandle, StorageOptions};
+use meridian_transport::{ChannelPool, GroupRouter, GrpcNetworkFactory, RaftEndpoint};
+use meridian_types::{
+    Consistency, GroupId, Node, NodeId, RegionRaft, RegionRequest, RegionResponse, WriteBatch,
+};
+use openraft::error::{ClientWriteError, RaftError};
+use openraft::ServerState;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::forward::{forward_read_index, forward_write, ForwardRegistry};
+use crate::{RegionError, RegionOptions};
+
+/// One node's membership in its cluster's regional Raft group.
+pub struct RegionGroup {
+    node_id: NodeId,
+    cluster: String,
+    group: GroupId,
+    raft: RegionRaft,
+    sm: SmHandle,
+    pool: ChannelPool,
+    opts: RegionOptions,
+    cancel: CancellationToken,
+    tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
+    router: GroupRouter,
+    registry: ForwardRegistry,
+}
+
+pub(crate) fn now_unix_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl RegionGroup {
+    /// Opens the group's storage in `db`, starts its Raft, registers it with the node's
+    /// transport and forwarding services, and initializes the cluster if this is the
+    /// lowest-numbered member starting on pristine storage.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn start(
+        db: &sled::Db,
+        node_id: NodeId,
+        cluster: &str,
+        members: BTreeMap<NodeId, Node>,
+        opts: RegionOptions,
+        pool: ChannelPool,
+        router: GroupRouter,
+        registry: ForwardRegistry,
+    ) -> Result<Arc<RegionGroup>, RegionError> {
+        let group = GroupId::Region(cluster.to_string());
+        let fatal = |reason: String| RegionError::Fatal {
+            cluster: cluster.to_string(),
+            reason,
+        };
+        let storage_opts = StorageOptions {
+            backlog_max_bytes: opts.backlog_max_bytes,
+            ..StorageOptions::default()
+        };
+        let (log_store, state_machine, sm) = open_group(db, &group, storage_opts)
+            .await
+            .map_err(|e| fatal(format!("opening storage: {e}")))?;
+        let config = Arc::new(opts.raft_config(cluster).map_err(fatal)?);
+        let network = GrpcNetworkFactory::new(group.clone(), pool.clone());
+        let raft = RegionRaft::new(node_id, config, network, log_store, state_machine)
+            .await
+            .map_err(|e| fatal(format!("starting raft: {e}")))?;
+        router.register(group.as_string(), Arc::new(RaftEndpoint::new(raft.clone())));
+
+        let lowest = members.keys().next().copied();
+        let initialized = raft
+            .is_initialized()
+            .await
+            .map_err(|e| fatal(e.to_string()))?;
+        if !initialized && lowest == Some(node_id) {
+            info!(cluster, node_id, members = ?members.keys().collect::<Vec<_>>(), "initializing new cluster");
+            if let Err(e) = raft.initialize(members).await {
+                warn!(cluster, error = %e, "cluster initialization refused (already initialized elsewhere?)");
+            }
+        }
+
+        let g = Arc::new(RegionGroup {
+            node_id,
+            cluster: cluster.to_string(),
+            group,
+            raft,
+            sm,
+            pool,
+            opts,
+            cancel: CancellationToken::new(),
+            tasks: std::sync::Mutex::new(Vec::new()),
+            router,
+            registry,
+        });
+        g.registry.register(g.group.as_string(), g.clone());
+        let expiry = tokio::spawn(crate::expiry::run(g.clone(), g.cancel.clone()));
+        g.tasks.lock().unwrap_or_else(|e| e.into_inner()).push(expiry);
+        Ok(g)
+    }
+
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    pub fn cluster(&self) -> &str {
+        &self.cluster
+    }
+
+    pub fn raft(&self) -> &RegionRaft {
+        &self.raft
+    }
+
+    pub fn sm(&self) -> &SmHandle {
+        &self.sm
+    }
+
+    pub fn options(&self) -> &RegionOptions {
+        &self.opts
+    }
+
+    pub(crate) fn pool(&self) -> &ChannelPool {
+        &self.pool
+    }
+
+    pub(crate) fn group_id(&self) -> &GroupId {
+        &self.group
+    }
+
+    /// The leader this node currently knows, with its address.
+    pub fn leader(&self) -> Option<(NodeId, Node)> {
+        let m = self.raft.metrics().borrow().clone();
+        let id = m.current_leader?;
+        let node = m.membership_config.membership().get_node(&id)?.clone();
+        Some((id, node))
+    }
+
+    pub fn is_leader(&self) -> bool {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        m.state == ServerState::Leader && m.current_leader == Some(self.node_id)
+    }
+
+    /// Applies `commands` atomically through the cluster's leader (this node or another) and
+    /// returns their replies once committed and applied.
+    pub async fn write(&self, commands: Vec<Vec<Bytes>>) -> Result<RegionResponse, RegionError> {
+        let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
+        loop {
+            let attempt = if self.is_leader() {
+                self.write_as_leader(commands.clone()).await
+            } else {
+                match self.leader() {
+                    Some((id, node)) if id != self.node_id => {
+                        forward_write(self, id, &node, &commands).await
+                    }
+                    _ => Err(RegionError::NoLeader {
+                        cluster: self.cluster.clone(),
+                    }),
+                }
+            };
+            match attempt {
+                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
+                    self.wait_for_leader_change(deadline).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Proposes `commands` on this node, which must be the leader.
+    pub async fn write_as_leader(&self, commands: Vec<Vec<Bytes>>) -> Result<RegionResponse, RegionError> {
+        if !self.is_leader() {
+            return Err(self.not_leader());
+        }
+        let batch = WriteBatch {
+            commands,
+            now_ms: now_unix_ms(),
+            seed: rand::random(),
+        };
+        self.propose(RegionRequest::Write(batch)).await
+    }
+
+    pub(crate) async fn propose(&self, req: RegionRequest) -> Result<RegionResponse, RegionError> {
+        match self.raft.client_write(req).await {
+            Ok(resp) => Ok(resp.data),
+            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {
+                Err(RegionError::OutcomeUnknown {
+                    cluster: self.cluster.clone(),
+                })
+            }
+            Err(e) => Err(RegionError::Fatal {
+                cluster: self.cluster.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    fn not_leader(&self) -> RegionError {
+        RegionError::NotLeader {
+            cluster: self.cluster.clone(),
+            node: self.node_id,
+            leader: self.raft.metrics().borrow().current_leader,
+        }
+    }
+
+    async fn wait_for_leader_change(&self, deadline: tokio::time::Instant) {
+        let before = self.raft.metrics().borrow().current_leader;
+        let mut rx = self.raft.metrics();
+        let wait = async {
+            loop {
+                if rx.changed().await.is_err() {
+                    return;
+                }
+                let m = rx.borrow().clone();
+                if m.current_leader.is_some() && m.current_leader != before {
+                    return;
+                }
+                if m.current_leader.is_some() && m.state == ServerState::Leader {
+                    return;
+                }
+            }
+        };
+        // Also re-check periodically: the leader may be known but unreachable for a moment.
+        let nap = deadline.min(tokio::time::Instant::now() + Duration::from_millis(50));
+        tokio::select! {
+            _ = wait => {}
+            _ = tokio::time::sleep_until(nap) => {}
+        }
+    }
+
+    /// Makes this node's state fresh enough for `consistency`, then waits for `min_seq`.
+    pub async fn read_barrier(&self, consistency: Consistency, min_seq: u64) -> Result<(), RegionError> {
+        let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
+        match consistency {
+            Consistency::Local => {}
+            Consistency::Linearizable | Consistency::Regional => loop {
+                let attempt = if self.is_leader() {
+                    self.read_index_as_leader().await.map(|_| ())
+                } else {
+                    match self.leader() {
+                        Some((id, node)) if id != self.node_id => {
+                            let index = forward_read_index(self, id, &node).await?;
+                            self.wait_applied(index, deadline).await
+                        }
+                        _ => Err(RegionError::NoLeader {
+                            cluster: self.cluster.clone(),
+                        }),
+                    }
+                };
+                match attempt {
+                    Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
+                        self.wait_for_leader_change(deadline).await;
+                    }
+                    other => break other?,
+                }
+            },
+        }
+        if min_seq > 0 {
+            self.wait_seq(min_seq, deadline).await?;
+        }
+        Ok(())
+    }
+
+    /// Confirms leadership with a quorum and waits until everything committed before is
+    /// applied; returns the read index.
+    pub async fn read_index_as_leader(&self) -> Result<u64, RegionError> {
+        match self.raft.ensure_linearizable().await {
+            Ok(log_id) => Ok(log_id.map(|l| l.index).unwrap_or(0)),
+            Err(RaftError::APIError(_)) => Err(self.not_leader()),
+            Err(e) => Err(RegionError::Fatal {
+                cluster: self.cluster.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    async fn wait_applied(&self, index: u64, deadline: tokio::time::Instant) -> Result<(), RegionError> {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        self.raft
+            .wait(Some(left))
+            .applied_index_at_least(Some(index), "read index")
+            .await
+            .map(|_| ())
+            .map_err(|_| RegionError::Timeout {
+                what: format!("applying log index {index} on node {}", self.node_id),
+                waited_ms: self.opts.request_timeout.as_millis() as u64,
+            })
+    }
+
+    async fn wait_seq(&self, min_seq: u64, deadline: tokio::time::Instant) -> Result<(), RegionError> {
+        let mut rx = self.sm.subscribe_seq();
+        let reached = async {
+            loop {
+                if *rx.borrow_and_update() >= min_seq {
+                    return true;
+                }
+                if rx.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        match tokio::time::timeout_at(deadline, reached).await {
+            Ok(true) => Ok(()),
+            _ => Err(RegionError::Timeout {
+                what: format!(
+                    "cluster {} reaching seq {min_seq} (applied: {})",
+                    self.cluster,
+                    self.sm.seq()
+                ),
+                waited_ms: self.opts.request_timeout.as_millis() as u64,
+            }),
+        }
+    }
+
+    /// Stops background tasks and Raft; the storage is flushed by the caller closing the db.
+    pub async fn shutdown(&self) {
+        self.cancel.cancel();
+        let tasks: Vec<_> = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in tasks {
+            if tokio::time::timeout(Duration::from_secs(2), t).await.is_err() {
+                warn!(cluster = %self.cluster, "active expiry task did not stop within 2s");
+            }
+        }
+        self.registry.unregister(&self.group.as_string());
+        self.router.unregister(&self.group.as_string());
+        if let Err(e) = self.raft.shutdown().await {
+            warn!(cluster = %self.cluster, error = %e, "raft shutdown failed");
+        }
+    }
+}

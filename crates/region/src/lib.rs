@@ -1,0 +1,24 @@
+//! The regional Raft group: one cluster's nodes replicating the keyspace through openraft.
+//!
+//! ```text
+//!  write(argv…) ─► leader? ─yes─► client_write(Write{argv, now_ms, seed}) ─► commit ─► apply ─► replies+seq
+//!                    └─no──► RegionForward.Write on the leader (the client never sees a redirect)
+//!  read barrier  ─► local: none │ linearizable/regional: read index (leader: ensure_linearizable,
+//!                                 follower: ReadIndex from the leader, then wait until applied)
+//!                ─► min_seq: wait until the applied seq reaches it
+//! ```
+//!
+//! A write is acknowledged only after it is committed on a majority and applied. A write whose
+//! leader lost leadership while it was in flight is reported as "outcome unknown", never
+//! retried blindly (INCR twice would be wrong).
+
+mod error;
+mod expiry;
+mod forward;
+mod group;
+mod options;
+
+pub use error::RegionError;
+pub use forward::{ForwardRegistry, RegionForwardService};
+pub use group::RegionGroup;
+pub use options::RegionOptions;

@@ -1,0 +1,195 @@
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use meridian_proto::internal::raft_transport_server::RaftTransportServer;
+use meridian_proto::internal::region_forward_server::RegionForwardServer;
+use meridian_proto::v1::clusters_server::ClustersServer;
+use meridian_proto::v1::key_value_server::KeyValueServer;
+use meridian_region::{ForwardRegistry, RegionForwardService, RegionGroup};
+use meridian_transport::{ChannelPool, GroupRouter, LinkFilter, RaftTransportService, TransportLimits};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::clusters_service::ClustersService;
+use crate::kv_service::KeyValueService;
+use crate::spec::NodeSpec;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("node {0} is not a member of cluster {1:?} in the deployment")]
+    NotAMember(u64, String),
+    #[error("cannot bind {what} listener on {addr}: {source}")]
+    Bind {
+        what: &'static str,
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open data directory {path}: {reason}")]
+    Storage { path: String, reason: String },
+    #[error("cannot start the regional group: {0}")]
+    Region(#[from] meridian_region::RegionError),
+    #[error("cannot build gRPC reflection: {0}")]
+    Reflection(String),
+}
+
+/// A running node. Dropping it without [`MeridianNode::stop`] leaves tasks running.
+pub struct MeridianNode {
+    spec: NodeSpec,
+    db: sled::Db,
+    group: Arc<RegionGroup>,
+    filter: LinkFilter,
+    grpc_addr: SocketAddr,
+    cancel: CancellationToken,
+    grpc_task: JoinHandle<()>,
+}
+
+impl MeridianNode {
+    /// Binds the node's configured gRPC address and starts it.
+    pub async fn bind_and_start(spec: NodeSpec) -> Result<MeridianNode, NodeError> {
+        let me = spec
+            .me()
+            .ok_or_else(|| NodeError::NotAMember(spec.node_id, spec.cluster.clone()))?;
+        let listener = TcpListener::bind(&me.grpc_addr)
+            .await
+            .map_err(|source| NodeError::Bind {
+                what: "gRPC",
+                addr: me.grpc_addr.clone(),
+                source,
+            })?;
+        Self::start(spec, listener).await
+    }
+
+    /// Starts a node on an already bound gRPC listener (tests bind port 0 first).
+    pub async fn start(spec: NodeSpec, grpc_listener: TcpListener) -> Result<MeridianNode, NodeError> {
+        let members = spec.members();
+        if !members.contains_key(&spec.node_id) {
+            return Err(NodeError::NotAMember(spec.node_id, spec.cluster.clone()));
+        }
+        let storage_err = |reason: String| NodeError::Storage {
+            path: spec.data_dir.display().to_string(),
+            reason,
+        };
+        std::fs::create_dir_all(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
+        let db = meridian_storage::open_db(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
+
+        let filter = LinkFilter::new();
+        let limits = TransportLimits {
+            max_message_bytes: spec.limits.grpc_max_message_bytes,
+            ..TransportLimits::default()
+        };
+        let pool = ChannelPool::new(limits, filter.clone());
+        let router = GroupRouter::new();
+        let registry = ForwardRegistry::new();
+        let group = RegionGroup::start(
+            &db,
+            spec.node_id,
+            &spec.cluster,
+            members,
+            spec.region_options.clone(),
+            pool.clone(),
+            router.clone(),
+            registry.clone(),
+        )
+        .await?;
+
+        let grpc_addr = grpc_listener.local_addr().map_err(|source| NodeError::Bind {
+            what: "gRPC",
+            addr: "?".into(),
+            source,
+        })?;
+        let cancel = CancellationToken::new();
+        let max = spec.limits.grpc_max_message_bytes;
+        let (health_reporter, health) = tonic_health::server::health_reporter();
+        health_reporter
+            .set_serving::<KeyValueServer<KeyValueService>>()
+            .await;
+        let reflection = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(meridian_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()
+            .map_err(|e| NodeError::Reflection(e.to_string()))?;
+        let router_svc = tonic::transport::Server::builder()
+            .add_service(health)
+            .add_service(reflection)
+            .add_service(
+                KeyValueServer::new(KeyValueService::new(group.clone(), spec.limits))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            )
+            .add_service(ClustersServer::new(ClustersService::new(
+                spec.clone(),
+                group.clone(),
+                pool.clone(),
+            )))
+            .add_service(
+                RaftTransportServer::new(RaftTransportService::new(spec.node_id, router))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            )
+            .add_service(
+                RegionForwardServer::new(RegionForwardService::new(spec.node_id, registry))
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
+            );
+        let stop = cancel.clone();
+        let node_id = spec.node_id;
+        let grpc_task = tokio::spawn(async move {
+            let incoming = TcpListenerStream::new(grpc_listener);
+            if let Err(e) = router_svc
+                .serve_with_incoming_shutdown(incoming, stop.cancelled())
+                .await
+            {
+                warn!(node_id, error = %e, "gRPC server failed");
+            }
+        });
+        info!(node_id, cluster = %spec.cluster, grpc = %grpc_addr, "node started");
+        Ok(MeridianNode {
+            spec,
+            db,
+            group,
+            filter,
+            grpc_addr,
+            cancel,
+            grpc_task,
+        })
+    }
+
+    pub fn spec(&self) -> &NodeSpec {
+        &self.spec
+    }
+
+    pub fn group(&self) -> &Arc<RegionGroup> {
+        &self.group
+    }
+
+    pub fn grpc_addr(&self) -> SocketAddr {
+        self.grpc_addr
+    }
+
+    /// Links to cut for fault injection (tests).
+    pub fn link_filter(&self) -> &LinkFilter {
+        &self.filter
+    }
+
+    /// Stops in order: listeners, the regional group, then a storage flush.
+    pub async fn stop(self) {
+        let node_id = self.spec.node_id;
+        self.cancel.cancel();
+        if tokio::time::timeout(Duration::from_secs(5), self.grpc_task)
+            .await
+            .is_err()
+        {
+            warn!(node_id, "gRPC listener did not stop within 5s");
+        }
+        self.group.shutdown().await;
+        if let Err(e) = self.db.flush_async().await {
+            warn!(node_id, error = %e, "final storage flush failed");
+        }
+        info!(node_id, "node stopped");
+    }
+}

@@ -1,0 +1,67 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tonic::transport::{Channel, Endpoint};
+
+use crate::LinkFilter;
+
+/// Sizes and timeouts of node-to-node gRPC.
+#[derive(Debug, Clone, Copy)]
+pub struct TransportLimits {
+    /// Largest gRPC message sent or accepted, in bytes.
+    pub max_message_bytes: usize,
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+}
+
+impl Default for TransportLimits {
+    fn default() -> Self {
+        TransportLimits {
+            max_message_bytes: 64 * 1024 * 1024,
+            connect_timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+/// One lazily connected, reused channel per peer address.
+#[derive(Debug, Clone)]
+pub struct ChannelPool {
+    inner: Arc<Mutex<HashMap<String, Channel>>>,
+    limits: TransportLimits,
+    filter: LinkFilter,
+}
+
+impl ChannelPool {
+    pub fn new(limits: TransportLimits, filter: LinkFilter) -> ChannelPool {
+        ChannelPool {
+            inner: Arc::default(),
+            limits,
+            filter,
+        }
+    }
+
+    pub fn limits(&self) -> TransportLimits {
+        self.limits
+    }
+
+    pub fn filter(&self) -> &LinkFilter {
+        &self.filter
+    }
+
+    /// The channel to `addr` (`host:port`), created on first use. Creating it does not connect.
+    pub fn channel(&self, addr: &str) -> Result<Channel, tonic::transport::Error> {
+        let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(ch) = map.get(addr) {
+            return Ok(ch.clone());
+        }
+        let ch = Endpoint::from_shared(format!("http://{addr}"))?
+            .connect_timeout(self.limits.connect_timeout)
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(10))
+            .keep_alive_while_idle(true)
+            .connect_lazy();
+        map.insert(addr.to_string(), ch.clone());
+        Ok(ch)
+    }
+}

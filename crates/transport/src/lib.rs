@@ -1,0 +1,22 @@
+//! Raft over gRPC for every Raft group a node hosts (regional groups and the coordination
+//! group), on the node's single gRPC port.
+//!
+//! ```text
+//!  Raft<C> ──► GrpcNetwork<C> ──(RaftTransport RPC: group, target, bincode payload)──►
+//!        RaftTransportService ──► GroupRouter ──► RaftEndpoint<C> ──► Raft<C>::append_entries…
+//! ```
+//!
+//! Channels are pooled per address and reused; message size limits are explicit on both ends.
+//! A [`LinkFilter`] lets tests cut links between nodes in-process.
+
+mod channels;
+mod codec;
+mod filter;
+mod network;
+mod service;
+
+pub use channels::{ChannelPool, TransportLimits};
+pub use codec::{decode, encode, CodecError};
+pub use filter::LinkFilter;
+pub use network::{GrpcNetwork, GrpcNetworkFactory};
+pub use service::{GroupEndpoint, GroupRouter, RaftEndpoint, RaftTransportService};

@@ -1,0 +1,166 @@
+use std::io::Cursor;
+use std::marker::PhantomData;
+
+use meridian_proto::internal::raft_transport_client::RaftTransportClient;
+use meridian_proto::internal::RaftMessage;
+use meridian_types::{GroupId, Node, NodeId};
+use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
+use openraft::raft::{
+    AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
+    VoteRequest, VoteResponse,
+};
+use openraft::RaftTypeConfig;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::codec::{decode, encode};
+use crate::ChannelPool;
+
+/// Creates [`GrpcNetwork`] clients for one Raft group.
+pub struct GrpcNetworkFactory<C> {
+    group: GroupId,
+    pool: ChannelPool,
+    _config: PhantomData<fn() -> C>,
+}
+
+impl<C> GrpcNetworkFactory<C> {
+    pub fn new(group: GroupId, pool: ChannelPool) -> Self {
+        GrpcNetworkFactory {
+            group,
+            pool,
+            _config: PhantomData,
+        }
+    }
+}
+
+impl<C> RaftNetworkFactory<C> for GrpcNetworkFactory<C>
+where
+    C: RaftTypeConfig<NodeId = NodeId, Node = Node, SnapshotData = Cursor<Vec<u8>>>,
+{
+    type Network = GrpcNetwork<C>;
+
+    async fn new_client(&mut self, target: NodeId, node: &Node) -> Self::Network {
+        GrpcNetwork {
+            group: self.group.as_string(),
+            target,
+            addr: node.grpc_addr.clone(),
+            pool: self.pool.clone(),
+            _config: PhantomData,
+        }
+    }
+}
+
+/// Sends one group's Raft RPCs to one peer over a pooled gRPC channel.
+pub struct GrpcNetwork<C> {
+    group: String,
+    target: NodeId,
+    addr: String,
+    pool: ChannelPool,
+    _config: PhantomData<fn() -> C>,
+}
+
+#[derive(Clone, Copy)]
+enum Rpc {
+    Append,
+    Vote,
+    Snapshot,
+}
+
+impl<C> GrpcNetwork<C>
+where
+    C: RaftTypeConfig<NodeId = NodeId, Node = Node>,
+{
+    async fn call<Req, Resp, E>(
+        &self,
+        rpc: Rpc,
+        req: &Req,
+        option: &RPCOption,
+    ) -> Result<Resp, RPCError<NodeId, Node, RaftError<NodeId, E>>>
+    where
+        Req: Serialize,
+        Resp: DeserializeOwned,
+        E: std::error::Error + DeserializeOwned,
+    {
+        if self.pool.filter().is_cut(self.target) {
+            return Err(unreachable(format!("link to node {} is cut", self.target)));
+        }
+        let payload = encode("raft request", req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let channel = self
+            .pool
+            .channel(&self.addr)
+            .map_err(|e| RPCError::Unreachable(Unreachable::new(&e)))?;
+        let limit = self.pool.limits().max_message_bytes;
+        let mut client = RaftTransportClient::new(channel)
+            .max_decoding_message_size(limit)
+            .max_encoding_message_size(limit);
+        let mut request = tonic::Request::new(RaftMessage {
+            group: self.group.clone(),
+            target: self.target,
+            payload: payload.into(),
+        });
+        request.set_timeout(option.hard_ttl());
+        let reply = match rpc {
+            Rpc::Append => client.append_entries(request).await,
+            Rpc::Vote => client.vote(request).await,
+            Rpc::Snapshot => client.install_snapshot(request).await,
+        }
+        .map_err(status_to_rpc_error)?;
+        let result: Result<Resp, RaftError<NodeId, E>> = decode("raft reply", &reply.get_ref().payload)
+            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+}
+
+fn unreachable<E>(why: String) -> RPCError<NodeId, Node, E>
+where
+    E: std::error::Error,
+{
+    RPCError::Unreachable(Unreachable::new(&std::io::Error::new(
+        std::io::ErrorKind::NotConnected,
+        why,
+    )))
+}
+
+fn status_to_rpc_error<E: std::error::Error>(s: tonic::Status) -> RPCError<NodeId, Node, E> {
+    match s.code() {
+        tonic::Code::Unavailable => unreachable(describe(&s)),
+        _ => RPCError::Network(NetworkError::new(&std::io::Error::other(describe(&s)))),
+    }
+}
+
+fn describe(s: &tonic::Status) -> String {
+    format!("{:?}: {}", s.code(), s.message())
+}
+
+impl<C> RaftNetwork<C> for GrpcNetwork<C>
+where
+    C: RaftTypeConfig<NodeId = NodeId, Node = Node, SnapshotData = Cursor<Vec<u8>>>,
+{
+    async fn append_entries(
+        &mut self,
+        rpc: AppendEntriesRequest<C>,
+        option: RPCOption,
+    ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, Node, RaftError<NodeId>>> {
+        self.call(Rpc::Append, &rpc, &option).await
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        rpc: InstallSnapshotRequest<C>,
+        option: RPCOption,
+    ) -> Result<
+        InstallSnapshotResponse<NodeId>,
+        RPCError<NodeId, Node, RaftError<NodeId, InstallSnapshotError>>,
+    > {
+        self.call(Rpc::Snapshot, &rpc, &option).await
+    }
+
+    async fn vote(
+        &mut self,
+        rpc: VoteRequest<NodeId>,
+        option: RPCOption,
+    ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, Node, RaftError<NodeId>>> {
+        self.call(Rpc::Vote, &rpc, &option).await
+    }
+}
