@@ -98,6 +98,14 @@ mod tests {
     }
 
     #[test]
+    fn a_loaded_config_round_trips_through_toml() {
+        let c = DeploymentConfig::load(local_toml()).expect("local.toml loads");
+        let text = toml::to_string(&c).expect("serializes");
+        let again = DeploymentConfig::from_toml_str(&text, "/unused").expect("re-parses");
+        assert_eq!(again, c);
+    }
+
+    #[test]
     fn defaults_fill_a_minimal_file() {
         let text = r#"
             [[clusters]]
