@@ -1,0 +1,87 @@
+use meridian_types::NodeId;
+use openraft::{StorageError as RaftStorageError, StorageIOError};
+
+/// What went wrong in the storage layer, and where.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("sled failed to {op}: {source}")]
+    Sled {
+        op: &'static str,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("could not open the sled database at {path}: {source}")]
+    Open {
+        path: std::path::PathBuf,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("could not {op} (bincode): {source}")]
+    Codec {
+        op: &'static str,
+        #[source]
+        source: bincode::Error,
+    },
+    #[error("key in tree {tree} is not a big-endian u64 ({len} bytes)")]
+    BadKey { tree: String, len: usize },
+    #[error("keyspace snapshot: {0}")]
+    Keyspace(#[from] meridian_keyspace::SnapshotError),
+    #[error("snapshot I/O failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("snapshot format version {0} is not supported (this build reads {1})")]
+    SnapshotVersion(u8, u8),
+    #[error("snapshot {id} is corrupt: {reason}")]
+    SnapshotCorrupt { id: String, reason: String },
+    #[error("background storage task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("invalid storage options: {0}")]
+    Options(String),
+}
+
+impl StorageError {
+    pub(crate) fn sled(op: &'static str) -> impl FnOnce(sled::Error) -> StorageError {
+        move |source| StorageError::Sled { op, source }
+    }
+
+    pub(crate) fn codec(op: &'static str) -> impl FnOnce(bincode::Error) -> StorageError {
+        move |source| StorageError::Codec { op, source }
+    }
+}
+
+/// openraft's storage error, for the trait impls.
+pub(crate) type RaftError = RaftStorageError<NodeId>;
+
+/// Converters from our error to openraft's, naming what openraft was doing.
+pub(crate) trait IntoRaft<T> {
+    fn read_logs(self) -> Result<T, RaftError>;
+    fn write_logs(self) -> Result<T, RaftError>;
+    fn read_vote(self) -> Result<T, RaftError>;
+    fn write_vote(self) -> Result<T, RaftError>;
+    fn write_sm(self) -> Result<T, RaftError>;
+    fn read_snapshot(self) -> Result<T, RaftError>;
+    fn write_snapshot(self) -> Result<T, RaftError>;
+}
+
+impl<T> IntoRaft<T> for Result<T, StorageError> {
+    fn read_logs(self) -> Result<T, RaftError> {
+        self.map_err(|e| StorageIOError::read_logs(&e).into())
+    }
+    fn write_logs(self) -> Result<T, RaftError> {
+        self.map_err(|e| StorageIOError::write_logs(&e).into())
+    }
+    fn read_vote(self) -> Result<T, RaftError> {
+        self.map_err(|e| StorageIOError::read_vote(&e).into())
+    }
+    fn write_vote(self) -> Result<T, RaftError> {
+        self.map_err(|e| StorageIOError::write_vote(&e).into())
+    }
+    fn write_sm(self) -> Result<T, RaftError> {
+        self.map_err(|e| StorageIOError::write_state_machine(&e).into())
+    }
+    fn read_snapshot(self) -> Result<T, RaftError> {
+        self.map_err(|e| StorageIOError::read_snapshot(None, &e).into())
+    }
+    fn write_snapshot(self) -> Result<T, RaftError> {
+        self.map_err(|e| StorageIOError::write_snapshot(None, &e).into())
+    }
+}

@@ -1,0 +1,80 @@
+//! Read access to a group's state machine for the rest of the node.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use meridian_keyspace::Keyspace;
+use meridian_types::{NodeId, Seq};
+use openraft::LogId;
+use tokio::sync::watch;
+
+use crate::backlog::BacklogOp;
+use crate::error::StorageError;
+use crate::state_machine::Shared;
+
+/// A cloneable view of a group's state machine. Every method takes the state lock only for the
+/// call (never across an `.await`), so keep `read` closures short.
+#[derive(Clone)]
+pub struct SmHandle {
+    shared: Arc<Shared>,
+}
+
+impl SmHandle {
+    pub(crate) fn new(shared: Arc<Shared>) -> SmHandle {
+        SmHandle { shared }
+    }
+
+    /// Runs `f` on the keyspace as of the last applied entry.
+    pub fn read<R>(&self, f: impl FnOnce(&Keyspace) -> R) -> R {
+        f(&self.shared.read().keyspace)
+    }
+
+    /// The seq after the last applied entry. It may briefly run ahead of the backlog; use
+    /// [`SmHandle::subscribe_seq`] to know which ops the backlog holds.
+    pub fn seq(&self) -> Seq {
+        self.shared.read().seq
+    }
+
+    /// The log id of the last applied entry.
+    pub fn last_applied(&self) -> Option<LogId<NodeId>> {
+        self.shared.read().last_applied
+    }
+
+    /// Up to `limit` keys whose TTL is at or before `now_ms` (the leader proposes their expiry).
+    pub fn expired_keys(&self, now_ms: u64, limit: usize) -> Vec<Bytes> {
+        self.shared.read().keyspace.expired_keys(now_ms, limit)
+    }
+
+    /// The applied seq, published after each apply once the backlog holds every op up to it.
+    pub fn subscribe_seq(&self) -> watch::Receiver<Seq> {
+        self.shared.seq_tx.subscribe()
+    }
+
+    /// Backlog ops with seq ≥ `from_seq`, oldest first, at most about `max_bytes` (at least one
+    /// op when any exists). If the first op returned is not `from_seq`, that position has been
+    /// trimmed (or skipped by a snapshot install): the reader needs a full sync.
+    ///
+    /// Reads sled synchronously; cheap for the sizes shipping asks for.
+    pub fn backlog_range(
+        &self,
+        from_seq: Seq,
+        max_bytes: u64,
+    ) -> Result<Vec<BacklogOp>, StorageError> {
+        self.shared.backlog.range(from_seq, max_bytes)
+    }
+
+    /// The oldest seq still in the backlog, or None when it is empty.
+    pub fn backlog_first_seq(&self) -> Result<Option<Seq>, StorageError> {
+        self.shared.backlog.first_seq()
+    }
+
+    /// The newest seq in the backlog, or None when it is empty.
+    pub fn backlog_last_seq(&self) -> Result<Option<Seq>, StorageError> {
+        self.shared.backlog.last_seq()
+    }
+
+    /// Bytes the backlog holds (keys plus encoded ops).
+    pub fn backlog_bytes(&self) -> u64 {
+        self.shared.backlog.bytes()
+    }
+}

@@ -1,0 +1,94 @@
+//! Opening the node's sled database and a group's stores in it.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use meridian_types::GroupId;
+
+use crate::backlog::Backlog;
+use crate::codec::blocking;
+use crate::error::StorageError;
+use crate::handle::SmHandle;
+use crate::log_store::LogStore;
+use crate::sm_state::SmState;
+use crate::snapshot_store::SnapshotStore;
+use crate::state_machine::{Shared, StateMachine};
+
+/// sled page cache for the whole node.
+pub const DEFAULT_CACHE_BYTES: u64 = 64 << 20;
+
+/// Per-group storage settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageOptions {
+    /// Bytes of replication backlog kept before the oldest ops are trimmed. Default 64 MiB.
+    pub backlog_max_bytes: u64,
+}
+
+impl Default for StorageOptions {
+    fn default() -> StorageOptions {
+        StorageOptions {
+            backlog_max_bytes: 64 << 20,
+        }
+    }
+}
+
+impl StorageOptions {
+    pub fn validate(&self) -> Result<(), StorageError> {
+        if self.backlog_max_bytes == 0 {
+            return Err(StorageError::Options(
+                "backlog_max_bytes must be at least 1 (bytes); 0 would drop every op".to_string(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Opens (or creates) the node's one sled database. A second open of the same path in this
+/// process fails: share the returned `Db` between groups.
+pub fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
+    sled::Config::new()
+        .path(path)
+        .cache_capacity(DEFAULT_CACHE_BYTES)
+        .open()
+        .map_err(|source| StorageError::Open {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Opens a group's log store and state machine in `db`. The state machine starts from the
+/// current snapshot, if any; openraft then re-applies the log after it.
+pub async fn open_group(
+    db: &sled::Db,
+    group: &GroupId,
+    opts: StorageOptions,
+) -> Result<(LogStore, StateMachine, SmHandle), StorageError> {
+    opts.validate()?;
+    let log = LogStore::open(db, group)?;
+    let db = db.clone();
+    let group = group.clone();
+    let shared = blocking(move || {
+        let snapshots = SnapshotStore::open(&db, &group)?;
+        let state = match snapshots.load()? {
+            Some((_, data)) => SmState::decode(&data)?,
+            None => SmState::default(),
+        };
+        let backlog = Backlog::open(&db, &group, opts.backlog_max_bytes)?;
+        // A backlog that ends before the snapshot's seq has a gap after it (a crash between an
+        // install and its backlog clear): drop it.
+        if backlog.last_seq()?.is_some_and(|last| last < state.seq) {
+            backlog.clear()?;
+        }
+        tracing::debug!(
+            group = %group,
+            seq = state.seq,
+            last_applied = ?state.last_applied,
+            "opened group storage"
+        );
+        Ok(Shared::new(state, backlog, snapshots))
+    })
+    .await?;
+    let sm = StateMachine::new(Arc::new(shared));
+    let handle = sm.handle();
+    Ok((log, sm, handle))
+}

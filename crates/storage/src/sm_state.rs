@@ -1,0 +1,139 @@
+//! The replicated state of a group (keyspace, applied position, membership, seq), the apply
+//! rules, and its snapshot encoding.
+
+use std::io::{Cursor, Read, Write};
+
+use meridian_keyspace::Keyspace;
+use meridian_types::{
+    Node, NodeId, RegionRequest, RegionResponse, RegionTypeConfig, Seq, WriteBatch,
+};
+use openraft::{Entry, EntryPayload, LogId, StoredMembership};
+use serde::{Deserialize, Serialize};
+
+use crate::backlog::BacklogOp;
+use crate::error::StorageError;
+
+/// Version byte at the head of every snapshot this crate writes.
+pub(crate) const SNAPSHOT_VERSION: u8 = 1;
+
+/// Mixes a batch's seed with a command's position, so every command of a batch draws its own
+/// random numbers, identically on every replica.
+pub(crate) fn command_seed(batch_seed: u64, i: usize) -> u64 {
+    batch_seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Everything a snapshot captures. Kept behind one lock so a snapshot sees the data exactly at
+/// `last_applied`.
+#[derive(Debug, Default)]
+pub(crate) struct SmState {
+    pub(crate) keyspace: Keyspace,
+    pub(crate) last_applied: Option<LogId<NodeId>>,
+    pub(crate) membership: StoredMembership<NodeId, Node>,
+    pub(crate) seq: Seq,
+}
+
+/// What precedes the keyspace in a snapshot.
+#[derive(Serialize, Deserialize)]
+struct SnapshotHeader {
+    last_applied: Option<LogId<NodeId>>,
+    membership: StoredMembership<NodeId, Node>,
+    seq: Seq,
+}
+
+impl SmState {
+    /// Applies one committed entry; the writes that moved `seq` are pushed to `backlog`.
+    pub(crate) fn apply_entry(
+        &mut self,
+        entry: &Entry<RegionTypeConfig>,
+        backlog: &mut Vec<BacklogOp>,
+    ) -> RegionResponse {
+        self.last_applied = Some(entry.log_id);
+        let replies = match &entry.payload {
+            EntryPayload::Blank => vec![],
+            EntryPayload::Membership(m) => {
+                self.membership = StoredMembership::new(Some(entry.log_id), m.clone());
+                vec![]
+            }
+            EntryPayload::Normal(RegionRequest::Write(batch)) => self.apply_write(batch, backlog),
+            EntryPayload::Normal(RegionRequest::Expire { keys, now_ms }) => {
+                for key in keys {
+                    if self.keyspace.expire_if_due(key, *now_ms) {
+                        self.seq += 1;
+                        backlog.push(BacklogOp {
+                            seq: self.seq,
+                            now_ms: *now_ms,
+                            seed: 0,
+                            argv: vec![bytes::Bytes::from_static(b"DEL"), key.clone()],
+                        });
+                    }
+                }
+                vec![]
+            }
+        };
+        RegionResponse {
+            replies,
+            seq: self.seq,
+        }
+    }
+
+    fn apply_write(
+        &mut self,
+        batch: &WriteBatch,
+        backlog: &mut Vec<BacklogOp>,
+    ) -> Vec<meridian_types::Reply> {
+        let mut replies = Vec::with_capacity(batch.commands.len());
+        for (i, argv) in batch.commands.iter().enumerate() {
+            let seed = command_seed(batch.seed, i);
+            let reply = self.keyspace.execute_write(argv, batch.now_ms, seed);
+            let is_write = argv
+                .first()
+                .and_then(|name| meridian_keyspace::lookup(name))
+                .is_some_and(|d| d.is_write());
+            if is_write && !reply.is_error() {
+                self.seq += 1;
+                backlog.push(BacklogOp {
+                    seq: self.seq,
+                    now_ms: batch.now_ms,
+                    seed,
+                    argv: argv.clone(),
+                });
+            }
+            replies.push(reply);
+        }
+        replies
+    }
+
+    /// Snapshot bytes: version, bincode header, then the keyspace's own format.
+    pub(crate) fn encode(&self) -> Result<Vec<u8>, StorageError> {
+        let mut out = Vec::with_capacity(64 + self.keyspace.len() * 32);
+        out.write_all(&[SNAPSHOT_VERSION])?;
+        let header = SnapshotHeader {
+            last_applied: self.last_applied,
+            membership: self.membership.clone(),
+            seq: self.seq,
+        };
+        bincode::serialize_into(&mut out, &header)
+            .map_err(StorageError::codec("encode snapshot header"))?;
+        self.keyspace.write_snapshot(&mut out)?;
+        Ok(out)
+    }
+
+    /// Reads bytes made by [`SmState::encode`].
+    pub(crate) fn decode(data: &[u8]) -> Result<SmState, StorageError> {
+        let mut r = Cursor::new(data);
+        let mut version = [0u8; 1];
+        r.read_exact(&mut version)?;
+        if version[0] != SNAPSHOT_VERSION {
+            return Err(StorageError::SnapshotVersion(version[0], SNAPSHOT_VERSION));
+        }
+        let header: SnapshotHeader = bincode::deserialize_from(&mut r)
+            .map_err(StorageError::codec("decode snapshot header"))?;
+        let keyspace = Keyspace::read_snapshot(&mut r)?;
+        Ok(SmState {
+            keyspace,
+            last_applied: header.last_applied,
+            membership: header.membership,
+            seq: header.seq,
+        })
+    }
+}

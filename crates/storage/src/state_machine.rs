@@ -1,0 +1,168 @@
+//! openraft's state machine for a regional group.
+
+use std::io::Cursor;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use meridian_types::{Node, NodeId, RegionResponse, RegionTypeConfig, Seq};
+use openraft::storage::{RaftStateMachine, Snapshot};
+use openraft::{Entry, LogId, SnapshotMeta, StoredMembership};
+use tokio::sync::watch;
+
+use crate::backlog::{Backlog, BacklogOp};
+use crate::codec::blocking;
+use crate::error::{IntoRaft, RaftError, StorageError};
+use crate::handle::SmHandle;
+use crate::sm_state::SmState;
+use crate::snapshot_builder::SnapshotBuilder;
+use crate::snapshot_store::{SaveMode, SnapshotStore};
+
+type C = RegionTypeConfig;
+
+/// What the state machine, its snapshot builders and its handles share.
+pub(crate) struct Shared {
+    state: RwLock<SmState>,
+    pub(crate) backlog: Backlog,
+    pub(crate) snapshots: SnapshotStore,
+    pub(crate) seq_tx: watch::Sender<Seq>,
+}
+
+impl Shared {
+    pub(crate) fn new(state: SmState, backlog: Backlog, snapshots: SnapshotStore) -> Shared {
+        let (seq_tx, _) = watch::channel(state.seq);
+        Shared {
+            state: RwLock::new(state),
+            backlog,
+            snapshots,
+            seq_tx,
+        }
+    }
+
+    /// A panic while the lock was held cannot leave a half-applied entry behind that we would
+    /// then serve: the sm worker died with it and openraft stops the group. So poisoning is
+    /// ignored rather than turned into a second panic.
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, SmState> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(crate) fn write(&self) -> RwLockWriteGuard<'_, SmState> {
+        self.state.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn publish_seq(&self, seq: Seq) {
+        self.seq_tx.send_if_modified(|cur| {
+            let changed = *cur != seq;
+            *cur = seq;
+            changed
+        });
+    }
+}
+
+/// The regional state machine: an in-memory [`meridian_keyspace::Keyspace`] (the log in sled is
+/// its AOF, the snapshot in sled its RDB), the replication backlog, and the current snapshot.
+pub struct StateMachine {
+    shared: Arc<Shared>,
+}
+
+impl StateMachine {
+    pub(crate) fn new(shared: Arc<Shared>) -> StateMachine {
+        StateMachine { shared }
+    }
+
+    /// A handle for readers (the server), valid for the life of the group.
+    pub fn handle(&self) -> SmHandle {
+        SmHandle::new(self.shared.clone())
+    }
+
+    /// Decodes, persists and swaps in a snapshot received from the leader. Blocking.
+    fn install_blocking(
+        shared: &Shared,
+        meta: &SnapshotMeta<NodeId, Node>,
+        data: &[u8],
+    ) -> Result<Seq, StorageError> {
+        let state = SmState::decode(data)?;
+        if state.last_applied != meta.last_log_id || state.membership != meta.last_membership {
+            return Err(StorageError::SnapshotCorrupt {
+                id: meta.snapshot_id.clone(),
+                reason: "header disagrees with the snapshot metadata".to_string(),
+            });
+        }
+        let seq = state.seq;
+        // Persist first: after a crash the node restarts from this snapshot, never from a
+        // state machine that was swapped but not saved.
+        shared.snapshots.save(meta, data, SaveMode::Replace)?;
+        let old = std::mem::replace(&mut *shared.write(), state);
+        drop(old);
+        // The old ops no longer connect to the new seq.
+        shared.backlog.clear()?;
+        Ok(seq)
+    }
+}
+
+impl RaftStateMachine<C> for StateMachine {
+    type SnapshotBuilder = SnapshotBuilder;
+
+    async fn applied_state(
+        &mut self,
+    ) -> Result<(Option<LogId<NodeId>>, StoredMembership<NodeId, Node>), RaftError> {
+        let st = self.shared.read();
+        Ok((st.last_applied, st.membership.clone()))
+    }
+
+    async fn apply<I>(&mut self, entries: I) -> Result<Vec<RegionResponse>, RaftError>
+    where
+        I: IntoIterator<Item = Entry<C>> + Send,
+        I::IntoIter: Send,
+    {
+        let mut replies = Vec::new();
+        let mut ops: Vec<BacklogOp> = Vec::new();
+        for entry in entries {
+            // One entry per lock hold: readers and snapshot builds interleave between entries,
+            // and always see data and last_applied together.
+            replies.push(self.shared.write().apply_entry(&entry, &mut ops));
+        }
+        let seq = self.shared.read().seq;
+        if !ops.is_empty() {
+            let shared = self.shared.clone();
+            blocking(move || shared.backlog.append(&ops))
+                .await
+                .write_sm()?;
+        }
+        // After the backlog write: a subscriber woken for `seq` finds every op up to it.
+        self.shared.publish_seq(seq);
+        Ok(replies)
+    }
+
+    async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
+        SnapshotBuilder::new(self.shared.clone())
+    }
+
+    async fn begin_receiving_snapshot(&mut self) -> Result<Box<Cursor<Vec<u8>>>, RaftError> {
+        Ok(Box::new(Cursor::new(Vec::new())))
+    }
+
+    async fn install_snapshot(
+        &mut self,
+        meta: &SnapshotMeta<NodeId, Node>,
+        snapshot: Box<Cursor<Vec<u8>>>,
+    ) -> Result<(), RaftError> {
+        let shared = self.shared.clone();
+        let meta = meta.clone();
+        let data = snapshot.into_inner();
+        let seq = blocking(move || StateMachine::install_blocking(&shared, &meta, &data))
+            .await
+            .write_snapshot()?;
+        self.shared.publish_seq(seq);
+        Ok(())
+    }
+
+    async fn get_current_snapshot(&mut self) -> Result<Option<Snapshot<C>>, RaftError> {
+        let shared = self.shared.clone();
+        let loaded = blocking(move || shared.snapshots.load())
+            .await
+            .read_snapshot()?;
+        Ok(loaded.map(|(meta, data)| Snapshot {
+            meta,
+            snapshot: Box::new(Cursor::new(data)),
+        }))
+    }
+}
