@@ -1,0 +1,70 @@
+//! `meridian`: run a node, start a whole local deployment, inspect clusters, benchmark.
+
+mod bench;
+mod cluster;
+mod logging;
+mod node;
+mod spec;
+mod up;
+
+use clap::{Parser, Subcommand};
+
+/// Meridian: a Redis-compatible datastore replicated across regions on Raft.
+#[derive(Parser, Debug)]
+#[command(name = "meridian", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run one node of a deployment (normally started for you by `meridian up`).
+    Node(node::NodeArgs),
+    /// Start every node of a deployment config as child processes, wait until every cluster
+    /// has a leader, print the endpoints, and stop them all on Ctrl-C.
+    Up(up::UpArgs),
+    /// Inspect the clusters of a deployment.
+    #[command(subcommand)]
+    Cluster(cluster::ClusterCommand),
+    /// Drive concurrent gRPC writers against a cluster and print writes/s and latency.
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Node(args) => node::run(args).await,
+            Command::Up(args) => up::run(args).await,
+            Command::Cluster(cmd) => cluster::run(cmd).await,
+            Command::Bench(args) => bench::run(args).await,
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every subcommand renders its help (doc comments are the help text).
+    #[test]
+    fn help_renders_for_every_subcommand() {
+        let mut cmd = Cli::command();
+        cmd.build();
+        fn walk(cmd: &mut clap::Command, path: &str) {
+            let help = cmd.render_long_help().to_string();
+            assert!(help.contains("Usage"), "{path}: {help}");
+            for sub in cmd.get_subcommands_mut() {
+                let p = format!("{path} {}", sub.get_name());
+                walk(sub, &p);
+            }
+        }
+        walk(&mut cmd, "meridian");
+        Cli::command().debug_assert();
+    }
+}
