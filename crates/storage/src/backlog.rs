@@ -58,11 +58,25 @@ impl Backlog {
 
     /// Stores `ops` (in seq order) and trims. Blocking: call from `spawn_blocking`.
     ///
-    /// An op already present under its seq (re-applied after a restart) is replaced by the same
-    /// bytes, since apply is deterministic.
+    /// Keeps the stored seqs contiguous: an op already present (re-applied after a restart) is
+    /// replaced by the same bytes, since apply is deterministic; an op older than the oldest
+    /// stored one was trimmed before and stays out; an op past a gap means the stored ops no
+    /// longer lead to it, so they are dropped first.
     pub(crate) fn append(&self, ops: &[BacklogOp]) -> Result<(), StorageError> {
         let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut first = self.first_seq()?;
+        let mut last = self.last_seq()?;
         for op in ops {
+            if first.is_some_and(|f| op.seq < f) {
+                continue;
+            }
+            if last.is_some_and(|l| op.seq > l + 1) {
+                self.tree
+                    .clear()
+                    .map_err(StorageError::sled("clear backlog"))?;
+                *total = 0;
+                first = None;
+            }
             let v = encode("encode backlog op", op)?;
             let len = v.len();
             let old = self
@@ -70,9 +84,11 @@ impl Backlog {
                 .insert(be(op.seq), v)
                 .map_err(StorageError::sled("append backlog"))?;
             *total = *total - old.map_or(0, |o| charged(o.len())) + charged(len);
+            first = first.or(Some(op.seq));
+            last = Some(last.map_or(op.seq, |l| l.max(op.seq)));
         }
-        if let Some(newest) = ops.last() {
-            self.trim(&mut total, newest.seq)?;
+        if let Some(newest) = last {
+            self.trim(&mut total, newest)?;
         }
         Ok(())
     }
@@ -155,5 +171,48 @@ impl Backlog {
     /// Bytes currently charged to the backlog.
     pub(crate) fn bytes(&self) -> u64 {
         *self.total.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(seq: Seq) -> BacklogOp {
+        BacklogOp {
+            seq,
+            now_ms: 1,
+            seed: 2,
+            argv: vec![Bytes::from_static(b"DEL"), Bytes::from(format!("k{seq}"))],
+        }
+    }
+
+    fn seqs(b: &Backlog) -> Vec<Seq> {
+        b.range(0, u64::MAX)
+            .expect("range")
+            .iter()
+            .map(|o| o.seq)
+            .collect()
+    }
+
+    #[test]
+    fn appends_keep_seqs_contiguous() -> Result<(), StorageError> {
+        let dir = tempfile::tempdir()?;
+        let db = crate::open_db(dir.path())?;
+        let b = Backlog::open(&db, &GroupId::Region("t".into()), 1 << 20)?;
+        b.append(&[op(5), op(6), op(7)])?;
+        let bytes = b.bytes();
+
+        // phase: replayed ops (after a restart) replace or stay out, never add a hole
+        b.append(&[op(3), op(4), op(6)])?;
+        assert_eq!(seqs(&b), vec![5, 6, 7]);
+        assert_eq!(b.bytes(), bytes);
+
+        // phase: an op past a gap drops what no longer leads to it
+        b.append(&[op(10)])?;
+        assert_eq!(seqs(&b), vec![10]);
+        let one = encode("test", &op(10))?.len();
+        assert_eq!(b.bytes(), charged(one));
+        Ok(())
     }
 }

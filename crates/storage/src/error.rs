@@ -52,6 +52,8 @@ impl StorageError {
 pub(crate) type RaftError = RaftStorageError<NodeId>;
 
 /// Converters from our error to openraft's, naming what openraft was doing.
+// openraft's error type is large, and its traits return it by value: nothing to box here.
+#[allow(clippy::result_large_err)]
 pub(crate) trait IntoRaft<T> {
     fn read_logs(self) -> Result<T, RaftError>;
     fn write_logs(self) -> Result<T, RaftError>;
@@ -62,6 +64,7 @@ pub(crate) trait IntoRaft<T> {
     fn write_snapshot(self) -> Result<T, RaftError>;
 }
 
+#[allow(clippy::result_large_err)]
 impl<T> IntoRaft<T> for Result<T, StorageError> {
     fn read_logs(self) -> Result<T, RaftError> {
         self.map_err(|e| StorageIOError::read_logs(&e).into())

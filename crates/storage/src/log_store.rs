@@ -9,7 +9,7 @@ use openraft::{Entry, LogId, RaftLogId, RaftLogReader, Vote};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::codec::{be, blocking, decode, encode, flush, from_be, open_tree};
+use crate::codec::{be, blocking, decode, encode, flush, open_tree};
 use crate::error::{IntoRaft, RaftError, StorageError};
 
 type C = RegionTypeConfig;
@@ -208,19 +208,5 @@ impl RaftLogStorage<C> for LogStore {
             .await
             .write_logs()?;
         flush(&self.log).await.write_logs()
-    }
-}
-
-impl LogStore {
-    /// Index of the first entry still in the log (for tests and diagnostics).
-    pub fn first_index(&self) -> Result<Option<u64>, StorageError> {
-        match self
-            .log
-            .first()
-            .map_err(StorageError::sled("read first log"))?
-        {
-            Some((k, _)) => from_be(&self.log, &k).map(Some),
-            None => Ok(None),
-        }
     }
 }

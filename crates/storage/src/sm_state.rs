@@ -137,3 +137,83 @@ impl SmState {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use meridian_keyspace::Value;
+    use openraft::CommittedLeaderId;
+
+    use super::*;
+
+    fn expire_entry(index: u64, keys: &[&'static str], now_ms: u64) -> Entry<RegionTypeConfig> {
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Normal(RegionRequest::Expire {
+                keys: keys
+                    .iter()
+                    .map(|k| Bytes::from_static(k.as_bytes()))
+                    .collect(),
+                now_ms,
+            }),
+        }
+    }
+
+    fn with_ttl(st: &mut SmState, key: &'static str, at_ms: u64) {
+        let k = Bytes::from_static(key.as_bytes());
+        st.keyspace
+            .insert(k.clone(), Value::Str(Bytes::from_static(b"v")));
+        st.keyspace.set_expire(&k, Some(at_ms));
+    }
+
+    #[test]
+    fn expire_deletes_only_due_keys_and_logs_a_del_for_each() {
+        let mut st = SmState::default();
+        with_ttl(&mut st, "due", 500);
+        with_ttl(&mut st, "later", 5_000);
+        let mut ops = Vec::new();
+        let resp = st.apply_entry(
+            &expire_entry(7, &["due", "later", "missing"], 1_000),
+            &mut ops,
+        );
+        assert_eq!(
+            resp,
+            RegionResponse {
+                replies: vec![],
+                seq: 1
+            }
+        );
+        assert_eq!(
+            ops,
+            vec![BacklogOp {
+                seq: 1,
+                now_ms: 1_000,
+                seed: 0,
+                argv: vec![Bytes::from_static(b"DEL"), Bytes::from_static(b"due")],
+            }]
+        );
+        assert_eq!(st.keyspace.len(), 1);
+        assert_eq!(st.last_applied.map(|l| l.index), Some(7));
+    }
+
+    #[test]
+    fn snapshot_encoding_round_trips_and_checks_its_version() {
+        let mut st = SmState {
+            seq: 42,
+            last_applied: Some(LogId::new(CommittedLeaderId::new(3, 1), 9)),
+            ..SmState::default()
+        };
+        with_ttl(&mut st, "k", 900);
+        let bytes = st.encode().expect("encode");
+        let back = SmState::decode(&bytes).expect("decode");
+        assert_eq!(back.keyspace, st.keyspace);
+        assert_eq!((back.seq, back.last_applied), (42, st.last_applied));
+
+        let mut bad = bytes;
+        bad[0] = 99;
+        assert!(matches!(
+            SmState::decode(&bad),
+            Err(StorageError::SnapshotVersion(99, SNAPSHOT_VERSION))
+        ));
+    }
+}

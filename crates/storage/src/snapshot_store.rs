@@ -18,6 +18,9 @@ use crate::error::StorageError;
 /// Size of one stored chunk of snapshot data.
 pub(crate) const CHUNK_SIZE: usize = 1 << 20;
 
+/// Metadata and bytes of a stored snapshot.
+pub(crate) type StoredSnapshot = (SnapshotMeta<NodeId, Node>, Vec<u8>);
+
 const CURRENT: &[u8] = b"current";
 /// Not a printable byte, so no chunk key shares a prefix with `current`.
 const CHUNK_TAG: u8 = 0;
@@ -106,9 +109,7 @@ impl SnapshotStore {
     }
 
     /// The current snapshot's metadata and data.
-    pub(crate) fn load(
-        &self,
-    ) -> Result<Option<(SnapshotMeta<NodeId, Node>, Vec<u8>)>, StorageError> {
+    pub(crate) fn load(&self) -> Result<Option<StoredSnapshot>, StorageError> {
         let Some(rec) = self.current()? else {
             return Ok(None);
         };
@@ -180,5 +181,59 @@ impl SnapshotStore {
             .map_err(StorageError::sled("flush snapshot"))?;
         self.remove_chunks_except(Some(generation))?;
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use openraft::{CommittedLeaderId, LogId, StoredMembership};
+
+    use super::*;
+
+    fn meta(index: u64) -> SnapshotMeta<NodeId, Node> {
+        SnapshotMeta {
+            last_log_id: Some(LogId::new(CommittedLeaderId::new(1, 1), index)),
+            last_membership: StoredMembership::default(),
+            snapshot_id: format!("s{index}"),
+        }
+    }
+
+    fn chunk_count(tree: &sled::Tree) -> usize {
+        tree.scan_prefix([CHUNK_TAG]).count()
+    }
+
+    #[test]
+    fn multi_chunk_snapshots_round_trip_and_old_generations_go() -> Result<(), StorageError> {
+        let dir = tempfile::tempdir()?;
+        let db = crate::open_db(dir.path())?;
+        let group = GroupId::Region("t".into());
+        let store = SnapshotStore::open(&db, &group)?;
+        assert!(store.load()?.is_none());
+
+        let big: Vec<u8> = (0..(CHUNK_SIZE * 3 + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        assert!(store.save(&meta(10), &big, SaveMode::IfNotOlder)?);
+        assert_eq!(chunk_count(&store.tree), 4);
+        let (m, data) = store.load()?.expect("current");
+        assert_eq!((m, data == big), (meta(10), true));
+
+        // phase: an older build does not replace a newer snapshot; an install does
+        assert!(!store.save(&meta(5), b"old", SaveMode::IfNotOlder)?);
+        assert_eq!(store.load()?.map(|(m, _)| m), Some(meta(10)));
+        assert!(store.save(&meta(5), b"installed", SaveMode::Replace)?);
+        assert_eq!(store.load()?, Some((meta(5), b"installed".to_vec())));
+        assert_eq!(chunk_count(&store.tree), 1, "previous generation removed");
+
+        // phase: chunks left by a crashed save are garbage-collected on open
+        store
+            .tree
+            .insert(chunk_key(99, 0), b"orphan".as_slice())
+            .map_err(StorageError::sled("test"))?;
+        drop(store);
+        let store = SnapshotStore::open(&db, &group)?;
+        assert_eq!(chunk_count(&store.tree), 1);
+        assert_eq!(store.load()?, Some((meta(5), b"installed".to_vec())));
+        Ok(())
     }
 }

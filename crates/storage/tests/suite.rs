@@ -26,6 +26,7 @@ impl StoreBuilder<RegionTypeConfig, LogStore, StateMachine, tempfile::TempDir> f
 
 /// Runs its own tokio runtimes, so it is a plain test.
 #[test]
-fn openraft_storage_suite() -> Result<(), StorageError<NodeId>> {
-    Suite::test_all(SledBuilder)
+fn openraft_storage_suite() -> anyhow::Result<()> {
+    Suite::test_all(SledBuilder)?;
+    Ok(())
 }

@@ -107,8 +107,10 @@ impl RaftNetwork<C> for NoNetwork {
         &mut self,
         _rpc: AppendEntriesRequest<C>,
         _option: RPCOption,
-    ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, meridian_types::Node, RaftError<NodeId>>>
-    {
+    ) -> Result<
+        AppendEntriesResponse<NodeId>,
+        RPCError<NodeId, meridian_types::Node, RaftError<NodeId>>,
+    > {
         Err(unreachable())
     }
 
@@ -127,7 +129,8 @@ impl RaftNetwork<C> for NoNetwork {
         &mut self,
         _rpc: VoteRequest<NodeId>,
         _option: RPCOption,
-    ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, meridian_types::Node, RaftError<NodeId>>> {
+    ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, meridian_types::Node, RaftError<NodeId>>>
+    {
         Err(unreachable())
     }
 }
