@@ -1,5 +1,516 @@
-//! list commands.
+//! List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LRANGE LLEN LINDEX LSET LREM LTRIM
+//! LINSERT LPOS LMOVE RPOPLPUSH, with Redis 7.0 semantics.
 
-use crate::command::CommandDef;
+use std::collections::VecDeque;
 
-pub const COMMANDS: &[CommandDef] = &[];
+use bytes::Bytes;
+use meridian_types::Reply;
+
+use crate::args::{
+    eq_ignore_case, err, int_arg, parse_i64, wrongtype, INDEX_OUT_OF_RANGE, NO_SUCH_KEY, SYNTAX,
+};
+use crate::command::{CommandDef, CommandKind};
+use crate::ctx::{ReadCtx, WriteCtx};
+use crate::db::Keyspace;
+use crate::value::Value;
+
+#[cfg(test)]
+#[path = "cmd_list_tests.rs"]
+mod tests;
+
+#[cfg(test)]
+#[path = "cmd_list_diff_tests.rs"]
+mod diff_tests;
+
+type List = VecDeque<Bytes>;
+
+const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+const RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the \
+                         second ... or use negative to start from the end of the list";
+const COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
+const MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
+
+const fn def(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    last_key: i32,
+    kind: CommandKind,
+) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: 1,
+        last_key,
+        step: 1,
+        kind,
+    }
+}
+
+const W_DENYOOM_FAST: &[&str] = &["write", "denyoom", "fast"];
+const W_DENYOOM: &[&str] = &["write", "denyoom"];
+const W_FAST: &[&str] = &["write", "fast"];
+const W: &[&str] = &["write"];
+const RO: &[&str] = &["readonly"];
+
+pub const COMMANDS: &[CommandDef] = &[
+    def("lpush", -3, W_DENYOOM_FAST, 1, CommandKind::Write(lpush)),
+    def("rpush", -3, W_DENYOOM_FAST, 1, CommandKind::Write(rpush)),
+    def("lpushx", -3, W_DENYOOM_FAST, 1, CommandKind::Write(lpushx)),
+    def("rpushx", -3, W_DENYOOM_FAST, 1, CommandKind::Write(rpushx)),
+    def("lpop", -2, W_FAST, 1, CommandKind::Write(lpop)),
+    def("rpop", -2, W_FAST, 1, CommandKind::Write(rpop)),
+    def("lrange", 4, RO, 1, CommandKind::Read(lrange)),
+    def("llen", 2, &["readonly", "fast"], 1, CommandKind::Read(llen)),
+    def("lindex", 3, RO, 1, CommandKind::Read(lindex)),
+    def("lset", 4, W_DENYOOM, 1, CommandKind::Write(lset)),
+    def("lrem", 4, W, 1, CommandKind::Write(lrem)),
+    def("ltrim", 4, W, 1, CommandKind::Write(ltrim)),
+    def("linsert", 5, W_DENYOOM, 1, CommandKind::Write(linsert)),
+    def("lpos", -3, RO, 1, CommandKind::Read(lpos)),
+    def("lmove", 5, W_DENYOOM, 2, CommandKind::Write(lmove)),
+    def("rpoplpush", 3, W_DENYOOM, 2, CommandKind::Write(rpoplpush)),
+];
+
+impl Keyspace {
+    /// The list under `key`: `Ok(None)` if missing, WRONGTYPE if another type.
+    pub(crate) fn list_ref(&self, key: &Bytes, now_ms: u64) -> Result<Option<&List>, Reply> {
+        match self.get_value(key, now_ms) {
+            None => Ok(None),
+            Some(Value::List(l)) => Ok(Some(l)),
+            Some(_) => Err(wrongtype()),
+        }
+    }
+
+    /// Mutable access to the list under `key`; see [`Keyspace::list_ref`]. The caller removes
+    /// the key if it empties the list.
+    pub(crate) fn list_mut(
+        &mut self,
+        key: &Bytes,
+        now_ms: u64,
+    ) -> Result<Option<&mut List>, Reply> {
+        match self.get_value_mut(key, now_ms) {
+            None => Ok(None),
+            Some(Value::List(l)) => Ok(Some(l)),
+            Some(_) => Err(wrongtype()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum End {
+    Left,
+    Right,
+}
+
+fn push(list: &mut List, end: End, v: Bytes) {
+    match end {
+        End::Left => list.push_front(v),
+        End::Right => list.push_back(v),
+    }
+}
+
+fn pop(list: &mut List, end: End) -> Option<Bytes> {
+    match end {
+        End::Left => list.pop_front(),
+        End::Right => list.pop_back(),
+    }
+}
+
+/// Redis's `getPositiveLongFromObjectOrReply` with a custom message: any non-integer or
+/// negative value answers `msg`.
+fn non_negative(b: &[u8], msg: &str) -> Result<i64, Reply> {
+    match parse_i64(b) {
+        Some(n) if n >= 0 => Ok(n),
+        _ => Err(err(msg)),
+    }
+}
+
+/// Turns Redis start/end indexes (negative counts from the tail) into a clamped
+/// `(start, count)`, or None when the range is empty.
+fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let mut s = if start < 0 { start + len } else { start };
+    let mut e = if end < 0 { end + len } else { end };
+    s = s.max(0);
+    if s > e || s >= len {
+        return None;
+    }
+    e = e.min(len - 1);
+    Some((s as usize, (e - s + 1) as usize))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Push and pop
+
+fn lpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    push_generic(ctx, argv, End::Left, false)
+}
+
+fn rpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    push_generic(ctx, argv, End::Right, false)
+}
+
+fn lpushx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    push_generic(ctx, argv, End::Left, true)
+}
+
+fn rpushx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    push_generic(ctx, argv, End::Right, true)
+}
+
+fn push_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End, only_existing: bool) -> Reply {
+    let key = &argv[1];
+    let now = ctx.now_ms;
+    match ctx.db.list_ref(key, now) {
+        Err(e) => return e,
+        Ok(None) if only_existing => return Reply::Integer(0),
+        Ok(None) => ctx.db.insert(key.clone(), Value::List(List::new())),
+        Ok(Some(_)) => {}
+    }
+    match ctx.db.list_mut(key, now) {
+        Ok(Some(list)) => {
+            for v in &argv[2..] {
+                push(list, end, v.clone());
+            }
+            Reply::Integer(list.len() as i64)
+        }
+        Ok(None) => Reply::Integer(0),
+        Err(e) => e,
+    }
+}
+
+fn lpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    pop_generic(ctx, argv, End::Left)
+}
+
+fn rpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    pop_generic(ctx, argv, End::Right)
+}
+
+/// LPOP/RPOP key [count]: one bulk without count; with a count an array (a nil array when
+/// the key is missing, an empty array for count 0).
+fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> Reply {
+    if argv.len() > 3 {
+        return crate::command::wrong_arity(if end == End::Left { "lpop" } else { "rpop" });
+    }
+    let count = match argv.get(2).map(|c| non_negative(c, NOT_POSITIVE)) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(e)) => return e,
+    };
+    let key = &argv[1];
+    let list = match ctx.db.list_mut(key, ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) if count.is_some() => return Reply::NilArray,
+        Ok(None) => return Reply::Nil,
+        Ok(Some(l)) => l,
+    };
+    let reply = match count {
+        None => pop(list, end).map_or(Reply::Nil, Reply::Bulk),
+        Some(n) => {
+            let n = usize::try_from(n).unwrap_or(usize::MAX).min(list.len());
+            Reply::Array(
+                (0..n)
+                    .filter_map(|_| pop(list, end))
+                    .map(Reply::Bulk)
+                    .collect(),
+            )
+        }
+    };
+    ctx.db.remove_if_empty(key);
+    reply
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+fn lrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let (start, end) = match (int_arg(&argv[2]), int_arg(&argv[3])) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+        Err(e) => e,
+        Ok(None) => Reply::Array(Vec::new()),
+        Ok(Some(list)) => match clamp_range(start, end, list.len()) {
+            None => Reply::Array(Vec::new()),
+            Some((s, n)) => Reply::Array(list.range(s..s + n).cloned().map(Reply::Bulk).collect()),
+        },
+    }
+}
+
+fn llen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+        Err(e) => e,
+        Ok(l) => Reply::Integer(l.map_or(0, |l| l.len() as i64)),
+    }
+}
+
+/// A Redis list index (negative counts from the tail) as a position, if inside the list.
+fn position(index: i64, len: usize) -> Option<usize> {
+    let i = if index < 0 { index + len as i64 } else { index };
+    usize::try_from(i).ok().filter(|i| *i < len)
+}
+
+fn lindex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let list = match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => return Reply::Nil,
+        Ok(Some(l)) => l,
+    };
+    match int_arg(&argv[2]) {
+        Err(e) => e,
+        Ok(i) => position(i, list.len())
+            .and_then(|i| list.get(i))
+            .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())),
+    }
+}
+
+/// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len].
+fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let mut rank: i64 = 1;
+    let mut count: Option<i64> = None;
+    let mut maxlen: i64 = 0;
+    let mut j = 3;
+    while j < argv.len() {
+        let more = j + 1 < argv.len();
+        let opt = &argv[j];
+        if eq_ignore_case(opt, "rank") && more {
+            j += 1;
+            rank = match int_arg(&argv[j]) {
+                Err(e) => return e,
+                Ok(0) => return err(RANK_ZERO),
+                Ok(r) => r,
+            };
+        } else if eq_ignore_case(opt, "count") && more {
+            j += 1;
+            count = match non_negative(&argv[j], COUNT_NEGATIVE) {
+                Err(e) => return e,
+                Ok(c) => Some(c),
+            };
+        } else if eq_ignore_case(opt, "maxlen") && more {
+            j += 1;
+            maxlen = match non_negative(&argv[j], MAXLEN_NEGATIVE) {
+                Err(e) => return e,
+                Ok(m) => m,
+            };
+        } else {
+            return err(SYNTAX);
+        }
+        j += 1;
+    }
+    // A negative rank searches from the tail. Redis negates with C overflow semantics, so
+    // LONG_MIN stays negative and then matches from the first hit on.
+    let from_tail = rank < 0;
+    if from_tail {
+        rank = rank.wrapping_neg();
+    }
+    let list = match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) if count.is_some() => return Reply::Array(Vec::new()),
+        Ok(None) => return Reply::Nil,
+        Ok(Some(l)) => l,
+    };
+    let len = list.len();
+    let ele = &argv[2];
+    let scan_len = if maxlen == 0 {
+        len
+    } else {
+        usize::try_from(maxlen).unwrap_or(usize::MAX).min(len)
+    };
+    let mut found = Vec::new();
+    let mut matches: i64 = 0;
+    for index in 0..scan_len {
+        let pos = if from_tail { len - 1 - index } else { index };
+        if list[pos] != *ele {
+            continue;
+        }
+        matches += 1;
+        if matches < rank {
+            continue;
+        }
+        found.push(pos as i64);
+        match count {
+            None => break,
+            Some(c) if c != 0 && matches.wrapping_sub(rank).wrapping_add(1) >= c => break,
+            Some(_) => {}
+        }
+    }
+    match count {
+        Some(_) => Reply::Array(found.into_iter().map(Reply::Integer).collect()),
+        None => found.first().map_or(Reply::Nil, |p| Reply::Integer(*p)),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-place writes
+
+fn lset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let list = match ctx.db.list_mut(&argv[1], ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => return err(NO_SUCH_KEY),
+        Ok(Some(l)) => l,
+    };
+    let index = match int_arg(&argv[2]) {
+        Err(e) => return e,
+        Ok(i) => i,
+    };
+    match position(index, list.len()).and_then(|i| list.get_mut(i)) {
+        Some(slot) => {
+            *slot = argv[3].clone();
+            Reply::ok()
+        }
+        None => err(INDEX_OUT_OF_RANGE),
+    }
+}
+
+/// LREM key count element: count > 0 removes from the head, < 0 from the tail, 0 all.
+fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let count = match int_arg(&argv[2]) {
+        Err(e) => return e,
+        Ok(c) => c,
+    };
+    let key = &argv[1];
+    let list = match ctx.db.list_mut(key, ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => return Reply::Integer(0),
+        Ok(Some(l)) => l,
+    };
+    let ele = &argv[3];
+    let max = if count == 0 {
+        u64::MAX
+    } else {
+        count.unsigned_abs()
+    };
+    let mut removed: u64 = 0;
+    let kept: List = if count < 0 {
+        let mut kept: List = list
+            .iter()
+            .rev()
+            .filter(|v| {
+                let drop = removed < max && *v == ele;
+                removed += u64::from(drop);
+                !drop
+            })
+            .cloned()
+            .collect();
+        kept.make_contiguous().reverse();
+        kept
+    } else {
+        list.iter()
+            .filter(|v| {
+                let drop = removed < max && *v == ele;
+                removed += u64::from(drop);
+                !drop
+            })
+            .cloned()
+            .collect()
+    };
+    if removed > 0 {
+        *list = kept;
+    }
+    ctx.db.remove_if_empty(key);
+    Reply::Integer(removed as i64)
+}
+
+fn ltrim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let (start, end) = match (int_arg(&argv[2]), int_arg(&argv[3])) {
+        (Ok(s), Ok(e)) => (s, e),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let key = &argv[1];
+    let list = match ctx.db.list_mut(key, ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => return Reply::ok(),
+        Ok(Some(l)) => l,
+    };
+    match clamp_range(start, end, list.len()) {
+        None => list.clear(),
+        Some((s, n)) => {
+            list.truncate(s + n);
+            list.drain(..s);
+        }
+    }
+    ctx.db.remove_if_empty(key);
+    Reply::ok()
+}
+
+/// LINSERT key BEFORE|AFTER pivot element: the new length, -1 if the pivot is absent, 0 if
+/// the key is.
+fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let after = if eq_ignore_case(&argv[2], "after") {
+        true
+    } else if eq_ignore_case(&argv[2], "before") {
+        false
+    } else {
+        return err(SYNTAX);
+    };
+    let list = match ctx.db.list_mut(&argv[1], ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => return Reply::Integer(0),
+        Ok(Some(l)) => l,
+    };
+    match list.iter().position(|v| *v == argv[3]) {
+        None => Reply::Integer(-1),
+        Some(i) => {
+            list.insert(i + usize::from(after), argv[4].clone());
+            Reply::Integer(list.len() as i64)
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LMOVE / RPOPLPUSH
+
+fn end_arg(b: &[u8]) -> Result<End, Reply> {
+    if eq_ignore_case(b, "left") {
+        Ok(End::Left)
+    } else if eq_ignore_case(b, "right") {
+        Ok(End::Right)
+    } else {
+        Err(err(SYNTAX))
+    }
+}
+
+fn lmove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    match (end_arg(&argv[3]), end_arg(&argv[4])) {
+        (Ok(from), Ok(to)) => move_generic(ctx, &argv[1], &argv[2], from, to),
+        (Err(e), _) | (_, Err(e)) => e,
+    }
+}
+
+fn rpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    move_generic(ctx, &argv[1], &argv[2], End::Right, End::Left)
+}
+
+/// Pops from `src` and pushes onto `dst` (which may be the same list: a rotation).
+fn move_generic(ctx: &mut WriteCtx<'_>, src: &Bytes, dst: &Bytes, from: End, to: End) -> Reply {
+    let now = ctx.now_ms;
+    match ctx.db.list_ref(src, now) {
+        Err(e) => return e,
+        Ok(None) => return Reply::Nil,
+        Ok(Some(l)) if l.is_empty() => return Reply::Nil,
+        Ok(Some(_)) => {}
+    }
+    let dst_exists = match ctx.db.list_ref(dst, now) {
+        Err(e) => return e,
+        Ok(l) => l.is_some(),
+    };
+    let value = match ctx.db.list_mut(src, now) {
+        Ok(Some(l)) => pop(l, from),
+        _ => None,
+    };
+    let Some(value) = value else {
+        return Reply::Nil;
+    };
+    if !dst_exists {
+        ctx.db.insert(dst.clone(), Value::List(List::new()));
+    }
+    if let Ok(Some(l)) = ctx.db.list_mut(dst, now) {
+        push(l, to, value.clone());
+    }
+    ctx.db.remove_if_empty(src);
+    Reply::Bulk(value)
+}

@@ -1,5 +1,679 @@
-//! zset commands.
+//! Sorted-set commands: ZADD ZINCRBY ZREM ZSCORE ZMSCORE ZCARD ZCOUNT ZRANK ZREVRANK, the ZRANGE
+//! family (ZRANGE ZRANGESTORE ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX
+//! ZREVRANGE), ZPOPMIN ZPOPMAX and ZSCAN, with Redis 7.0 semantics.
+//!
+//! Rank-based operations (ZRANK, ZRANGE by rank, LIMIT offsets) walk the ordered set and are
+//! O(n) for now; score ranges seek in O(log n).
 
-use crate::command::CommandDef;
+use bytes::Bytes;
+use meridian_types::Reply;
 
-pub const COMMANDS: &[CommandDef] = &[];
+use crate::args::{eq_ignore_case, err, fmt_g17, int_arg, wrongtype, NOT_FLOAT, SYNTAX};
+use crate::command::{CommandDef, CommandKind};
+use crate::ctx::{ReadCtx, WriteCtx};
+use crate::db::Keyspace;
+use crate::glob::glob_match;
+use crate::value::Value;
+use crate::zset::{parse_score, LexRange, ScoreRange, ZSet};
+
+#[cfg(test)]
+#[path = "cmd_zset_tests.rs"]
+mod tests;
+
+const NAN_RESULT: &str = "ERR resulting score is not a number (NaN)";
+const XX_NX: &str = "ERR XX and NX options at the same time are not compatible";
+const GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
+const INCR_PAIR: &str = "ERR INCR option supports a single increment-element pair";
+const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
+const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
+const LIMIT_NEEDS_BY: &str =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+const WITHSCORES_BYLEX: &str =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+const INVALID_CURSOR: &str = "ERR invalid cursor";
+
+const fn def(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    last_key: i32,
+    kind: CommandKind,
+) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: 1,
+        last_key,
+        step: 1,
+        kind,
+    }
+}
+
+const W_DENYOOM_FAST: &[&str] = &["write", "denyoom", "fast"];
+const W_FAST: &[&str] = &["write", "fast"];
+const RO: &[&str] = &["readonly"];
+const RO_FAST: &[&str] = &["readonly", "fast"];
+
+pub const COMMANDS: &[CommandDef] = &[
+    def("zadd", -4, W_DENYOOM_FAST, 1, CommandKind::Write(zadd)),
+    def("zincrby", 4, W_DENYOOM_FAST, 1, CommandKind::Write(zincrby)),
+    def("zrem", -3, W_FAST, 1, CommandKind::Write(zrem)),
+    def("zscore", 3, RO_FAST, 1, CommandKind::Read(zscore)),
+    def("zmscore", -3, RO_FAST, 1, CommandKind::Read(zmscore)),
+    def("zcard", 2, RO_FAST, 1, CommandKind::Read(zcard)),
+    def("zcount", 4, RO_FAST, 1, CommandKind::Read(zcount)),
+    def("zrank", 3, RO_FAST, 1, CommandKind::Read(zrank)),
+    def("zrevrank", 3, RO_FAST, 1, CommandKind::Read(zrevrank)),
+    def("zrange", -4, RO, 1, CommandKind::Read(zrange)),
+    def("zrangebyscore", -4, RO, 1, CommandKind::Read(zrangebyscore)),
+    def(
+        "zrevrangebyscore",
+        -4,
+        RO,
+        1,
+        CommandKind::Read(zrevrangebyscore),
+    ),
+    def("zrangebylex", -4, RO, 1, CommandKind::Read(zrangebylex)),
+    def(
+        "zrevrangebylex",
+        -4,
+        RO,
+        1,
+        CommandKind::Read(zrevrangebylex),
+    ),
+    def("zrevrange", -4, RO, 1, CommandKind::Read(zrevrange)),
+    def("zpopmin", -2, W_FAST, 1, CommandKind::Write(zpopmin)),
+    def("zpopmax", -2, W_FAST, 1, CommandKind::Write(zpopmax)),
+    def(
+        "zrangestore",
+        -5,
+        &["write", "denyoom"],
+        2,
+        CommandKind::Write(zrangestore),
+    ),
+    def("zscan", -3, RO, 1, CommandKind::Read(zscan)),
+];
+
+impl Keyspace {
+    /// The sorted set under `key`: `Ok(None)` if missing, WRONGTYPE if another type.
+    pub(crate) fn zset_ref(&self, key: &Bytes, now_ms: u64) -> Result<Option<&ZSet>, Reply> {
+        match self.get_value(key, now_ms) {
+            None => Ok(None),
+            Some(Value::ZSet(z)) => Ok(Some(z)),
+            Some(_) => Err(wrongtype()),
+        }
+    }
+
+    /// Mutable access to the sorted set under `key`; see [`Keyspace::zset_ref`].
+    pub(crate) fn zset_mut(
+        &mut self,
+        key: &Bytes,
+        now_ms: u64,
+    ) -> Result<Option<&mut ZSet>, Reply> {
+        match self.get_value_mut(key, now_ms) {
+            None => Ok(None),
+            Some(Value::ZSet(z)) => Ok(Some(z)),
+            Some(_) => Err(wrongtype()),
+        }
+    }
+}
+
+fn bulk(b: &Bytes) -> Reply {
+    Reply::Bulk(b.clone())
+}
+
+fn reply_of<T>(r: Result<T, Reply>, f: impl FnOnce(T) -> Reply) -> Reply {
+    r.map_or_else(|e| e, f)
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZADD / ZINCRBY
+
+#[derive(Default)]
+struct ZaddFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+    ch: bool,
+    incr: bool,
+}
+
+fn zadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of(zadd_generic(ctx, argv, false), |r| r)
+}
+
+fn zincrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of(zadd_generic(ctx, argv, true), |r| r)
+}
+
+/// Redis's `zaddGenericCommand`, shared by ZADD and ZINCRBY (which is ZADD with INCR set).
+fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Reply, Reply> {
+    let key = &argv[1];
+    let mut f = ZaddFlags {
+        incr,
+        ..ZaddFlags::default()
+    };
+    let mut idx = 2;
+    while let Some(opt) = argv.get(idx) {
+        let flag = match () {
+            _ if eq_ignore_case(opt, "nx") => &mut f.nx,
+            _ if eq_ignore_case(opt, "xx") => &mut f.xx,
+            _ if eq_ignore_case(opt, "ch") => &mut f.ch,
+            _ if eq_ignore_case(opt, "incr") => &mut f.incr,
+            _ if eq_ignore_case(opt, "gt") => &mut f.gt,
+            _ if eq_ignore_case(opt, "lt") => &mut f.lt,
+            _ => break,
+        };
+        *flag = true;
+        idx += 1;
+    }
+    let rest = &argv[idx..];
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
+        return Err(err(SYNTAX));
+    }
+    if f.nx && f.xx {
+        return Err(err(XX_NX));
+    }
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
+        return Err(err(GT_LT_NX));
+    }
+    if f.incr && rest.len() > 2 {
+        return Err(err(INCR_PAIR));
+    }
+    let pairs = rest
+        .chunks_exact(2)
+        .map(|p| parse_score(&p[0]).map(|s| (s, &p[1])))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| err(NOT_FLOAT))?;
+
+    let now = ctx.now_ms;
+    let exists = ctx.db.zset_ref(key, now)?.is_some();
+    let nothing = if f.incr {
+        Reply::Nil
+    } else {
+        Reply::Integer(0)
+    };
+    if !exists {
+        if f.xx {
+            return Ok(nothing);
+        }
+        ctx.db.insert(key.clone(), Value::ZSet(Box::default()));
+    }
+    let Some(zs) = ctx.db.zset_mut(key, now)? else {
+        return Ok(nothing);
+    };
+
+    let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
+    let mut last = 0.0;
+    for (score, member) in pairs {
+        match zs.score(member) {
+            Some(cur) => {
+                if f.nx {
+                    continue;
+                }
+                let mut new = score;
+                if f.incr {
+                    new += cur;
+                    if new.is_nan() {
+                        // Only reachable with INCR, hence with a single pair: nothing changed.
+                        return Err(err(NAN_RESULT));
+                    }
+                }
+                if (f.lt && new >= cur) || (f.gt && new <= cur) {
+                    continue;
+                }
+                processed += 1;
+                last = new;
+                if new != cur {
+                    zs.insert(member.clone(), new);
+                    updated += 1;
+                }
+            }
+            None if !f.xx => {
+                zs.insert(member.clone(), score);
+                added += 1;
+                processed += 1;
+                last = score;
+            }
+            None => {}
+        }
+    }
+    ctx.db.remove_if_empty(key);
+    Ok(if f.incr {
+        if processed > 0 {
+            Reply::Double(last)
+        } else {
+            Reply::Nil
+        }
+    } else {
+        Reply::Integer(if f.ch { added + updated } else { added })
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simple reads and ZREM
+
+fn zrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let key = &argv[1];
+    let removed = match ctx.db.zset_mut(key, ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => 0,
+        Ok(Some(zs)) => argv[2..].iter().filter(|m| zs.remove(m)).count(),
+    };
+    ctx.db.remove_if_empty(key);
+    Reply::Integer(removed as i64)
+}
+
+fn zscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+        z.and_then(|z| z.score(&argv[2]))
+            .map_or(Reply::Nil, Reply::Double)
+    })
+}
+
+fn zmscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+        Reply::Array(
+            argv[2..]
+                .iter()
+                .map(|m| z.and_then(|z| z.score(m)).map_or(Reply::Nil, Reply::Double))
+                .collect(),
+        )
+    })
+}
+
+fn zcard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+        Reply::Integer(z.map_or(0, |z| z.len() as i64))
+    })
+}
+
+fn zcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let Some(range) = ScoreRange::parse(&argv[2], &argv[3]) else {
+        return err(NOT_FLOAT_RANGE);
+    };
+    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+        Reply::Integer(z.map_or(0, |z| z.count_in_score_range(&range) as i64))
+    })
+}
+
+fn zrank(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    rank_generic(ctx, argv, false)
+}
+
+fn zrevrank(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    rank_generic(ctx, argv, true)
+}
+
+fn rank_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], reverse: bool) -> Reply {
+    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+        let Some(z) = z else { return Reply::Nil };
+        match z.rank(&argv[2]) {
+            None => Reply::Nil,
+            Some(r) if reverse => Reply::Integer((z.len() - 1 - r) as i64),
+            Some(r) => Reply::Integer(r as i64),
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The ZRANGE family
+
+#[derive(Clone, Copy, PartialEq)]
+enum RangeType {
+    Auto,
+    Rank,
+    Score,
+    Lex,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Direction {
+    Auto,
+    Forward,
+    Reverse,
+}
+
+enum RangeSpec {
+    Rank(i64, i64),
+    Score(ScoreRange),
+    Lex(LexRange),
+}
+
+/// A parsed ZRANGE-style request.
+struct RangeQuery {
+    spec: RangeSpec,
+    reverse: bool,
+    withscores: bool,
+    offset: i64,
+    /// Negative: no limit.
+    limit: i64,
+}
+
+/// Redis's `zrangeGenericCommand` argument parsing: `argv[start]` is the source key, then
+/// min, max and options. Commands other than ZRANGE/ZRANGESTORE fix the type and direction.
+fn parse_range(
+    argv: &[Bytes],
+    start: usize,
+    store: bool,
+    mut rangetype: RangeType,
+    mut direction: Direction,
+) -> Result<RangeQuery, Reply> {
+    let mut withscores = false;
+    let mut offset = 0;
+    let mut limit = -1;
+    let mut j = start + 3;
+    while let Some(opt) = argv.get(j) {
+        let left = argv.len() - j - 1;
+        if !store && eq_ignore_case(opt, "withscores") {
+            withscores = true;
+        } else if eq_ignore_case(opt, "limit") && left >= 2 {
+            offset = int_arg(&argv[j + 1])?;
+            limit = int_arg(&argv[j + 2])?;
+            j += 2;
+        } else if direction == Direction::Auto && eq_ignore_case(opt, "rev") {
+            direction = Direction::Reverse;
+        } else if rangetype == RangeType::Auto && eq_ignore_case(opt, "bylex") {
+            rangetype = RangeType::Lex;
+        } else if rangetype == RangeType::Auto && eq_ignore_case(opt, "byscore") {
+            rangetype = RangeType::Score;
+        } else {
+            return Err(err(SYNTAX));
+        }
+        j += 1;
+    }
+    let reverse = direction == Direction::Reverse;
+    if rangetype == RangeType::Auto {
+        rangetype = RangeType::Rank;
+    }
+    if limit != -1 && rangetype == RangeType::Rank {
+        return Err(err(LIMIT_NEEDS_BY));
+    }
+    if withscores && rangetype == RangeType::Lex {
+        return Err(err(WITHSCORES_BYLEX));
+    }
+    let (mut lo, mut hi) = (&argv[start + 1], &argv[start + 2]);
+    if reverse && rangetype != RangeType::Rank {
+        std::mem::swap(&mut lo, &mut hi);
+    }
+    let spec = match rangetype {
+        RangeType::Score => {
+            RangeSpec::Score(ScoreRange::parse(lo, hi).ok_or_else(|| err(NOT_FLOAT_RANGE))?)
+        }
+        RangeType::Lex => {
+            RangeSpec::Lex(LexRange::parse(lo, hi).ok_or_else(|| err(NOT_LEX_RANGE))?)
+        }
+        RangeType::Auto | RangeType::Rank => RangeSpec::Rank(int_arg(lo)?, int_arg(hi)?),
+    };
+    Ok(RangeQuery {
+        spec,
+        reverse,
+        withscores,
+        offset,
+        limit,
+    })
+}
+
+/// The members a parsed range selects, in reply order.
+fn select<'a>(z: &'a ZSet, q: &'a RangeQuery) -> Vec<(&'a Bytes, f64)> {
+    let limited = |it: Box<dyn Iterator<Item = (&'a Bytes, f64)> + 'a>| -> Vec<_> {
+        // Redis skips `offset` elements with `while (offset--)`: a negative offset skips
+        // everything; a negative limit means no limit.
+        if q.offset < 0 || (q.offset > 0 && q.offset as u64 >= z.len() as u64) {
+            return Vec::new();
+        }
+        let take = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        it.skip(q.offset as usize).take(take).collect()
+    };
+    match &q.spec {
+        RangeSpec::Rank(start, end) => {
+            let len = z.len() as i64;
+            let (mut s, mut e) = (*start, *end);
+            if s < 0 {
+                s += len;
+            }
+            if e < 0 {
+                e += len;
+            }
+            s = s.max(0);
+            if s > e || s >= len {
+                return Vec::new();
+            }
+            e = e.min(len - 1);
+            let (skip, n) = (s as usize, (e - s + 1) as usize);
+            if q.reverse {
+                z.iter().rev().skip(skip).take(n).collect()
+            } else {
+                z.iter().skip(skip).take(n).collect()
+            }
+        }
+        RangeSpec::Score(r) => {
+            if q.reverse {
+                limited(Box::new(z.range_by_score_spec(r).rev()))
+            } else {
+                limited(Box::new(z.range_by_score_spec(r)))
+            }
+        }
+        RangeSpec::Lex(r) => {
+            let reverse = q.reverse;
+            limited(Box::new(z.lex_walk(r, reverse).take_while(
+                move |(m, _)| {
+                    if reverse {
+                        r.gte_min(m)
+                    } else {
+                        r.lte_max(m)
+                    }
+                },
+            )))
+        }
+    }
+}
+
+fn range_read(
+    ctx: &ReadCtx<'_>,
+    argv: &[Bytes],
+    rangetype: RangeType,
+    direction: Direction,
+) -> Reply {
+    let q = match parse_range(argv, 1, false, rangetype, direction) {
+        Ok(q) => q,
+        Err(e) => return e,
+    };
+    let z = match ctx.db.zset_ref(&argv[1], ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => return Reply::Array(Vec::new()),
+        Ok(Some(z)) => z,
+    };
+    let items = select(z, &q);
+    if q.withscores {
+        Reply::Pairs(
+            items
+                .into_iter()
+                .map(|(m, s)| (bulk(m), Reply::Double(s)))
+                .collect(),
+        )
+    } else {
+        Reply::Array(items.into_iter().map(|(m, _)| bulk(m)).collect())
+    }
+}
+
+fn zrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    range_read(ctx, argv, RangeType::Auto, Direction::Auto)
+}
+
+fn zrevrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    range_read(ctx, argv, RangeType::Rank, Direction::Reverse)
+}
+
+fn zrangebyscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    range_read(ctx, argv, RangeType::Score, Direction::Forward)
+}
+
+fn zrevrangebyscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    range_read(ctx, argv, RangeType::Score, Direction::Reverse)
+}
+
+fn zrangebylex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    range_read(ctx, argv, RangeType::Lex, Direction::Forward)
+}
+
+fn zrevrangebylex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    range_read(ctx, argv, RangeType::Lex, Direction::Reverse)
+}
+
+/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]: replaces `dst`
+/// (dropping its TTL) with the selection, or deletes it when the selection is empty.
+fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let q = match parse_range(argv, 2, true, RangeType::Auto, Direction::Auto) {
+        Ok(q) => q,
+        Err(e) => return e,
+    };
+    let now = ctx.now_ms;
+    let picked: Vec<(Bytes, f64)> = match ctx.db.zset_ref(&argv[2], now) {
+        Err(e) => return e,
+        Ok(None) => Vec::new(),
+        Ok(Some(z)) => select(z, &q)
+            .into_iter()
+            .map(|(m, s)| (m.clone(), s))
+            .collect(),
+    };
+    let dst = &argv[1];
+    if picked.is_empty() {
+        ctx.db.remove(dst, now);
+        return Reply::Integer(0);
+    }
+    let n = picked.len() as i64;
+    let mut out = ZSet::new();
+    for (m, s) in picked {
+        out.insert(m, s);
+    }
+    ctx.db.insert(dst.clone(), Value::ZSet(Box::new(out)));
+    Reply::Integer(n)
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZPOPMIN / ZPOPMAX
+
+fn zpopmin(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    zpop(ctx, argv, false)
+}
+
+fn zpopmax(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    zpop(ctx, argv, true)
+}
+
+/// Without a count the reply is one flat [member, score]; with a count it is a list of
+/// pairs (nested in RESP3).
+fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
+    if argv.len() > 3 {
+        return err(SYNTAX);
+    }
+    let count = match argv.get(2) {
+        None => None,
+        Some(c) => match crate::args::parse_i64(c) {
+            Some(n) if n >= 0 => Some(n),
+            _ => return err(NOT_POSITIVE),
+        },
+    };
+    let key = &argv[1];
+    let zs = match ctx.db.zset_mut(key, ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => return Reply::Array(Vec::new()),
+        Ok(Some(z)) => z,
+    };
+    let n = count.unwrap_or(1);
+    let mut popped = Vec::new();
+    while (popped.len() as i64) < n {
+        match zs.pop(max) {
+            Some(p) => popped.push(p),
+            None => break,
+        }
+    }
+    ctx.db.remove_if_empty(key);
+    match count {
+        None => Reply::Array(
+            popped
+                .into_iter()
+                .flat_map(|(m, s)| [Reply::Bulk(m), Reply::Double(s)])
+                .collect(),
+        ),
+        Some(_) => Reply::Pairs(
+            popped
+                .into_iter()
+                .map(|(m, s)| (Reply::Bulk(m), Reply::Double(s)))
+                .collect(),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// ZSCAN
+
+/// Redis's `parseScanCursorOrReply`: C `strtoul` over the whole argument, no leading space.
+fn parse_cursor(b: &[u8]) -> Option<u64> {
+    let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
+    let b = &b[..end];
+    if b.is_empty() {
+        return Some(0);
+    }
+    let (neg, digits) = match b[0] {
+        b'-' => (true, &b[1..]),
+        b'+' => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for d in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// ZSCAN key cursor [MATCH pattern] [COUNT count]: answers every member in one call with
+/// cursor 0, as Redis does for sorted sets in their compact encoding.
+fn zscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    if parse_cursor(&argv[2]).is_none() {
+        return err(INVALID_CURSOR);
+    }
+    let z = match ctx.db.zset_ref(&argv[1], ctx.now_ms) {
+        Err(e) => return e,
+        Ok(None) => {
+            return Reply::Array(vec![
+                Reply::Bulk(Bytes::from_static(b"0")),
+                Reply::Array(Vec::new()),
+            ])
+        }
+        Ok(Some(z)) => z,
+    };
+    let mut pattern: Option<&Bytes> = None;
+    let mut i = 3;
+    while i < argv.len() {
+        let left = argv.len() - i;
+        if eq_ignore_case(&argv[i], "count") && left >= 2 {
+            match int_arg(&argv[i + 1]) {
+                Err(e) => return e,
+                Ok(n) if n < 1 => return err(SYNTAX),
+                Ok(_) => {}
+            }
+        } else if eq_ignore_case(&argv[i], "match") && left >= 2 {
+            pattern = Some(&argv[i + 1]).filter(|p| p.as_ref() != b"*");
+        } else {
+            return err(SYNTAX);
+        }
+        i += 2;
+    }
+    let items = z
+        .iter()
+        .filter(|(m, _)| pattern.is_none_or(|p| glob_match(p, m)))
+        .flat_map(|(m, s)| [bulk(m), Reply::Bulk(Bytes::from(fmt_g17(s)))])
+        .collect();
+    Reply::Array(vec![
+        Reply::Bulk(Bytes::from_static(b"0")),
+        Reply::Array(items),
+    ])
+}
