@@ -334,25 +334,6 @@ impl LongDouble {
         }
     }
 
-    /// The nearest double (for callers that store a double, e.g. a sorted-set score).
-    pub fn to_f64(self) -> f64 {
-        if self.mant == 0 {
-            return if self.neg { -0.0 } else { 0.0 };
-        }
-        // mant * 2^exp in two steps so that neither power of two overflows on its own.
-        let e = self.exp as i32;
-        let v = self.mant as f64 * 2f64.powi(e / 2) * 2f64.powi(e - e / 2);
-        if self.neg {
-            -v
-        } else {
-            v
-        }
-    }
-
-    pub fn is_zero(self) -> bool {
-        self.mant == 0
-    }
-
     /// `self + other` rounded to long double, or `None` if it overflows to infinity.
     pub fn checked_add(self, other: LongDouble) -> Option<LongDouble> {
         if self.mant == 0 {

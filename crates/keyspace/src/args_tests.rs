@@ -111,7 +111,6 @@ fn fmt_incr_float_of_doubles() {
     assert_eq!(fmt_incr_float(0.1), "0.10000000000000001");
     assert_eq!(fmt_incr_float(1e20), "100000000000000000000");
     assert_eq!(fmt_incr_float(-0.0), "0");
-    assert_eq!(LongDouble::parse(b"2.5").map(LongDouble::to_f64), Some(2.5));
 }
 
 #[test]
