@@ -1,21 +1,92 @@
-//! Generic key commands: DEL EXISTS TYPE … and the keyspace-wide ones (DBSIZE, FLUSHDB, SCAN).
+//! Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RENAME RENAMENX COPY RANDOMKEY, the
+//! TTL commands (EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST) and
+//! the keyspace-wide ones (DBSIZE FLUSHDB FLUSHALL).
 
 use bytes::Bytes;
 use meridian_types::Reply;
+use rand::RngCore;
 
+use crate::args::{
+    eq_ignore_case, err, int_arg, invalid_expire, scan_cursor, ScanOpts, NOT_INTEGER, NO_SUCH_KEY,
+    SYNTAX,
+};
 use crate::command::{CommandDef, CommandKind};
-use crate::ctx::WriteCtx;
+use crate::ctx::{ReadCtx, WriteCtx};
+use crate::glob::glob_match;
 
-pub const COMMANDS: &[CommandDef] = &[CommandDef {
-    name: "del",
-    arity: -2,
-    flags: &["write"],
-    first_key: 1,
-    last_key: -1,
-    step: 1,
-    kind: CommandKind::Write(del),
-}];
+macro_rules! def {
+    ($name:literal, $arity:literal, [$($flag:literal),*], $first:literal, $last:literal, $step:literal, $kind:ident($f:path)) => {
+        CommandDef {
+            name: $name,
+            arity: $arity,
+            flags: &[$($flag),*],
+            first_key: $first,
+            last_key: $last,
+            step: $step,
+            kind: CommandKind::$kind($f),
+        }
+    };
+}
 
+pub const COMMANDS: &[CommandDef] = &[
+    def!("del", -2, ["write"], 1, -1, 1, Write(del)),
+    def!("unlink", -2, ["write", "fast"], 1, -1, 1, Write(del)),
+    def!("exists", -2, ["readonly", "fast"], 1, -1, 1, Read(exists)),
+    def!("type", 2, ["readonly", "fast"], 1, 1, 1, Read(type_cmd)),
+    def!("keys", 2, ["readonly"], 0, 0, 0, Read(keys)),
+    def!("scan", -2, ["readonly"], 0, 0, 0, Read(scan)),
+    def!("rename", 3, ["write"], 1, 2, 1, Write(rename)),
+    def!("renamenx", 3, ["write", "fast"], 1, 2, 1, Write(renamenx)),
+    def!("expire", -3, ["write", "fast"], 1, 1, 1, Write(expire)),
+    def!("pexpire", -3, ["write", "fast"], 1, 1, 1, Write(pexpire)),
+    def!("expireat", -3, ["write", "fast"], 1, 1, 1, Write(expireat)),
+    def!(
+        "pexpireat",
+        -3,
+        ["write", "fast"],
+        1,
+        1,
+        1,
+        Write(pexpireat)
+    ),
+    def!("ttl", 2, ["readonly", "fast"], 1, 1, 1, Read(ttl)),
+    def!("pttl", 2, ["readonly", "fast"], 1, 1, 1, Read(pttl)),
+    def!(
+        "expiretime",
+        2,
+        ["readonly", "fast"],
+        1,
+        1,
+        1,
+        Read(expiretime)
+    ),
+    def!(
+        "pexpiretime",
+        2,
+        ["readonly", "fast"],
+        1,
+        1,
+        1,
+        Read(pexpiretime)
+    ),
+    def!("persist", 2, ["write", "fast"], 1, 1, 1, Write(persist)),
+    def!("dbsize", 1, ["readonly", "fast"], 0, 0, 0, Read(dbsize)),
+    def!("flushdb", -1, ["write"], 0, 0, 0, Write(flush)),
+    def!("flushall", -1, ["write"], 0, 0, 0, Write(flush)),
+    def!("randomkey", 1, ["readonly"], 0, 0, 0, Read(randomkey)),
+    def!("copy", -3, ["write", "denyoom"], 1, 2, 1, Write(copy)),
+];
+
+fn reply_of(r: Result<Reply, Reply>) -> Reply {
+    r.unwrap_or_else(|e| e)
+}
+
+/// `now_ms` as Redis's signed `mstime()`.
+fn now_i64(now_ms: u64) -> i64 {
+    i64::try_from(now_ms).unwrap_or(i64::MAX)
+}
+
+/// DEL and UNLINK (UNLINK only frees memory lazily in Redis; the effect is the same).
 fn del(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let now = ctx.now_ms;
     let n = argv[1..]
@@ -24,3 +95,293 @@ fn del(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         .count();
     Reply::Integer(n as i64)
 }
+
+/// Counts every argument that names a live key (a key given twice counts twice).
+fn exists(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let n = argv[1..]
+        .iter()
+        .filter(|k| ctx.db.contains(k, ctx.now_ms))
+        .count();
+    Reply::Integer(n as i64)
+}
+
+fn type_cmd(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let name = ctx
+        .db
+        .get_value(&argv[1], ctx.now_ms)
+        .map_or("none", |v| v.type_name());
+    Reply::Status(name.to_string())
+}
+
+fn keys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let pattern = &argv[1];
+    // Redis skips matching for "*" (which then also returns the empty key).
+    let all = pattern.as_ref() == b"*";
+    let out = ctx
+        .db
+        .iter(ctx.now_ms)
+        .filter(|(k, _)| all || glob_match(pattern, k))
+        .map(|(k, _)| Reply::Bulk(k.clone()))
+        .collect();
+    Reply::Array(out)
+}
+
+/// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is the keyspace's scan
+/// hash (see `Keyspace::scan`), sent as a bulk string like Redis's.
+fn scan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of((|| {
+        let cursor = scan_cursor(&argv[1])?;
+        let opts = ScanOpts::parse(&argv[2..], true)?;
+        let (next, items) = ctx.db.scan(cursor, opts.count, ctx.now_ms);
+        let keys = items
+            .into_iter()
+            .filter(|(k, e)| opts.matches(k) && opts.type_matches(e.value.type_name()))
+            .map(|(k, _)| Reply::Bulk(k.clone()))
+            .collect();
+        Ok(Reply::Array(vec![
+            Reply::Bulk(Bytes::from(next.to_string())),
+            Reply::Array(keys),
+        ]))
+    })())
+}
+
+fn rename(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    rename_generic(ctx, argv, false)
+}
+
+fn renamenx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    rename_generic(ctx, argv, true)
+}
+
+/// Moves the value and its TTL; RENAME overwrites the destination whatever its type.
+fn rename_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], nx: bool) -> Reply {
+    let now = ctx.now_ms;
+    let (src, dst) = (&argv[1], &argv[2]);
+    if !ctx.db.contains(src, now) {
+        return err(NO_SUCH_KEY);
+    }
+    if src == dst {
+        return if nx { Reply::Integer(0) } else { Reply::ok() };
+    }
+    if nx && ctx.db.contains(dst, now) {
+        return Reply::Integer(0);
+    }
+    let Some(entry) = ctx.db.remove(src, now) else {
+        return err(NO_SUCH_KEY);
+    };
+    ctx.db.remove(dst, now);
+    ctx.db.insert_entry(dst.clone(), entry);
+    if nx {
+        Reply::Integer(1)
+    } else {
+        Reply::ok()
+    }
+}
+
+/// The NX / XX / GT / LT options of the EXPIRE family.
+#[derive(Default)]
+struct ExpireFlags {
+    nx: bool,
+    xx: bool,
+    gt: bool,
+    lt: bool,
+}
+
+fn parse_expire_flags(opts: &[Bytes]) -> Result<ExpireFlags, Reply> {
+    let mut f = ExpireFlags::default();
+    for opt in opts {
+        if eq_ignore_case(opt, "nx") {
+            f.nx = true;
+        } else if eq_ignore_case(opt, "xx") {
+            f.xx = true;
+        } else if eq_ignore_case(opt, "gt") {
+            f.gt = true;
+        } else if eq_ignore_case(opt, "lt") {
+            f.lt = true;
+        } else {
+            // Redis prints the option as a C string.
+            let text = opt.split(|&c| c == 0).next().unwrap_or_default();
+            return Err(Reply::Error(format!(
+                "ERR Unsupported option {}",
+                String::from_utf8_lossy(text)
+            )));
+        }
+    }
+    if f.nx && (f.xx || f.gt || f.lt) {
+        return Err(err(
+            "ERR NX and XX, GT or LT options at the same time are not compatible",
+        ));
+    }
+    if f.gt && f.lt {
+        return Err(err(
+            "ERR GT and LT options at the same time are not compatible",
+        ));
+    }
+    Ok(f)
+}
+
+fn expire(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    expire_generic(ctx, argv, "expire", true, true)
+}
+
+fn pexpire(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    expire_generic(ctx, argv, "pexpire", false, true)
+}
+
+fn expireat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    expire_generic(ctx, argv, "expireat", true, false)
+}
+
+fn pexpireat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    expire_generic(ctx, argv, "pexpireat", false, false)
+}
+
+/// Redis's `expireGenericCommand`: options, then the time (negative allowed, overflow is an
+/// error), then the key. A time at or before now deletes the key (and answers 1).
+fn expire_generic(
+    ctx: &mut WriteCtx<'_>,
+    argv: &[Bytes],
+    name: &str,
+    seconds: bool,
+    relative: bool,
+) -> Reply {
+    reply_of((|| {
+        let flags = parse_expire_flags(&argv[3..])?;
+        let mut when = int_arg(&argv[2])?;
+        if seconds {
+            when = when.checked_mul(1000).ok_or_else(|| invalid_expire(name))?;
+        }
+        let now = ctx.now_ms;
+        if relative {
+            when = when
+                .checked_add(now_i64(now))
+                .ok_or_else(|| invalid_expire(name))?;
+        }
+        let key = &argv[1];
+        let Some(current) = ctx.db.expire_at(key, now) else {
+            return Ok(Reply::Integer(0));
+        };
+        let current = current.map(|t| i64::try_from(t).unwrap_or(i64::MAX));
+        let refused = (flags.nx && current.is_some())
+            || (flags.xx && current.is_none())
+            || (flags.gt && current.is_none_or(|c| when <= c))
+            || (flags.lt && current.is_some_and(|c| when >= c));
+        if refused {
+            return Ok(Reply::Integer(0));
+        }
+        match u64::try_from(when) {
+            Ok(at) if at > now => {
+                ctx.db.set_expire(key, Some(at));
+            }
+            _ => {
+                ctx.db.remove(key, now);
+            }
+        }
+        Ok(Reply::Integer(1))
+    })())
+}
+
+fn ttl(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    ttl_generic(ctx, &argv[1], |at, now| (at - now + 500) / 1000)
+}
+
+fn pttl(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    ttl_generic(ctx, &argv[1], |at, now| at - now)
+}
+
+fn expiretime(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    ttl_generic(ctx, &argv[1], |at, _| (at + 500) / 1000)
+}
+
+fn pexpiretime(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    ttl_generic(ctx, &argv[1], |at, _| at)
+}
+
+/// -2 for a missing key, -1 for a key without TTL, otherwise `f(expire_at, now)` (a live key's
+/// TTL is always after now).
+fn ttl_generic(ctx: &ReadCtx<'_>, key: &Bytes, f: impl Fn(u64, u64) -> u64) -> Reply {
+    match ctx.db.expire_at(key, ctx.now_ms) {
+        None => Reply::Integer(-2),
+        Some(None) => Reply::Integer(-1),
+        Some(Some(at)) => Reply::Integer(now_i64(f(at.max(ctx.now_ms), ctx.now_ms))),
+    }
+}
+
+fn persist(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let key = &argv[1];
+    match ctx.db.expire_at(key, ctx.now_ms) {
+        Some(Some(_)) => {
+            ctx.db.set_expire(key, None);
+            Reply::Integer(1)
+        }
+        _ => Reply::Integer(0),
+    }
+}
+
+/// Keys stored, counting expired keys not yet removed, as Redis does.
+fn dbsize(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
+    Reply::Integer(ctx.db.len() as i64)
+}
+
+/// FLUSHDB / FLUSHALL [ASYNC|SYNC] (one database, so both clear everything).
+fn flush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    match argv {
+        [_] => {}
+        [_, mode] if eq_ignore_case(mode, "sync") || eq_ignore_case(mode, "async") => {}
+        _ => return err(SYNTAX),
+    }
+    ctx.db.clear();
+    Reply::ok()
+}
+
+fn randomkey(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
+    let pick = ctx.rng().next_u64();
+    match ctx.db.key_near(pick, ctx.now_ms) {
+        Some(k) => Reply::Bulk(k.clone()),
+        None => Reply::Nil,
+    }
+}
+
+/// COPY source destination [DB destination-db] [REPLACE]. Meridian has only database 0.
+fn copy(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let mut replace = false;
+    let mut j = 3;
+    while j < argv.len() {
+        if eq_ignore_case(&argv[j], "replace") {
+            replace = true;
+        } else if eq_ignore_case(&argv[j], "db") && j + 1 < argv.len() {
+            let db = match int_arg(&argv[j + 1]) {
+                Ok(db) if i32::try_from(db).is_ok() => db,
+                Ok(_) => return err(NOT_INTEGER),
+                Err(e) => return e,
+            };
+            if db != 0 {
+                return err("ERR DB index is out of range");
+            }
+            j += 1;
+        } else {
+            return err(SYNTAX);
+        }
+        j += 1;
+    }
+    let (src, dst) = (&argv[1], &argv[2]);
+    if src == dst {
+        return err("ERR source and destination objects are the same");
+    }
+    let now = ctx.now_ms;
+    let Some(entry) = ctx.db.get(src, now).cloned() else {
+        return Reply::Integer(0);
+    };
+    if ctx.db.contains(dst, now) {
+        if !replace {
+            return Reply::Integer(0);
+        }
+        ctx.db.remove(dst, now);
+    }
+    ctx.db.insert_entry(dst.clone(), entry);
+    Reply::Integer(1)
+}
+
+#[cfg(test)]
+#[path = "cmd_keys_tests.rs"]
+mod tests;

@@ -1,44 +1,551 @@
-//! String commands: GET SET … (see the Redis 7 command reference for each).
+//! String commands: GET SET SETNX SETEX PSETEX MGET MSET MSETNX GETSET GETDEL GETEX INCR
+//! INCRBY INCRBYFLOAT DECR DECRBY APPEND STRLEN GETRANGE SETRANGE.
+//!
+//! Redis keeps integers in strings as text, and so do we: `INCR` on "10" stores "11".
 
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::wrongtype;
+use crate::args::{
+    eq_ignore_case, err, int_arg, invalid_expire, parse_i64, wrongtype, LongDouble, NOT_INTEGER,
+    OVERFLOW, STRING_TOO_LONG, SYNTAX,
+};
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::db::Keyspace;
 use crate::value::Value;
 
+macro_rules! def {
+    ($name:literal, $arity:literal, [$($flag:literal),*], $first:literal, $last:literal, $step:literal, $kind:ident($f:path)) => {
+        CommandDef {
+            name: $name,
+            arity: $arity,
+            flags: &[$($flag),*],
+            first_key: $first,
+            last_key: $last,
+            step: $step,
+            kind: CommandKind::$kind($f),
+        }
+    };
+}
+
 pub const COMMANDS: &[CommandDef] = &[
-    CommandDef {
-        name: "get",
-        arity: 2,
-        flags: &["readonly", "fast"],
-        first_key: 1,
-        last_key: 1,
-        step: 1,
-        kind: CommandKind::Read(get),
-    },
-    CommandDef {
-        name: "set",
-        arity: -3,
-        flags: &["write", "denyoom"],
-        first_key: 1,
-        last_key: 1,
-        step: 1,
-        kind: CommandKind::Write(set),
-    },
+    def!("get", 2, ["readonly", "fast"], 1, 1, 1, Read(get)),
+    def!("set", -3, ["write", "denyoom"], 1, 1, 1, Write(set)),
+    def!(
+        "setnx",
+        3,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(setnx)
+    ),
+    def!("setex", 4, ["write", "denyoom"], 1, 1, 1, Write(setex)),
+    def!("psetex", 4, ["write", "denyoom"], 1, 1, 1, Write(psetex)),
+    def!("mget", -2, ["readonly", "fast"], 1, -1, 1, Read(mget)),
+    def!("mset", -3, ["write", "denyoom"], 1, -1, 2, Write(mset)),
+    def!("msetnx", -3, ["write", "denyoom"], 1, -1, 2, Write(msetnx)),
+    def!(
+        "getset",
+        3,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(getset)
+    ),
+    def!("getdel", 2, ["write", "fast"], 1, 1, 1, Write(getdel)),
+    def!("getex", -2, ["write", "fast"], 1, 1, 1, Write(getex)),
+    def!(
+        "incr",
+        2,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(incr)
+    ),
+    def!(
+        "incrby",
+        3,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(incrby)
+    ),
+    def!(
+        "incrbyfloat",
+        3,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(incrbyfloat)
+    ),
+    def!(
+        "decr",
+        2,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(decr)
+    ),
+    def!(
+        "decrby",
+        3,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(decrby)
+    ),
+    def!(
+        "append",
+        3,
+        ["write", "denyoom", "fast"],
+        1,
+        1,
+        1,
+        Write(append)
+    ),
+    def!("strlen", 2, ["readonly", "fast"], 1, 1, 1, Read(strlen)),
+    def!("getrange", 4, ["readonly"], 1, 1, 1, Read(getrange)),
+    def!(
+        "setrange",
+        4,
+        ["write", "denyoom"],
+        1,
+        1,
+        1,
+        Write(setrange)
+    ),
 ];
 
-fn get(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.get_value(&argv[1], ctx.now_ms) {
-        None => Reply::Nil,
-        Some(Value::Str(s)) => Reply::Bulk(s.clone()),
-        Some(_) => wrongtype(),
+fn reply_of(r: Result<Reply, Reply>) -> Reply {
+    r.unwrap_or_else(|e| e)
+}
+
+impl Keyspace {
+    /// The string under `key`: `Ok(None)` if missing, WRONGTYPE if another type.
+    pub(crate) fn get_str(&self, key: &Bytes, now_ms: u64) -> Result<Option<&Bytes>, Reply> {
+        match self.get_value(key, now_ms) {
+            None => Ok(None),
+            Some(Value::Str(s)) => Ok(Some(s)),
+            Some(_) => Err(wrongtype()),
+        }
     }
 }
 
-// TODO(strings helper): options NX XX GET EX PX EXAT PXAT KEEPTTL.
+fn bulk_or_nil(v: Option<&Bytes>) -> Reply {
+    v.map_or(Reply::Nil, |s| Reply::Bulk(s.clone()))
+}
+
+fn get(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of(ctx.db.get_str(&argv[1], ctx.now_ms).map(bulk_or_nil))
+}
+
+/// Which expiry option of SET / GETEX was given.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ExpireKind {
+    Ex,
+    Px,
+    ExAt,
+    PxAt,
+}
+
+/// Options of SET (`for_set`) or GETEX, parsed as Redis's
+/// `parseExtendedStringArgumentsOrReply`: a repeated option is allowed, a conflicting one is a
+/// syntax error.
+#[derive(Debug, Default)]
+struct ExtOpts {
+    nx: bool,
+    xx: bool,
+    get: bool,
+    keepttl: bool,
+    persist: bool,
+    expire: Option<(ExpireKind, Bytes)>,
+}
+
+fn parse_ext_opts(args: &[Bytes], for_set: bool) -> Result<ExtOpts, Reply> {
+    let mut o = ExtOpts::default();
+    let mut j = 0;
+    while j < args.len() {
+        let opt = &args[j];
+        let next = args.get(j + 1);
+        let kind = o.expire.as_ref().map(|(k, _)| *k);
+        // An expiry option may repeat itself but not follow another kind, KEEPTTL or PERSIST.
+        let expire_ok = |k: ExpireKind| !o.keepttl && !o.persist && kind.is_none_or(|c| c == k);
+        let expire_kind = [
+            ("ex", ExpireKind::Ex),
+            ("px", ExpireKind::Px),
+            ("exat", ExpireKind::ExAt),
+            ("pxat", ExpireKind::PxAt),
+        ]
+        .into_iter()
+        .find(|(name, _)| eq_ignore_case(opt, name))
+        .map(|(_, k)| k);
+        if eq_ignore_case(opt, "nx") && !o.xx && for_set {
+            o.nx = true;
+        } else if eq_ignore_case(opt, "xx") && !o.nx && for_set {
+            o.xx = true;
+        } else if eq_ignore_case(opt, "get") && for_set {
+            o.get = true;
+        } else if eq_ignore_case(opt, "keepttl") && !o.persist && kind.is_none() && for_set {
+            o.keepttl = true;
+        } else if eq_ignore_case(opt, "persist") && !for_set && kind.is_none() && !o.keepttl {
+            o.persist = true;
+        } else if let (Some(k), Some(v)) = (expire_kind, next) {
+            if !expire_ok(k) {
+                return Err(err(SYNTAX));
+            }
+            o.expire = Some((k, v.clone()));
+            j += 1;
+        } else {
+            return Err(err(SYNTAX));
+        }
+        j += 1;
+    }
+    Ok(o)
+}
+
+/// Redis's `getExpireMillisecondsOrReply`: the absolute expiry in ms, which must be positive
+/// and must not overflow.
+fn expire_ms(kind: ExpireKind, arg: &Bytes, command: &str, now_ms: u64) -> Result<u64, Reply> {
+    let v = int_arg(arg)?;
+    let seconds = matches!(kind, ExpireKind::Ex | ExpireKind::ExAt);
+    if v <= 0 {
+        return Err(invalid_expire(command));
+    }
+    let mut ms = if seconds {
+        v.checked_mul(1000).ok_or_else(|| invalid_expire(command))?
+    } else {
+        v
+    };
+    if matches!(kind, ExpireKind::Ex | ExpireKind::Px) {
+        let now = i64::try_from(now_ms).unwrap_or(i64::MAX);
+        ms = ms.checked_add(now).ok_or_else(|| invalid_expire(command))?;
+    }
+    u64::try_from(ms).map_err(|_| invalid_expire(command))
+}
+
+/// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts-ms|KEEPTTL].
 fn set(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of((|| {
+        let opts = parse_ext_opts(&argv[3..], true)?;
+        let at = match &opts.expire {
+            Some((kind, arg)) => Some(expire_ms(*kind, arg, "set", ctx.now_ms)?),
+            None => None,
+        };
+        Ok(set_generic(ctx, &argv[1], &argv[2], &opts, at))
+    })())
+}
+
+/// Sets `key` per SET's options (already validated). `at`: absolute expiry. An expiry in the
+/// past (EXAT/PXAT) leaves the key stored but expired, as Redis 7.0 does.
+fn set_generic(
+    ctx: &mut WriteCtx<'_>,
+    key: &Bytes,
+    value: &Bytes,
+    opts: &ExtOpts,
+    at: Option<u64>,
+) -> Reply {
+    let now = ctx.now_ms;
+    let old = if opts.get {
+        match ctx.db.get_str(key, now) {
+            Ok(old) => Some(bulk_or_nil(old)),
+            Err(e) => return e,
+        }
+    } else {
+        None
+    };
+    let found = ctx.db.contains(key, now);
+    if (opts.nx && found) || (opts.xx && !found) {
+        return old.unwrap_or(Reply::Nil);
+    }
+    let v = Value::Str(value.clone());
+    if opts.keepttl {
+        ctx.db.insert_keep_ttl(key.clone(), v, now);
+    } else {
+        ctx.db.insert(key.clone(), v);
+    }
+    if at.is_some() {
+        ctx.db.set_expire(key, at);
+    }
+    old.unwrap_or_else(Reply::ok)
+}
+
+fn setnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    if ctx.db.contains(&argv[1], ctx.now_ms) {
+        return Reply::Integer(0);
+    }
     ctx.db.insert(argv[1].clone(), Value::Str(argv[2].clone()));
+    Reply::Integer(1)
+}
+
+fn setex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    setex_generic(ctx, argv, ExpireKind::Ex, "setex")
+}
+
+fn psetex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    setex_generic(ctx, argv, ExpireKind::Px, "psetex")
+}
+
+fn setex_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], kind: ExpireKind, name: &str) -> Reply {
+    match expire_ms(kind, &argv[2], name, ctx.now_ms) {
+        Ok(at) => set_generic(ctx, &argv[1], &argv[3], &ExtOpts::default(), Some(at)),
+        Err(e) => e,
+    }
+}
+
+/// A key holding another type reads as nil.
+fn mget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let out = argv[1..]
+        .iter()
+        .map(|k| match ctx.db.get_value(k, ctx.now_ms) {
+            Some(Value::Str(s)) => Reply::Bulk(s.clone()),
+            _ => Reply::Nil,
+        })
+        .collect();
+    Reply::Array(out)
+}
+
+fn mset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    if argv.len().is_multiple_of(2) {
+        return err("ERR wrong number of arguments for 'mset' command");
+    }
+    for kv in argv[1..].chunks_exact(2) {
+        ctx.db.insert(kv[0].clone(), Value::Str(kv[1].clone()));
+    }
     Reply::ok()
 }
+
+fn msetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    if argv.len().is_multiple_of(2) {
+        return err("ERR wrong number of arguments for 'msetnx' command");
+    }
+    let now = ctx.now_ms;
+    if argv[1..].iter().step_by(2).any(|k| ctx.db.contains(k, now)) {
+        return Reply::Integer(0);
+    }
+    for kv in argv[1..].chunks_exact(2) {
+        ctx.db.insert(kv[0].clone(), Value::Str(kv[1].clone()));
+    }
+    Reply::Integer(1)
+}
+
+/// GETSET key value: SET (dropping any TTL) answering the old value.
+fn getset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let old = match ctx.db.get_str(&argv[1], ctx.now_ms) {
+        Ok(old) => bulk_or_nil(old),
+        Err(e) => return e,
+    };
+    ctx.db.insert(argv[1].clone(), Value::Str(argv[2].clone()));
+    old
+}
+
+fn getdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let now = ctx.now_ms;
+    let old = match ctx.db.get_str(&argv[1], now) {
+        Ok(Some(s)) => Reply::Bulk(s.clone()),
+        Ok(None) => return Reply::Nil,
+        Err(e) => return e,
+    };
+    ctx.db.remove(&argv[1], now);
+    old
+}
+
+/// GETEX key [EX s|PX ms|EXAT ts|PXAT ts-ms|PERSIST]. Order as Redis: options, key, type, then
+/// the time; an EXAT/PXAT in the past deletes the key after answering its value.
+fn getex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of((|| {
+        let opts = parse_ext_opts(&argv[2..], false)?;
+        let now = ctx.now_ms;
+        let key = &argv[1];
+        let Some(value) = ctx.db.get_str(key, now)?.cloned() else {
+            return Ok(Reply::Nil);
+        };
+        match &opts.expire {
+            Some((kind, arg)) => {
+                let at = expire_ms(*kind, arg, "getex", now)?;
+                if at <= now {
+                    ctx.db.remove(key, now);
+                } else {
+                    ctx.db.set_expire(key, Some(at));
+                }
+            }
+            None if opts.persist => {
+                ctx.db.set_expire(key, None);
+            }
+            None => {}
+        }
+        Ok(Reply::Bulk(value))
+    })())
+}
+
+fn incr(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    incr_decr(ctx, &argv[1], 1)
+}
+
+fn decr(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    incr_decr(ctx, &argv[1], -1)
+}
+
+fn incrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    match int_arg(&argv[2]) {
+        Ok(by) => incr_decr(ctx, &argv[1], by),
+        Err(e) => e,
+    }
+}
+
+fn decrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    match int_arg(&argv[2]) {
+        Ok(i64::MIN) => err("ERR decrement would overflow"),
+        Ok(by) => incr_decr(ctx, &argv[1], -by),
+        Err(e) => e,
+    }
+}
+
+/// Adds `by` to the integer stored as text under `key` (0 if missing), keeping its TTL.
+fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> Reply {
+    let now = ctx.now_ms;
+    let cur = match ctx.db.get_str(key, now) {
+        Ok(None) => 0,
+        Ok(Some(s)) => match parse_i64(s) {
+            Some(v) => v,
+            None => return err(NOT_INTEGER),
+        },
+        Err(e) => return e,
+    };
+    let Some(new) = cur.checked_add(by) else {
+        return err(OVERFLOW);
+    };
+    let text = Bytes::from(new.to_string());
+    ctx.db.insert_keep_ttl(key.clone(), Value::Str(text), now);
+    Reply::Integer(new)
+}
+
+/// Computed in x87 `long double` and printed as Redis prints it (see [`LongDouble`]).
+fn incrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let now = ctx.now_ms;
+    let key = &argv[1];
+    let cur = match ctx.db.get_str(key, now) {
+        Ok(cur) => cur.cloned(),
+        Err(e) => return e,
+    };
+    match LongDouble::incr_by(cur.as_deref(), &argv[2]) {
+        Ok(v) => {
+            let text = Bytes::from(v.to_human_string());
+            ctx.db
+                .insert_keep_ttl(key.clone(), Value::Str(text.clone()), now);
+            Reply::Bulk(text)
+        }
+        Err(e) => e,
+    }
+}
+
+/// True (after answering the error) when a string of `len + extra` bytes would exceed
+/// `proto-max-bulk-len`.
+fn too_long(ctx: &WriteCtx<'_>, len: usize, extra: usize) -> bool {
+    len.checked_add(extra)
+        .is_none_or(|total| total > ctx.limits.max_string_len)
+}
+
+fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let now = ctx.now_ms;
+    let key = &argv[1];
+    let new = match ctx.db.get_str(key, now) {
+        Err(e) => return e,
+        Ok(None) => {
+            ctx.db.insert(key.clone(), Value::Str(argv[2].clone()));
+            return Reply::Integer(argv[2].len() as i64);
+        }
+        Ok(Some(old)) => {
+            if too_long(ctx, old.len(), argv[2].len()) {
+                return err(STRING_TOO_LONG);
+            }
+            let mut v = Vec::with_capacity(old.len() + argv[2].len());
+            v.extend_from_slice(old);
+            v.extend_from_slice(&argv[2]);
+            v
+        }
+    };
+    let len = new.len();
+    ctx.db
+        .insert_keep_ttl(key.clone(), Value::Str(Bytes::from(new)), now);
+    Reply::Integer(len as i64)
+}
+
+fn strlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match ctx.db.get_str(&argv[1], ctx.now_ms) {
+        Ok(s) => Reply::Integer(s.map_or(0, |s| s.len() as i64)),
+        Err(e) => e,
+    }
+}
+
+/// GETRANGE key start end (inclusive, negative from the end), as Redis's `getrangeCommand`.
+fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply_of((|| {
+        let mut start = int_arg(&argv[2])?;
+        let mut end = int_arg(&argv[3])?;
+        let Some(s) = ctx.db.get_str(&argv[1], ctx.now_ms)? else {
+            return Ok(Reply::Bulk(Bytes::new()));
+        };
+        let len = s.len() as i64;
+        if start < 0 && end < 0 && start > end {
+            return Ok(Reply::Bulk(Bytes::new()));
+        }
+        if start < 0 {
+            start = start.wrapping_add(len);
+        }
+        if end < 0 {
+            end = end.wrapping_add(len);
+        }
+        start = start.max(0);
+        end = end.max(0);
+        if end >= len {
+            end = len - 1;
+        }
+        if start > end || len == 0 {
+            return Ok(Reply::Bulk(Bytes::new()));
+        }
+        Ok(Reply::Bulk(s.slice(start as usize..=end as usize)))
+    })())
+}
+
+/// SETRANGE key offset value: overwrites from `offset`, zero-padding a shorter string.
+fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let offset = match int_arg(&argv[2]) {
+        Ok(o) if o < 0 => return err("ERR offset is out of range"),
+        Ok(o) => usize::try_from(o).unwrap_or(usize::MAX),
+        Err(e) => return e,
+    };
+    let now = ctx.now_ms;
+    let (key, value) = (&argv[1], &argv[3]);
+    let old = match ctx.db.get_str(key, now) {
+        Ok(old) => old,
+        Err(e) => return e,
+    };
+    if value.is_empty() {
+        return Reply::Integer(old.map_or(0, |s| s.len() as i64));
+    }
+    if too_long(ctx, offset, value.len()) {
+        return err(STRING_TOO_LONG);
+    }
+    let end = offset + value.len();
+    let mut v = old.map_or_else(Vec::new, |s| s.to_vec());
+    if v.len() < end {
+        v.resize(end, 0);
+    }
+    v[offset..end].copy_from_slice(value);
+    let len = v.len();
+    ctx.db
+        .insert_keep_ttl(key.clone(), Value::Str(Bytes::from(v)), now);
+    Reply::Integer(len as i64)
+}
+
+#[cfg(test)]
+#[path = "cmd_strings_tests.rs"]
+mod tests;

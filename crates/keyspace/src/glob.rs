@@ -1,88 +1,89 @@
-/// Redis's glob matcher (`stringmatchlen`): `*`, `?`, `[abc]`, `[^a-z]`, `\x` escapes.
+/// Redis's glob matcher (`stringmatchlen` of Redis 7.0): `*`, `?`, `[abc]`, `[^a-z]`, `\\x`
+/// escapes, with its corner cases: an unterminated `[` class ends at the pattern's end, range
+/// bounds compare as C `char` (signed), an escaped character inside a class is compared
+/// case-sensitively even in the no-case variant.
 pub fn glob_match(pattern: &[u8], string: &[u8]) -> bool {
-    glob_match_from(pattern, string, false)
+    glob_match_impl(pattern, string, false, &mut false)
 }
 
 /// Case-insensitive variant.
 pub fn glob_match_nocase(pattern: &[u8], string: &[u8]) -> bool {
-    glob_match_from(pattern, string, true)
+    glob_match_impl(pattern, string, true, &mut false)
 }
 
-fn glob_match_from(mut p: &[u8], mut s: &[u8], nocase: bool) -> bool {
-    let eq = |a: u8, b: u8| {
-        if nocase {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    while !p.is_empty() && !s.is_empty() {
-        match p[0] {
+fn lower(c: u8) -> u8 {
+    c.to_ascii_lowercase()
+}
+
+/// `skip_longer`: set once a `*` failed to match the rest of the pattern at every position;
+/// an outer `*` cannot do better, so the search stops (Redis's fix for CVE-2022-36021).
+fn glob_match_impl(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mut bool) -> bool {
+    let (mut p, mut s) = (0usize, 0usize);
+    while p < pattern.len() && s < string.len() {
+        match pattern[p] {
             b'*' => {
-                while p.len() > 1 && p[1] == b'*' {
-                    p = &p[1..];
+                while p + 1 < pattern.len() && pattern[p + 1] == b'*' {
+                    p += 1;
                 }
-                if p.len() == 1 {
+                if p + 1 == pattern.len() {
                     return true;
                 }
-                for i in 0..s.len() {
-                    if glob_match_from(&p[1..], &s[i..], nocase) {
+                while s < string.len() {
+                    if glob_match_impl(&pattern[p + 1..], &string[s..], nocase, skip_longer) {
                         return true;
                     }
+                    if *skip_longer {
+                        return false;
+                    }
+                    s += 1;
                 }
+                *skip_longer = true;
                 return false;
             }
-            b'?' => {
-                s = &s[1..];
-            }
+            b'?' => s += 1,
             b'[' => {
-                p = &p[1..];
-                let not = p.first() == Some(&b'^');
+                p += 1;
+                let not = pattern.get(p) == Some(&b'^');
                 if not {
-                    p = &p[1..];
+                    p += 1;
                 }
+                let c = string[s];
                 let mut matched = false;
                 loop {
-                    match p.first() {
-                        None => break,
-                        Some(b'\\') if p.len() >= 2 => {
-                            p = &p[1..];
-                            if eq(p[0], s[0]) {
-                                matched = true;
-                            }
-                        }
-                        Some(b']') => break,
-                        Some(_) if p.len() >= 3 && p[1] == b'-' => {
-                            let (mut start, mut end) = (p[0], p[2]);
-                            if start > end {
-                                std::mem::swap(&mut start, &mut end);
-                            }
-                            let c = if nocase {
-                                s[0].to_ascii_lowercase()
-                            } else {
-                                s[0]
-                            };
-                            let (st, en) = if nocase {
-                                (start.to_ascii_lowercase(), end.to_ascii_lowercase())
-                            } else {
-                                (start, end)
-                            };
-                            p = &p[2..];
-                            if c >= st && c <= en {
-                                matched = true;
-                            }
-                        }
-                        Some(&c) => {
-                            if eq(c, s[0]) {
-                                matched = true;
-                            }
-                        }
-                    }
-                    if p.len() > 1 {
-                        p = &p[1..];
-                    } else {
+                    if p >= pattern.len() {
+                        // Unterminated class: Redis steps back onto the last pattern byte,
+                        // which the increment after the class then consumes.
+                        p -= 1;
                         break;
                     }
+                    let pc = pattern[p];
+                    if pc == b'\\' && pattern.len() - p >= 2 {
+                        p += 1;
+                        if pattern[p] == c {
+                            matched = true;
+                        }
+                    } else if pc == b']' {
+                        break;
+                    } else if pattern.len() - p >= 3 && pattern[p + 1] == b'-' {
+                        // C compares `char`s, signed on x86-64.
+                        let (mut start, mut end) = (pc as i8, pattern[p + 2] as i8);
+                        if start > end {
+                            std::mem::swap(&mut start, &mut end);
+                        }
+                        let mut ch = c as i8;
+                        if nocase {
+                            start = lower(start as u8) as i8;
+                            end = lower(end as u8) as i8;
+                            ch = lower(ch as u8) as i8;
+                        }
+                        p += 2;
+                        if ch >= start && ch <= end {
+                            matched = true;
+                        }
+                    } else if pc == c || (nocase && lower(pc) == lower(c)) {
+                        matched = true;
+                    }
+                    p += 1;
                 }
                 if not {
                     matched = !matched;
@@ -90,31 +91,31 @@ fn glob_match_from(mut p: &[u8], mut s: &[u8], nocase: bool) -> bool {
                 if !matched {
                     return false;
                 }
-                s = &s[1..];
+                s += 1;
             }
-            b'\\' if p.len() >= 2 => {
-                p = &p[1..];
-                if !eq(p[0], s[0]) {
+            pc => {
+                let pc = if pc == b'\\' && pattern.len() - p >= 2 {
+                    p += 1;
+                    pattern[p]
+                } else {
+                    pc
+                };
+                let c = string[s];
+                if pc != c && !(nocase && lower(pc) == lower(c)) {
                     return false;
                 }
-                s = &s[1..];
-            }
-            c => {
-                if !eq(c, s[0]) {
-                    return false;
-                }
-                s = &s[1..];
+                s += 1;
             }
         }
-        p = &p[1..];
-        if s.is_empty() {
-            while p.first() == Some(&b'*') {
-                p = &p[1..];
+        p += 1;
+        if s == string.len() {
+            while p < pattern.len() && pattern[p] == b'*' {
+                p += 1;
             }
             break;
         }
     }
-    p.is_empty() && s.is_empty()
+    p == pattern.len() && s == string.len()
 }
 
 #[cfg(test)]
@@ -134,5 +135,43 @@ mod tests {
         assert!(glob_match(b"a\\*b", b"a*b"));
         assert!(!glob_match(b"a", b"ab"));
         assert!(glob_match_nocase(b"HELLO", b"hello"));
+    }
+
+    /// Cases checked against `KEYS` on redis-server 7.0.15.
+    #[test]
+    fn redis_corner_cases() {
+        assert!(!glob_match(b"[^", b"aaaa"));
+        assert!(glob_match(b"aaa[^", b"aaaa"));
+        assert!(glob_match(b"aaa[a", b"aaaa"));
+        assert!(!glob_match(b"aaa[", b"aaaa"));
+        assert!(glob_match(b"aa[a-", b"aaa"));
+        assert!(!glob_match(b"aa[a-", b"aaaa"));
+        assert!(glob_match(b"[^", b"x"));
+        assert!(!glob_match(b"[]", b"]"));
+        assert!(!glob_match(b"[]", b"x"));
+        assert!(glob_match(b"a\\", b"a\\"));
+        assert!(glob_match(b"[\\]]", b"]"));
+        assert!(glob_match(b"[z-a]", b"m"));
+        // Signed char ranges: 0x80..0xff sort below ASCII.
+        assert!(!glob_match(b"[a-\xff]", b"b"));
+        assert!(glob_match(b"[\x80-a]", b"A"));
+        assert!(glob_match(b"[\x80-a]", b"\xc3"));
+        assert!(glob_match_nocase(b"[A-C]", b"b"));
+        assert!(!glob_match_nocase(b"[\\A]", b"a"));
+        // Redis: a pattern never matches the empty key except through KEYS/SCAN's "*" shortcut.
+        assert!(!glob_match(b"*", b""));
+        assert!(!glob_match(b"**", b""));
+        assert!(!glob_match(b"?", b""));
+        assert!(glob_match(b"a**", b"a"));
+        assert!(glob_match(b"", b""));
+        assert!(!glob_match(b"", b"a"));
+    }
+
+    #[test]
+    fn pathological_patterns_finish() {
+        let s = vec![b'a'; 4000];
+        let mut p = b"*a".repeat(50);
+        p.push(b'b');
+        assert!(!glob_match(&p, &s));
     }
 }
