@@ -176,6 +176,15 @@ impl MeridianNode {
         &self.filter
     }
 
+    /// Stops without a graceful drain (tests' stand-in for a crash): the listener is aborted
+    /// and Raft stops; nothing is flushed beyond what the log store already made durable.
+    pub async fn kill(self) {
+        self.cancel.cancel();
+        self.grpc_task.abort();
+        self.group.shutdown().await;
+        info!(node_id = self.spec.node_id, "node killed");
+    }
+
     /// Stops in order: listeners, the regional group, then a storage flush.
     pub async fn stop(self) {
         let node_id = self.spec.node_id;

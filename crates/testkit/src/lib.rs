@@ -1,0 +1,13 @@
+//! In-process Meridian clusters for tests: every node binds port 0 on loopback and keeps its
+//! data in a temporary directory removed when the [`TestCluster`] is dropped.
+//!
+//! Faults: [`TestCluster::kill`] (stop a node without a graceful shutdown),
+//! [`TestCluster::restart`] (same id, data and address), [`TestCluster::isolate`] /
+//! [`TestCluster::heal`] (cut links in both directions). Waits take deadlines and poll
+//! conditions; nothing sleeps for a fixed time hoping things happened.
+
+mod cluster;
+mod wait;
+
+pub use cluster::{TestCluster, TestClusterOptions};
+pub use wait::{eventually, init_tracing};

@@ -1,0 +1,238 @@
+//! A three-node regional cluster commits writes and serves them back through gRPC, with every
+//! consistency level, and expires keys the same way on every node.
+
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use bytes::Bytes;
+use meridian_proto::v1 as pb;
+use meridian_testkit::{eventually, TestCluster, TestClusterOptions};
+
+fn key(i: usize) -> Bytes {
+    Bytes::from(format!("key:{i}"))
+}
+
+fn read(consistency: pb::Consistency, min_seq: u64) -> Option<pb::ReadOptions> {
+    Some(pb::ReadOptions {
+        consistency: consistency as i32,
+        min_seq,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<()> {
+    let tc = TestCluster::start(TestClusterOptions::default()).await?;
+    let leader = tc.wait_for_leader(Duration::from_secs(10)).await?;
+    let follower = *tc.ids().iter().find(|id| **id != leader).context("a follower")?;
+
+    // Phase 1: writes through the leader and through a follower (forwarded, no redirect).
+    let mut last_seq = 0;
+    for i in 0..50 {
+        let via = if i % 2 == 0 { leader } else { follower };
+        let r = tc
+            .kv(via)
+            .await?
+            .set(pb::SetRequest {
+                key: key(i),
+                value: Bytes::from(format!("value-{i}")),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        assert!(r.applied, "SET {i} via node {via} not applied");
+        assert!(r.seq > last_seq, "seq must grow: {} after {last_seq}", r.seq);
+        last_seq = r.seq;
+    }
+
+    // Phase 2: linearizable reads on every node see every acknowledged write.
+    for id in tc.ids() {
+        let mut kv = tc.kv(id).await?;
+        for i in 0..50 {
+            let r = kv
+                .get(pb::GetRequest {
+                    key: key(i),
+                    read: read(pb::Consistency::Linearizable, 0),
+                })
+                .await?
+                .into_inner();
+            assert!(r.found, "node {id} lost key {i}");
+            assert_eq!(r.value, Bytes::from(format!("value-{i}")));
+        }
+    }
+
+    // Phase 3: a local read with min_seq on a follower waits until it has applied that seq.
+    let r = tc
+        .kv(follower)
+        .await?
+        .get(pb::GetRequest {
+            key: key(49),
+            read: read(pb::Consistency::Local, last_seq),
+        })
+        .await?
+        .into_inner();
+    assert!(r.found && r.seq >= last_seq);
+
+    // Phase 4: the other typed operations.
+    let mut kv = tc.kv(follower).await?;
+    let incr = kv
+        .incr(pb::IncrRequest {
+            key: Bytes::from_static(b"counter"),
+            delta: 5,
+        })
+        .await?
+        .into_inner();
+    assert_eq!(incr.value, 5);
+    let nx = kv
+        .set(pb::SetRequest {
+            key: key(0),
+            value: Bytes::from_static(b"other"),
+            condition: pb::SetCondition::IfAbsent as i32,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    assert!(!nx.applied, "SET NX on an existing key must not apply");
+    let m = kv
+        .m_get(pb::MGetRequest {
+            keys: vec![key(0), Bytes::from_static(b"missing")],
+            read: None,
+        })
+        .await?
+        .into_inner();
+    assert!(m.values[0].found && !m.values[1].found);
+    let ex = kv
+        .exists(pb::ExistsRequest {
+            keys: vec![key(1), key(2), Bytes::from_static(b"missing")],
+            read: None,
+        })
+        .await?
+        .into_inner();
+    assert_eq!(ex.count, 2);
+    let del = kv
+        .delete(pb::DeleteRequest {
+            keys: vec![key(1), Bytes::from_static(b"missing")],
+        })
+        .await?
+        .into_inner();
+    assert_eq!(del.deleted, 1);
+
+    // Phase 5: scan visits every key exactly once.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut cursor = 0;
+    loop {
+        let r = kv
+            .scan(pb::ScanRequest {
+                cursor,
+                r#match: "key:*".into(),
+                count: 7,
+                read: None,
+            })
+            .await?
+            .into_inner();
+        for k in r.keys {
+            assert!(seen.insert(k), "scan returned a key twice");
+        }
+        if r.next_cursor == 0 {
+            break;
+        }
+        cursor = r.next_cursor;
+    }
+    assert_eq!(seen.len(), 49);
+
+    // Phase 6: a batch is atomic and ordered, and its reads see its earlier writes.
+    let b = kv
+        .batch(pb::BatchRequest {
+            ops: vec![
+                op_set("batch:a", "1"),
+                pb::BatchOp {
+                    op: Some(pb::batch_op::Op::Incr(pb::IncrRequest {
+                        key: Bytes::from_static(b"batch:a"),
+                        delta: 41,
+                    })),
+                },
+                pb::BatchOp {
+                    op: Some(pb::batch_op::Op::Get(pb::GetRequest {
+                        key: Bytes::from_static(b"batch:a"),
+                        read: None,
+                    })),
+                },
+            ],
+        })
+        .await?
+        .into_inner();
+    match &b.results[2].result {
+        Some(pb::batch_result::Result::Get(g)) => assert_eq!(g.value, Bytes::from_static(b"42")),
+        other => panic!("unexpected batch result {other:?}"),
+    }
+    tc.shutdown().await;
+    Ok(())
+}
+
+fn op_set(k: &str, v: &str) -> pb::BatchOp {
+    pb::BatchOp {
+        op: Some(pb::batch_op::Op::Set(pb::SetRequest {
+            key: Bytes::from(k.to_string()),
+            value: Bytes::from(v.to_string()),
+            ..Default::default()
+        })),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ttls_expire_the_same_way_on_every_node_and_expired_keys_are_never_returned() -> Result<()> {
+    let tc = TestCluster::start(TestClusterOptions::default()).await?;
+    let leader = tc.wait_for_leader(Duration::from_secs(10)).await?;
+    let mut kv = tc.kv(leader).await?;
+    let set = kv
+        .set(pb::SetRequest {
+            key: Bytes::from_static(b"short"),
+            value: Bytes::from_static(b"v"),
+            expiry: Some(pb::set_request::Expiry::PxMillis(400)),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    kv.set(pb::SetRequest {
+        key: Bytes::from_static(b"forever"),
+        value: Bytes::from_static(b"v"),
+        ..Default::default()
+    })
+    .await?;
+    let ttl = kv
+        .ttl(pb::TtlRequest {
+            key: Bytes::from_static(b"short"),
+            read: None,
+        })
+        .await?
+        .into_inner();
+    assert!(ttl.ttl_millis > 0 && ttl.ttl_millis <= 400, "ttl {}", ttl.ttl_millis);
+    let written_at = std::time::Instant::now();
+
+    // Every node hides the key once its TTL passed, even before the leader's deletion reaches
+    // it; and every node eventually deletes it physically, at the same log position.
+    eventually("the key to be deleted on every node", Duration::from_secs(10), || async {
+        let mut all_deleted = true;
+        for id in tc.ids() {
+            let r = tc
+                .kv(id)
+                .await?
+                .get(pb::GetRequest {
+                    key: Bytes::from_static(b"short"),
+                    read: read(pb::Consistency::Local, set.seq),
+                })
+                .await?
+                .into_inner();
+            if written_at.elapsed() > Duration::from_millis(450) {
+                assert!(!r.found, "node {id} returned a key past its TTL");
+            }
+            let stored = tc.group(id)?.sm().read(|ks| ks.len());
+            all_deleted &= stored == 1;
+        }
+        Ok(all_deleted.then_some(()))
+    })
+    .await?;
+    let seqs: Vec<u64> = tc.ids().iter().map(|id| tc.group(*id).map(|g| g.sm().seq())).collect::<Result<_>>()?;
+    assert!(seqs.windows(2).all(|w| w[0] == w[1]), "nodes disagree on seq after expiry: {seqs:?}");
+    tc.shutdown().await;
+    Ok(())
+}

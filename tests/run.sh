@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs Meridian's whole test suite from a fresh clone: installs what the tests need when it is
+# missing (Debian/Ubuntu packages, when run as root), builds once, then runs every test with
+# limited parallelism (the suites start many nodes; two test threads keep a 2-core box sane).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# redis-server/redis-cli: the RESP differential tests compare Meridian with a real Redis.
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing redis-server (needed by the RESP tests)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server redis-tools >/dev/null
+  else
+    echo "redis-server is missing: install it (e.g. 'sudo apt-get install redis-server') and rerun" >&2
+    exit 1
+  fi
+fi
+
+cargo build --workspace --all-targets --locked
+cargo test --workspace --locked -- --test-threads=2
