@@ -517,22 +517,23 @@ fn rand_field(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
 /// HSCAN answers the whole hash in one call with cursor 0 (as Redis does for small hashes):
 /// it can never miss or repeat a field, whatever happens between calls.
 fn hscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let scan = || -> Result<Reply, Reply> {
-        parse_scan_cursor(&argv[2])?;
-        let Some(h) = read_hash(ctx.db, &argv[1], ctx.now_ms)? else {
-            return Ok(empty_scan());
-        };
-        let pattern = parse_scan_options(&argv[3..])?;
-        let mut out = Vec::new();
-        for (f, v) in h.iter() {
-            if pattern.as_ref().is_none_or(|p| glob_match(p, f)) {
-                out.push(Reply::Bulk(f.clone()));
-                out.push(Reply::Bulk(v.clone()));
-            }
-        }
-        Ok(scan_reply(out))
+    scan_fields(ctx, argv).unwrap_or_else(|e| e)
+}
+
+fn scan_fields(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+    parse_scan_cursor(&argv[2])?;
+    let Some(h) = read_hash(ctx.db, &argv[1], ctx.now_ms)? else {
+        return Ok(empty_scan());
     };
-    scan().unwrap_or_else(|e| e)
+    let pattern = parse_scan_options(&argv[3..])?;
+    let mut out = Vec::new();
+    for (f, v) in h.iter() {
+        if pattern.as_ref().is_none_or(|p| glob_match(p, f)) {
+            out.push(Reply::Bulk(f.clone()));
+            out.push(Reply::Bulk(v.clone()));
+        }
+    }
+    Ok(scan_reply(out))
 }
 
 #[cfg(test)]

@@ -477,18 +477,20 @@ fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: fn(&[Option<&Set>]) -> Set)
 
 /// SSCAN answers the whole set in one call with cursor 0 (as Redis does for small sets).
 fn sscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply((|| {
-        parse_scan_cursor(&argv[2])?;
-        let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
-            return Ok(empty_scan());
-        };
-        let pattern = parse_scan_options(&argv[3..])?;
-        let matching = s
-            .iter()
-            .filter(|m| pattern.as_ref().is_none_or(|p| glob_match(p, m)))
-            .cloned();
-        Ok(scan_reply(members(matching)))
-    })())
+    reply(scan_members(ctx, argv))
+}
+
+fn scan_members(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+    parse_scan_cursor(&argv[2])?;
+    let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
+        return Ok(empty_scan());
+    };
+    let pattern = parse_scan_options(&argv[3..])?;
+    let matching = s
+        .iter()
+        .filter(|m| pattern.as_ref().is_none_or(|p| glob_match(p, m)))
+        .cloned();
+    Ok(scan_reply(members(matching)))
 }
 
 #[cfg(test)]
