@@ -1,5 +1,498 @@
-//! set commands.
+//! Set commands: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER SMOVE SINTER
+//! SINTERCARD SUNION SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE SSCAN, with Redis 7.0 replies and
+//! error texts.
+//!
+//! Members keep insertion order. Redis 7.0 keeps small all-integer sets as sorted intsets and
+//! others as hash tables; SMEMBERS order is unspecified, so we do not emulate either.
 
-use crate::command::CommandDef;
+use bytes::Bytes;
+use indexmap::IndexSet;
+use meridian_types::Reply;
+use rand::Rng;
 
-pub const COMMANDS: &[CommandDef] = &[];
+use crate::args::{eq_ignore_case, err, int_arg, wrongtype, SYNTAX};
+use crate::cmd_hash::{
+    empty_scan, parse_rand_count, parse_scan_cursor, parse_scan_options, random_indices, scan_reply,
+};
+use crate::command::{CommandDef, CommandKind};
+use crate::ctx::{ReadCtx, WriteCtx};
+use crate::db::Keyspace;
+use crate::glob::glob_match;
+use crate::value::Value;
+
+pub(crate) type Set = IndexSet<Bytes>;
+
+const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
+const TOO_MANY_KEYS: &str = "ERR Number of keys can't be greater than number of args";
+const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
+const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+
+pub const COMMANDS: &[CommandDef] = &[
+    one_key(
+        "sadd",
+        -3,
+        &["write", "denyoom", "fast"],
+        CommandKind::Write(sadd),
+    ),
+    one_key("srem", -3, &["write", "fast"], CommandKind::Write(srem)),
+    one_key("smembers", 2, &["readonly"], CommandKind::Read(smembers)),
+    one_key(
+        "sismember",
+        3,
+        &["readonly", "fast"],
+        CommandKind::Read(sismember),
+    ),
+    one_key(
+        "smismember",
+        -3,
+        &["readonly", "fast"],
+        CommandKind::Read(smismember),
+    ),
+    one_key("scard", 2, &["readonly", "fast"], CommandKind::Read(scard)),
+    one_key("spop", -2, &["write", "fast"], CommandKind::Write(spop)),
+    one_key(
+        "srandmember",
+        -2,
+        &["readonly"],
+        CommandKind::Read(srandmember),
+    ),
+    CommandDef {
+        name: "smove",
+        arity: 4,
+        flags: &["write", "fast"],
+        first_key: 1,
+        last_key: 2,
+        step: 1,
+        kind: CommandKind::Write(smove),
+    },
+    all_keys("sinter", -2, &["readonly"], CommandKind::Read(sinter)),
+    // As COMMAND INFO reports it: the keys follow `numkeys`, so they are "movable".
+    CommandDef {
+        name: "sintercard",
+        arity: -3,
+        flags: &["readonly", "movablekeys"],
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        kind: CommandKind::Read(sintercard),
+    },
+    all_keys("sunion", -2, &["readonly"], CommandKind::Read(sunion)),
+    all_keys("sdiff", -2, &["readonly"], CommandKind::Read(sdiff)),
+    all_keys(
+        "sinterstore",
+        -3,
+        &["write", "denyoom"],
+        CommandKind::Write(sinterstore),
+    ),
+    all_keys(
+        "sunionstore",
+        -3,
+        &["write", "denyoom"],
+        CommandKind::Write(sunionstore),
+    ),
+    all_keys(
+        "sdiffstore",
+        -3,
+        &["write", "denyoom"],
+        CommandKind::Write(sdiffstore),
+    ),
+    one_key("sscan", -3, &["readonly"], CommandKind::Read(sscan)),
+];
+
+const fn one_key(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    kind: CommandKind,
+) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        kind,
+    }
+}
+
+const fn all_keys(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    kind: CommandKind,
+) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        kind,
+    }
+}
+
+fn reply(r: Result<Reply, Reply>) -> Reply {
+    r.unwrap_or_else(|e| e)
+}
+
+fn members(elements: impl IntoIterator<Item = Bytes>) -> Vec<Reply> {
+    elements.into_iter().map(Reply::Bulk).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Type accessors
+
+/// The set under `key`: `Ok(None)` if there is none, WRONGTYPE if the key holds another type.
+pub(crate) fn read_set<'a>(
+    db: &'a Keyspace,
+    key: &Bytes,
+    now: u64,
+) -> Result<Option<&'a Set>, Reply> {
+    match db.get_value(key, now) {
+        None => Ok(None),
+        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(wrongtype()),
+    }
+}
+
+/// Mutable access to the set under `key`, if any. The caller must call
+/// `db.remove_if_empty(key)` if it may have removed members.
+pub(crate) fn set_mut<'a>(
+    db: &'a mut Keyspace,
+    key: &Bytes,
+    now: u64,
+) -> Result<Option<&'a mut Set>, Reply> {
+    match db.get_value_mut(key, now) {
+        None => Ok(None),
+        Some(Value::Set(s)) => Ok(Some(s)),
+        Some(_) => Err(wrongtype()),
+    }
+}
+
+/// The set under `key`, created empty if the key is missing. Call only once every argument is
+/// validated and the caller is sure to add a member.
+pub(crate) fn set_for_write<'a>(
+    db: &'a mut Keyspace,
+    key: &Bytes,
+    now: u64,
+) -> Result<&'a mut Set, Reply> {
+    if read_set(db, key, now)?.is_none() {
+        db.insert(key.clone(), Value::Set(Box::default()));
+    }
+    match db.get_value_mut(key, now) {
+        Some(Value::Set(s)) => Ok(s),
+        _ => Err(wrongtype()),
+    }
+}
+
+/// Every key as a set (None for a missing key); WRONGTYPE if any key holds another type.
+fn read_sets<'a>(
+    db: &'a Keyspace,
+    keys: &[Bytes],
+    now: u64,
+) -> Result<Vec<Option<&'a Set>>, Reply> {
+    keys.iter().map(|k| read_set(db, k, now)).collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Set algebra (pure)
+
+/// The intersection, in the order of the smallest set (the one Redis iterates), stopping after
+/// `limit` members (0 = no limit).
+fn intersection(sets: &[Option<&Set>], limit: usize) -> Vec<Bytes> {
+    let Some(sets) = sets.iter().copied().collect::<Option<Vec<&Set>>>() else {
+        return Vec::new();
+    };
+    let Some((smallest_at, smallest)) = sets.iter().enumerate().min_by_key(|(_, s)| s.len()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for m in smallest.iter() {
+        if limit != 0 && out.len() >= limit {
+            break;
+        }
+        let in_all = sets
+            .iter()
+            .enumerate()
+            .all(|(i, s)| i == smallest_at || s.contains(m));
+        if in_all {
+            out.push(m.clone());
+        }
+    }
+    out
+}
+
+fn union(sets: &[Option<&Set>]) -> Set {
+    let mut out = Set::new();
+    for s in sets.iter().flatten() {
+        out.extend(s.iter().cloned());
+    }
+    out
+}
+
+/// Members of the first set that are in none of the others.
+fn difference(sets: &[Option<&Set>]) -> Set {
+    let Some(Some(first)) = sets.first() else {
+        return Set::new();
+    };
+    first
+        .iter()
+        .filter(|m| !sets[1..].iter().flatten().any(|s| s.contains(*m)))
+        .cloned()
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    match set_for_write(ctx.db, &argv[1], ctx.now_ms) {
+        Ok(s) => {
+            let added = argv[2..].iter().filter(|m| s.insert((*m).clone())).count();
+            Reply::Integer(added as i64)
+        }
+        Err(e) => e,
+    }
+}
+
+fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let removed = match set_mut(ctx.db, &argv[1], ctx.now_ms) {
+        Ok(Some(s)) => argv[2..].iter().filter(|m| s.shift_remove(*m)).count(),
+        Ok(None) => 0,
+        Err(e) => return e,
+    };
+    ctx.db.remove_if_empty(&argv[1]);
+    Reply::Integer(removed as i64)
+}
+
+fn smembers(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+        Ok(s) => Reply::Set(members(s.into_iter().flatten().cloned())),
+        Err(e) => e,
+    }
+}
+
+fn sismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+        Ok(s) => Reply::Integer(i64::from(s.is_some_and(|s| s.contains(&argv[2])))),
+        Err(e) => e,
+    }
+}
+
+fn smismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+        Ok(s) => Reply::Array(
+            argv[2..]
+                .iter()
+                .map(|m| Reply::Integer(i64::from(s.is_some_and(|s| s.contains(m)))))
+                .collect(),
+        ),
+        Err(e) => e,
+    }
+}
+
+fn scard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+        Ok(s) => Reply::Integer(s.map_or(0, |s| s.len()) as i64),
+        Err(e) => e,
+    }
+}
+
+fn spop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply(pop(ctx, argv))
+}
+
+fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+    if argv.len() > 3 {
+        return Err(err(SYNTAX));
+    }
+    let key = &argv[1];
+    if argv.len() == 2 {
+        let rng = &mut ctx.rng;
+        let popped = match set_mut(ctx.db, key, ctx.now_ms)? {
+            Some(s) if !s.is_empty() => s.shift_remove_index(rng.random_range(0..s.len())),
+            _ => None,
+        };
+        ctx.db.remove_if_empty(key);
+        return Ok(popped.map_or(Reply::Nil, Reply::Bulk));
+    }
+    let count = match int_arg(&argv[2]) {
+        Ok(n) if n >= 0 => n as u64,
+        _ => return Err(err(NOT_POSITIVE)),
+    };
+    let rng = &mut ctx.rng;
+    let Some(s) = set_mut(ctx.db, key, ctx.now_ms)? else {
+        return Ok(Reply::Set(Vec::new()));
+    };
+    let picks = random_indices(rng, s.len(), count, true)?;
+    let mut chosen = vec![false; s.len()];
+    for &i in &picks {
+        chosen[i] = true;
+    }
+    let popped = members(picks.iter().filter_map(|&i| s.get_index(i)).cloned());
+    let mut i = 0;
+    s.retain(|_| {
+        let keep = !chosen[i];
+        i += 1;
+        keep
+    });
+    ctx.db.remove_if_empty(key);
+    Ok(Reply::Set(popped))
+}
+
+fn srandmember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply(rand_member(ctx, argv))
+}
+
+fn rand_member(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+    if argv.len() > 3 {
+        return Err(err(SYNTAX));
+    }
+    if argv.len() == 2 {
+        let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
+            return Ok(Reply::Nil);
+        };
+        let i = ctx.rng().random_range(0..s.len().max(1));
+        return Ok(s
+            .get_index(i)
+            .map_or(Reply::Nil, |m| Reply::Bulk(m.clone())));
+    }
+    let (count, distinct) = parse_rand_count(&argv[2])?;
+    let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Array(Vec::new()));
+    };
+    let picks = random_indices(&mut *ctx.rng(), s.len(), count, distinct)?;
+    Ok(Reply::Array(members(
+        picks.into_iter().filter_map(|i| s.get_index(i)).cloned(),
+    )))
+}
+
+fn smove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply(move_member(ctx, argv))
+}
+
+fn move_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+    let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
+    let now = ctx.now_ms;
+    let Some(src_set) = read_set(ctx.db, src, now)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let in_src = src_set.contains(member);
+    read_set(ctx.db, dst, now)?;
+    if src == dst || !in_src {
+        return Ok(Reply::Integer(i64::from(in_src)));
+    }
+    if let Some(s) = set_mut(ctx.db, src, now)? {
+        s.shift_remove(member);
+    }
+    ctx.db.remove_if_empty(src);
+    set_for_write(ctx.db, dst, now)?.insert(member.clone());
+    Ok(Reply::Integer(1))
+}
+
+fn sinter(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match read_sets(ctx.db, &argv[1..], ctx.now_ms) {
+        Ok(sets) => Reply::Set(members(intersection(&sets, 0))),
+        Err(e) => e,
+    }
+}
+
+fn sintercard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply(inter_card(ctx, argv))
+}
+
+fn inter_card(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+    let numkeys = match int_arg(&argv[1]) {
+        Ok(n) if n >= 1 => n as u64,
+        _ => return Err(err(NUMKEYS_NOT_POSITIVE)),
+    };
+    let available = (argv.len() - 2) as u64;
+    if numkeys > available {
+        return Err(err(TOO_MANY_KEYS));
+    }
+    let keys_end = 2 + numkeys as usize;
+    let mut limit = 0usize;
+    let mut i = keys_end;
+    while i < argv.len() {
+        if eq_ignore_case(&argv[i], "limit") && i + 1 < argv.len() {
+            limit = match int_arg(&argv[i + 1]) {
+                Ok(n) if n >= 0 => usize::try_from(n).unwrap_or(usize::MAX),
+                _ => return Err(err(LIMIT_NEGATIVE)),
+            };
+            i += 2;
+        } else {
+            return Err(err(SYNTAX));
+        }
+    }
+    let sets = read_sets(ctx.db, &argv[2..keys_end], ctx.now_ms)?;
+    Ok(Reply::Integer(intersection(&sets, limit).len() as i64))
+}
+
+fn sunion(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match read_sets(ctx.db, &argv[1..], ctx.now_ms) {
+        Ok(sets) => Reply::Set(members(union(&sets))),
+        Err(e) => e,
+    }
+}
+
+fn sdiff(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match read_sets(ctx.db, &argv[1..], ctx.now_ms) {
+        Ok(sets) => Reply::Set(members(difference(&sets))),
+        Err(e) => e,
+    }
+}
+
+fn sinterstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    store(ctx, argv, |sets| {
+        intersection(sets, 0).into_iter().collect()
+    })
+}
+
+fn sunionstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    store(ctx, argv, union)
+}
+
+fn sdiffstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    store(ctx, argv, difference)
+}
+
+/// S*STORE: computes `op` over the source keys, then replaces the destination (of any type,
+/// dropping its TTL) with the result, or deletes it when the result is empty.
+fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: fn(&[Option<&Set>]) -> Set) -> Reply {
+    let result = match read_sets(ctx.db, &argv[2..], ctx.now_ms) {
+        Ok(sets) => op(&sets),
+        Err(e) => return e,
+    };
+    let dst = &argv[1];
+    let len = result.len();
+    if result.is_empty() {
+        ctx.db.remove(dst, ctx.now_ms);
+    } else {
+        ctx.db.insert(dst.clone(), Value::Set(Box::new(result)));
+    }
+    Reply::Integer(len as i64)
+}
+
+/// SSCAN answers the whole set in one call with cursor 0 (as Redis does for small sets).
+fn sscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    reply(scan_members(ctx, argv))
+}
+
+fn scan_members(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+    parse_scan_cursor(&argv[2])?;
+    let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
+        return Ok(empty_scan());
+    };
+    let pattern = parse_scan_options(&argv[3..])?;
+    let matching = s
+        .iter()
+        .filter(|m| pattern.as_ref().is_none_or(|p| glob_match(p, m)))
+        .cloned();
+    Ok(scan_reply(members(matching)))
+}
+
+#[cfg(test)]
+#[path = "cmd_set_tests.rs"]
+mod tests;
