@@ -27,8 +27,12 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
     // A hash and a non-numeric string to misuse.
     tc.group(leader)?
         .write(vec![
-            ["HSET", "h", "f", "v"].map(|s| Bytes::from(s.to_string())).to_vec(),
-            ["SET", "s", "text"].map(|s| Bytes::from(s.to_string())).to_vec(),
+            ["HSET", "h", "f", "v"]
+                .map(|s| Bytes::from(s.to_string()))
+                .to_vec(),
+            ["SET", "s", "text"]
+                .map(|s| Bytes::from(s.to_string()))
+                .to_vec(),
         ])
         .await?;
     let before = seq_of(&tc)?;
@@ -73,7 +77,11 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
-    assert!(e.message().contains("limits.max_key_bytes"), "{}", e.message());
+    assert!(
+        e.message().contains("limits.max_key_bytes"),
+        "{}",
+        e.message()
+    );
     let e = kv
         .set(pb::SetRequest {
             key: Bytes::from_static(b"big"),
@@ -82,7 +90,11 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         })
         .await
         .unwrap_err();
-    assert!(e.message().contains("limits.max_value_bytes"), "{}", e.message());
+    assert!(
+        e.message().contains("limits.max_value_bytes"),
+        "{}",
+        e.message()
+    );
 
     // Unknown consistency level and bad enum values.
     let e = kv
@@ -118,7 +130,10 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
-    let e = kv.batch(pb::BatchRequest { ops: vec![] }).await.unwrap_err();
+    let e = kv
+        .batch(pb::BatchRequest { ops: vec![] })
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
 
     // A min_seq the cluster never reaches times out with a clear error.

@@ -23,7 +23,11 @@ fn read(consistency: pb::Consistency, min_seq: u64) -> Option<pb::ReadOptions> {
 async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<()> {
     let tc = TestCluster::start(TestClusterOptions::default()).await?;
     let leader = tc.wait_for_leader(Duration::from_secs(10)).await?;
-    let follower = *tc.ids().iter().find(|id| **id != leader).context("a follower")?;
+    let follower = *tc
+        .ids()
+        .iter()
+        .find(|id| **id != leader)
+        .context("a follower")?;
 
     // Phase 1: writes through the leader and through a follower (forwarded, no redirect).
     let mut last_seq = 0;
@@ -40,7 +44,11 @@ async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<
             .await?
             .into_inner();
         assert!(r.applied, "SET {i} via node {via} not applied");
-        assert!(r.seq > last_seq, "seq must grow: {} after {last_seq}", r.seq);
+        assert!(
+            r.seq > last_seq,
+            "seq must grow: {} after {last_seq}",
+            r.seq
+        );
         last_seq = r.seq;
     }
 
@@ -179,7 +187,8 @@ fn op_set(k: &str, v: &str) -> pb::BatchOp {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ttls_expire_the_same_way_on_every_node_and_expired_keys_are_never_returned() -> Result<()> {
+async fn ttls_expire_the_same_way_on_every_node_and_expired_keys_are_never_returned() -> Result<()>
+{
     let tc = TestCluster::start(TestClusterOptions::default()).await?;
     let leader = tc.wait_for_leader(Duration::from_secs(10)).await?;
     let mut kv = tc.kv(leader).await?;
@@ -205,34 +214,49 @@ async fn ttls_expire_the_same_way_on_every_node_and_expired_keys_are_never_retur
         })
         .await?
         .into_inner();
-    assert!(ttl.ttl_millis > 0 && ttl.ttl_millis <= 400, "ttl {}", ttl.ttl_millis);
+    assert!(
+        ttl.ttl_millis > 0 && ttl.ttl_millis <= 400,
+        "ttl {}",
+        ttl.ttl_millis
+    );
     let written_at = std::time::Instant::now();
 
     // Every node hides the key once its TTL passed, even before the leader's deletion reaches
     // it; and every node eventually deletes it physically, at the same log position.
-    eventually("the key to be deleted on every node", Duration::from_secs(10), || async {
-        let mut all_deleted = true;
-        for id in tc.ids() {
-            let r = tc
-                .kv(id)
-                .await?
-                .get(pb::GetRequest {
-                    key: Bytes::from_static(b"short"),
-                    read: read(pb::Consistency::Local, set.seq),
-                })
-                .await?
-                .into_inner();
-            if written_at.elapsed() > Duration::from_millis(450) {
-                assert!(!r.found, "node {id} returned a key past its TTL");
+    eventually(
+        "the key to be deleted on every node",
+        Duration::from_secs(10),
+        || async {
+            let mut all_deleted = true;
+            for id in tc.ids() {
+                let r = tc
+                    .kv(id)
+                    .await?
+                    .get(pb::GetRequest {
+                        key: Bytes::from_static(b"short"),
+                        read: read(pb::Consistency::Local, set.seq),
+                    })
+                    .await?
+                    .into_inner();
+                if written_at.elapsed() > Duration::from_millis(450) {
+                    assert!(!r.found, "node {id} returned a key past its TTL");
+                }
+                let stored = tc.group(id)?.sm().read(|ks| ks.len());
+                all_deleted &= stored == 1;
             }
-            let stored = tc.group(id)?.sm().read(|ks| ks.len());
-            all_deleted &= stored == 1;
-        }
-        Ok(all_deleted.then_some(()))
-    })
+            Ok(all_deleted.then_some(()))
+        },
+    )
     .await?;
-    let seqs: Vec<u64> = tc.ids().iter().map(|id| tc.group(*id).map(|g| g.sm().seq())).collect::<Result<_>>()?;
-    assert!(seqs.windows(2).all(|w| w[0] == w[1]), "nodes disagree on seq after expiry: {seqs:?}");
+    let seqs: Vec<u64> = tc
+        .ids()
+        .iter()
+        .map(|id| tc.group(*id).map(|g| g.sm().seq()))
+        .collect::<Result<_>>()?;
+    assert!(
+        seqs.windows(2).all(|w| w[0] == w[1]),
+        "nodes disagree on seq after expiry: {seqs:?}"
+    );
     tc.shutdown().await;
     Ok(())
 }

@@ -14,31 +14,43 @@ use meridian_types::NodeId;
 
 /// Writes `key:<i>` = `v<i>` for i in range through any running node, retrying a write only
 /// when the error says nothing was written; returns what was acknowledged.
-async fn write_range(tc: &TestCluster, range: std::ops::Range<usize>) -> Result<BTreeMap<Bytes, Bytes>> {
+async fn write_range(
+    tc: &TestCluster,
+    range: std::ops::Range<usize>,
+) -> Result<BTreeMap<Bytes, Bytes>> {
     let mut acked = BTreeMap::new();
     for i in range {
-        let (k, v) = (Bytes::from(format!("key:{i}")), Bytes::from(format!("v{i}")));
-        let done = eventually(&format!("write {i} acknowledged"), Duration::from_secs(20), || {
-            let (k, v) = (k.clone(), v.clone());
-            async move {
-                for id in tc.running() {
-                    let Ok(mut kv) = tc.kv(id).await else { continue };
-                    match kv
-                        .set(pb::SetRequest {
-                            key: k.clone(),
-                            value: v.clone(),
-                            ..Default::default()
-                        })
-                        .await
-                    {
-                        Ok(r) => return Ok(Some(r.into_inner().seq)),
-                        // SET is idempotent, so retrying after an unknown outcome is safe here.
-                        Err(_) => continue,
+        let (k, v) = (
+            Bytes::from(format!("key:{i}")),
+            Bytes::from(format!("v{i}")),
+        );
+        let done = eventually(
+            &format!("write {i} acknowledged"),
+            Duration::from_secs(20),
+            || {
+                let (k, v) = (k.clone(), v.clone());
+                async move {
+                    for id in tc.running() {
+                        let Ok(mut kv) = tc.kv(id).await else {
+                            continue;
+                        };
+                        match kv
+                            .set(pb::SetRequest {
+                                key: k.clone(),
+                                value: v.clone(),
+                                ..Default::default()
+                            })
+                            .await
+                        {
+                            Ok(r) => return Ok(Some(r.into_inner().seq)),
+                            // SET is idempotent, so retrying after an unknown outcome is safe here.
+                            Err(_) => continue,
+                        }
                     }
+                    Ok(None)
                 }
-                Ok(None)
-            }
-        })
+            },
+        )
         .await?;
         let _ = done;
         acked.insert(k, v);
@@ -47,7 +59,11 @@ async fn write_range(tc: &TestCluster, range: std::ops::Range<usize>) -> Result<
 }
 
 /// Every acknowledged key is readable, linearizably, through node `via`.
-async fn assert_all_present(tc: &TestCluster, via: NodeId, acked: &BTreeMap<Bytes, Bytes>) -> Result<()> {
+async fn assert_all_present(
+    tc: &TestCluster,
+    via: NodeId,
+    acked: &BTreeMap<Bytes, Bytes>,
+) -> Result<()> {
     let mut kv = tc.kv(via).await?;
     for (k, v) in acked {
         let r = kv
@@ -81,7 +97,13 @@ async fn killing_the_leader_elects_a_new_one_and_loses_no_acknowledged_write() -
 
     // The old leader comes back as a follower and catches up.
     tc.restart(old).await?;
-    let last = tc.group(new)?.raft().metrics().borrow().last_log_index.unwrap_or(0);
+    let last = tc
+        .group(new)?
+        .raft()
+        .metrics()
+        .borrow()
+        .last_log_index
+        .unwrap_or(0);
     tc.wait_applied(last, Duration::from_secs(10)).await?;
     let digest = |id| tc.group(id).map(|g| g.sm().read(|ks| ks.len()));
     assert_eq!(digest(old)?, digest(new)?);
@@ -93,19 +115,33 @@ async fn killing_the_leader_elects_a_new_one_and_loses_no_acknowledged_write() -
 async fn a_restarted_follower_catches_up_from_the_log() -> Result<()> {
     let mut tc = TestCluster::start(TestClusterOptions::default()).await?;
     let leader = tc.wait_for_leader(Duration::from_secs(10)).await?;
-    let follower = *tc.ids().iter().find(|id| **id != leader).context("a follower")?;
+    let follower = *tc
+        .ids()
+        .iter()
+        .find(|id| **id != leader)
+        .context("a follower")?;
     let mut acked = write_range(&tc, 0..20).await?;
     tc.kill(follower).await?;
     acked.extend(write_range(&tc, 20..120).await?);
     tc.restart(follower).await?;
-    let last = tc.group(leader)?.raft().metrics().borrow().last_log_index.unwrap_or(0);
+    let last = tc
+        .group(leader)?
+        .raft()
+        .metrics()
+        .borrow()
+        .last_log_index
+        .unwrap_or(0);
     tc.wait_applied(last, Duration::from_secs(10)).await?;
     for (k, v) in &acked {
         let got = tc
             .group(follower)?
             .sm()
             .read(|ks| ks.execute_read(&[Bytes::from_static(b"GET"), k.clone()], 0, 0));
-        assert_eq!(got, meridian_types::Reply::Bulk(v.clone()), "follower lacks {k:?}");
+        assert_eq!(
+            got,
+            meridian_types::Reply::Bulk(v.clone()),
+            "follower lacks {k:?}"
+        );
     }
     tc.shutdown().await;
     Ok(())
@@ -123,26 +159,46 @@ async fn a_node_that_missed_many_writes_catches_up_through_a_snapshot() -> Resul
     };
     let mut tc = TestCluster::start(opts).await?;
     let leader = tc.wait_for_leader(Duration::from_secs(10)).await?;
-    let lagging = *tc.ids().iter().find(|id| **id != leader).context("a follower")?;
+    let lagging = *tc
+        .ids()
+        .iter()
+        .find(|id| **id != leader)
+        .context("a follower")?;
     tc.kill(lagging).await?;
     let acked = write_range(&tc, 0..300).await?;
     // The leader's log no longer holds what the lagging node needs.
-    let purged = eventually("the leader to purge its log", Duration::from_secs(10), || async {
-        let m = tc.group(leader)?.raft().metrics().borrow().clone();
-        Ok(m.purged.filter(|p| p.index > 100))
-    })
+    let purged = eventually(
+        "the leader to purge its log",
+        Duration::from_secs(10),
+        || async {
+            let m = tc.group(leader)?.raft().metrics().borrow().clone();
+            Ok(m.purged.filter(|p| p.index > 100))
+        },
+    )
     .await?;
     tc.restart(lagging).await?;
-    let last = tc.group(leader)?.raft().metrics().borrow().last_log_index.unwrap_or(0);
+    let last = tc
+        .group(leader)?
+        .raft()
+        .metrics()
+        .borrow()
+        .last_log_index
+        .unwrap_or(0);
     tc.wait_applied(last, Duration::from_secs(20)).await?;
     let m = tc.group(lagging)?.raft().metrics().borrow().clone();
     let snap = m.snapshot.context("the lagging node has no snapshot")?;
-    assert!(snap.index >= purged.index, "caught up from the log, not a snapshot: {m:?}");
+    assert!(
+        snap.index >= purged.index,
+        "caught up from the log, not a snapshot: {m:?}"
+    );
     let (a, b) = (
         tc.group(lagging)?.sm().read(|ks| ks.clone()),
         tc.group(leader)?.sm().read(|ks| ks.clone()),
     );
-    assert!(a == b, "the lagging node's keyspace differs from the leader's");
+    assert!(
+        a == b,
+        "the lagging node's keyspace differs from the leader's"
+    );
     assert_eq!(a.len(), acked.len());
     assert_eq!(tc.group(lagging)?.sm().seq(), tc.group(leader)?.sm().seq());
     tc.shutdown().await;
@@ -153,7 +209,10 @@ async fn a_node_that_missed_many_writes_catches_up_through_a_snapshot() -> Resul
 async fn stopping_and_restarting_every_node_keeps_every_acknowledged_write() -> Result<()> {
     let mut tc = TestCluster::start(TestClusterOptions::default()).await?;
     let acked = write_range(&tc, 0..150).await?;
-    let seq_before = tc.group(tc.wait_for_leader(Duration::from_secs(5)).await?)?.sm().seq();
+    let seq_before = tc
+        .group(tc.wait_for_leader(Duration::from_secs(5)).await?)?
+        .sm()
+        .seq();
     for id in tc.ids() {
         tc.kill(id).await?;
     }

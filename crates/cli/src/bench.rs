@@ -17,6 +17,8 @@ pub enum Op {
     Set,
     /// Linearizable GET of a random key.
     Get,
+    /// GET of a random key from the serving node's state (no Raft round).
+    GetLocal,
 }
 
 #[derive(Args, Debug)]
@@ -59,7 +61,14 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let mut tasks = Vec::new();
     for i in 0..args.clients.max(1) {
         let client = KeyValueClient::new(channels[i % channels.len()].clone());
-        tasks.push(tokio::spawn(worker(client, args.op, value.clone(), args.keys, i as u64, stop_at)));
+        tasks.push(tokio::spawn(worker(
+            client,
+            args.op,
+            value.clone(),
+            args.keys,
+            i as u64,
+            stop_at,
+        )));
     }
     let started = Instant::now();
     let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
@@ -103,7 +112,8 @@ async fn worker(
     seed: u64,
     stop_at: Instant,
 ) -> (Histogram<u64>, u64, Option<String>) {
-    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("static histogram bounds are valid");
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)
+        .expect("static histogram bounds are valid");
     let mut errors = 0;
     let mut first_error = None;
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -122,10 +132,13 @@ async fn worker(
                 })
                 .await
                 .map(|_| ()),
-            Op::Get => client
-                .get(pb::GetRequest { key, read: None })
-                .await
-                .map(|_| ()),
+            Op::Get | Op::GetLocal => {
+                let read = (op == Op::GetLocal).then(|| pb::ReadOptions {
+                    consistency: pb::Consistency::Local as i32,
+                    min_seq: 0,
+                });
+                client.get(pb::GetRequest { key, read }).await.map(|_| ())
+            }
         };
         match res {
             Ok(()) => {

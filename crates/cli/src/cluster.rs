@@ -45,8 +45,12 @@ pub fn endpoint_or_first(endpoint: Option<String>, config: &std::path::Path) -> 
     if let Some(e) = endpoint {
         return Ok(e);
     }
-    let cfg = meridian_config::DeploymentConfig::open(config)
-        .with_context(|| format!("loading {} to find an endpoint (or pass --endpoint)", config.display()))?;
+    let cfg = meridian_config::DeploymentConfig::open(config).with_context(|| {
+        format!(
+            "loading {} to find an endpoint (or pass --endpoint)",
+            config.display()
+        )
+    })?;
     cfg.clusters
         .iter()
         .flat_map(|c| c.nodes.iter())
@@ -55,7 +59,10 @@ pub fn endpoint_or_first(endpoint: Option<String>, config: &std::path::Path) -> 
         .context("the config has no nodes")
 }
 
-pub async fn fetch(endpoint: &str, cluster: Option<String>) -> Result<pb::DescribeClustersResponse> {
+pub async fn fetch(
+    endpoint: &str,
+    cluster: Option<String>,
+) -> Result<pb::DescribeClustersResponse> {
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(5))

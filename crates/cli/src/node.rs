@@ -10,7 +10,11 @@ use tracing::info;
 #[derive(Args, Debug)]
 pub struct NodeArgs {
     /// Deployment config file (TOML).
-    #[arg(long, env = "MERIDIAN_CONFIG", default_value = "cluster-configs/local.toml")]
+    #[arg(
+        long,
+        env = "MERIDIAN_CONFIG",
+        default_value = "cluster-configs/local.toml"
+    )]
     pub config: PathBuf,
     /// Id of the node to run, as listed in the config.
     #[arg(long, env = "MERIDIAN_NODE")]

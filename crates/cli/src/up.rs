@@ -17,7 +17,11 @@ use tracing::{info, warn};
 #[derive(Args, Debug)]
 pub struct UpArgs {
     /// Deployment config file (TOML).
-    #[arg(long, env = "MERIDIAN_CONFIG", default_value = "cluster-configs/local.toml")]
+    #[arg(
+        long,
+        env = "MERIDIAN_CONFIG",
+        default_value = "cluster-configs/local.toml"
+    )]
     pub config: PathBuf,
     /// Seconds to wait for every cluster to elect a leader before giving up.
     #[arg(long, default_value_t = 60)]
@@ -34,14 +38,20 @@ pub async fn run(args: UpArgs) -> Result<()> {
     crate::logging::init("info");
     let config = std::fs::canonicalize(&args.config)
         .with_context(|| format!("finding config {}", args.config.display()))?;
-    let cfg = DeploymentConfig::open(&config).with_context(|| format!("loading config {}", config.display()))?;
+    let cfg = DeploymentConfig::open(&config)
+        .with_context(|| format!("loading config {}", config.display()))?;
     check_ports_free(&cfg)?;
     let exe = std::env::current_exe().context("locating the meridian binary")?;
     let log_dir = cfg.log_dir();
-    std::fs::create_dir_all(&log_dir).with_context(|| format!("creating log dir {}", log_dir.display()))?;
+    std::fs::create_dir_all(&log_dir)
+        .with_context(|| format!("creating log dir {}", log_dir.display()))?;
 
     let mut nodes = Vec::new();
-    for id in cfg.clusters.iter().flat_map(|c| c.nodes.iter().map(|n| n.id)) {
+    for id in cfg
+        .clusters
+        .iter()
+        .flat_map(|c| c.nodes.iter().map(|n| n.id))
+    {
         match spawn_node(&exe, &config, id, &log_dir) {
             Ok(r) => nodes.push(r),
             Err(e) => {
@@ -50,7 +60,10 @@ pub async fn run(args: UpArgs) -> Result<()> {
             }
         }
     }
-    info!(nodes = nodes.len(), "started; waiting for every cluster to elect a leader");
+    info!(
+        nodes = nodes.len(),
+        "started; waiting for every cluster to elect a leader"
+    );
     if let Err(e) = wait_for_leaders(&cfg, &mut nodes, Duration::from_secs(args.wait_secs)).await {
         stop_all(&mut nodes).await;
         return Err(e);
@@ -61,7 +74,10 @@ pub async fn run(args: UpArgs) -> Result<()> {
             println!("\n{}", crate::cluster::render_table(&resp));
         }
     }
-    println!("Meridian is up. Press Ctrl-C to stop every node (data stays in {}).", cfg.data_dir.display());
+    println!(
+        "Meridian is up. Press Ctrl-C to stop every node (data stays in {}).",
+        cfg.data_dir.display()
+    );
 
     let outcome = tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),
@@ -75,7 +91,11 @@ pub async fn run(args: UpArgs) -> Result<()> {
 fn check_ports_free(cfg: &DeploymentConfig) -> Result<()> {
     for c in &cfg.clusters {
         for n in &c.nodes {
-            for (what, addr) in [("gRPC", n.grpc_addr()), ("RESP", n.resp_addr()), ("metrics", n.metrics_addr())] {
+            for (what, addr) in [
+                ("gRPC", n.grpc_addr()),
+                ("RESP", n.resp_addr()),
+                ("metrics", n.metrics_addr()),
+            ] {
                 if let Err(e) = std::net::TcpListener::bind(&addr) {
                     bail!(
                         "{what} address {addr} of node {} is not available ({e}); is another `meridian up` or redis-server running? Stop it or change the port in the config",
@@ -111,7 +131,11 @@ fn spawn_node(exe: &Path, config: &Path, id: u64, log_dir: &Path) -> Result<Runn
     Ok(Running { id, child, log })
 }
 
-async fn wait_for_leaders(cfg: &DeploymentConfig, nodes: &mut [Running], limit: Duration) -> Result<()> {
+async fn wait_for_leaders(
+    cfg: &DeploymentConfig,
+    nodes: &mut [Running],
+    limit: Duration,
+) -> Result<()> {
     let deadline = Instant::now() + limit;
     loop {
         for n in nodes.iter_mut() {
@@ -128,7 +152,9 @@ async fn wait_for_leaders(cfg: &DeploymentConfig, nodes: &mut [Running], limit: 
         for c in &cfg.clusters {
             let mut has_leader = false;
             for node in &c.nodes {
-                if let Ok(resp) = crate::cluster::fetch(&node.grpc_addr(), Some(c.name.clone())).await {
+                if let Ok(resp) =
+                    crate::cluster::fetch(&node.grpc_addr(), Some(c.name.clone())).await
+                {
                     has_leader = resp.clusters.iter().all(|v| v.leader_id != 0);
                     break;
                 }

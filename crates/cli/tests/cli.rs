@@ -31,13 +31,19 @@ fn a_malformed_config_is_refused_with_the_field_named() {
             .expect("run meridian");
         assert!(!out.status.success(), "{what}: a bad config was accepted");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains(needle), "{what}: error does not name {needle:?}:\n{err}");
+        assert!(
+            err.contains(needle),
+            "{what}: error does not name {needle:?}:\n{err}"
+        );
     }
 }
 
 #[test]
 fn an_unknown_node_id_is_refused() {
-    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/../../cluster-configs/local.toml");
+    let config = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../cluster-configs/local.toml"
+    );
     let out = meridian()
         .args(["node", "--node", "99", "--config", config])
         .output()

@@ -7,7 +7,8 @@ use meridian_types::RegionRequest;
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use crate::group::{now_unix_ms, RegionGroup};
+use crate::group::RegionGroup;
+use crate::proposer::now_unix_ms;
 
 pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
     let mut tick = tokio::time::interval(group.options().active_expiry_interval);
@@ -21,7 +22,9 @@ pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
             continue;
         }
         let now_ms = now_unix_ms();
-        let keys = group.sm().expired_keys(now_ms, group.options().active_expiry_batch);
+        let keys = group
+            .sm()
+            .expired_keys(now_ms, group.options().active_expiry_batch);
         if keys.is_empty() {
             continue;
         }

@@ -9,7 +9,7 @@ use meridian_proto::internal::region_forward_client::RegionForwardClient;
 use meridian_proto::internal::region_forward_server::RegionForward;
 use meridian_proto::internal::RaftMessage;
 use meridian_transport::{decode, encode};
-use meridian_types::{Node, NodeId, RegionResponse};
+use meridian_types::{Node, NodeId, WriteResult};
 use tonic::{Request, Response, Status};
 
 use crate::{RegionError, RegionGroup};
@@ -45,7 +45,9 @@ impl ForwardRegistry {
             .unwrap_or_else(|e| e.into_inner())
             .get(group)
             .cloned()
-            .ok_or_else(|| Status::not_found(format!("this node hosts no regional group {group:?}")))
+            .ok_or_else(|| {
+                Status::not_found(format!("this node hosts no regional group {group:?}"))
+            })
     }
 }
 
@@ -71,7 +73,10 @@ impl RegionForwardService {
     }
 }
 
-fn reply<T: serde::Serialize>(msg: &RaftMessage, value: &T) -> Result<Response<RaftMessage>, Status> {
+fn reply<T: serde::Serialize>(
+    msg: &RaftMessage,
+    value: &T,
+) -> Result<Response<RaftMessage>, Status> {
     let payload = encode("forward reply", value).map_err(|e| Status::internal(e.to_string()))?;
     Ok(Response::new(RaftMessage {
         group: msg.group.clone(),
@@ -85,13 +90,16 @@ impl RegionForward for RegionForwardService {
     async fn write(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let group = self.group(&msg)?;
-        let commands: Vec<Vec<Bytes>> =
-            decode("forwarded write", &msg.payload).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let commands: Vec<Vec<Bytes>> = decode("forwarded write", &msg.payload)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let result = group.write_as_leader(commands).await;
         reply(&msg, &result)
     }
 
-    async fn read_index(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
+    async fn read_index(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let group = self.group(&msg)?;
         let result = group.read_index_as_leader().await;
@@ -99,7 +107,10 @@ impl RegionForward for RegionForwardService {
     }
 }
 
-fn client(group: &RegionGroup, node: &Node) -> Result<RegionForwardClient<tonic::transport::Channel>, Status> {
+fn client(
+    group: &RegionGroup,
+    node: &Node,
+) -> Result<RegionForwardClient<tonic::transport::Channel>, Status> {
     let channel = group
         .pool()
         .channel(&node.grpc_addr)
@@ -150,7 +161,11 @@ async fn call(
         payload: payload.into(),
     });
     req.set_timeout(group.options().request_timeout);
-    let res = if write { c.write(req).await } else { c.read_index(req).await };
+    let res = if write {
+        c.write(req).await
+    } else {
+        c.read_index(req).await
+    };
     res.map(|r| r.into_inner().payload.to_vec())
         .map_err(|s| unreachable(leader, node, &s, group))
 }
@@ -160,24 +175,32 @@ pub(crate) async fn forward_write(
     leader: NodeId,
     node: &Node,
     commands: &Vec<Vec<Bytes>>,
-) -> Result<RegionResponse, RegionError> {
+) -> Result<WriteResult, RegionError> {
     let payload = encode("forwarded write", commands).map_err(|e| RegionError::Fatal {
         cluster: group.cluster().to_string(),
         reason: e.to_string(),
     })?;
     let out = call(group, leader, node, payload, true).await?;
-    decode::<Result<RegionResponse, RegionError>>("forward reply", &out).map_err(|e| RegionError::Unreachable {
-        node: leader,
-        addr: node.grpc_addr.clone(),
-        reason: e.to_string(),
+    decode::<Result<WriteResult, RegionError>>("forward reply", &out).map_err(|e| {
+        RegionError::Unreachable {
+            node: leader,
+            addr: node.grpc_addr.clone(),
+            reason: e.to_string(),
+        }
     })?
 }
 
-pub(crate) async fn forward_read_index(group: &RegionGroup, leader: NodeId, node: &Node) -> Result<u64, RegionError> {
+pub(crate) async fn forward_read_index(
+    group: &RegionGroup,
+    leader: NodeId,
+    node: &Node,
+) -> Result<u64, RegionError> {
     let out = call(group, leader, node, Vec::new(), false).await?;
-    decode::<Result<u64, RegionError>>("read-index reply", &out).map_err(|e| RegionError::Unreachable {
-        node: leader,
-        addr: node.grpc_addr.clone(),
-        reason: e.to_string(),
+    decode::<Result<u64, RegionError>>("read-index reply", &out).map_err(|e| {
+        RegionError::Unreachable {
+            node: leader,
+            addr: node.grpc_addr.clone(),
+            reason: e.to_string(),
+        }
     })?
 }

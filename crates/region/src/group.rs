@@ -1,20 +1,23 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use meridian_storage::{open_group, SmHandle, StorageOptions};
 use meridian_transport::{ChannelPool, GroupRouter, GrpcNetworkFactory, RaftEndpoint};
 use meridian_types::{
-    Consistency, GroupId, Node, NodeId, RegionRaft, RegionRequest, RegionResponse, WriteBatch,
+    Consistency, GroupId, Node, NodeId, RegionRaft, RegionRequest, RegionResponse, WriteResult,
 };
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::ServerState;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::forward::{forward_read_index, forward_write, ForwardRegistry};
+use crate::proposer::Proposal;
+use crate::read_index::ReadIndexWaiter;
 use crate::{RegionError, RegionOptions};
 
 /// One node's membership in its cluster's regional Raft group.
@@ -30,13 +33,8 @@ pub struct RegionGroup {
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
     router: GroupRouter,
     registry: ForwardRegistry,
-}
-
-pub(crate) fn now_unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
+    proposals: mpsc::UnboundedSender<Proposal>,
+    read_indexes: mpsc::UnboundedSender<ReadIndexWaiter>,
 }
 
 impl RegionGroup {
@@ -85,6 +83,22 @@ impl RegionGroup {
             }
         }
 
+        let cancel = CancellationToken::new();
+        let (proposals, proposal_rx) = mpsc::unbounded_channel();
+        let (read_indexes, read_index_rx) = mpsc::unbounded_channel();
+        let proposer = tokio::spawn(crate::proposer::run(
+            raft.clone(),
+            cluster.to_string(),
+            proposal_rx,
+            cancel.clone(),
+        ));
+        let reader = tokio::spawn(crate::read_index::run(
+            raft.clone(),
+            cluster.to_string(),
+            node_id,
+            read_index_rx,
+            cancel.clone(),
+        ));
         let g = Arc::new(RegionGroup {
             node_id,
             cluster: cluster.to_string(),
@@ -93,14 +107,19 @@ impl RegionGroup {
             sm,
             pool,
             opts,
-            cancel: CancellationToken::new(),
-            tasks: std::sync::Mutex::new(Vec::new()),
+            cancel,
+            tasks: std::sync::Mutex::new(vec![proposer, reader]),
             router,
             registry,
+            proposals,
+            read_indexes,
         });
         g.registry.register(g.group.as_string(), g.clone());
         let expiry = tokio::spawn(crate::expiry::run(g.clone(), g.cancel.clone()));
-        g.tasks.lock().unwrap_or_else(|e| e.into_inner()).push(expiry);
+        g.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(expiry);
         Ok(g)
     }
 
@@ -148,7 +167,7 @@ impl RegionGroup {
 
     /// Applies `commands` atomically through the cluster's leader (this node or another) and
     /// returns their replies once committed and applied.
-    pub async fn write(&self, commands: Vec<Vec<Bytes>>) -> Result<RegionResponse, RegionError> {
+    pub async fn write(&self, commands: Vec<Vec<Bytes>>) -> Result<WriteResult, RegionError> {
         let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
         loop {
             let attempt = if self.is_leader() {
@@ -172,19 +191,27 @@ impl RegionGroup {
         }
     }
 
-    /// Proposes `commands` on this node, which must be the leader.
-    pub async fn write_as_leader(&self, commands: Vec<Vec<Bytes>>) -> Result<RegionResponse, RegionError> {
+    /// Proposes `commands` on this node, which must be the leader; concurrent writes share
+    /// one Raft entry (see `proposer`).
+    pub async fn write_as_leader(
+        &self,
+        commands: Vec<Vec<Bytes>>,
+    ) -> Result<WriteResult, RegionError> {
         if !self.is_leader() {
             return Err(self.not_leader());
         }
-        let batch = WriteBatch {
-            commands,
-            now_ms: now_unix_ms(),
-            seed: rand::random(),
+        let (done, result) = oneshot::channel();
+        let stopped = || RegionError::Fatal {
+            cluster: self.cluster.clone(),
+            reason: "the group is shutting down".into(),
         };
-        self.propose(RegionRequest::Write(batch)).await
+        self.proposals
+            .send(Proposal { commands, done })
+            .map_err(|_| stopped())?;
+        result.await.map_err(|_| stopped())?
     }
 
+    /// Proposes one entry directly (used for active expiry).
     pub(crate) async fn propose(&self, req: RegionRequest) -> Result<RegionResponse, RegionError> {
         match self.raft.client_write(req).await {
             Ok(resp) => Ok(resp.data),
@@ -234,7 +261,11 @@ impl RegionGroup {
     }
 
     /// Makes this node's state fresh enough for `consistency`, then waits for `min_seq`.
-    pub async fn read_barrier(&self, consistency: Consistency, min_seq: u64) -> Result<(), RegionError> {
+    pub async fn read_barrier(
+        &self,
+        consistency: Consistency,
+        min_seq: u64,
+    ) -> Result<(), RegionError> {
         let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
         match consistency {
             Consistency::Local => {}
@@ -269,17 +300,23 @@ impl RegionGroup {
     /// Confirms leadership with a quorum and waits until everything committed before is
     /// applied; returns the read index.
     pub async fn read_index_as_leader(&self) -> Result<u64, RegionError> {
-        match self.raft.ensure_linearizable().await {
-            Ok(log_id) => Ok(log_id.map(|l| l.index).unwrap_or(0)),
-            Err(RaftError::APIError(_)) => Err(self.not_leader()),
-            Err(e) => Err(RegionError::Fatal {
-                cluster: self.cluster.clone(),
-                reason: e.to_string(),
-            }),
+        if !self.is_leader() {
+            return Err(self.not_leader());
         }
+        let (tx, rx) = oneshot::channel();
+        let stopped = || RegionError::Fatal {
+            cluster: self.cluster.clone(),
+            reason: "the group is shutting down".into(),
+        };
+        self.read_indexes.send(tx).map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
     }
 
-    async fn wait_applied(&self, index: u64, deadline: tokio::time::Instant) -> Result<(), RegionError> {
+    async fn wait_applied(
+        &self,
+        index: u64,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), RegionError> {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());
         self.raft
             .wait(Some(left))
@@ -292,7 +329,11 @@ impl RegionGroup {
             })
     }
 
-    async fn wait_seq(&self, min_seq: u64, deadline: tokio::time::Instant) -> Result<(), RegionError> {
+    async fn wait_seq(
+        &self,
+        min_seq: u64,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), RegionError> {
         let mut rx = self.sm.subscribe_seq();
         let reached = async {
             loop {
@@ -320,9 +361,13 @@ impl RegionGroup {
     /// Stops background tasks and Raft; the storage is flushed by the caller closing the db.
     pub async fn shutdown(&self) {
         self.cancel.cancel();
-        let tasks: Vec<_> = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        let tasks: Vec<_> =
+            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
         for t in tasks {
-            if tokio::time::timeout(Duration::from_secs(2), t).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(2), t)
+                .await
+                .is_err()
+            {
                 warn!(cluster = %self.cluster, "active expiry task did not stop within 2s");
             }
         }

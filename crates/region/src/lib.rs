@@ -17,6 +17,8 @@ mod expiry;
 mod forward;
 mod group;
 mod options;
+mod proposer;
+mod read_index;
 
 pub use error::RegionError;
 pub use forward::{ForwardRegistry, RegionForwardService};

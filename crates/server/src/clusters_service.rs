@@ -67,7 +67,10 @@ impl ClustersService {
             return view;
         }
         let asked = async {
-            let channel = self.pool.channel(&node.grpc_addr).map_err(|e| e.to_string())?;
+            let channel = self
+                .pool
+                .channel(&node.grpc_addr)
+                .map_err(|e| e.to_string())?;
             let mut req = Request::new(pb::NodeStatusRequest {});
             req.set_timeout(Duration::from_secs(1));
             ClustersClient::new(channel)

@@ -45,7 +45,9 @@ pub(crate) fn read_options(opts: Option<&pb::ReadOptions>) -> Result<(Consistenc
         return Ok((Consistency::Linearizable, 0));
     };
     let level = match pb::Consistency::try_from(o.consistency) {
-        Ok(pb::Consistency::Unspecified | pb::Consistency::Linearizable) => Consistency::Linearizable,
+        Ok(pb::Consistency::Unspecified | pb::Consistency::Linearizable) => {
+            Consistency::Linearizable
+        }
         Ok(pb::Consistency::Regional) => Consistency::Regional,
         Ok(pb::Consistency::Local) => Consistency::Local,
         Err(_) => {
@@ -89,7 +91,11 @@ pub(crate) fn set_argv(limits: &EdgeLimits, r: &pb::SetRequest) -> Result<Vec<By
     Ok(argv)
 }
 
-pub(crate) fn set_response(r: &pb::SetRequest, reply: Reply, seq: u64) -> Result<pb::SetResponse, Status> {
+pub(crate) fn set_response(
+    r: &pb::SetRequest,
+    reply: Reply,
+    seq: u64,
+) -> Result<pb::SetResponse, Status> {
     let reply = reply_ok(reply)?;
     let cond = pb::SetCondition::try_from(r.condition).unwrap_or(pb::SetCondition::Always);
     let (old_found, old_value) = match (&reply, r.get) {
@@ -117,11 +123,18 @@ pub(crate) fn set_response(r: &pb::SetRequest, reply: Reply, seq: u64) -> Result
     })
 }
 
-pub(crate) fn delete_argv(limits: &EdgeLimits, r: &pb::DeleteRequest) -> Result<Vec<Bytes>, Status> {
+pub(crate) fn delete_argv(
+    limits: &EdgeLimits,
+    r: &pb::DeleteRequest,
+) -> Result<Vec<Bytes>, Status> {
     keys_argv("DEL", limits, &r.keys)
 }
 
-pub(crate) fn keys_argv(cmd: &'static str, limits: &EdgeLimits, keys: &[Bytes]) -> Result<Vec<Bytes>, Status> {
+pub(crate) fn keys_argv(
+    cmd: &'static str,
+    limits: &EdgeLimits,
+    keys: &[Bytes],
+) -> Result<Vec<Bytes>, Status> {
     if keys.is_empty() {
         return Err(Status::invalid_argument("at least one key is required"));
     }
@@ -146,7 +159,10 @@ pub(crate) fn incr_argv(limits: &EdgeLimits, r: &pb::IncrRequest) -> Result<Vec<
     Ok(vec![b("INCRBY"), r.key.clone(), num(delta)])
 }
 
-pub(crate) fn expire_argv(limits: &EdgeLimits, r: &pb::ExpireRequest) -> Result<Vec<Bytes>, Status> {
+pub(crate) fn expire_argv(
+    limits: &EdgeLimits,
+    r: &pb::ExpireRequest,
+) -> Result<Vec<Bytes>, Status> {
     check_key(limits, &r.key)?;
     use pb::expire_request::When;
     let (cmd, n) = match r.when {
@@ -200,7 +216,8 @@ pub(crate) fn scan_response(reply: Reply, seq: u64) -> Result<pb::ScanResponse, 
     let Reply::Array(parts) = &reply else {
         return Err(unexpected("SCAN", &reply));
     };
-    let (Some(Reply::Bulk(cursor)), Some(Reply::Array(keys))) = (parts.first(), parts.get(1)) else {
+    let (Some(Reply::Bulk(cursor)), Some(Reply::Array(keys))) = (parts.first(), parts.get(1))
+    else {
         return Err(unexpected("SCAN", &reply));
     };
     let next_cursor = std::str::from_utf8(cursor)
@@ -214,7 +231,11 @@ pub(crate) fn scan_response(reply: Reply, seq: u64) -> Result<pb::ScanResponse, 
             _ => None,
         })
         .collect();
-    Ok(pb::ScanResponse { next_cursor, keys, seq })
+    Ok(pb::ScanResponse {
+        next_cursor,
+        keys,
+        seq,
+    })
 }
 
 #[cfg(test)]
@@ -231,7 +252,10 @@ mod tests {
             get: true,
         };
         let argv = set_argv(&EdgeLimits::default(), &r).unwrap();
-        let text: Vec<_> = argv.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+        let text: Vec<_> = argv
+            .iter()
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
         assert_eq!(text, ["SET", "k", "v", "NX", "PX", "250", "GET"]);
     }
 

@@ -31,7 +31,11 @@ impl KeyValueService {
         KeyValueService { group, limits }
     }
 
-    async fn read(&self, opts: Option<&pb::ReadOptions>, argv: Vec<Bytes>) -> Result<(Reply, u64), Status> {
+    async fn read(
+        &self,
+        opts: Option<&pb::ReadOptions>,
+        argv: Vec<Bytes>,
+    ) -> Result<(Reply, u64), Status> {
         let (level, min_seq) = read_options(opts)?;
         self.group
             .read_barrier(level, min_seq)
@@ -84,12 +88,24 @@ fn batch_result(op: &pb::BatchOp, reply: Reply, seq: u64) -> pb::BatchResult {
                 seq,
             })
         }),
-        Some(Op::Incr(_)) => integer("INCRBY", reply).map(|value| R::Incr(pb::IncrResponse { value, seq })),
-        Some(Op::Expire(_)) => integer("EXPIRE", reply).map(|n| R::Expire(pb::ExpireResponse { applied: n == 1, seq })),
-        Some(Op::Persist(_)) => {
-            integer("PERSIST", reply).map(|n| R::Persist(pb::PersistResponse { applied: n == 1, seq }))
+        Some(Op::Incr(_)) => {
+            integer("INCRBY", reply).map(|value| R::Incr(pb::IncrResponse { value, seq }))
         }
-        Some(Op::Get(_)) => get_value(reply).map(|(found, value)| R::Get(pb::GetResponse { found, value, seq })),
+        Some(Op::Expire(_)) => integer("EXPIRE", reply).map(|n| {
+            R::Expire(pb::ExpireResponse {
+                applied: n == 1,
+                seq,
+            })
+        }),
+        Some(Op::Persist(_)) => integer("PERSIST", reply).map(|n| {
+            R::Persist(pb::PersistResponse {
+                applied: n == 1,
+                seq,
+            })
+        }),
+        Some(Op::Get(_)) => {
+            get_value(reply).map(|(found, value)| R::Get(pb::GetResponse { found, value, seq }))
+        }
         None => Err(Status::invalid_argument("empty op")),
     };
     let result = converted.unwrap_or_else(|s| {
@@ -98,12 +114,17 @@ fn batch_result(op: &pb::BatchOp, reply: Reply, seq: u64) -> pb::BatchResult {
             message: s.message().to_string(),
         })
     });
-    pb::BatchResult { result: Some(result) }
+    pb::BatchResult {
+        result: Some(result),
+    }
 }
 
 #[tonic::async_trait]
 impl KeyValue for KeyValueService {
-    async fn get(&self, request: Request<pb::GetRequest>) -> Result<Response<pb::GetResponse>, Status> {
+    async fn get(
+        &self,
+        request: Request<pb::GetRequest>,
+    ) -> Result<Response<pb::GetResponse>, Status> {
         let r = request.into_inner();
         check_key(&self.limits, &r.key)?;
         let (reply, seq) = self
@@ -113,7 +134,10 @@ impl KeyValue for KeyValueService {
         Ok(Response::new(pb::GetResponse { found, value, seq }))
     }
 
-    async fn m_get(&self, request: Request<pb::MGetRequest>) -> Result<Response<pb::MGetResponse>, Status> {
+    async fn m_get(
+        &self,
+        request: Request<pb::MGetRequest>,
+    ) -> Result<Response<pb::MGetResponse>, Status> {
         let r = request.into_inner();
         let argv = keys_argv("MGET", &self.limits, &r.keys)?;
         let (reply, seq) = self.read(r.read.as_ref(), argv).await?;
@@ -130,20 +154,29 @@ impl KeyValue for KeyValueService {
         Ok(Response::new(pb::MGetResponse { values, seq }))
     }
 
-    async fn set(&self, request: Request<pb::SetRequest>) -> Result<Response<pb::SetResponse>, Status> {
+    async fn set(
+        &self,
+        request: Request<pb::SetRequest>,
+    ) -> Result<Response<pb::SetResponse>, Status> {
         let r = request.into_inner();
         let (reply, seq) = self.write(set_argv(&self.limits, &r)?).await?;
         Ok(Response::new(set_response(&r, reply, seq)?))
     }
 
-    async fn delete(&self, request: Request<pb::DeleteRequest>) -> Result<Response<pb::DeleteResponse>, Status> {
+    async fn delete(
+        &self,
+        request: Request<pb::DeleteRequest>,
+    ) -> Result<Response<pb::DeleteResponse>, Status> {
         let r = request.into_inner();
         let (reply, seq) = self.write(delete_argv(&self.limits, &r)?).await?;
         let deleted = integer("DEL", reply)?.max(0) as u64;
         Ok(Response::new(pb::DeleteResponse { deleted, seq }))
     }
 
-    async fn exists(&self, request: Request<pb::ExistsRequest>) -> Result<Response<pb::ExistsResponse>, Status> {
+    async fn exists(
+        &self,
+        request: Request<pb::ExistsRequest>,
+    ) -> Result<Response<pb::ExistsResponse>, Status> {
         let r = request.into_inner();
         let argv = keys_argv("EXISTS", &self.limits, &r.keys)?;
         let (reply, seq) = self.read(r.read.as_ref(), argv).await?;
@@ -151,27 +184,39 @@ impl KeyValue for KeyValueService {
         Ok(Response::new(pb::ExistsResponse { count, seq }))
     }
 
-    async fn scan(&self, request: Request<pb::ScanRequest>) -> Result<Response<pb::ScanResponse>, Status> {
+    async fn scan(
+        &self,
+        request: Request<pb::ScanRequest>,
+    ) -> Result<Response<pb::ScanResponse>, Status> {
         let r = request.into_inner();
         let (reply, seq) = self.read(r.read.as_ref(), scan_argv(&r)).await?;
         Ok(Response::new(scan_response(reply, seq)?))
     }
 
-    async fn incr(&self, request: Request<pb::IncrRequest>) -> Result<Response<pb::IncrResponse>, Status> {
+    async fn incr(
+        &self,
+        request: Request<pb::IncrRequest>,
+    ) -> Result<Response<pb::IncrResponse>, Status> {
         let r = request.into_inner();
         let (reply, seq) = self.write(incr_argv(&self.limits, &r)?).await?;
         let value = integer("INCRBY", reply)?;
         Ok(Response::new(pb::IncrResponse { value, seq }))
     }
 
-    async fn expire(&self, request: Request<pb::ExpireRequest>) -> Result<Response<pb::ExpireResponse>, Status> {
+    async fn expire(
+        &self,
+        request: Request<pb::ExpireRequest>,
+    ) -> Result<Response<pb::ExpireResponse>, Status> {
         let r = request.into_inner();
         let (reply, seq) = self.write(expire_argv(&self.limits, &r)?).await?;
         let applied = integer("EXPIRE", reply)? == 1;
         Ok(Response::new(pb::ExpireResponse { applied, seq }))
     }
 
-    async fn ttl(&self, request: Request<pb::TtlRequest>) -> Result<Response<pb::TtlResponse>, Status> {
+    async fn ttl(
+        &self,
+        request: Request<pb::TtlRequest>,
+    ) -> Result<Response<pb::TtlResponse>, Status> {
         let r = request.into_inner();
         check_key(&self.limits, &r.key)?;
         let (reply, seq) = self
@@ -181,7 +226,10 @@ impl KeyValue for KeyValueService {
         Ok(Response::new(pb::TtlResponse { ttl_millis, seq }))
     }
 
-    async fn persist(&self, request: Request<pb::PersistRequest>) -> Result<Response<pb::PersistResponse>, Status> {
+    async fn persist(
+        &self,
+        request: Request<pb::PersistRequest>,
+    ) -> Result<Response<pb::PersistResponse>, Status> {
         let r = request.into_inner();
         check_key(&self.limits, &r.key)?;
         let (reply, seq) = self
@@ -191,7 +239,10 @@ impl KeyValue for KeyValueService {
         Ok(Response::new(pb::PersistResponse { applied, seq }))
     }
 
-    async fn batch(&self, request: Request<pb::BatchRequest>) -> Result<Response<pb::BatchResponse>, Status> {
+    async fn batch(
+        &self,
+        request: Request<pb::BatchRequest>,
+    ) -> Result<Response<pb::BatchResponse>, Status> {
         let r = request.into_inner();
         if r.ops.is_empty() {
             return Err(Status::invalid_argument("a batch needs at least one op"));
@@ -216,4 +267,3 @@ impl KeyValue for KeyValueService {
         Ok(Response::new(pb::BatchResponse { results, seq }))
     }
 }
-

@@ -7,7 +7,9 @@ use meridian_proto::internal::region_forward_server::RegionForwardServer;
 use meridian_proto::v1::clusters_server::ClustersServer;
 use meridian_proto::v1::key_value_server::KeyValueServer;
 use meridian_region::{ForwardRegistry, RegionForwardService, RegionGroup};
-use meridian_transport::{ChannelPool, GroupRouter, LinkFilter, RaftTransportService, TransportLimits};
+use meridian_transport::{
+    ChannelPool, GroupRouter, LinkFilter, RaftTransportService, TransportLimits,
+};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
@@ -54,18 +56,22 @@ impl MeridianNode {
         let me = spec
             .me()
             .ok_or_else(|| NodeError::NotAMember(spec.node_id, spec.cluster.clone()))?;
-        let listener = TcpListener::bind(&me.grpc_addr)
-            .await
-            .map_err(|source| NodeError::Bind {
-                what: "gRPC",
-                addr: me.grpc_addr.clone(),
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(&me.grpc_addr)
+                .await
+                .map_err(|source| NodeError::Bind {
+                    what: "gRPC",
+                    addr: me.grpc_addr.clone(),
+                    source,
+                })?;
         Self::start(spec, listener).await
     }
 
     /// Starts a node on an already bound gRPC listener (tests bind port 0 first).
-    pub async fn start(spec: NodeSpec, grpc_listener: TcpListener) -> Result<MeridianNode, NodeError> {
+    pub async fn start(
+        spec: NodeSpec,
+        grpc_listener: TcpListener,
+    ) -> Result<MeridianNode, NodeError> {
         let members = spec.members();
         if !members.contains_key(&spec.node_id) {
             return Err(NodeError::NotAMember(spec.node_id, spec.cluster.clone()));
@@ -75,7 +81,8 @@ impl MeridianNode {
             reason,
         };
         std::fs::create_dir_all(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
-        let db = meridian_storage::open_db(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
+        let db =
+            meridian_storage::open_db(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
 
         let filter = LinkFilter::new();
         let limits = TransportLimits {
@@ -97,11 +104,13 @@ impl MeridianNode {
         )
         .await?;
 
-        let grpc_addr = grpc_listener.local_addr().map_err(|source| NodeError::Bind {
-            what: "gRPC",
-            addr: "?".into(),
-            source,
-        })?;
+        let grpc_addr = grpc_listener
+            .local_addr()
+            .map_err(|source| NodeError::Bind {
+                what: "gRPC",
+                addr: "?".into(),
+                source,
+            })?;
         let cancel = CancellationToken::new();
         let max = spec.limits.grpc_max_message_bytes;
         let (health_reporter, health) = tonic_health::server::health_reporter();

@@ -6,9 +6,9 @@ use tonic::{Code, Status};
 
 pub(crate) fn region_status(e: RegionError) -> Status {
     let code = match &e {
-        RegionError::NoLeader { .. } | RegionError::NotLeader { .. } | RegionError::Unreachable { .. } => {
-            Code::Unavailable
-        }
+        RegionError::NoLeader { .. }
+        | RegionError::NotLeader { .. }
+        | RegionError::Unreachable { .. } => Code::Unavailable,
         RegionError::OutcomeUnknown { .. } => Code::Unavailable,
         RegionError::Timeout { .. } => Code::DeadlineExceeded,
         RegionError::Fatal { .. } => Code::Internal,

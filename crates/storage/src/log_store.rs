@@ -8,6 +8,7 @@ use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, LogId, RaftLogId, RaftLogReader, Vote};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use crate::codec::{be, blocking, decode, encode, flush, open_tree};
 use crate::error::{IntoRaft, RaftError, StorageError};
@@ -24,17 +25,28 @@ const COMMITTED: &[u8] = b"committed";
 /// Invariants: entries are keyed by their big-endian index and always form one contiguous run
 /// (truncate and purge are atomic sled batches); `last_purged` is durable before anything is
 /// purged; the vote and every appended batch are flushed before openraft is told they are done.
+///
+/// Appends are group-committed: `append` writes the entries into sled and hands the flush
+/// callback to a flusher task, which flushes once for every callback that queued up meanwhile
+/// and only then reports them durable (in order). RaftCore never waits on a flush, so it keeps
+/// batching new entries while the previous batch is being synced.
 #[derive(Clone)]
 pub struct LogStore {
     log: sled::Tree,
     meta: sled::Tree,
+    flusher: mpsc::UnboundedSender<(LogFlushed<C>, sled::Tree)>,
 }
 
 impl LogStore {
+    /// Must be called inside a tokio runtime: it starts the group's flusher task.
     pub(crate) fn open(db: &sled::Db, group: &GroupId) -> Result<LogStore, StorageError> {
+        let log = open_tree(db, group, "log")?;
+        let (flusher, rx) = mpsc::unbounded_channel();
+        tokio::spawn(run_flusher(rx));
         Ok(LogStore {
-            log: open_tree(db, group, "log")?,
+            log,
             meta: open_tree(db, group, "meta")?,
+            flusher,
         })
     }
 
@@ -115,10 +127,9 @@ impl RaftLogReader<C> for LogStore {
             Bound::Unbounded => 0,
         };
         let end = range.end_bound().cloned();
-        let tree = self.log.clone();
-        blocking(move || LogStore::read_range(&tree, start, end))
-            .await
-            .read_logs()
+        // Reads are served from sled's cache and bounded by max_payload_entries: inline is
+        // cheaper than a thread hop.
+        LogStore::read_range(&self.log, start, end).read_logs()
     }
 }
 
@@ -165,31 +176,25 @@ impl RaftLogStorage<C> for LogStore {
         I: IntoIterator<Item = Entry<C>> + Send,
         I::IntoIter: Send,
     {
-        let entries: Vec<Entry<C>> = entries.into_iter().collect();
-        let tree = self.log.clone();
-        let written = blocking(move || {
-            let mut batch = sled::Batch::default();
-            for e in &entries {
-                batch.insert(&be(e.get_log_id().index), encode("encode log entry", e)?);
-            }
-            tree.apply_batch(batch)
-                .map_err(StorageError::sled("append log"))
-        })
-        .await;
-        let result = match written {
-            Ok(()) => flush(&self.log).await,
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(()) => {
-                callback.log_io_completed(Ok(()));
-                Ok(())
-            }
-            Err(e) => {
-                callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
-                Err(e).write_logs()
-            }
+        let mut batch = sled::Batch::default();
+        for e in entries {
+            batch.insert(
+                &be(e.get_log_id().index),
+                encode("encode log entry", &e).write_logs()?,
+            );
         }
+        if let Err(e) = self.log.apply_batch(batch) {
+            let e = StorageError::sled("append log")(e);
+            callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
+            return Err(e).write_logs();
+        }
+        // Durability is reported by the flusher once the entries are on disk.
+        if let Err(mpsc::error::SendError((callback, _))) =
+            self.flusher.send((callback, self.log.clone()))
+        {
+            callback.log_io_completed(Err(std::io::Error::other("log flusher stopped")));
+        }
+        Ok(())
     }
 
     async fn truncate(&mut self, log_id: LogId<NodeId>) -> Result<(), RaftError> {
@@ -208,5 +213,25 @@ impl RaftLogStorage<C> for LogStore {
             .await
             .write_logs()?;
         flush(&self.log).await.write_logs()
+    }
+}
+
+/// Flushes the database once per wave of queued appends, then completes their callbacks in
+/// order. One flush covers every write made before it started.
+///
+/// The tree travels with each request, so an idle flusher holds no reference to the database
+/// and a closed database can be reopened in the same process right away.
+async fn run_flusher(mut rx: mpsc::UnboundedReceiver<(LogFlushed<C>, sled::Tree)>) {
+    let mut wave = Vec::new();
+    while let Some((first, tree)) = rx.recv().await {
+        wave.push(first);
+        while let Ok((more, _)) = rx.try_recv() {
+            wave.push(more);
+        }
+        let result = flush(&tree).await.map_err(|e| e.to_string());
+        drop(tree);
+        for cb in wave.drain(..) {
+            cb.log_io_completed(result.clone().map_err(std::io::Error::other));
+        }
     }
 }

@@ -49,6 +49,9 @@ pub fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
     sled::Config::new()
         .path(path)
         .cache_capacity(DEFAULT_CACHE_BYTES)
+        // Durability comes from our explicit flushes (log appends, votes, snapshots); sled's
+        // own timer flush would only add latency spikes.
+        .flush_every_ms(None)
         .open()
         .map_err(|source| StorageError::Open {
             path: path.to_path_buf(),

@@ -5,7 +5,7 @@ use std::io::{Cursor, Read, Write};
 
 use meridian_keyspace::Keyspace;
 use meridian_types::{
-    Node, NodeId, RegionRequest, RegionResponse, RegionTypeConfig, Seq, WriteBatch,
+    Node, NodeId, RegionRequest, RegionResponse, RegionTypeConfig, Seq, WriteBatch, WriteResult,
 };
 use openraft::{Entry, EntryPayload, LogId, StoredMembership};
 use serde::{Deserialize, Serialize};
@@ -48,13 +48,22 @@ impl SmState {
         backlog: &mut Vec<BacklogOp>,
     ) -> RegionResponse {
         self.last_applied = Some(entry.log_id);
-        let replies = match &entry.payload {
+        let results = match &entry.payload {
             EntryPayload::Blank => vec![],
             EntryPayload::Membership(m) => {
                 self.membership = StoredMembership::new(Some(entry.log_id), m.clone());
                 vec![]
             }
-            EntryPayload::Normal(RegionRequest::Write(batch)) => self.apply_write(batch, backlog),
+            EntryPayload::Normal(RegionRequest::Write(batches)) => batches
+                .iter()
+                .map(|batch| {
+                    let replies = self.apply_write(batch, backlog);
+                    WriteResult {
+                        replies,
+                        seq: self.seq,
+                    }
+                })
+                .collect(),
             EntryPayload::Normal(RegionRequest::Expire { keys, now_ms }) => {
                 for key in keys {
                     if self.keyspace.expire_if_due(key, *now_ms) {
@@ -71,7 +80,7 @@ impl SmState {
             }
         };
         RegionResponse {
-            replies,
+            results,
             seq: self.seq,
         }
     }
@@ -179,7 +188,7 @@ mod tests {
         assert_eq!(
             resp,
             RegionResponse {
-                replies: vec![],
+                results: vec![],
                 seq: 1
             }
         );

@@ -44,11 +44,11 @@ async fn reopen_db(path: &Path) -> anyhow::Result<sled::Db> {
 
 async fn set(raft: &RegionRaft, key: &str, value: &str) -> anyhow::Result<u64> {
     let resp = raft
-        .client_write(RegionRequest::Write(WriteBatch {
+        .client_write(RegionRequest::Write(vec![WriteBatch {
             commands: vec![argv(&["SET", key, value])],
             now_ms: 1_000,
             seed: 7,
-        }))
+        }]))
         .await
         .context("writing through raft")?;
     Ok(resp.data.seq)

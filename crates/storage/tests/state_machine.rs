@@ -34,12 +34,14 @@ async fn apply_assigns_seq_only_to_successful_writes() -> anyhow::Result<()> {
         .await?;
     assert_eq!(replies.len(), 3);
     assert_eq!(replies[0].seq, 2);
-    assert_eq!(replies[0].replies[0], Reply::ok());
-    assert_eq!(replies[0].replies[1], Reply::bulk(Bytes::from_static(b"1")));
-    assert!(replies[0].replies[2].is_error());
-    assert!(replies[0].replies[3].is_error());
-    assert_eq!(replies[0].replies[4], Reply::Integer(1));
-    assert_eq!((replies[1].seq, replies[1].replies.len()), (2, 0));
+    let first = &replies[0].results[0].replies;
+    assert_eq!(first[0], Reply::ok());
+    assert_eq!(first[1], Reply::bulk(Bytes::from_static(b"1")));
+    assert!(first[2].is_error());
+    assert!(first[3].is_error());
+    assert_eq!(first[4], Reply::Integer(1));
+    assert_eq!(replies[0].results[0].seq, 2);
+    assert_eq!((replies[1].seq, replies[1].results.len()), (2, 0));
     assert_eq!(
         replies[2].seq, 4,
         "a write that changed nothing still counts"

@@ -56,7 +56,9 @@ impl TestCluster {
         let mut listeners = BTreeMap::new();
         let mut members = Vec::new();
         for i in 1..=opts.nodes as NodeId {
-            let l = TcpListener::bind("127.0.0.1:0").await.context("binding port 0")?;
+            let l = TcpListener::bind("127.0.0.1:0")
+                .await
+                .context("binding port 0")?;
             let addr = l.local_addr()?;
             members.push((
                 i,
@@ -109,7 +111,9 @@ impl TestCluster {
     }
 
     pub fn node(&self, id: NodeId) -> Result<&MeridianNode> {
-        self.nodes.get(&id).ok_or_else(|| anyhow!("node {id} is not running"))
+        self.nodes
+            .get(&id)
+            .ok_or_else(|| anyhow!("node {id} is not running"))
     }
 
     pub fn group(&self, id: NodeId) -> Result<&std::sync::Arc<RegionGroup>> {
@@ -117,7 +121,10 @@ impl TestCluster {
     }
 
     pub fn grpc_addr(&self, id: NodeId) -> Result<SocketAddr> {
-        self.addrs.get(&id).copied().ok_or_else(|| anyhow!("no node {id}"))
+        self.addrs
+            .get(&id)
+            .copied()
+            .ok_or_else(|| anyhow!("no node {id}"))
     }
 
     /// A KeyValue client connected to node `id`.
@@ -145,7 +152,9 @@ impl TestCluster {
                 }
             }
             match leader {
-                Some(l) if self.nodes.contains_key(&l) && self.nodes[&l].group().is_leader() => Ok(Some(l)),
+                Some(l) if self.nodes.contains_key(&l) && self.nodes[&l].group().is_leader() => {
+                    Ok(Some(l))
+                }
                 _ => Ok(None),
             }
         })
@@ -168,14 +177,20 @@ impl TestCluster {
     /// Stops node `id` abruptly: listeners and Raft stop, no final flush. What it
     /// acknowledged was already flushed by the log store.
     pub async fn kill(&mut self, id: NodeId) -> Result<()> {
-        let node = self.nodes.remove(&id).ok_or_else(|| anyhow!("node {id} is not running"))?;
+        let node = self
+            .nodes
+            .remove(&id)
+            .ok_or_else(|| anyhow!("node {id} is not running"))?;
         node.kill().await;
         Ok(())
     }
 
     /// Stops node `id` gracefully.
     pub async fn stop(&mut self, id: NodeId) -> Result<()> {
-        let node = self.nodes.remove(&id).ok_or_else(|| anyhow!("node {id} is not running"))?;
+        let node = self
+            .nodes
+            .remove(&id)
+            .ok_or_else(|| anyhow!("node {id} is not running"))?;
         node.stop().await;
         Ok(())
     }
@@ -185,11 +200,17 @@ impl TestCluster {
         if self.nodes.contains_key(&id) {
             bail!("node {id} is still running");
         }
-        let spec = self.specs.get(&id).cloned().ok_or_else(|| anyhow!("no node {id}"))?;
+        let spec = self
+            .specs
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| anyhow!("no node {id}"))?;
         let addr = self.grpc_addr(id)?;
-        let listener = eventually("rebinding the node's port", Duration::from_secs(5), || async {
-            Ok(TcpListener::bind(addr).await.ok())
-        })
+        let listener = eventually(
+            "rebinding the node's port",
+            Duration::from_secs(5),
+            || async { Ok(TcpListener::bind(addr).await.ok()) },
+        )
         .await?;
         let node = MeridianNode::start(spec, listener)
             .await

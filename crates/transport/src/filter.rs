@@ -16,11 +16,17 @@ impl LinkFilter {
     }
 
     pub fn cut(&self, peer: NodeId) {
-        self.cut.write().unwrap_or_else(|e| e.into_inner()).insert(peer);
+        self.cut
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(peer);
     }
 
     pub fn heal(&self, peer: NodeId) {
-        self.cut.write().unwrap_or_else(|e| e.into_inner()).remove(&peer);
+        self.cut
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&peer);
     }
 
     pub fn heal_all(&self) {

@@ -4,7 +4,9 @@ use std::marker::PhantomData;
 use meridian_proto::internal::raft_transport_client::RaftTransportClient;
 use meridian_proto::internal::RaftMessage;
 use meridian_types::{GroupId, Node, NodeId};
-use openraft::error::{InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable};
+use openraft::error::{
+    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+};
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
@@ -85,7 +87,8 @@ where
         if self.pool.filter().is_cut(self.target) {
             return Err(unreachable(format!("link to node {} is cut", self.target)));
         }
-        let payload = encode("raft request", req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let payload =
+            encode("raft request", req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         let channel = self
             .pool
             .channel(&self.addr)
@@ -106,8 +109,9 @@ where
             Rpc::Snapshot => client.install_snapshot(request).await,
         }
         .map_err(status_to_rpc_error)?;
-        let result: Result<Resp, RaftError<NodeId, E>> = decode("raft reply", &reply.get_ref().payload)
-            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let result: Result<Resp, RaftError<NodeId, E>> =
+            decode("raft reply", &reply.get_ref().payload)
+                .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
         result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
     }
 }

@@ -41,7 +41,8 @@ where
 {
     fn append_entries(&self, payload: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>, Status>> {
         Box::pin(async move {
-            let req: AppendEntriesRequest<C> = decode("append-entries request", &payload).map_err(bad_payload)?;
+            let req: AppendEntriesRequest<C> =
+                decode("append-entries request", &payload).map_err(bad_payload)?;
             let res = self.raft.append_entries(req).await;
             encode("append-entries reply", &res).map_err(|e| Status::internal(e.to_string()))
         })
@@ -57,7 +58,8 @@ where
 
     fn install_snapshot(&self, payload: Vec<u8>) -> BoxFuture<'_, Result<Vec<u8>, Status>> {
         Box::pin(async move {
-            let req: InstallSnapshotRequest<C> = decode("install-snapshot request", &payload).map_err(bad_payload)?;
+            let req: InstallSnapshotRequest<C> =
+                decode("install-snapshot request", &payload).map_err(bad_payload)?;
             let res = self.raft.install_snapshot(req).await;
             encode("install-snapshot reply", &res).map_err(|e| Status::internal(e.to_string()))
         })
@@ -131,7 +133,10 @@ impl RaftTransportService {
 
 #[tonic::async_trait]
 impl RaftTransport for RaftTransportService {
-    async fn append_entries(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
+    async fn append_entries(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let ep = self.endpoint(&msg)?;
         let out = ep.append_entries(msg.payload.to_vec()).await?;
@@ -145,7 +150,10 @@ impl RaftTransport for RaftTransportService {
         Ok(Self::reply(out, &msg))
     }
 
-    async fn install_snapshot(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
+    async fn install_snapshot(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let ep = self.endpoint(&msg)?;
         let out = ep.install_snapshot(msg.payload.to_vec()).await?;

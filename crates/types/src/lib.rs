@@ -5,9 +5,10 @@
 //! crates need to agree on lives here.
 //!
 //! ```text
-//!   client argv ──► RegionRequest::Write{commands, now_ms, seed} ──► Raft log ──► apply
-//!                                                                    │
-//!                         RegionResponse{replies, seq} ◄─────────────┘
+//!   client argv ──► WriteBatch{commands, now_ms, seed} ─(leader gathers)─► RegionRequest::Write(batches)
+//!                                                           ──► Raft log ──► apply
+//!                                                                              │
+//!                         RegionResponse{results: [WriteResult{replies, seq}], seq} ◄┘
 //! ```
 
 mod ids;
@@ -17,5 +18,5 @@ mod type_config;
 
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use reply::Reply;
-pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch};
+pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch, WriteResult};
 pub use type_config::{RegionRaft, RegionTypeConfig};

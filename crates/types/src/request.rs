@@ -22,8 +22,10 @@ pub struct WriteBatch {
 /// An entry of the regional Raft log (the application data of the regional group).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum RegionRequest {
-    /// Client writes.
-    Write(WriteBatch),
+    /// Client writes: the batches of one or more clients that the leader gathered into one
+    /// entry (so one append, one flush and one replication round serve them all). Each batch is
+    /// applied atomically, in order.
+    Write(Vec<WriteBatch>),
     /// Active expiry proposed by the leader: delete each key whose TTL is at or before `now_ms`
     /// at apply time (a key whose TTL was changed since is left alone).
     Expire { keys: Vec<Bytes>, now_ms: u64 },
@@ -32,9 +34,18 @@ pub enum RegionRequest {
 /// What applying one [`RegionRequest`] produced.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegionResponse {
-    /// One reply per command of a [`WriteBatch`]; empty for other entries.
-    pub replies: Vec<Reply>,
+    /// One result per [`WriteBatch`] of a `Write` entry; empty for other entries.
+    pub results: Vec<WriteResult>,
     /// The cluster's seq after this entry was applied.
+    pub seq: Seq,
+}
+
+/// What applying one [`WriteBatch`] produced.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WriteResult {
+    /// One reply per command.
+    pub replies: Vec<Reply>,
+    /// The cluster's seq right after this batch: what a client waits for to read its writes.
     pub seq: Seq,
 }
 

@@ -37,11 +37,11 @@ pub fn log_id(term: u64, index: u64) -> LogId<NodeId> {
 pub fn write_entry(index: u64, commands: Vec<Vec<Bytes>>) -> Entry<C> {
     Entry {
         log_id: log_id(1, index),
-        payload: EntryPayload::Normal(RegionRequest::Write(WriteBatch {
+        payload: EntryPayload::Normal(RegionRequest::Write(vec![WriteBatch {
             commands,
             now_ms: 1_000,
             seed: index,
-        })),
+        }])),
     }
 }
 
