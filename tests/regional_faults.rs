@@ -74,7 +74,7 @@ async fn assert_all_present(
             .await
             .with_context(|| format!("reading {k:?} via node {via}"))?
             .into_inner();
-        if !r.found || &r.value != v {
+        if !r.found || r.value != v {
             bail!("acknowledged write {k:?} missing or wrong on node {via}: {r:?}");
         }
     }

@@ -133,7 +133,7 @@ async fn worker(
                 .await
                 .map(|_| ()),
             Op::Get | Op::GetLocal => {
-                let read = (op == Op::GetLocal).then(|| pb::ReadOptions {
+                let read = (op == Op::GetLocal).then_some(pb::ReadOptions {
                     consistency: pb::Consistency::Local as i32,
                     min_seq: 0,
                 });

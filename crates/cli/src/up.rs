@@ -180,8 +180,8 @@ async fn wait_for_leaders(
 
 fn print_endpoints(cfg: &DeploymentConfig, nodes: &[Running]) {
     println!(
-        "{:<8} {:<14} {:<5} {:<16} {:<16} {:<16} {}",
-        "cluster", "region", "node", "resp", "grpc", "metrics", "data / log"
+        "{:<8} {:<14} {:<5} {:<16} {:<16} {:<16} data / log",
+        "cluster", "region", "node", "resp", "grpc", "metrics"
     );
     for c in &cfg.clusters {
         for n in &c.nodes {

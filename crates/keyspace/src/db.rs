@@ -204,13 +204,11 @@ impl Keyspace {
             key: Bytes::new(),
         };
         let mut out = Vec::new();
-        let mut visited = 0usize;
         let mut last_hash = None;
-        for (k, e) in self.entries.range(start..) {
+        for (visited, (k, e)) in self.entries.range(start..).enumerate() {
             if visited >= count.max(1) && last_hash != Some(k.hash) {
                 return (k.hash, out);
             }
-            visited += 1;
             last_hash = Some(k.hash);
             if !e.is_expired(now_ms) {
                 out.push((&k.key, e));
@@ -230,6 +228,14 @@ impl Keyspace {
             .chain(self.entries.iter())
             .find(|(_, e)| !e.is_expired(now_ms))
             .map(|(k, _)| &k.key)
+    }
+
+    /// A digest of the live entry under `key` (value and TTL), or None when there is none.
+    /// WATCH compares digests: equal digests mean the key holds the same value and TTL.
+    pub fn digest(&self, key: &Bytes, now_ms: u64) -> Option<u64> {
+        let entry = self.get(key, now_ms)?;
+        let bytes = bincode::serialize(entry).unwrap_or_default();
+        Some(scan_hash(&bytes) ^ (bytes.len() as u64).rotate_left(32))
     }
 
     fn drop_if_expired(&mut self, key: &Bytes, now_ms: u64) {

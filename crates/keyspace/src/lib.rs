@@ -37,7 +37,7 @@ mod zset;
 pub use command::{lookup, CommandDef, CommandKind, ALL_COMMANDS};
 pub use ctx::{ReadCtx, WriteCtx};
 pub use db::Keyspace;
-pub use glob::glob_match;
+pub use glob::{glob_match, glob_match_nocase};
 pub use snapshot::SnapshotError;
 pub use value::{Entry, Value};
 pub use zset::ZSet;

@@ -14,6 +14,9 @@ use tonic::{Request, Response, Status};
 
 use crate::{RegionError, RegionGroup};
 
+/// A forwarded write: the commands and the WATCHed keys with their digests.
+type ForwardedWrite = (Vec<Vec<Bytes>>, Vec<(Bytes, Option<u64>)>);
+
 /// The regional groups this node hosts, by `GroupId` text form.
 #[derive(Clone, Default)]
 pub struct ForwardRegistry {
@@ -90,9 +93,9 @@ impl RegionForward for RegionForwardService {
     async fn write(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let group = self.group(&msg)?;
-        let commands: Vec<Vec<Bytes>> = decode("forwarded write", &msg.payload)
+        let (commands, watched): ForwardedWrite = decode("forwarded write", &msg.payload)
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let result = group.write_as_leader(commands).await;
+        let result = group.write_as_leader(commands, watched).await;
         reply(&msg, &result)
     }
 
@@ -174,12 +177,14 @@ pub(crate) async fn forward_write(
     group: &RegionGroup,
     leader: NodeId,
     node: &Node,
-    commands: &Vec<Vec<Bytes>>,
+    commands: &[Vec<Bytes>],
+    watched: &[(Bytes, Option<u64>)],
 ) -> Result<WriteResult, RegionError> {
-    let payload = encode("forwarded write", commands).map_err(|e| RegionError::Fatal {
-        cluster: group.cluster().to_string(),
-        reason: e.to_string(),
-    })?;
+    let payload =
+        encode("forwarded write", &(commands, watched)).map_err(|e| RegionError::Fatal {
+            cluster: group.cluster().to_string(),
+            reason: e.to_string(),
+        })?;
     let out = call(group, leader, node, payload, true).await?;
     decode::<Result<WriteResult, RegionError>>("forward reply", &out).map_err(|e| {
         RegionError::Unreachable {

@@ -59,7 +59,6 @@ impl RegionGroup {
         };
         let storage_opts = StorageOptions {
             backlog_max_bytes: opts.backlog_max_bytes,
-            ..StorageOptions::default()
         };
         let (log_store, state_machine, sm) = open_group(db, &group, storage_opts)
             .await
@@ -168,14 +167,25 @@ impl RegionGroup {
     /// Applies `commands` atomically through the cluster's leader (this node or another) and
     /// returns their replies once committed and applied.
     pub async fn write(&self, commands: Vec<Vec<Bytes>>) -> Result<WriteResult, RegionError> {
+        self.write_watched(commands, Vec::new()).await
+    }
+
+    /// Like [`RegionGroup::write`], but applies nothing (and reports `aborted`) if a watched
+    /// key's digest changed since it was watched (MULTI/EXEC after WATCH).
+    pub async fn write_watched(
+        &self,
+        commands: Vec<Vec<Bytes>>,
+        watched: Vec<(Bytes, Option<u64>)>,
+    ) -> Result<WriteResult, RegionError> {
         let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
         loop {
             let attempt = if self.is_leader() {
-                self.write_as_leader(commands.clone()).await
+                self.write_as_leader(commands.clone(), watched.clone())
+                    .await
             } else {
                 match self.leader() {
                     Some((id, node)) if id != self.node_id => {
-                        forward_write(self, id, &node, &commands).await
+                        forward_write(self, id, &node, &commands, &watched).await
                     }
                     _ => Err(RegionError::NoLeader {
                         cluster: self.cluster.clone(),
@@ -196,6 +206,7 @@ impl RegionGroup {
     pub async fn write_as_leader(
         &self,
         commands: Vec<Vec<Bytes>>,
+        watched: Vec<(Bytes, Option<u64>)>,
     ) -> Result<WriteResult, RegionError> {
         if !self.is_leader() {
             return Err(self.not_leader());
@@ -206,7 +217,11 @@ impl RegionGroup {
             reason: "the group is shutting down".into(),
         };
         self.proposals
-            .send(Proposal { commands, done })
+            .send(Proposal {
+                commands,
+                watched,
+                done,
+            })
             .map_err(|_| stopped())?;
         result.await.map_err(|_| stopped())?
     }

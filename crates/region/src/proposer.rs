@@ -29,6 +29,7 @@ type Done = oneshot::Sender<Result<WriteResult, RegionError>>;
 
 pub(crate) struct Proposal {
     pub(crate) commands: Vec<Vec<Bytes>>,
+    pub(crate) watched: Vec<(Bytes, Option<u64>)>,
     pub(crate) done: Done,
 }
 
@@ -87,6 +88,7 @@ pub(crate) async fn run(
                 commands: p.commands,
                 now_ms,
                 seed: rand::random(),
+                watched: p.watched,
             });
             waiters.push(p.done);
         }

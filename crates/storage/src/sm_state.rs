@@ -57,10 +57,22 @@ impl SmState {
             EntryPayload::Normal(RegionRequest::Write(batches)) => batches
                 .iter()
                 .map(|batch| {
+                    let touched = batch
+                        .watched
+                        .iter()
+                        .any(|(key, digest)| self.keyspace.digest(key, batch.now_ms) != *digest);
+                    if touched {
+                        return WriteResult {
+                            replies: vec![],
+                            seq: self.seq,
+                            aborted: true,
+                        };
+                    }
                     let replies = self.apply_write(batch, backlog);
                     WriteResult {
                         replies,
                         seq: self.seq,
+                        aborted: false,
                     }
                 })
                 .collect(),

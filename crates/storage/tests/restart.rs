@@ -48,6 +48,7 @@ async fn set(raft: &RegionRaft, key: &str, value: &str) -> anyhow::Result<u64> {
             commands: vec![argv(&["SET", key, value])],
             now_ms: 1_000,
             seed: 7,
+            watched: vec![],
         }]))
         .await
         .context("writing through raft")?;

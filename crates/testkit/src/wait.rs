@@ -12,13 +12,12 @@ where
     Fut: Future<Output = Result<Option<T>>>,
 {
     let deadline = Instant::now() + limit;
-    let mut last = String::from("condition never checked");
     loop {
-        match check().await {
+        let last = match check().await {
             Ok(Some(v)) => return Ok(v),
-            Ok(None) => last = "condition not met yet".into(),
-            Err(e) => last = format!("{e:#}"),
-        }
+            Ok(None) => "condition not met yet".to_string(),
+            Err(e) => format!("{e:#}"),
+        };
         if Instant::now() >= deadline {
             bail!("{what}: not reached within {limit:?} (last: {last})");
         }

@@ -17,6 +17,11 @@ pub struct WriteBatch {
     pub now_ms: u64,
     /// Seed for commands that choose at random.
     pub seed: u64,
+    /// WATCHed keys with the digest each had when it was watched (`None`: the key did not
+    /// exist). If any differs at apply time, the batch changes nothing and is reported aborted,
+    /// as EXEC after a touched WATCH.
+    #[serde(default)]
+    pub watched: Vec<(Bytes, Option<u64>)>,
 }
 
 /// An entry of the regional Raft log (the application data of the regional group).
@@ -47,6 +52,9 @@ pub struct WriteResult {
     pub replies: Vec<Reply>,
     /// The cluster's seq right after this batch: what a client waits for to read its writes.
     pub seq: Seq,
+    /// True when a watched key had changed: nothing was applied and `replies` is empty.
+    #[serde(default)]
+    pub aborted: bool,
 }
 
 /// How fresh a read must be.

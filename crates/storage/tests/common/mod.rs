@@ -41,6 +41,7 @@ pub fn write_entry(index: u64, commands: Vec<Vec<Bytes>>) -> Entry<C> {
             commands,
             now_ms: 1_000,
             seed: index,
+            watched: vec![],
         }])),
     }
 }
