@@ -34,8 +34,8 @@ mod snapshot;
 mod value;
 mod zset;
 
-pub use command::{lookup, CommandDef, CommandKind, ALL_COMMANDS};
-pub use ctx::{ReadCtx, WriteCtx};
+pub use command::{lookup, unknown_command, wrong_arity, CommandDef, CommandKind, ALL_COMMANDS};
+pub use ctx::{Limits, ReadCtx, WriteCtx};
 pub use db::Keyspace;
 pub use glob::{glob_match, glob_match_nocase};
 pub use snapshot::SnapshotError;
