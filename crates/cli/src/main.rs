@@ -13,6 +13,15 @@ use clap::{Parser, Subcommand};
 #[derive(Parser, Debug)]
 #[command(name = "meridian", version, propagate_version = true)]
 struct Cli {
+    /// Async runtime worker threads: 0 = one per core, 1 = a single-threaded runtime (least
+    /// context switching when several nodes share a small machine).
+    #[arg(
+        long,
+        global = true,
+        env = "MERIDIAN_WORKER_THREADS",
+        default_value_t = 0
+    )]
+    worker_threads: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,10 +42,9 @@ enum Command {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let threads: usize = std::env::var("MERIDIAN_WORKER_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let threads = cli.worker_threads;
+    // Children started by `meridian up` inherit the choice (set before any thread exists).
+    std::env::set_var("MERIDIAN_WORKER_THREADS", threads.to_string());
     let runtime = if threads == 1 {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -13,6 +13,7 @@ use meridian_transport::{
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -148,7 +149,12 @@ impl MeridianNode {
         let stop = cancel.clone();
         let node_id = spec.node_id;
         let grpc_task = tokio::spawn(async move {
-            let incoming = TcpListenerStream::new(grpc_listener);
+            // Small RPCs (votes, heartbeats, replies) must not wait for Nagle's algorithm.
+            let incoming = TcpListenerStream::new(grpc_listener).map(|conn| {
+                conn.inspect(|s| {
+                    let _ = s.set_nodelay(true);
+                })
+            });
             if let Err(e) = router_svc
                 .serve_with_incoming_shutdown(incoming, stop.cancelled())
                 .await

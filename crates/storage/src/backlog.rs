@@ -20,20 +20,35 @@ pub struct BacklogOp {
     pub argv: Vec<Bytes>,
 }
 
-/// Size the backlog charges for one stored op: key plus encoded value.
+/// Size the backlog charges for one stored record: key plus encoded value.
 fn charged(value_len: usize) -> u64 {
     8 + value_len as u64
 }
 
-/// The backlog tree and its byte total, kept in memory (recomputed on open).
+/// The backlog tree and its bookkeeping.
+///
+/// Layout: one record per `append` call (one apply of committed entries), keyed by the seq of
+/// its first op, holding the ops in seq order. One sled insert per apply instead of one per op
+/// keeps the backlog cheap under write batching.
 ///
 /// Invariant: the stored seqs are contiguous. Appends come in seq order from apply; trimming
-/// only removes the oldest op; a snapshot install (which jumps seq) clears the backlog.
+/// only removes the oldest record; a snapshot install (which jumps seq) clears the backlog.
 pub(crate) struct Backlog {
     tree: sled::Tree,
     max_bytes: u64,
-    /// Bytes stored; the mutex also serialises appends, trims and clears.
-    total: Mutex<u64>,
+    /// Bookkeeping kept in memory (recomputed on open); the mutex serialises appends, trims
+    /// and clears.
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    total: u64,
+    last: Option<Seq>,
+}
+
+fn decode_record(v: &[u8]) -> Result<Vec<BacklogOp>, StorageError> {
+    decode("decode backlog record", v)
 }
 
 impl Backlog {
@@ -44,59 +59,56 @@ impl Backlog {
         max_bytes: u64,
     ) -> Result<Backlog, StorageError> {
         let tree = open_tree(db, group, "backlog")?;
-        let mut total = 0;
+        let mut state = State::default();
         for kv in tree.iter() {
             let (_, v) = kv.map_err(StorageError::sled("scan backlog"))?;
-            total += charged(v.len());
+            state.total += charged(v.len());
+        }
+        if let Some((_, v)) = tree.last().map_err(StorageError::sled("read backlog"))? {
+            state.last = decode_record(&v)?.last().map(|op| op.seq);
         }
         Ok(Backlog {
             tree,
             max_bytes,
-            total: Mutex::new(total),
+            state: Mutex::new(state),
         })
     }
 
-    /// Stores `ops` (in seq order) and trims. Blocking: call from `spawn_blocking`.
+    /// Stores `ops` (in seq order) as one record and trims.
     ///
-    /// Keeps the stored seqs contiguous: an op already present (re-applied after a restart) is
-    /// replaced by the same bytes, since apply is deterministic; an op older than the oldest
-    /// stored one was trimmed before and stays out; an op past a gap means the stored ops no
-    /// longer lead to it, so they are dropped first.
+    /// Keeps the stored seqs contiguous: an op at or below the newest stored seq (re-applied
+    /// after a restart) is already there, identical since apply is deterministic, and is
+    /// skipped; an op past a gap means the stored ops no longer lead to it, so they are
+    /// dropped first.
     pub(crate) fn append(&self, ops: &[BacklogOp]) -> Result<(), StorageError> {
-        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut first = self.first_seq()?;
-        let mut last = self.last_seq()?;
-        for op in ops {
-            if first.is_some_and(|f| op.seq < f) {
-                continue;
-            }
-            if last.is_some_and(|l| op.seq > l + 1) {
-                self.tree
-                    .clear()
-                    .map_err(StorageError::sled("clear backlog"))?;
-                *total = 0;
-                first = None;
-            }
-            let v = encode("encode backlog op", op)?;
-            let len = v.len();
-            let old = self
-                .tree
-                .insert(be(op.seq), v)
-                .map_err(StorageError::sled("append backlog"))?;
-            *total = *total - old.map_or(0, |o| charged(o.len())) + charged(len);
-            first = first.or(Some(op.seq));
-            last = Some(last.map_or(op.seq, |l| l.max(op.seq)));
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let fresh: Vec<&BacklogOp> = ops
+            .iter()
+            .filter(|op| state.last.is_none_or(|last| op.seq > last))
+            .collect();
+        let Some(first) = fresh.first() else {
+            return Ok(());
+        };
+        if state.last.is_some_and(|last| first.seq > last + 1) {
+            self.tree
+                .clear()
+                .map_err(StorageError::sled("clear backlog"))?;
+            state.total = 0;
         }
-        if let Some(newest) = last {
-            self.trim(&mut total, newest)?;
-        }
-        Ok(())
+        let v = encode("encode backlog record", &fresh)?;
+        let len = v.len();
+        self.tree
+            .insert(be(first.seq), v)
+            .map_err(StorageError::sled("append backlog"))?;
+        state.total += charged(len);
+        state.last = fresh.last().map(|op| op.seq);
+        self.trim(&mut state)
     }
 
-    /// Drops the oldest ops while over budget, always keeping `newest` so the latest write can
-    /// still be fetched.
-    fn trim(&self, total: &mut u64, newest: Seq) -> Result<(), StorageError> {
-        while *total > self.max_bytes {
+    /// Drops the oldest records while over budget, always keeping the newest one so the latest
+    /// write can still be fetched.
+    fn trim(&self, state: &mut State) -> Result<(), StorageError> {
+        while state.total > self.max_bytes {
             let Some((k, v)) = self
                 .tree
                 .first()
@@ -104,7 +116,12 @@ impl Backlog {
             else {
                 break;
             };
-            if from_be(&self.tree, &k)? >= newest {
+            let is_newest = self
+                .tree
+                .last()
+                .map_err(StorageError::sled("read backlog"))?
+                .is_some_and(|(last, _)| last == k);
+            if is_newest {
                 break;
             }
             if self
@@ -113,7 +130,7 @@ impl Backlog {
                 .map_err(StorageError::sled("trim backlog"))?
                 .is_some()
             {
-                *total -= charged(v.len());
+                state.total -= charged(v.len());
             }
         }
         Ok(())
@@ -121,56 +138,76 @@ impl Backlog {
 
     /// Empties the backlog (its ops no longer connect to the state after a snapshot install).
     pub(crate) fn clear(&self) -> Result<(), StorageError> {
-        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         self.tree
             .clear()
             .map_err(StorageError::sled("clear backlog"))?;
-        *total = 0;
+        *state = State::default();
         Ok(())
     }
 
     /// Ops with seq ≥ `from_seq`, oldest first, until adding one more would pass `max_bytes`
-    /// (at least one op is returned when any exists).
+    /// (at least one op is returned when any exists). Sizes are the ops' encoded sizes.
     pub(crate) fn range(
         &self,
         from_seq: Seq,
         max_bytes: u64,
     ) -> Result<Vec<BacklogOp>, StorageError> {
+        // Start at the record holding `from_seq` (the last one keyed at or before it).
+        let start = match self
+            .tree
+            .range(..=be(from_seq))
+            .next_back()
+            .transpose()
+            .map_err(StorageError::sled("read backlog"))?
+        {
+            Some((k, _)) => k.to_vec(),
+            None => be(from_seq).to_vec(),
+        };
         let mut out = Vec::new();
         let mut used = 0u64;
-        for kv in self.tree.range(be(from_seq)..) {
+        for kv in self.tree.range(start..) {
             let (_, v) = kv.map_err(StorageError::sled("read backlog"))?;
-            let size = charged(v.len());
-            if !out.is_empty() && used + size > max_bytes {
-                break;
+            for op in decode_record(&v)? {
+                if op.seq < from_seq {
+                    continue;
+                }
+                let size = charged(encode("size backlog op", &op)?.len());
+                if !out.is_empty() && used + size > max_bytes {
+                    return Ok(out);
+                }
+                used += size;
+                out.push(op);
             }
-            used += size;
-            out.push(decode("decode backlog op", &v)?);
         }
         Ok(out)
     }
 
     pub(crate) fn first_seq(&self) -> Result<Option<Seq>, StorageError> {
-        self.edge_seq(self.tree.first())
-    }
-
-    pub(crate) fn last_seq(&self) -> Result<Option<Seq>, StorageError> {
-        self.edge_seq(self.tree.last())
-    }
-
-    fn edge_seq(
-        &self,
-        kv: sled::Result<Option<(sled::IVec, sled::IVec)>>,
-    ) -> Result<Option<Seq>, StorageError> {
-        match kv.map_err(StorageError::sled("read backlog"))? {
+        match self
+            .tree
+            .first()
+            .map_err(StorageError::sled("read backlog"))?
+        {
             Some((k, _)) => from_be(&self.tree, &k).map(Some),
             None => Ok(None),
         }
     }
 
+    pub(crate) fn last_seq(&self) -> Result<Option<Seq>, StorageError> {
+        Ok(self
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last)
+    }
+
     /// Bytes currently charged to the backlog.
     pub(crate) fn bytes(&self) -> u64 {
-        *self.total.lock().unwrap_or_else(PoisonError::into_inner)
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .total
     }
 }
 
@@ -203,15 +240,24 @@ mod tests {
         b.append(&[op(5), op(6), op(7)])?;
         let bytes = b.bytes();
 
-        // phase: replayed ops (after a restart) replace or stay out, never add a hole
+        // phase: replayed ops (after a restart) are already there, never add a hole
         b.append(&[op(3), op(4), op(6)])?;
         assert_eq!(seqs(&b), vec![5, 6, 7]);
         assert_eq!(b.bytes(), bytes);
 
+        // phase: a range starting inside a record returns the rest of it
+        assert_eq!(
+            b.range(6, u64::MAX)?
+                .iter()
+                .map(|o| o.seq)
+                .collect::<Vec<_>>(),
+            vec![6, 7]
+        );
+
         // phase: an op past a gap drops what no longer leads to it
         b.append(&[op(10)])?;
         assert_eq!(seqs(&b), vec![10]);
-        let one = encode("test", &op(10))?.len();
+        let one = encode("test", &vec![&op(10)])?.len();
         assert_eq!(b.bytes(), charged(one));
         Ok(())
     }
