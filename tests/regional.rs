@@ -260,3 +260,90 @@ async fn ttls_expire_the_same_way_on_every_node_and_expired_keys_are_never_retur
     tc.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_secondary_cluster_refuses_writes_on_every_node_and_still_serves_reads() -> Result<()> {
+    use meridian_types::ClusterRole;
+    let tc = TestCluster::start(TestClusterOptions::default()).await?;
+    let leader = tc.wait_for_leader(Duration::from_secs(10)).await?;
+    let follower = *tc
+        .ids()
+        .iter()
+        .find(|id| **id != leader)
+        .context("a follower")?;
+    tc.kv(leader)
+        .await?
+        .set(pb::SetRequest {
+            key: key(1),
+            value: Bytes::from_static(b"before"),
+            ..Default::default()
+        })
+        .await?;
+
+    // The role change goes through a follower (forwarded) and lands on every node.
+    let secondary = ClusterRole::Secondary {
+        datastore: "gds1".into(),
+        epoch: 1,
+        source: "use1".into(),
+    };
+    let seq = tc
+        .group(follower)?
+        .set_role(secondary.clone(), false)
+        .await?;
+    for id in tc.ids() {
+        let g = tc.group(id)?;
+        eventually("the role to be applied", Duration::from_secs(5), || async {
+            Ok((g.sm().seq() >= seq && g.role() == secondary).then_some(()))
+        })
+        .await?;
+        let e = tc
+            .kv(id)
+            .await?
+            .set(pb::SetRequest {
+                key: key(2),
+                value: Bytes::from_static(b"refused"),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.code(),
+            tonic::Code::FailedPrecondition,
+            "node {id}: {e:?}"
+        );
+        assert!(
+            e.message().contains("primary cluster use1"),
+            "{}",
+            e.message()
+        );
+        let r = tc
+            .kv(id)
+            .await?
+            .get(pb::GetRequest {
+                key: key(1),
+                read: read(pb::Consistency::Local, 0),
+            })
+            .await?
+            .into_inner();
+        assert_eq!(
+            r.value,
+            Bytes::from_static(b"before"),
+            "node {id} must still serve reads"
+        );
+    }
+
+    // Back to standalone: writes are accepted again.
+    tc.group(leader)?
+        .set_role(ClusterRole::Standalone, false)
+        .await?;
+    tc.kv(follower)
+        .await?
+        .set(pb::SetRequest {
+            key: key(2),
+            value: Bytes::from_static(b"accepted"),
+            ..Default::default()
+        })
+        .await?;
+    tc.shutdown().await;
+    Ok(())
+}

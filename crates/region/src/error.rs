@@ -26,6 +26,13 @@ pub enum RegionError {
         addr: String,
         reason: String,
     },
+    /// This cluster is a secondary of a global datastore: it refuses client writes.
+    #[error("cluster {cluster} is a secondary of global datastore {datastore}; send writes to its primary cluster {primary}")]
+    ReadOnly {
+        cluster: String,
+        datastore: String,
+        primary: String,
+    },
     /// The group is shutting down or its storage failed.
     #[error("cluster {cluster} is unavailable on this node: {reason}")]
     Fatal { cluster: String, reason: String },
@@ -36,7 +43,9 @@ impl RegionError {
     pub fn nothing_written(&self) -> bool {
         matches!(
             self,
-            RegionError::NoLeader { .. } | RegionError::NotLeader { .. }
+            RegionError::NoLeader { .. }
+                | RegionError::NotLeader { .. }
+                | RegionError::ReadOnly { .. }
         )
     }
 }

@@ -9,7 +9,7 @@ use meridian_proto::internal::region_forward_client::RegionForwardClient;
 use meridian_proto::internal::region_forward_server::RegionForward;
 use meridian_proto::internal::RaftMessage;
 use meridian_transport::{decode, encode};
-use meridian_types::{Node, NodeId, WriteResult};
+use meridian_types::{ClusterRole, Node, NodeId, WriteResult};
 use tonic::{Request, Response, Status};
 
 use crate::{RegionError, RegionGroup};
@@ -99,6 +99,18 @@ impl RegionForward for RegionForwardService {
         reply(&msg, &result)
     }
 
+    async fn set_role(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
+        let msg = request.into_inner();
+        let group = self.group(&msg)?;
+        let (role, wipe): (ClusterRole, bool) = decode("forwarded role change", &msg.payload)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let result = group.set_role_as_leader(role, wipe).await;
+        reply(&msg, &result)
+    }
+
     async fn read_index(
         &self,
         request: Request<RaftMessage>,
@@ -145,12 +157,19 @@ fn unreachable(leader: NodeId, node: &Node, s: &Status, group: &RegionGroup) -> 
     }
 }
 
+#[derive(Clone, Copy)]
+enum Rpc {
+    Write,
+    ReadIndex,
+    SetRole,
+}
+
 async fn call(
     group: &RegionGroup,
     leader: NodeId,
     node: &Node,
     payload: Vec<u8>,
-    write: bool,
+    rpc: Rpc,
 ) -> Result<Vec<u8>, RegionError> {
     if group.pool().filter().is_cut(leader) {
         return Err(RegionError::NoLeader {
@@ -164,10 +183,10 @@ async fn call(
         payload: payload.into(),
     });
     req.set_timeout(group.options().request_timeout);
-    let res = if write {
-        c.write(req).await
-    } else {
-        c.read_index(req).await
+    let res = match rpc {
+        Rpc::Write => c.write(req).await,
+        Rpc::ReadIndex => c.read_index(req).await,
+        Rpc::SetRole => c.set_role(req).await,
     };
     res.map(|r| r.into_inner().payload.to_vec())
         .map_err(|s| unreachable(leader, node, &s, group))
@@ -185,7 +204,7 @@ pub(crate) async fn forward_write(
             cluster: group.cluster().to_string(),
             reason: e.to_string(),
         })?;
-    let out = call(group, leader, node, payload, true).await?;
+    let out = call(group, leader, node, payload, Rpc::Write).await?;
     decode::<Result<WriteResult, RegionError>>("forward reply", &out).map_err(|e| {
         RegionError::Unreachable {
             node: leader,
@@ -200,8 +219,30 @@ pub(crate) async fn forward_read_index(
     leader: NodeId,
     node: &Node,
 ) -> Result<u64, RegionError> {
-    let out = call(group, leader, node, Vec::new(), false).await?;
+    let out = call(group, leader, node, Vec::new(), Rpc::ReadIndex).await?;
     decode::<Result<u64, RegionError>>("read-index reply", &out).map_err(|e| {
+        RegionError::Unreachable {
+            node: leader,
+            addr: node.grpc_addr.clone(),
+            reason: e.to_string(),
+        }
+    })?
+}
+
+pub(crate) async fn forward_set_role(
+    group: &RegionGroup,
+    leader: NodeId,
+    node: &Node,
+    role: &ClusterRole,
+    wipe: bool,
+) -> Result<u64, RegionError> {
+    let payload =
+        encode("forwarded role change", &(role, wipe)).map_err(|e| RegionError::Fatal {
+            cluster: group.cluster().to_string(),
+            reason: e.to_string(),
+        })?;
+    let out = call(group, leader, node, payload, Rpc::SetRole).await?;
+    decode::<Result<u64, RegionError>>("role change reply", &out).map_err(|e| {
         RegionError::Unreachable {
             node: leader,
             addr: node.grpc_addr.clone(),

@@ -6,7 +6,8 @@ use bytes::Bytes;
 use meridian_storage::{open_group, SmHandle, StorageOptions};
 use meridian_transport::{ChannelPool, GroupRouter, GrpcNetworkFactory, RaftEndpoint};
 use meridian_types::{
-    Consistency, GroupId, Node, NodeId, RegionRaft, RegionRequest, RegionResponse, WriteResult,
+    ClusterRole, Consistency, GroupId, Node, NodeId, RegionRaft, RegionRequest, RegionResponse,
+    WriteResult,
 };
 use openraft::error::{ClientWriteError, RaftError};
 use openraft::ServerState;
@@ -15,7 +16,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::forward::{forward_read_index, forward_write, ForwardRegistry};
+use crate::forward::{forward_read_index, forward_set_role, forward_write, ForwardRegistry};
 use crate::proposer::Proposal;
 use crate::read_index::ReadIndexWaiter;
 use crate::{RegionError, RegionOptions};
@@ -177,6 +178,7 @@ impl RegionGroup {
         commands: Vec<Vec<Bytes>>,
         watched: Vec<(Bytes, Option<u64>)>,
     ) -> Result<WriteResult, RegionError> {
+        self.refuse_if_secondary()?;
         let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
         loop {
             let attempt = if self.is_leader() {
@@ -240,6 +242,66 @@ impl RegionGroup {
                 reason: e.to_string(),
             }),
         }
+    }
+
+    /// A secondary refuses client writes before anything is proposed (apply refuses them too,
+    /// for a write that raced a role change).
+    fn refuse_if_secondary(&self) -> Result<(), RegionError> {
+        match self.sm.role() {
+            ClusterRole::Secondary {
+                datastore, source, ..
+            } => Err(RegionError::ReadOnly {
+                cluster: self.cluster.clone(),
+                datastore,
+                primary: source,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// The cluster's current role (as of this node's last applied entry).
+    pub fn role(&self) -> ClusterRole {
+        self.sm.role()
+    }
+
+    /// Records `role` in the cluster's log through its leader (this node or another) and
+    /// returns once it is applied. With `wipe`, every key is deleted first.
+    pub async fn set_role(&self, role: ClusterRole, wipe: bool) -> Result<u64, RegionError> {
+        let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
+        loop {
+            let attempt = if self.is_leader() {
+                self.set_role_as_leader(role.clone(), wipe).await
+            } else {
+                match self.leader() {
+                    Some((id, node)) if id != self.node_id => {
+                        forward_set_role(self, id, &node, &role, wipe).await
+                    }
+                    _ => Err(RegionError::NoLeader {
+                        cluster: self.cluster.clone(),
+                    }),
+                }
+            };
+            match attempt {
+                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
+                    self.wait_for_leader_change(deadline).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Proposes a role change on this node, which must be the leader; returns the seq after it.
+    pub async fn set_role_as_leader(
+        &self,
+        role: ClusterRole,
+        wipe: bool,
+    ) -> Result<u64, RegionError> {
+        if !self.is_leader() {
+            return Err(self.not_leader());
+        }
+        self.propose(RegionRequest::SetRole { role, wipe })
+            .await
+            .map(|r| r.seq)
     }
 
     fn not_leader(&self) -> RegionError {

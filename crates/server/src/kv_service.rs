@@ -11,12 +11,14 @@ use meridian_types::Reply;
 use tonic::{Request, Response, Status};
 
 use crate::kv_argv::*;
-use crate::spec::EdgeLimits;
-use crate::status::{region_status, reply_ok};
+use crate::spec::{ClusterSpec, EdgeLimits};
+use crate::status::{region_status, region_status_for, reply_ok};
 
 pub(crate) struct KeyValueService {
     group: Arc<RegionGroup>,
     limits: EdgeLimits,
+    /// The deployment's clusters, to point refused writes at the primary's endpoints.
+    clusters: Vec<ClusterSpec>,
 }
 
 fn now_ms() -> u64 {
@@ -27,8 +29,16 @@ fn now_ms() -> u64 {
 }
 
 impl KeyValueService {
-    pub(crate) fn new(group: Arc<RegionGroup>, limits: EdgeLimits) -> Self {
-        KeyValueService { group, limits }
+    pub(crate) fn new(
+        group: Arc<RegionGroup>,
+        limits: EdgeLimits,
+        clusters: Vec<ClusterSpec>,
+    ) -> Self {
+        KeyValueService {
+            group,
+            limits,
+            clusters,
+        }
     }
 
     async fn read(
@@ -48,7 +58,11 @@ impl KeyValueService {
     }
 
     async fn write(&self, argv: Vec<Bytes>) -> Result<(Reply, u64), Status> {
-        let resp = self.group.write(vec![argv]).await.map_err(region_status)?;
+        let resp = self
+            .group
+            .write(vec![argv])
+            .await
+            .map_err(|e| region_status_for(e, &self.clusters))?;
         let reply = resp
             .replies
             .into_iter()
@@ -256,7 +270,11 @@ impl KeyValue for KeyValueService {
                     .map_err(|s| Status::new(s.code(), format!("ops[{i}]: {}", s.message())))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let resp = self.group.write(commands).await.map_err(region_status)?;
+        let resp = self
+            .group
+            .write(commands)
+            .await
+            .map_err(|e| region_status_for(e, &self.clusters))?;
         let seq = resp.seq;
         let results = r
             .ops

@@ -127,9 +127,13 @@ impl MeridianNode {
             .add_service(health)
             .add_service(reflection)
             .add_service(
-                KeyValueServer::new(KeyValueService::new(group.clone(), spec.limits))
-                    .max_decoding_message_size(max)
-                    .max_encoding_message_size(max),
+                KeyValueServer::new(KeyValueService::new(
+                    group.clone(),
+                    spec.limits,
+                    spec.clusters.clone(),
+                ))
+                .max_decoding_message_size(max)
+                .max_encoding_message_size(max),
             )
             .add_service(ClustersServer::new(ClustersService::new(
                 spec.clone(),

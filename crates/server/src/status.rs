@@ -2,7 +2,26 @@
 
 use meridian_region::RegionError;
 use meridian_types::Reply;
+
+use crate::spec::ClusterSpec;
 use tonic::{Code, Status};
+
+/// Like [`region_status`], and a refused write on a secondary also lists the primary cluster's
+/// endpoints so the caller knows where to go.
+pub(crate) fn region_status_for(e: RegionError, clusters: &[ClusterSpec]) -> Status {
+    if let RegionError::ReadOnly { primary, .. } = &e {
+        let endpoints: Vec<String> = clusters
+            .iter()
+            .filter(|c| &c.name == primary)
+            .flat_map(|c| c.nodes.iter().map(|(_, n)| n.grpc_addr.clone()))
+            .collect();
+        return Status::failed_precondition(format!(
+            "{e} (gRPC endpoints of {primary}: {})",
+            endpoints.join(", ")
+        ));
+    }
+    region_status(e)
+}
 
 pub(crate) fn region_status(e: RegionError) -> Status {
     let code = match &e {
@@ -11,6 +30,7 @@ pub(crate) fn region_status(e: RegionError) -> Status {
         | RegionError::Unreachable { .. } => Code::Unavailable,
         RegionError::OutcomeUnknown { .. } => Code::Unavailable,
         RegionError::Timeout { .. } => Code::DeadlineExceeded,
+        RegionError::ReadOnly { .. } => Code::FailedPrecondition,
         RegionError::Fatal { .. } => Code::Internal,
     };
     Status::new(code, e.to_string())

@@ -29,6 +29,11 @@ impl SmHandle {
         f(&self.shared.read().keyspace)
     }
 
+    /// The cluster's role as of the last applied entry.
+    pub fn role(&self) -> meridian_types::ClusterRole {
+        self.shared.read().role.clone()
+    }
+
     /// The seq after the last applied entry. It may briefly run ahead of the backlog; use
     /// [`SmHandle::subscribe_seq`] to know which ops the backlog holds.
     pub fn seq(&self) -> Seq {

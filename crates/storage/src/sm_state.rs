@@ -5,7 +5,8 @@ use std::io::{Cursor, Read, Write};
 
 use meridian_keyspace::Keyspace;
 use meridian_types::{
-    Node, NodeId, RegionRequest, RegionResponse, RegionTypeConfig, Seq, WriteBatch, WriteResult,
+    ClusterRole, Node, NodeId, RegionRequest, RegionResponse, RegionTypeConfig, Reply, Seq,
+    WriteBatch, WriteResult, READONLY_ERROR,
 };
 use openraft::{Entry, EntryPayload, LogId, StoredMembership};
 use serde::{Deserialize, Serialize};
@@ -14,7 +15,7 @@ use crate::backlog::BacklogOp;
 use crate::error::StorageError;
 
 /// Version byte at the head of every snapshot this crate writes.
-pub(crate) const SNAPSHOT_VERSION: u8 = 1;
+pub(crate) const SNAPSHOT_VERSION: u8 = 2;
 
 /// Mixes a batch's seed with a command's position, so every command of a batch draws its own
 /// random numbers, identically on every replica.
@@ -30,6 +31,7 @@ pub(crate) struct SmState {
     pub(crate) last_applied: Option<LogId<NodeId>>,
     pub(crate) membership: StoredMembership<NodeId, Node>,
     pub(crate) seq: Seq,
+    pub(crate) role: ClusterRole,
 }
 
 /// What precedes the keyspace in a snapshot.
@@ -38,6 +40,7 @@ struct SnapshotHeader {
     last_applied: Option<LogId<NodeId>>,
     membership: StoredMembership<NodeId, Node>,
     seq: Seq,
+    role: ClusterRole,
 }
 
 impl SmState {
@@ -57,6 +60,15 @@ impl SmState {
             EntryPayload::Normal(RegionRequest::Write(batches)) => batches
                 .iter()
                 .map(|batch| {
+                    if self.role.is_secondary() {
+                        // The edge refuses writes on a secondary before proposing; this keeps
+                        // the rule even for a write that raced a role change.
+                        return WriteResult {
+                            replies: vec![Reply::error(READONLY_ERROR); batch.commands.len()],
+                            seq: self.seq,
+                            aborted: false,
+                        };
+                    }
                     let touched = batch
                         .watched
                         .iter()
@@ -76,6 +88,22 @@ impl SmState {
                     }
                 })
                 .collect(),
+            EntryPayload::Normal(RegionRequest::SetRole { role, wipe }) => {
+                if *wipe {
+                    self.keyspace.clear();
+                }
+                self.role = match role {
+                    ClusterRole::Primary {
+                        datastore, epoch, ..
+                    } => ClusterRole::Primary {
+                        datastore: datastore.clone(),
+                        epoch: *epoch,
+                        base_seq: self.seq,
+                    },
+                    other => other.clone(),
+                };
+                vec![]
+            }
             EntryPayload::Normal(RegionRequest::Expire { keys, now_ms }) => {
                 for key in keys {
                     if self.keyspace.expire_if_due(key, *now_ms) {
@@ -132,6 +160,7 @@ impl SmState {
             last_applied: self.last_applied,
             membership: self.membership.clone(),
             seq: self.seq,
+            role: self.role.clone(),
         };
         bincode::serialize_into(&mut out, &header)
             .map_err(StorageError::codec("encode snapshot header"))?;
@@ -155,6 +184,7 @@ impl SmState {
             last_applied: header.last_applied,
             membership: header.membership,
             seq: header.seq,
+            role: header.role,
         })
     }
 }
@@ -236,5 +266,79 @@ mod tests {
             SmState::decode(&bad),
             Err(StorageError::SnapshotVersion(99, SNAPSHOT_VERSION))
         ));
+    }
+
+    fn entry(index: u64, req: RegionRequest) -> Entry<RegionTypeConfig> {
+        Entry {
+            log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
+            payload: EntryPayload::Normal(req),
+        }
+    }
+
+    fn set(key: &'static str) -> RegionRequest {
+        RegionRequest::Write(vec![WriteBatch {
+            commands: vec![vec![
+                Bytes::from_static(b"SET"),
+                Bytes::from_static(key.as_bytes()),
+                Bytes::from_static(b"v"),
+            ]],
+            now_ms: 1,
+            seed: 1,
+            watched: vec![],
+        }])
+    }
+
+    #[test]
+    fn a_secondary_refuses_writes_and_its_role_survives_a_snapshot() {
+        let mut st = SmState::default();
+        let mut ops = Vec::new();
+        st.apply_entry(&entry(1, set("a")), &mut ops);
+        let secondary = ClusterRole::Secondary {
+            datastore: "gds1".into(),
+            epoch: 1,
+            source: "use1".into(),
+        };
+        let wipe = RegionRequest::SetRole {
+            role: secondary.clone(),
+            wipe: true,
+        };
+        st.apply_entry(&entry(2, wipe), &mut ops);
+        assert_eq!(
+            st.keyspace.len(),
+            0,
+            "joining as a secondary wipes the data"
+        );
+
+        let resp = st.apply_entry(&entry(3, set("b")), &mut ops);
+        assert_eq!(resp.results[0].replies, vec![Reply::error(READONLY_ERROR)]);
+        assert_eq!(
+            (st.keyspace.len(), st.seq, ops.len()),
+            (0, 1, 1),
+            "nothing changed"
+        );
+
+        let back = SmState::decode(&st.encode().expect("encode")).expect("decode");
+        assert_eq!(back.role, secondary);
+
+        // Promotion records the seq it started from.
+        let promote = RegionRequest::SetRole {
+            role: ClusterRole::Primary {
+                datastore: "gds1".into(),
+                epoch: 2,
+                base_seq: 0,
+            },
+            wipe: false,
+        };
+        st.apply_entry(&entry(4, promote), &mut ops);
+        assert!(matches!(
+            st.role,
+            ClusterRole::Primary {
+                epoch: 2,
+                base_seq: 1,
+                ..
+            }
+        ));
+        let resp = st.apply_entry(&entry(5, set("c")), &mut ops);
+        assert_eq!(resp.results[0].replies, vec![Reply::ok()]);
     }
 }

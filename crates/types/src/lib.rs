@@ -14,9 +14,11 @@
 mod ids;
 mod reply;
 mod request;
+mod role;
 mod type_config;
 
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use reply::Reply;
 pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch, WriteResult};
+pub use role::{ClusterRole, READONLY_ERROR};
 pub use type_config::{RegionRaft, RegionTypeConfig};

@@ -1,7 +1,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::{Reply, Seq};
+use crate::{ClusterRole, Reply, Seq};
 
 /// One client write (or an atomic group of them, as MULTI/EXEC or a gRPC batch), as it is
 /// stored in the regional Raft log.
@@ -34,6 +34,9 @@ pub enum RegionRequest {
     /// Active expiry proposed by the leader: delete each key whose TTL is at or before `now_ms`
     /// at apply time (a key whose TTL was changed since is left alone).
     Expire { keys: Vec<Bytes>, now_ms: u64 },
+    /// The coordination group changed this cluster's role. With `wipe`, every key is deleted
+    /// first (a cluster joining a global datastore as a secondary starts empty, as on AWS).
+    SetRole { role: ClusterRole, wipe: bool },
 }
 
 /// What applying one [`RegionRequest`] produced.
