@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -179,28 +180,12 @@ impl RegionGroup {
         watched: Vec<(Bytes, Option<u64>)>,
     ) -> Result<WriteResult, RegionError> {
         self.refuse_if_secondary()?;
-        let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
-        loop {
-            let attempt = if self.is_leader() {
-                self.write_as_leader(commands.clone(), watched.clone())
-                    .await
-            } else {
-                match self.leader() {
-                    Some((id, node)) if id != self.node_id => {
-                        forward_write(self, id, &node, &commands, &watched).await
-                    }
-                    _ => Err(RegionError::NoLeader {
-                        cluster: self.cluster.clone(),
-                    }),
-                }
-            };
-            match attempt {
-                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
-                    self.wait_for_leader_change(deadline).await;
-                }
-                other => return other,
-            }
-        }
+        let (commands, watched) = (&commands, &watched);
+        self.on_leader(
+            || self.write_as_leader(commands.clone(), watched.clone()),
+            |id, node| async move { forward_write(self, id, &node, commands, watched).await },
+        )
+        .await
     }
 
     /// Proposes `commands` on this node, which must be the leader; concurrent writes share
@@ -267,15 +252,35 @@ impl RegionGroup {
     /// Records `role` in the cluster's log through its leader (this node or another) and
     /// returns once it is applied. With `wipe`, every key is deleted first.
     pub async fn set_role(&self, role: ClusterRole, wipe: bool) -> Result<u64, RegionError> {
+        let role = &role;
+        self.on_leader(
+            || self.set_role_as_leader(role.clone(), wipe),
+            |id, node| async move { forward_set_role(self, id, &node, role, wipe).await },
+        )
+        .await
+    }
+
+    /// Runs `local` when this node leads the group and `remote` (with the leader's id and
+    /// address) otherwise; while the error proves nothing happened (no leader, not the
+    /// leader) it waits for a leader change and tries again, until the request timeout.
+    async fn on_leader<T, L, LF, R, RF>(
+        &self,
+        mut local: L,
+        mut remote: R,
+    ) -> Result<T, RegionError>
+    where
+        L: FnMut() -> LF,
+        LF: Future<Output = Result<T, RegionError>>,
+        R: FnMut(NodeId, Node) -> RF,
+        RF: Future<Output = Result<T, RegionError>>,
+    {
         let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
         loop {
             let attempt = if self.is_leader() {
-                self.set_role_as_leader(role.clone(), wipe).await
+                local().await
             } else {
                 match self.leader() {
-                    Some((id, node)) if id != self.node_id => {
-                        forward_set_role(self, id, &node, &role, wipe).await
-                    }
+                    Some((id, node)) if id != self.node_id => remote(id, node).await,
                     _ => Err(RegionError::NoLeader {
                         cluster: self.cluster.clone(),
                     }),
@@ -346,27 +351,16 @@ impl RegionGroup {
         let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
         match consistency {
             Consistency::Local => {}
-            Consistency::Linearizable | Consistency::Regional => loop {
-                let attempt = if self.is_leader() {
-                    self.read_index_as_leader().await.map(|_| ())
-                } else {
-                    match self.leader() {
-                        Some((id, node)) if id != self.node_id => {
-                            let index = forward_read_index(self, id, &node).await?;
-                            self.wait_applied(index, deadline).await
-                        }
-                        _ => Err(RegionError::NoLeader {
-                            cluster: self.cluster.clone(),
-                        }),
-                    }
-                };
-                match attempt {
-                    Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
-                        self.wait_for_leader_change(deadline).await;
-                    }
-                    other => break other?,
-                }
-            },
+            Consistency::Linearizable | Consistency::Regional => {
+                self.on_leader(
+                    || async { self.read_index_as_leader().await.map(|_| ()) },
+                    |id, node| async move {
+                        let index = forward_read_index(self, id, &node).await?;
+                        self.wait_applied(index, deadline).await
+                    },
+                )
+                .await?
+            }
         }
         if min_seq > 0 {
             self.wait_seq(min_seq, deadline).await?;
