@@ -5,21 +5,16 @@
 //! parsing, random index picking); `cmd_set` uses them.
 
 use bytes::Bytes;
-use indexmap::IndexMap;
 use meridian_types::Reply;
 use rand::Rng;
 
 use crate::args::{
-    eq_ignore_case, err, float_arg, fmt_incr_float, int_arg, parse_f64, parse_i64, wrongtype,
-    OVERFLOW, SYNTAX,
+    eq_ignore_case, err, float_arg, fmt_incr_float, int_arg, parse_f64, parse_i64, OVERFLOW, SYNTAX,
 };
 use crate::command::{wrong_arity, CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::db::Keyspace;
 use crate::glob::glob_match;
-use crate::value::Value;
-
-pub(crate) type Hash = IndexMap<Bytes, Bytes>;
+use crate::typed::Hash;
 
 const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
 const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
@@ -110,52 +105,6 @@ const fn def(
         last_key: 1,
         step: 1,
         kind,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Type accessors
-
-/// The hash under `key`: `Ok(None)` if there is none, WRONGTYPE if the key holds another type.
-pub(crate) fn read_hash<'a>(
-    db: &'a Keyspace,
-    key: &Bytes,
-    now: u64,
-) -> Result<Option<&'a Hash>, Reply> {
-    match db.get_value(key, now) {
-        None => Ok(None),
-        Some(Value::Hash(h)) => Ok(Some(h)),
-        Some(_) => Err(wrongtype()),
-    }
-}
-
-/// Mutable access to the hash under `key`, if any. The caller must call
-/// `db.remove_if_empty(key)` if it may have removed fields.
-pub(crate) fn hash_mut<'a>(
-    db: &'a mut Keyspace,
-    key: &Bytes,
-    now: u64,
-) -> Result<Option<&'a mut Hash>, Reply> {
-    match db.get_value_mut(key, now) {
-        None => Ok(None),
-        Some(Value::Hash(h)) => Ok(Some(h)),
-        Some(_) => Err(wrongtype()),
-    }
-}
-
-/// The hash under `key`, created empty if the key is missing. Call only once every argument is
-/// validated and the caller is sure to add a field (Redis never keeps an empty hash).
-pub(crate) fn hash_for_write<'a>(
-    db: &'a mut Keyspace,
-    key: &Bytes,
-    now: u64,
-) -> Result<&'a mut Hash, Reply> {
-    if read_hash(db, key, now)?.is_none() {
-        db.insert(key.clone(), Value::Hash(Box::default()));
-    }
-    match db.get_value_mut(key, now) {
-        Some(Value::Hash(h)) => Ok(h),
-        _ => Err(wrongtype()),
     }
 }
 
@@ -281,7 +230,7 @@ fn set_fields(ctx: &mut WriteCtx<'_>, argv: &[Bytes], name: &str) -> Result<usiz
     if argv.len() % 2 == 1 {
         return Err(wrong_arity(name));
     }
-    let h = hash_for_write(ctx.db, &argv[1], ctx.now_ms)?;
+    let h = ctx.db.lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?;
     let added = argv[2..]
         .chunks_exact(2)
         .filter(|pair| h.insert(pair[0].clone(), pair[1].clone()).is_none())
@@ -290,14 +239,14 @@ fn set_fields(ctx: &mut WriteCtx<'_>, argv: &[Bytes], name: &str) -> Result<usiz
 }
 
 fn hsetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let exists = match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    let exists = match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => h.is_some_and(|h| h.contains_key(&argv[2])),
         Err(e) => return e,
     };
     if exists {
         return Reply::Integer(0);
     }
-    match hash_for_write(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup_or_create::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => {
             h.insert(argv[2].clone(), argv[3].clone());
             Reply::Integer(1)
@@ -307,7 +256,7 @@ fn hsetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => match h.and_then(|h| h.get(&argv[2])) {
             Some(v) => Reply::Bulk(v.clone()),
             None => Reply::Nil,
@@ -317,7 +266,7 @@ fn hget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hmget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => Reply::Array(
             argv[2..]
                 .iter()
@@ -332,7 +281,7 @@ fn hmget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removed = match hash_mut(ctx.db, &argv[1], ctx.now_ms) {
+    let removed = match ctx.db.lookup_mut::<Hash>(&argv[1], ctx.now_ms) {
         Ok(Some(h)) => argv[2..]
             .iter()
             .filter(|f| h.shift_remove(*f).is_some())
@@ -345,7 +294,7 @@ fn hdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hgetall(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => Reply::Map(
             h.into_iter()
                 .flatten()
@@ -357,7 +306,7 @@ fn hgetall(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hkeys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => Reply::Array(
             h.into_iter()
                 .flat_map(|h| h.keys())
@@ -369,7 +318,7 @@ fn hkeys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hvals(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => Reply::Array(
             h.into_iter()
                 .flat_map(|h| h.values())
@@ -381,21 +330,21 @@ fn hvals(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => Reply::Integer(h.map_or(0, |h| h.len()) as i64),
         Err(e) => e,
     }
 }
 
 fn hexists(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => Reply::Integer(i64::from(h.is_some_and(|h| h.contains_key(&argv[2])))),
         Err(e) => e,
     }
 }
 
 fn hstrlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_hash(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
         Ok(h) => Reply::Integer(h.and_then(|h| h.get(&argv[2])).map_or(0, |v| v.len()) as i64),
         Err(e) => e,
     }
@@ -410,12 +359,17 @@ fn hincrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 
 fn incr_by(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<i64, Reply> {
     let incr = int_arg(&argv[3])?;
-    let old = match read_hash(ctx.db, &argv[1], ctx.now_ms)?.and_then(|h| h.get(&argv[2])) {
+    let old = match ctx
+        .db
+        .lookup::<Hash>(&argv[1], ctx.now_ms)?
+        .and_then(|h| h.get(&argv[2]))
+    {
         Some(v) => parse_i64(v).ok_or_else(|| err(HASH_NOT_INTEGER))?,
         None => 0,
     };
     let new = old.checked_add(incr).ok_or_else(|| err(OVERFLOW))?;
-    hash_for_write(ctx.db, &argv[1], ctx.now_ms)?
+    ctx.db
+        .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
         .insert(argv[2].clone(), Bytes::from(new.to_string()));
     Ok(new)
 }
@@ -432,7 +386,11 @@ fn incr_by_float(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Bytes, Reply>
     if !incr.is_finite() {
         return Err(err(INCR_ARG_NAN_OR_INF));
     }
-    let old = match read_hash(ctx.db, &argv[1], ctx.now_ms)?.and_then(|h| h.get(&argv[2])) {
+    let old = match ctx
+        .db
+        .lookup::<Hash>(&argv[1], ctx.now_ms)?
+        .and_then(|h| h.get(&argv[2]))
+    {
         Some(v) => parse_hash_float(v).ok_or_else(|| err(HASH_NOT_FLOAT))?,
         None => 0.0,
     };
@@ -441,7 +399,9 @@ fn incr_by_float(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Bytes, Reply>
         return Err(err(INCR_RESULT_NAN_OR_INF));
     }
     let text = Bytes::from(fmt_incr_float(new));
-    hash_for_write(ctx.db, &argv[1], ctx.now_ms)?.insert(argv[2].clone(), text.clone());
+    ctx.db
+        .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
+        .insert(argv[2].clone(), text.clone());
     Ok(text)
 }
 
@@ -480,7 +440,7 @@ fn hrandfield(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 
 fn rand_field(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     if argv.len() == 2 {
-        let Some(h) = read_hash(ctx.db, &argv[1], ctx.now_ms)? else {
+        let Some(h) = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Nil);
         };
         let i = ctx.rng().random_range(0..h.len().max(1));
@@ -497,7 +457,7 @@ fn rand_field(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     if with_values && count > (i64::MAX / 2) as u64 {
         return Err(err(OUT_OF_RANGE));
     }
-    let h = match read_hash(ctx.db, &argv[1], ctx.now_ms)? {
+    let h = match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)? {
         Some(h) if count > 0 => h,
         _ => return Ok(Reply::Array(Vec::new())),
     };
@@ -522,7 +482,7 @@ fn hscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 
 fn scan_fields(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     parse_scan_cursor(&argv[2])?;
-    let Some(h) = read_hash(ctx.db, &argv[1], ctx.now_ms)? else {
+    let Some(h) = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)? else {
         return Ok(empty_scan());
     };
     let pattern = parse_scan_options(&argv[3..])?;

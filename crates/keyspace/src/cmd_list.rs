@@ -1,18 +1,15 @@
 //! List commands: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LRANGE LLEN LINDEX LSET LREM LTRIM
 //! LINSERT LPOS LMOVE RPOPLPUSH, with Redis 7.0 semantics.
 
-use std::collections::VecDeque;
-
 use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::args::{
-    eq_ignore_case, err, int_arg, parse_i64, wrongtype, INDEX_OUT_OF_RANGE, NO_SUCH_KEY, SYNTAX,
+    eq_ignore_case, err, int_arg, parse_i64, INDEX_OUT_OF_RANGE, NO_SUCH_KEY, SYNTAX,
 };
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::db::Keyspace;
-use crate::value::Value;
+use crate::typed::List;
 
 #[cfg(test)]
 #[path = "cmd_list_tests.rs"]
@@ -21,8 +18,6 @@ mod tests;
 #[cfg(test)]
 #[path = "cmd_list_diff_tests.rs"]
 mod diff_tests;
-
-type List = VecDeque<Bytes>;
 
 const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 const RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the \
@@ -72,31 +67,6 @@ pub const COMMANDS: &[CommandDef] = &[
     def("lmove", 5, W_DENYOOM, 2, CommandKind::Write(lmove)),
     def("rpoplpush", 3, W_DENYOOM, 2, CommandKind::Write(rpoplpush)),
 ];
-
-impl Keyspace {
-    /// The list under `key`: `Ok(None)` if missing, WRONGTYPE if another type.
-    pub(crate) fn list_ref(&self, key: &Bytes, now_ms: u64) -> Result<Option<&List>, Reply> {
-        match self.get_value(key, now_ms) {
-            None => Ok(None),
-            Some(Value::List(l)) => Ok(Some(l)),
-            Some(_) => Err(wrongtype()),
-        }
-    }
-
-    /// Mutable access to the list under `key`; see [`Keyspace::list_ref`]. The caller removes
-    /// the key if it empties the list.
-    pub(crate) fn list_mut(
-        &mut self,
-        key: &Bytes,
-        now_ms: u64,
-    ) -> Result<Option<&mut List>, Reply> {
-        match self.get_value_mut(key, now_ms) {
-            None => Ok(None),
-            Some(Value::List(l)) => Ok(Some(l)),
-            Some(_) => Err(wrongtype()),
-        }
-    }
-}
 
 #[derive(Clone, Copy, PartialEq)]
 enum End {
@@ -163,20 +133,18 @@ fn rpushx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 fn push_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End, only_existing: bool) -> Reply {
     let key = &argv[1];
     let now = ctx.now_ms;
-    match ctx.db.list_ref(key, now) {
+    match ctx.db.lookup::<List>(key, now) {
         Err(e) => return e,
         Ok(None) if only_existing => return Reply::Integer(0),
-        Ok(None) => ctx.db.insert(key.clone(), Value::List(List::new())),
-        Ok(Some(_)) => {}
+        Ok(_) => {}
     }
-    match ctx.db.list_mut(key, now) {
-        Ok(Some(list)) => {
+    match ctx.db.lookup_or_create::<List>(key, now) {
+        Ok(list) => {
             for v in &argv[2..] {
                 push(list, end, v.clone());
             }
             Reply::Integer(list.len() as i64)
         }
-        Ok(None) => Reply::Integer(0),
         Err(e) => e,
     }
 }
@@ -201,7 +169,7 @@ fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> Reply {
         Some(Err(e)) => return e,
     };
     let key = &argv[1];
-    let list = match ctx.db.list_mut(key, ctx.now_ms) {
+    let list = match ctx.db.lookup_mut::<List>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) if count.is_some() => return Reply::NilArray,
         Ok(None) => return Reply::Nil,
@@ -231,7 +199,7 @@ fn lrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
         (Ok(s), Ok(e)) => (s, e),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
         Err(e) => e,
         Ok(None) => Reply::Array(Vec::new()),
         Ok(Some(list)) => match clamp_range(start, end, list.len()) {
@@ -242,7 +210,7 @@ fn lrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn llen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
         Err(e) => e,
         Ok(l) => Reply::Integer(l.map_or(0, |l| l.len() as i64)),
     }
@@ -255,7 +223,7 @@ fn position(index: i64, len: usize) -> Option<usize> {
 }
 
 fn lindex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let list = match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+    let list = match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Nil,
         Ok(Some(l)) => l,
@@ -307,7 +275,7 @@ fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     if from_tail {
         rank = rank.wrapping_neg();
     }
-    let list = match ctx.db.list_ref(&argv[1], ctx.now_ms) {
+    let list = match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) if count.is_some() => return Reply::Array(Vec::new()),
         Ok(None) => return Reply::Nil,
@@ -348,7 +316,7 @@ fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 // In-place writes
 
 fn lset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let list = match ctx.db.list_mut(&argv[1], ctx.now_ms) {
+    let list = match ctx.db.lookup_mut::<List>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return err(NO_SUCH_KEY),
         Ok(Some(l)) => l,
@@ -373,7 +341,7 @@ fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         Ok(c) => c,
     };
     let key = &argv[1];
-    let list = match ctx.db.list_mut(key, ctx.now_ms) {
+    let list = match ctx.db.lookup_mut::<List>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Integer(0),
         Ok(Some(l)) => l,
@@ -421,7 +389,7 @@ fn ltrim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         (Err(e), _) | (_, Err(e)) => return e,
     };
     let key = &argv[1];
-    let list = match ctx.db.list_mut(key, ctx.now_ms) {
+    let list = match ctx.db.lookup_mut::<List>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::ok(),
         Ok(Some(l)) => l,
@@ -447,7 +415,7 @@ fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     } else {
         return err(SYNTAX);
     };
-    let list = match ctx.db.list_mut(&argv[1], ctx.now_ms) {
+    let list = match ctx.db.lookup_mut::<List>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Integer(0),
         Ok(Some(l)) => l,
@@ -488,27 +456,23 @@ fn rpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 /// Pops from `src` and pushes onto `dst` (which may be the same list: a rotation).
 fn move_generic(ctx: &mut WriteCtx<'_>, src: &Bytes, dst: &Bytes, from: End, to: End) -> Reply {
     let now = ctx.now_ms;
-    match ctx.db.list_ref(src, now) {
+    match ctx.db.lookup::<List>(src, now) {
         Err(e) => return e,
         Ok(None) => return Reply::Nil,
         Ok(Some(l)) if l.is_empty() => return Reply::Nil,
         Ok(Some(_)) => {}
     }
-    let dst_exists = match ctx.db.list_ref(dst, now) {
-        Err(e) => return e,
-        Ok(l) => l.is_some(),
-    };
-    let value = match ctx.db.list_mut(src, now) {
+    if let Err(e) = ctx.db.lookup::<List>(dst, now) {
+        return e;
+    }
+    let value = match ctx.db.lookup_mut::<List>(src, now) {
         Ok(Some(l)) => pop(l, from),
         _ => None,
     };
     let Some(value) = value else {
         return Reply::Nil;
     };
-    if !dst_exists {
-        ctx.db.insert(dst.clone(), Value::List(List::new()));
-    }
-    if let Ok(Some(l)) = ctx.db.list_mut(dst, now) {
+    if let Ok(l) = ctx.db.lookup_or_create::<List>(dst, now) {
         push(l, to, value.clone());
     }
     ctx.db.remove_if_empty(src);

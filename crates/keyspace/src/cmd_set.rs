@@ -6,11 +6,10 @@
 //! others as hash tables; SMEMBERS order is unspecified, so we do not emulate either.
 
 use bytes::Bytes;
-use indexmap::IndexSet;
 use meridian_types::Reply;
 use rand::Rng;
 
-use crate::args::{eq_ignore_case, err, int_arg, wrongtype, SYNTAX};
+use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
 use crate::cmd_hash::{
     empty_scan, parse_rand_count, parse_scan_cursor, parse_scan_options, random_indices, scan_reply,
 };
@@ -18,9 +17,8 @@ use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 use crate::glob::glob_match;
+use crate::typed::Set;
 use crate::value::Value;
-
-pub(crate) type Set = IndexSet<Bytes>;
 
 const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
 const TOO_MANY_KEYS: &str = "ERR Number of keys can't be greater than number of args";
@@ -144,56 +142,13 @@ fn members(elements: impl IntoIterator<Item = Bytes>) -> Vec<Reply> {
 // ---------------------------------------------------------------------------------------------
 // Type accessors
 
-/// The set under `key`: `Ok(None)` if there is none, WRONGTYPE if the key holds another type.
-pub(crate) fn read_set<'a>(
-    db: &'a Keyspace,
-    key: &Bytes,
-    now: u64,
-) -> Result<Option<&'a Set>, Reply> {
-    match db.get_value(key, now) {
-        None => Ok(None),
-        Some(Value::Set(s)) => Ok(Some(s)),
-        Some(_) => Err(wrongtype()),
-    }
-}
-
-/// Mutable access to the set under `key`, if any. The caller must call
-/// `db.remove_if_empty(key)` if it may have removed members.
-pub(crate) fn set_mut<'a>(
-    db: &'a mut Keyspace,
-    key: &Bytes,
-    now: u64,
-) -> Result<Option<&'a mut Set>, Reply> {
-    match db.get_value_mut(key, now) {
-        None => Ok(None),
-        Some(Value::Set(s)) => Ok(Some(s)),
-        Some(_) => Err(wrongtype()),
-    }
-}
-
-/// The set under `key`, created empty if the key is missing. Call only once every argument is
-/// validated and the caller is sure to add a member.
-pub(crate) fn set_for_write<'a>(
-    db: &'a mut Keyspace,
-    key: &Bytes,
-    now: u64,
-) -> Result<&'a mut Set, Reply> {
-    if read_set(db, key, now)?.is_none() {
-        db.insert(key.clone(), Value::Set(Box::default()));
-    }
-    match db.get_value_mut(key, now) {
-        Some(Value::Set(s)) => Ok(s),
-        _ => Err(wrongtype()),
-    }
-}
-
 /// Every key as a set (None for a missing key); WRONGTYPE if any key holds another type.
 fn read_sets<'a>(
     db: &'a Keyspace,
     keys: &[Bytes],
     now: u64,
 ) -> Result<Vec<Option<&'a Set>>, Reply> {
-    keys.iter().map(|k| read_set(db, k, now)).collect()
+    keys.iter().map(|k| db.lookup::<Set>(k, now)).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,7 +203,7 @@ fn difference(sets: &[Option<&Set>]) -> Set {
 // Commands
 
 fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match set_for_write(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup_or_create::<Set>(&argv[1], ctx.now_ms) {
         Ok(s) => {
             let added = argv[2..].iter().filter(|m| s.insert((*m).clone())).count();
             Reply::Integer(added as i64)
@@ -258,7 +213,7 @@ fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removed = match set_mut(ctx.db, &argv[1], ctx.now_ms) {
+    let removed = match ctx.db.lookup_mut::<Set>(&argv[1], ctx.now_ms) {
         Ok(Some(s)) => argv[2..].iter().filter(|m| s.shift_remove(*m)).count(),
         Ok(None) => 0,
         Err(e) => return e,
@@ -268,21 +223,21 @@ fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn smembers(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
         Ok(s) => Reply::Set(members(s.into_iter().flatten().cloned())),
         Err(e) => e,
     }
 }
 
 fn sismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
         Ok(s) => Reply::Integer(i64::from(s.is_some_and(|s| s.contains(&argv[2])))),
         Err(e) => e,
     }
 }
 
 fn smismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
         Ok(s) => Reply::Array(
             argv[2..]
                 .iter()
@@ -294,7 +249,7 @@ fn smismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn scard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_set(ctx.db, &argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
         Ok(s) => Reply::Integer(s.map_or(0, |s| s.len()) as i64),
         Err(e) => e,
     }
@@ -311,7 +266,7 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     let key = &argv[1];
     if argv.len() == 2 {
         let rng = &mut ctx.rng;
-        let popped = match set_mut(ctx.db, key, ctx.now_ms)? {
+        let popped = match ctx.db.lookup_mut::<Set>(key, ctx.now_ms)? {
             Some(s) if !s.is_empty() => s.shift_remove_index(rng.random_range(0..s.len())),
             _ => None,
         };
@@ -323,7 +278,7 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         _ => return Err(err(NOT_POSITIVE)),
     };
     let rng = &mut ctx.rng;
-    let Some(s) = set_mut(ctx.db, key, ctx.now_ms)? else {
+    let Some(s) = ctx.db.lookup_mut::<Set>(key, ctx.now_ms)? else {
         return Ok(Reply::Set(Vec::new()));
     };
     let picks = random_indices(rng, s.len(), count, true)?;
@@ -351,7 +306,7 @@ fn rand_member(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         return Err(err(SYNTAX));
     }
     if argv.len() == 2 {
-        let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
+        let Some(s) = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Nil);
         };
         let i = ctx.rng().random_range(0..s.len().max(1));
@@ -360,7 +315,7 @@ fn rand_member(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
             .map_or(Reply::Nil, |m| Reply::Bulk(m.clone())));
     }
     let (count, distinct) = parse_rand_count(&argv[2])?;
-    let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
+    let Some(s) = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)? else {
         return Ok(Reply::Array(Vec::new()));
     };
     let picks = random_indices(&mut *ctx.rng(), s.len(), count, distinct)?;
@@ -376,19 +331,21 @@ fn smove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 fn move_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
     let now = ctx.now_ms;
-    let Some(src_set) = read_set(ctx.db, src, now)? else {
+    let Some(src_set) = ctx.db.lookup::<Set>(src, now)? else {
         return Ok(Reply::Integer(0));
     };
     let in_src = src_set.contains(member);
-    read_set(ctx.db, dst, now)?;
+    ctx.db.lookup::<Set>(dst, now)?;
     if src == dst || !in_src {
         return Ok(Reply::Integer(i64::from(in_src)));
     }
-    if let Some(s) = set_mut(ctx.db, src, now)? {
+    if let Some(s) = ctx.db.lookup_mut::<Set>(src, now)? {
         s.shift_remove(member);
     }
     ctx.db.remove_if_empty(src);
-    set_for_write(ctx.db, dst, now)?.insert(member.clone());
+    ctx.db
+        .lookup_or_create::<Set>(dst, now)?
+        .insert(member.clone());
     Ok(Reply::Integer(1))
 }
 
@@ -482,7 +439,7 @@ fn sscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 
 fn scan_members(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     parse_scan_cursor(&argv[2])?;
-    let Some(s) = read_set(ctx.db, &argv[1], ctx.now_ms)? else {
+    let Some(s) = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)? else {
         return Ok(empty_scan());
     };
     let pattern = parse_scan_options(&argv[3..])?;

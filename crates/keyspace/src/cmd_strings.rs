@@ -7,12 +7,11 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::args::{
-    eq_ignore_case, err, int_arg, invalid_expire, parse_i64, wrongtype, LongDouble, NOT_INTEGER,
-    OVERFLOW, STRING_TOO_LONG, SYNTAX,
+    eq_ignore_case, err, int_arg, invalid_expire, parse_i64, LongDouble, NOT_INTEGER, OVERFLOW,
+    STRING_TOO_LONG, SYNTAX,
 };
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::db::Keyspace;
 use crate::value::Value;
 
 macro_rules! def {
@@ -128,23 +127,16 @@ fn reply_of(r: Result<Reply, Reply>) -> Reply {
     r.unwrap_or_else(|e| e)
 }
 
-impl Keyspace {
-    /// The string under `key`: `Ok(None)` if missing, WRONGTYPE if another type.
-    pub(crate) fn get_str(&self, key: &Bytes, now_ms: u64) -> Result<Option<&Bytes>, Reply> {
-        match self.get_value(key, now_ms) {
-            None => Ok(None),
-            Some(Value::Str(s)) => Ok(Some(s)),
-            Some(_) => Err(wrongtype()),
-        }
-    }
-}
-
 fn bulk_or_nil(v: Option<&Bytes>) -> Reply {
     v.map_or(Reply::Nil, |s| Reply::Bulk(s.clone()))
 }
 
 fn get(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(ctx.db.get_str(&argv[1], ctx.now_ms).map(bulk_or_nil))
+    reply_of(
+        ctx.db
+            .lookup::<Bytes>(&argv[1], ctx.now_ms)
+            .map(bulk_or_nil),
+    )
 }
 
 /// Which expiry option of SET / GETEX was given.
@@ -254,7 +246,7 @@ fn set_generic(
 ) -> Reply {
     let now = ctx.now_ms;
     let old = if opts.get {
-        match ctx.db.get_str(key, now) {
+        match ctx.db.lookup::<Bytes>(key, now) {
             Ok(old) => Some(bulk_or_nil(old)),
             Err(e) => return e,
         }
@@ -338,7 +330,7 @@ fn msetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 
 /// GETSET key value: SET (dropping any TTL) answering the old value.
 fn getset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let old = match ctx.db.get_str(&argv[1], ctx.now_ms) {
+    let old = match ctx.db.lookup::<Bytes>(&argv[1], ctx.now_ms) {
         Ok(old) => bulk_or_nil(old),
         Err(e) => return e,
     };
@@ -348,7 +340,7 @@ fn getset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 
 fn getdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let now = ctx.now_ms;
-    let old = match ctx.db.get_str(&argv[1], now) {
+    let old = match ctx.db.lookup::<Bytes>(&argv[1], now) {
         Ok(Some(s)) => Reply::Bulk(s.clone()),
         Ok(None) => return Reply::Nil,
         Err(e) => return e,
@@ -364,7 +356,7 @@ fn getex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         let opts = parse_ext_opts(&argv[2..], false)?;
         let now = ctx.now_ms;
         let key = &argv[1];
-        let Some(value) = ctx.db.get_str(key, now)?.cloned() else {
+        let Some(value) = ctx.db.lookup::<Bytes>(key, now)?.cloned() else {
             return Ok(Reply::Nil);
         };
         match &opts.expire {
@@ -411,7 +403,7 @@ fn decrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 /// Adds `by` to the integer stored as text under `key` (0 if missing), keeping its TTL.
 fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> Reply {
     let now = ctx.now_ms;
-    let cur = match ctx.db.get_str(key, now) {
+    let cur = match ctx.db.lookup::<Bytes>(key, now) {
         Ok(None) => 0,
         Ok(Some(s)) => match parse_i64(s) {
             Some(v) => v,
@@ -431,7 +423,7 @@ fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> Reply {
 fn incrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let now = ctx.now_ms;
     let key = &argv[1];
-    let cur = match ctx.db.get_str(key, now) {
+    let cur = match ctx.db.lookup::<Bytes>(key, now) {
         Ok(cur) => cur.cloned(),
         Err(e) => return e,
     };
@@ -456,7 +448,7 @@ fn too_long(ctx: &WriteCtx<'_>, len: usize, extra: usize) -> bool {
 fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let now = ctx.now_ms;
     let key = &argv[1];
-    let new = match ctx.db.get_str(key, now) {
+    let new = match ctx.db.lookup::<Bytes>(key, now) {
         Err(e) => return e,
         Ok(None) => {
             ctx.db.insert(key.clone(), Value::Str(argv[2].clone()));
@@ -479,7 +471,7 @@ fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn strlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.get_str(&argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<Bytes>(&argv[1], ctx.now_ms) {
         Ok(s) => Reply::Integer(s.map_or(0, |s| s.len() as i64)),
         Err(e) => e,
     }
@@ -490,7 +482,7 @@ fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     reply_of((|| {
         let mut start = int_arg(&argv[2])?;
         let mut end = int_arg(&argv[3])?;
-        let Some(s) = ctx.db.get_str(&argv[1], ctx.now_ms)? else {
+        let Some(s) = ctx.db.lookup::<Bytes>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Bulk(Bytes::new()));
         };
         let len = s.len() as i64;
@@ -524,7 +516,7 @@ fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     };
     let now = ctx.now_ms;
     let (key, value) = (&argv[1], &argv[3]);
-    let old = match ctx.db.get_str(key, now) {
+    let old = match ctx.db.lookup::<Bytes>(key, now) {
         Ok(old) => old,
         Err(e) => return e,
     };

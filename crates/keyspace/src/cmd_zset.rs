@@ -8,10 +8,9 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, fmt_g17, int_arg, wrongtype, NOT_FLOAT, SYNTAX};
+use crate::args::{eq_ignore_case, err, fmt_g17, int_arg, NOT_FLOAT, SYNTAX};
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::db::Keyspace;
 use crate::glob::glob_match;
 use crate::value::Value;
 use crate::zset::{parse_score, LexRange, ScoreRange, ZSet};
@@ -96,30 +95,6 @@ pub const COMMANDS: &[CommandDef] = &[
     def("zscan", -3, RO, 1, CommandKind::Read(zscan)),
 ];
 
-impl Keyspace {
-    /// The sorted set under `key`: `Ok(None)` if missing, WRONGTYPE if another type.
-    pub(crate) fn zset_ref(&self, key: &Bytes, now_ms: u64) -> Result<Option<&ZSet>, Reply> {
-        match self.get_value(key, now_ms) {
-            None => Ok(None),
-            Some(Value::ZSet(z)) => Ok(Some(z)),
-            Some(_) => Err(wrongtype()),
-        }
-    }
-
-    /// Mutable access to the sorted set under `key`; see [`Keyspace::zset_ref`].
-    pub(crate) fn zset_mut(
-        &mut self,
-        key: &Bytes,
-        now_ms: u64,
-    ) -> Result<Option<&mut ZSet>, Reply> {
-        match self.get_value_mut(key, now_ms) {
-            None => Ok(None),
-            Some(Value::ZSet(z)) => Ok(Some(z)),
-            Some(_) => Err(wrongtype()),
-        }
-    }
-}
-
 fn bulk(b: &Bytes) -> Reply {
     Reply::Bulk(b.clone())
 }
@@ -190,21 +165,14 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Re
         .ok_or_else(|| err(NOT_FLOAT))?;
 
     let now = ctx.now_ms;
-    let exists = ctx.db.zset_ref(key, now)?.is_some();
-    let nothing = if f.incr {
-        Reply::Nil
-    } else {
-        Reply::Integer(0)
-    };
-    if !exists {
-        if f.xx {
-            return Ok(nothing);
-        }
-        ctx.db.insert(key.clone(), Value::ZSet(Box::default()));
+    if f.xx && ctx.db.lookup::<ZSet>(key, now)?.is_none() {
+        return Ok(if f.incr {
+            Reply::Nil
+        } else {
+            Reply::Integer(0)
+        });
     }
-    let Some(zs) = ctx.db.zset_mut(key, now)? else {
-        return Ok(nothing);
-    };
+    let zs = ctx.db.lookup_or_create::<ZSet>(key, now)?;
 
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last = 0.0;
@@ -258,7 +226,7 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Re
 
 fn zrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let key = &argv[1];
-    let removed = match ctx.db.zset_mut(key, ctx.now_ms) {
+    let removed = match ctx.db.lookup_mut::<ZSet>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => 0,
         Ok(Some(zs)) => argv[2..].iter().filter(|m| zs.remove(m)).count(),
@@ -268,14 +236,14 @@ fn zrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn zscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
         z.and_then(|z| z.score(&argv[2]))
             .map_or(Reply::Nil, Reply::Double)
     })
 }
 
 fn zmscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
         Reply::Array(
             argv[2..]
                 .iter()
@@ -286,7 +254,7 @@ fn zmscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn zcard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
         Reply::Integer(z.map_or(0, |z| z.len() as i64))
     })
 }
@@ -295,7 +263,7 @@ fn zcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     let Some(range) = ScoreRange::parse(&argv[2], &argv[3]) else {
         return err(NOT_FLOAT_RANGE);
     };
-    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
         Reply::Integer(z.map_or(0, |z| z.count_in_score_range(&range) as i64))
     })
 }
@@ -309,7 +277,7 @@ fn zrevrank(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn rank_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], reverse: bool) -> Reply {
-    reply_of(ctx.db.zset_ref(&argv[1], ctx.now_ms), |z| {
+    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
         let Some(z) = z else { return Reply::Nil };
         match z.rank(&argv[2]) {
             None => Reply::Nil,
@@ -482,7 +450,7 @@ fn range_read(
         Ok(q) => q,
         Err(e) => return e,
     };
-    let z = match ctx.db.zset_ref(&argv[1], ctx.now_ms) {
+    let z = match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Array(Vec::new()),
         Ok(Some(z)) => z,
@@ -532,7 +500,7 @@ fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         Err(e) => return e,
     };
     let now = ctx.now_ms;
-    let picked: Vec<(Bytes, f64)> = match ctx.db.zset_ref(&argv[2], now) {
+    let picked: Vec<(Bytes, f64)> = match ctx.db.lookup::<ZSet>(&argv[2], now) {
         Err(e) => return e,
         Ok(None) => Vec::new(),
         Ok(Some(z)) => select(z, &q)
@@ -579,7 +547,7 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
         },
     };
     let key = &argv[1];
-    let zs = match ctx.db.zset_mut(key, ctx.now_ms) {
+    let zs = match ctx.db.lookup_mut::<ZSet>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Array(Vec::new()),
         Ok(Some(z)) => z,
@@ -640,7 +608,7 @@ fn zscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     if parse_cursor(&argv[2]).is_none() {
         return err(INVALID_CURSOR);
     }
-    let z = match ctx.db.zset_ref(&argv[1], ctx.now_ms) {
+    let z = match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => {
             return Reply::Array(vec![

@@ -31,6 +31,7 @@ mod ctx;
 mod db;
 mod glob;
 mod snapshot;
+mod typed;
 mod value;
 mod zset;
 
