@@ -70,6 +70,7 @@ fn start_up(config: &Path) -> (Child, String) {
             }
             Err(_) => {
                 let _ = child.kill();
+                let _ = child.wait();
                 panic!("meridian up did not come up; it printed:\n{seen}");
             }
         }
