@@ -347,3 +347,26 @@ async fn a_secondary_cluster_refuses_writes_on_every_node_and_still_serves_reads
     tc.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_node_answers_grpc_health_checks() -> Result<()> {
+    use tonic_health::pb::health_check_response::ServingStatus;
+    use tonic_health::pb::health_client::HealthClient;
+    use tonic_health::pb::HealthCheckRequest;
+    let tc = TestCluster::start(TestClusterOptions::default()).await?;
+    for id in tc.ids() {
+        let ch = tonic::transport::Endpoint::from_shared(format!("http://{}", tc.grpc_addr(id)?))?
+            .connect()
+            .await?;
+        let status = HealthClient::new(ch)
+            .check(HealthCheckRequest {
+                service: "meridian.v1.KeyValue".into(),
+            })
+            .await?
+            .into_inner()
+            .status;
+        assert_eq!(status, ServingStatus::Serving as i32, "node {id}");
+    }
+    tc.shutdown().await;
+    Ok(())
+}
