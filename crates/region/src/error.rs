@@ -26,6 +26,17 @@ pub enum RegionError {
         addr: String,
         reason: String,
     },
+    /// The primary's leader holds no valid lease for the current epoch (it may be cut off from
+    /// the coordination group, or a failover may be under way). Nothing was written.
+    #[error("cluster {cluster} is the primary of {datastore} but holds no valid write lease for epoch {epoch} (cut off from the coordination group, or a failover is under way); nothing was written")]
+    NoLease {
+        cluster: String,
+        datastore: String,
+        epoch: u64,
+    },
+    /// The write committed, but the lease ran out before it could be acknowledged.
+    #[error("the write lease of cluster {cluster} ran out before the write was acknowledged; it may or may not be kept after a failover")]
+    LeaseExpired { cluster: String },
     /// This cluster is a secondary of a global datastore: it refuses client writes.
     #[error("cluster {cluster} is a secondary of global datastore {datastore}; send writes to its primary cluster {primary}")]
     ReadOnly {

@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::forward::{forward_read_index, forward_set_role, forward_write, ForwardRegistry};
+use crate::lease::{LeaseSource, LeaseState};
 use crate::proposer::Proposal;
 use crate::read_index::ReadIndexWaiter;
 use crate::{RegionError, RegionOptions};
@@ -37,6 +38,7 @@ pub struct RegionGroup {
     registry: ForwardRegistry,
     proposals: mpsc::UnboundedSender<Proposal>,
     read_indexes: mpsc::UnboundedSender<ReadIndexWaiter>,
+    lease: LeaseState,
 }
 
 impl RegionGroup {
@@ -114,6 +116,7 @@ impl RegionGroup {
             registry,
             proposals,
             read_indexes,
+            lease: LeaseState::default(),
         });
         g.registry.register(g.group.as_string(), g.clone());
         let expiry = tokio::spawn(crate::expiry::run(g.clone(), g.cancel.clone()));
@@ -198,6 +201,7 @@ impl RegionGroup {
         if !self.is_leader() {
             return Err(self.not_leader());
         }
+        let leased = self.check_lease()?;
         let (done, result) = oneshot::channel();
         let stopped = || RegionError::Fatal {
             cluster: self.cluster.clone(),
@@ -210,7 +214,54 @@ impl RegionGroup {
                 done,
             })
             .map_err(|_| stopped())?;
-        result.await.map_err(|_| stopped())?
+        let written = result.await.map_err(|_| stopped())??;
+        if let Some(epoch) = leased {
+            if !written.aborted && !self.lease.valid(epoch) {
+                return Err(RegionError::LeaseExpired {
+                    cluster: self.cluster.clone(),
+                });
+            }
+        }
+        Ok(written)
+    }
+
+    /// A primary writes only under a valid lease: returns the lease's epoch (None when the
+    /// cluster is not a primary and needs no lease).
+    fn check_lease(&self) -> Result<Option<u64>, RegionError> {
+        match self.sm.role() {
+            ClusterRole::Primary {
+                datastore, epoch, ..
+            } => {
+                if self.lease.valid(epoch) {
+                    Ok(Some(epoch))
+                } else {
+                    Err(RegionError::NoLease {
+                        cluster: self.cluster.clone(),
+                        datastore,
+                        epoch,
+                    })
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    pub(crate) fn lease(&self) -> &LeaseState {
+        &self.lease
+    }
+
+    /// Starts renewing the primary's write lease through `source` (the coordination group).
+    /// Until a source is set, a primary cluster refuses writes.
+    pub fn keep_lease(self: &Arc<Self>, source: Arc<dyn LeaseSource>) {
+        let task = tokio::spawn(crate::lease::keep(
+            self.clone(),
+            source,
+            self.cancel.clone(),
+        ));
+        self.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(task);
     }
 
     /// Proposes one entry directly (used for active expiry).

@@ -31,6 +31,8 @@ pub(crate) fn region_status(e: RegionError) -> Status {
         RegionError::OutcomeUnknown { .. } => Code::Unavailable,
         RegionError::Timeout { .. } => Code::DeadlineExceeded,
         RegionError::ReadOnly { .. } => Code::FailedPrecondition,
+        RegionError::NoLease { .. } => Code::Unavailable,
+        RegionError::LeaseExpired { .. } => Code::Unavailable,
         RegionError::Fatal { .. } => Code::Internal,
     };
     Status::new(code, e.to_string())
