@@ -43,5 +43,5 @@ impl CoordCall {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum CoordReply {
     Outcome(CoordOutcome),
-    State(Box<ControlPlane>),
+    State(ControlPlane),
 }

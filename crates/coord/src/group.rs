@@ -174,7 +174,7 @@ impl CoordGroup {
                 .map(|l| CoordReply::Outcome(CoordOutcome::Lease(l))),
             CoordCall::Read => {
                 self.linearize().await?;
-                Ok(CoordReply::State(Box::new(self.sm.read(Clone::clone))))
+                Ok(CoordReply::State(self.sm.read(Clone::clone)))
             }
         }
     }
@@ -189,11 +189,10 @@ impl CoordGroup {
             Ok(Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_)))) => {
                 Err(self.not_leader())
             }
-            // No quorum answered: leadership is not confirmed, nothing was written.
-            Ok(Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_)))) => {
-                Err(CoordError::NoLeader)
-            }
-            Ok(Err(e)) => Err(CoordError::fatal(e)),
+            // No quorum answered, or Raft stopped here: leadership is not confirmed and
+            // nothing was written, so another voter may be asked.
+            Ok(Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_))))
+            | Ok(Err(RaftError::Fatal(_))) => Err(CoordError::NoLeader),
             Err(_) => Err(CoordError::Timeout {
                 what: "confirming coordination leadership with a quorum".into(),
                 waited_ms,
@@ -205,10 +204,11 @@ impl CoordGroup {
     async fn propose(&self, req: CoordRequest) -> Result<CoordOutcome, CoordError> {
         match tokio::time::timeout(self.opts.request_timeout, self.raft.client_write(req)).await {
             Ok(Ok(resp)) => resp.data.result.map_err(CoordError::Rule),
-            // The entry may have been appended before leadership moved.
-            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_)))) | Err(_) => {
-                Err(CoordError::OutcomeUnknown)
-            }
+            // The entry may have been appended (and replicated) before leadership moved or
+            // Raft stopped here.
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))))
+            | Ok(Err(RaftError::Fatal(_)))
+            | Err(_) => Err(CoordError::OutcomeUnknown),
             Ok(Err(e)) => Err(CoordError::fatal(e)),
         }
     }

@@ -60,7 +60,7 @@ impl CoordHandle {
     /// The whole control plane, linearizably (read on the leader after a quorum round).
     pub async fn state(&self) -> Result<ControlPlane, CoordError> {
         match self.call(CoordCall::Read).await? {
-            CoordReply::State(s) => Ok(*s),
+            CoordReply::State(s) => Ok(s),
             other => Err(unexpected("a read", other)),
         }
     }
