@@ -190,7 +190,7 @@ async fn sigkill_of_the_leader_loses_no_acknowledged_write() -> Result<()> {
                 .await?
                 .into_inner();
             assert!(
-                r.found && r.value == Bytes::from(format!("v{i}")),
+                r.found && r.value == format!("v{i}"),
                 "k{i} lost on node {first}"
             );
         }

@@ -336,7 +336,12 @@ async fn watch_leadership(g: Arc<CoordGroup>, registration: Registration) {
             if !registration.clusters.is_empty() {
                 let g2 = g.clone();
                 let reg = registration.clone();
-                tokio::spawn(async move { ensure_registered(&g2, &reg).await });
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = g2.cancel.cancelled() => {}
+                        _ = ensure_registered(&g2, &reg) => {}
+                    }
+                });
             }
         }
         tokio::select! {
