@@ -9,6 +9,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let files = [
         "meridian/v1/kv.proto",
         "meridian/v1/clusters.proto",
+        "meridian/v1/global.proto",
         "meridian/internal/v1/raft.proto",
     ]
     .map(|f| root.join(f));

@@ -2,6 +2,7 @@
 
 mod bench;
 mod cluster;
+mod global;
 mod logging;
 mod node;
 mod spec;
@@ -36,6 +37,9 @@ enum Command {
     /// Inspect the clusters of a deployment.
     #[command(subcommand)]
     Cluster(cluster::ClusterCommand),
+    /// Manage global datastores: a primary cluster and secondaries in other regions.
+    #[command(subcommand)]
+    Global(global::GlobalCommand),
     /// Drive concurrent gRPC writers against a cluster and print writes/s and latency.
     Bench(bench::BenchArgs),
 }
@@ -61,6 +65,7 @@ fn main() -> anyhow::Result<()> {
             Command::Node(args) => node::run(args).await,
             Command::Up(args) => up::run(args).await,
             Command::Cluster(cmd) => cluster::run(cmd).await,
+            Command::Global(cmd) => global::run(cmd).await,
             Command::Bench(args) => bench::run(args).await,
         }
     })

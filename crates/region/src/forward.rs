@@ -8,7 +8,7 @@ use bytes::Bytes;
 use meridian_proto::internal::region_forward_client::RegionForwardClient;
 use meridian_proto::internal::region_forward_server::RegionForward;
 use meridian_proto::internal::RaftMessage;
-use meridian_transport::{decode, encode};
+use meridian_transport::{decode, encode, never_sent};
 use meridian_types::{ClusterRole, Node, NodeId, WriteResult};
 use tonic::{Request, Response, Status};
 
@@ -134,13 +134,6 @@ fn client(
     Ok(RegionForwardClient::new(channel)
         .max_decoding_message_size(limit)
         .max_encoding_message_size(limit))
-}
-
-/// Whether a failed call certainly never reached the leader (so it wrote nothing).
-fn never_sent(s: &Status) -> bool {
-    let text = format!("{s:?}").to_ascii_lowercase();
-    s.code() == tonic::Code::Unavailable
-        && (text.contains("connect") || text.contains("connection refused"))
 }
 
 fn unreachable(leader: NodeId, node: &Node, s: &Status, group: &RegionGroup) -> RegionError {

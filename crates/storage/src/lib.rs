@@ -1,5 +1,10 @@
-//! Durable storage of a regional Raft group: openraft's log store and state machine on one
-//! shared sled database, plus the replication backlog.
+//! Durable storage of the Raft groups of a node: openraft's log store and state machines on
+//! one shared sled database, plus the regional replication backlog.
+//!
+//! The [`LogStore`] is generic over the type config and serves every group. Regional groups
+//! use the keyspace [`StateMachine`] ([`open_group`]); the coordination group keeps its small
+//! control-plane state in memory behind [`MemStateMachine`] ([`open_mem_group`]), snapshotted
+//! through the same crash-safe snapshot store.
 //!
 //! A node opens **one** [`sled::Db`] ([`open_db`]); each group gets its own trees, named
 //! `<group>/log`, `<group>/meta`, `<group>/backlog` and `<group>/snapshot`
@@ -30,6 +35,7 @@ mod codec;
 mod error;
 mod handle;
 mod log_store;
+mod mem_sm;
 mod open;
 mod sm_state;
 mod snapshot_builder;
@@ -39,7 +45,10 @@ mod state_machine;
 pub use backlog::BacklogOp;
 pub use error::StorageError;
 pub use handle::SmHandle;
-pub use log_store::LogStore;
+pub use log_store::{LogConfig, LogStore};
+pub use mem_sm::{
+    open_mem_group, MemConfig, MemSmHandle, MemSnapshotBuilder, MemStateMachine, ReplicatedState,
+};
 pub use open::{open_db, open_group, StorageOptions, DEFAULT_CACHE_BYTES};
 pub use snapshot_builder::SnapshotBuilder;
 pub use state_machine::StateMachine;

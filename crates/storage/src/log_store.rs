@@ -3,9 +3,9 @@
 use std::fmt::Debug;
 use std::ops::{Bound, RangeBounds};
 
-use meridian_types::{GroupId, NodeId, RegionTypeConfig};
+use meridian_types::{GroupId, Node, NodeId, RegionTypeConfig};
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
-use openraft::{Entry, LogId, RaftLogId, RaftLogReader, Vote};
+use openraft::{Entry, LogId, RaftLogId, RaftLogReader, RaftTypeConfig, Vote};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -13,7 +13,11 @@ use tokio::sync::mpsc;
 use crate::codec::{be, blocking, decode, encode, flush, open_tree};
 use crate::error::{IntoRaft, RaftError, StorageError};
 
-type C = RegionTypeConfig;
+/// The type configs a [`LogStore`] can hold the log of: our node ids and addresses, openraft's
+/// own entry type (whose serde form is what the log stores).
+pub trait LogConfig: RaftTypeConfig<NodeId = NodeId, Node = Node, Entry = Entry<Self>> {}
+
+impl<C> LogConfig for C where C: RaftTypeConfig<NodeId = NodeId, Node = Node, Entry = Entry<C>> {}
 
 const VOTE: &[u8] = b"vote";
 const LAST_PURGED: &[u8] = b"last_purged";
@@ -30,19 +34,31 @@ const COMMITTED: &[u8] = b"committed";
 /// callback to a flusher task, which flushes once for every callback that queued up meanwhile
 /// and only then reports them durable (in order). RaftCore never waits on a flush, so it keeps
 /// batching new entries while the previous batch is being synced.
-#[derive(Clone)]
-pub struct LogStore {
+///
+/// Generic over the group's type config: the regional groups (the default) and the
+/// coordination group share this one implementation of the durability rules.
+pub struct LogStore<C: LogConfig = RegionTypeConfig> {
     log: sled::Tree,
     meta: sled::Tree,
     flusher: mpsc::UnboundedSender<(LogFlushed<C>, sled::Tree)>,
 }
 
-impl LogStore {
+impl<C: LogConfig> Clone for LogStore<C> {
+    fn clone(&self) -> Self {
+        LogStore {
+            log: self.log.clone(),
+            meta: self.meta.clone(),
+            flusher: self.flusher.clone(),
+        }
+    }
+}
+
+impl<C: LogConfig> LogStore<C> {
     /// Must be called inside a tokio runtime: it starts the group's flusher task.
-    pub(crate) fn open(db: &sled::Db, group: &GroupId) -> Result<LogStore, StorageError> {
+    pub(crate) fn open(db: &sled::Db, group: &GroupId) -> Result<LogStore<C>, StorageError> {
         let log = open_tree(db, group, "log")?;
         let (flusher, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run_flusher(rx));
+        tokio::spawn(run_flusher::<C>(rx));
         Ok(LogStore {
             log,
             meta: open_tree(db, group, "meta")?,
@@ -116,7 +132,7 @@ impl LogStore {
     }
 }
 
-impl RaftLogReader<C> for LogStore {
+impl<C: LogConfig> RaftLogReader<C> for LogStore<C> {
     async fn try_get_log_entries<RB: RangeBounds<u64> + Clone + Debug + Send>(
         &mut self,
         range: RB,
@@ -129,12 +145,12 @@ impl RaftLogReader<C> for LogStore {
         let end = range.end_bound().cloned();
         // Reads are served from sled's cache and bounded by max_payload_entries: inline is
         // cheaper than a thread hop.
-        LogStore::read_range(&self.log, start, end).read_logs()
+        Self::read_range(&self.log, start, end).read_logs()
     }
 }
 
-impl RaftLogStorage<C> for LogStore {
-    type LogReader = LogStore;
+impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
+    type LogReader = LogStore<C>;
 
     async fn get_log_state(&mut self) -> Result<LogState<C>, RaftError> {
         let last_purged: Option<LogId<NodeId>> = self.get_meta(LAST_PURGED).read_logs()?;
@@ -199,7 +215,7 @@ impl RaftLogStorage<C> for LogStore {
 
     async fn truncate(&mut self, log_id: LogId<NodeId>) -> Result<(), RaftError> {
         let tree = self.log.clone();
-        blocking(move || LogStore::remove_range(&tree, be(log_id.index)..))
+        blocking(move || Self::remove_range(&tree, be(log_id.index)..))
             .await
             .write_logs()?;
         flush(&self.log).await.write_logs()
@@ -209,7 +225,7 @@ impl RaftLogStorage<C> for LogStore {
         self.put_meta(LAST_PURGED, &log_id).write_logs()?;
         flush(&self.meta).await.write_logs()?;
         let tree = self.log.clone();
-        blocking(move || LogStore::remove_range(&tree, ..=be(log_id.index)))
+        blocking(move || Self::remove_range(&tree, ..=be(log_id.index)))
             .await
             .write_logs()?;
         flush(&self.log).await.write_logs()
@@ -221,7 +237,7 @@ impl RaftLogStorage<C> for LogStore {
 ///
 /// The tree travels with each request, so an idle flusher holds no reference to the database
 /// and a closed database can be reopened in the same process right away.
-async fn run_flusher(mut rx: mpsc::UnboundedReceiver<(LogFlushed<C>, sled::Tree)>) {
+async fn run_flusher<C: LogConfig>(mut rx: mpsc::UnboundedReceiver<(LogFlushed<C>, sled::Tree)>) {
     let mut wave = Vec::new();
     while let Some((first, tree)) = rx.recv().await {
         wave.push(first);

@@ -47,7 +47,7 @@ impl SnapshotBuilder {
 }
 
 /// `<term>-<index>-<unix ms>`: readable, and unique across rebuilds at the same index.
-fn snapshot_id(last: Option<LogId<NodeId>>) -> String {
+pub(crate) fn snapshot_id(last: Option<LogId<NodeId>>) -> String {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());

@@ -65,3 +65,11 @@ impl ChannelPool {
         Ok(ch)
     }
 }
+
+/// Whether a failed call certainly never reached the peer (the connection could not be made),
+/// so the request did nothing there and may be sent elsewhere.
+pub fn never_sent(s: &tonic::Status) -> bool {
+    let text = format!("{s:?}").to_ascii_lowercase();
+    s.code() == tonic::Code::Unavailable
+        && (text.contains("connect") || text.contains("connection refused"))
+}

@@ -15,7 +15,7 @@ mod filter;
 mod network;
 mod service;
 
-pub use channels::{ChannelPool, TransportLimits};
+pub use channels::{never_sent, ChannelPool, TransportLimits};
 pub use codec::{decode, encode, CodecError};
 pub use filter::LinkFilter;
 pub use network::{GrpcNetwork, GrpcNetworkFactory};

@@ -1,6 +1,8 @@
 //! Shared vocabulary of Meridian: ids, replication positions, the commands carried by the
 //! regional Raft log, the replies they produce, and the openraft type configuration.
 //!
+//! The coordination group's log entries and control-plane model are in the `coord` module.
+//!
 //! Every other crate depends on this one and it depends on none of them, so a type that two
 //! crates need to agree on lives here.
 //!
@@ -11,12 +13,18 @@
 //!                         RegionResponse{results: [WriteResult{replies, seq}], seq} ◄┘
 //! ```
 
+mod coord;
 mod ids;
 mod reply;
 mod request;
 mod role;
 mod type_config;
 
+pub use coord::{
+    AutoFailover, ClusterInfo, ControlError, ControlLimits, CoordOutcome, CoordRaft, CoordRequest,
+    CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, FailoverInProgress, Lease, Member,
+    MemberStatus, Role,
+};
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use reply::Reply;
 pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch, WriteResult};

@@ -1,0 +1,418 @@
+//! `meridian global …`: the Global Datastore control plane over gRPC (any node answers; the
+//! coordination group decides).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+use meridian_proto::v1 as pb;
+use meridian_proto::v1::global_datastores_client::GlobalDatastoresClient;
+use tonic::transport::Channel;
+
+use crate::cluster::{endpoint_or_first, Output};
+
+#[derive(Subcommand, Debug)]
+pub enum GlobalCommand {
+    /// Create a global datastore around an existing cluster, which becomes its primary.
+    Create(CreateArgs),
+    /// Show one global datastore (--id) or all: members with role and status, epoch, status,
+    /// each secondary's applied seq and lag.
+    Describe(DescribeArgs),
+    /// Associate a cluster in a region of its own as a new secondary (its data is replaced by
+    /// a full sync from the primary).
+    AddSecondary(MemberArgs),
+    /// Remove a secondary; it becomes a standalone read/write cluster again.
+    Disassociate(MemberArgs),
+    /// Change the description and/or the automatic failover policy.
+    Modify(ModifyArgs),
+    /// Delete a global datastore that has no secondaries left (the primary stays a cluster).
+    Delete(DeleteArgs),
+    /// Promote a secondary to primary: planned (waits until it has every write), or --force
+    /// when the primary is unreachable.
+    Failover(FailoverArgs),
+}
+
+/// Where to send the request.
+#[derive(Args, Debug)]
+pub struct Target {
+    /// gRPC address of any node (host:port). Defaults to the first node of --config.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Deployment config used to find an endpoint when --endpoint is not given.
+    #[arg(long, default_value = "cluster-configs/local.toml")]
+    pub config: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Datastore id: 1 to 32 of a-z, 0-9, -.
+    #[arg(long)]
+    pub id: String,
+    /// Name of the cluster that takes writes.
+    #[arg(long)]
+    pub primary: String,
+    /// Free text shown by describe.
+    #[arg(long, default_value = "")]
+    pub description: String,
+    /// Automatic forced failover: `off` (default) or the time the primary must be unreachable
+    /// first, e.g. `30s`, `2m`, `1500ms`.
+    #[arg(long, value_parser = parse_auto_failover)]
+    pub auto_failover: Option<AutoFailoverArg>,
+}
+
+#[derive(Args, Debug)]
+pub struct DescribeArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Only this datastore.
+    #[arg(long)]
+    pub id: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Args, Debug)]
+pub struct MemberArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Datastore id.
+    #[arg(long)]
+    pub id: String,
+    /// The secondary cluster.
+    #[arg(long)]
+    pub cluster: String,
+}
+
+#[derive(Args, Debug)]
+pub struct ModifyArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Datastore id.
+    #[arg(long)]
+    pub id: String,
+    /// New description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// New automatic failover policy: `off` or a duration such as `30s`.
+    #[arg(long, value_parser = parse_auto_failover)]
+    pub auto_failover: Option<AutoFailoverArg>,
+}
+
+#[derive(Args, Debug)]
+pub struct DeleteArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Datastore id.
+    #[arg(long)]
+    pub id: String,
+}
+
+#[derive(Args, Debug)]
+pub struct FailoverArgs {
+    #[command(flatten)]
+    pub target: Target,
+    /// Datastore id.
+    #[arg(long)]
+    pub id: String,
+    /// The secondary cluster to promote.
+    #[arg(long)]
+    pub to: String,
+    /// Do not wait for the old primary (it is unreachable): writes it acknowledged that were
+    /// not yet shipped are lost, and their range is reported.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `off`, or forced failover after this long.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AutoFailoverArg(pub Option<Duration>);
+
+impl AutoFailoverArg {
+    fn to_pb(self) -> pb::AutoFailoverPolicy {
+        match self.0 {
+            None => pb::AutoFailoverPolicy {
+                enabled: false,
+                after_ms: 0,
+            },
+            Some(d) => pb::AutoFailoverPolicy {
+                enabled: true,
+                after_ms: d.as_millis() as u64,
+            },
+        }
+    }
+}
+
+/// `off` | `<n>ms` | `<n>s` | `<n>m` | `<n>h`.
+pub fn parse_auto_failover(s: &str) -> Result<AutoFailoverArg, String> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("off") {
+        return Ok(AutoFailoverArg(None));
+    }
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected `off` or a duration like 30s, 2m, 1500ms"))?;
+    let d = match unit {
+        "ms" => Duration::from_millis(n),
+        "s" => Duration::from_secs(n),
+        "m" => Duration::from_secs(n.saturating_mul(60)),
+        "h" => Duration::from_secs(n.saturating_mul(3600)),
+        _ => return Err(format!("{s:?}: the unit must be ms, s, m or h (e.g. 30s)")),
+    };
+    if d.is_zero() {
+        return Err(format!("{s:?}: use a positive duration, or off"));
+    }
+    Ok(AutoFailoverArg(Some(d)))
+}
+
+pub async fn run(cmd: GlobalCommand) -> Result<()> {
+    match cmd {
+        GlobalCommand::Create(a) => {
+            let mut c = connect(&a.target).await?;
+            let r = c
+                .create(pb::CreateGlobalDatastoreRequest {
+                    id: a.id.clone(),
+                    description: a.description,
+                    primary_cluster: a.primary,
+                    auto_failover: a.auto_failover.map(AutoFailoverArg::to_pb),
+                })
+                .await
+                .with_context(|| format!("creating global datastore {:?}", a.id))?;
+            print_one(r.into_inner())
+        }
+        GlobalCommand::Describe(a) => {
+            let mut c = connect(&a.target).await?;
+            let r = c
+                .describe(pb::DescribeGlobalDatastoresRequest {
+                    id: a.id.clone().unwrap_or_default(),
+                })
+                .await
+                .context("describing global datastores")?
+                .into_inner();
+            match a.output {
+                Output::Json => println!("{}", serde_json::to_string_pretty(&to_json(&r))?),
+                Output::Table if r.datastores.is_empty() => println!("no global datastores"),
+                Output::Table => print!("{}", render_table(&r.datastores)),
+            }
+            Ok(())
+        }
+        GlobalCommand::AddSecondary(a) => {
+            let mut c = connect(&a.target).await?;
+            let r = c
+                .add_secondary(pb::AddSecondaryRequest {
+                    id: a.id.clone(),
+                    cluster: a.cluster.clone(),
+                })
+                .await
+                .with_context(|| format!("adding {:?} to {:?} as a secondary", a.cluster, a.id))?;
+            print_one(r.into_inner())
+        }
+        GlobalCommand::Disassociate(a) => {
+            let mut c = connect(&a.target).await?;
+            let r = c
+                .disassociate(pb::DisassociateRequest {
+                    id: a.id.clone(),
+                    cluster: a.cluster.clone(),
+                })
+                .await
+                .with_context(|| format!("disassociating {:?} from {:?}", a.cluster, a.id))?;
+            print_one(r.into_inner())
+        }
+        GlobalCommand::Modify(a) => {
+            if a.description.is_none() && a.auto_failover.is_none() {
+                bail!("nothing to modify: give --description and/or --auto-failover");
+            }
+            let mut c = connect(&a.target).await?;
+            let r = c
+                .modify(pb::ModifyGlobalDatastoreRequest {
+                    id: a.id.clone(),
+                    description: a.description,
+                    auto_failover: a.auto_failover.map(AutoFailoverArg::to_pb),
+                })
+                .await
+                .with_context(|| format!("modifying global datastore {:?}", a.id))?;
+            print_one(r.into_inner())
+        }
+        GlobalCommand::Delete(a) => {
+            let mut c = connect(&a.target).await?;
+            let r = c
+                .delete(pb::DeleteGlobalDatastoreRequest { id: a.id.clone() })
+                .await
+                .with_context(|| format!("deleting global datastore {:?}", a.id))?;
+            print_one(r.into_inner())
+        }
+        GlobalCommand::Failover(a) => {
+            let mut c = connect(&a.target).await?;
+            let r = c
+                .failover(pb::FailoverGlobalDatastoreRequest {
+                    id: a.id.clone(),
+                    to_cluster: a.to.clone(),
+                    force: a.force,
+                })
+                .await
+                .with_context(|| format!("failing {:?} over to {:?}", a.id, a.to))?;
+            print_one(r.into_inner())
+        }
+    }
+}
+
+async fn connect(target: &Target) -> Result<GlobalDatastoresClient<Channel>> {
+    let endpoint = endpoint_or_first(target.endpoint.clone(), &target.config)?;
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
+        .connect_timeout(Duration::from_secs(2))
+        // Long enough for a coordination election and a few WAN round trips.
+        .timeout(Duration::from_secs(30))
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {endpoint}"))?;
+    Ok(GlobalDatastoresClient::new(channel))
+}
+
+fn print_one(r: pb::GlobalDatastoreResponse) -> Result<()> {
+    let ds = r
+        .datastore
+        .context("the node answered without a datastore")?;
+    print!("{}", render_table(std::slice::from_ref(&ds)));
+    Ok(())
+}
+
+fn policy(p: Option<&pb::AutoFailoverPolicy>) -> String {
+    match p {
+        Some(p) if p.enabled => format!("after {}ms", p.after_ms),
+        _ => "off".to_string(),
+    }
+}
+
+fn to_json(r: &pb::DescribeGlobalDatastoresResponse) -> serde_json::Value {
+    let all: Vec<_> = r
+        .datastores
+        .iter()
+        .map(|d| {
+            let members: Vec<_> = d
+                .members
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "cluster": m.cluster, "region": m.region, "role": m.role,
+                        "status": m.status, "applied_seq": m.applied_seq,
+                        "lag_seq": m.lag_seq, "lag_ms": m.lag_ms,
+                    })
+                })
+                .collect();
+            let lease = d.lease.as_ref().map(|l| {
+                serde_json::json!({
+                    "cluster": l.cluster, "epoch": l.epoch, "length_ms": l.length_ms,
+                    "granted_by": l.granted_by, "term": l.term,
+                })
+            });
+            serde_json::json!({
+                "id": d.id, "description": d.description, "status": d.status,
+                "primary": d.primary_cluster, "epoch": d.epoch,
+                "auto_failover": policy(d.auto_failover.as_ref()),
+                "failover_to": d.failover_to, "members": members, "lease": lease,
+            })
+        })
+        .collect();
+    serde_json::json!({ "global_datastores": all })
+}
+
+/// A fixed-width block per datastore.
+pub fn render_table(all: &[pb::GlobalDatastore]) -> String {
+    let mut out = String::new();
+    for d in all {
+        out.push_str(&format!(
+            "global datastore {}  status: {}  primary: {}  epoch: {}  auto-failover: {}\n",
+            d.id,
+            d.status,
+            d.primary_cluster,
+            d.epoch,
+            policy(d.auto_failover.as_ref())
+        ));
+        if !d.description.is_empty() {
+            out.push_str(&format!("  description: {}\n", d.description));
+        }
+        if !d.failover_to.is_empty() {
+            out.push_str(&format!("  failover to {} under way\n", d.failover_to));
+        }
+        out.push_str(&format!(
+            "  {:<16} {:<16} {:<10} {:<15} {:>12} {:>8} {:>8}\n",
+            "cluster", "region", "role", "status", "applied-seq", "lag-seq", "lag-ms"
+        ));
+        for m in &d.members {
+            out.push_str(&format!(
+                "  {:<16} {:<16} {:<10} {:<15} {:>12} {:>8} {:>8}\n",
+                m.cluster, m.region, m.role, m.status, m.applied_seq, m.lag_seq, m.lag_ms
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_failover_parses_off_and_durations() {
+        assert_eq!(parse_auto_failover("off"), Ok(AutoFailoverArg(None)));
+        assert_eq!(
+            parse_auto_failover("30s"),
+            Ok(AutoFailoverArg(Some(Duration::from_secs(30))))
+        );
+        assert_eq!(
+            parse_auto_failover("1500ms"),
+            Ok(AutoFailoverArg(Some(Duration::from_millis(1500))))
+        );
+        assert_eq!(
+            parse_auto_failover("2m"),
+            Ok(AutoFailoverArg(Some(Duration::from_secs(120))))
+        );
+        for bad in ["", "0s", "30", "3x", "s", "-1s"] {
+            assert!(parse_auto_failover(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn table_shows_members_with_role_status_and_lag() {
+        let d = pb::GlobalDatastore {
+            id: "g".into(),
+            description: "orders".into(),
+            status: "available".into(),
+            primary_cluster: "use1".into(),
+            epoch: 1,
+            auto_failover: Some(AutoFailoverArg(Some(Duration::from_secs(30))).to_pb()),
+            members: vec![
+                pb::GlobalDatastoreMember {
+                    cluster: "use1".into(),
+                    region: "us-east-1".into(),
+                    role: "primary".into(),
+                    status: "associated".into(),
+                    ..Default::default()
+                },
+                pb::GlobalDatastoreMember {
+                    cluster: "euw1".into(),
+                    region: "eu-west-1".into(),
+                    role: "secondary".into(),
+                    status: "associating".into(),
+                    applied_seq: 42,
+                    ..Default::default()
+                },
+            ],
+            ..Default::default()
+        };
+        let t = render_table(std::slice::from_ref(&d));
+        assert!(t.starts_with(
+            "global datastore g  status: available  primary: use1  epoch: 1  auto-failover: after 30000ms\n"
+        ));
+        assert!(t.contains("euw1") && t.contains("associating") && t.contains("42"));
+        let j = to_json(&pb::DescribeGlobalDatastoresResponse {
+            datastores: vec![d],
+        });
+        assert_eq!(j["global_datastores"][0]["members"][1]["applied_seq"], 42);
+    }
+}

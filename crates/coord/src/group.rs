@@ -1,0 +1,370 @@
+//! One voter's membership in the coordination group.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use meridian_storage::{open_mem_group, MemSmHandle};
+use meridian_transport::{ChannelPool, GroupRouter, GrpcNetworkFactory, RaftEndpoint};
+use meridian_types::{
+    ControlError, CoordOutcome, CoordRaft, CoordRequest, GroupId, Lease, Node, NodeId,
+};
+use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
+use openraft::ServerState;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::call::{CoordCall, CoordReply};
+use crate::options::{monotonic_instant, monotonic_ms};
+use crate::{ControlPlane, CoordClient, CoordError, CoordOptions, Registration};
+
+/// The term this node leads in and when it noticed (on its monotonic clock).
+#[derive(Debug, Clone, Copy)]
+struct Leadership {
+    term: u64,
+    since: Instant,
+}
+
+/// The coordination group as hosted by one voter: its Raft, the control-plane state, and the
+/// way to the leader when this voter is not it.
+pub struct CoordGroup {
+    node_id: NodeId,
+    raft: CoordRaft,
+    sm: MemSmHandle<ControlPlane>,
+    opts: CoordOptions,
+    router: GroupRouter,
+    client: CoordClient,
+    leadership: Arc<Mutex<Option<Leadership>>>,
+    cancel: CancellationToken,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl CoordGroup {
+    /// Opens the group's storage (`coord/…` trees in `db`), starts its Raft with the WAN
+    /// timing of `opts`, registers it with the node's transport, and initializes the group if
+    /// this is the lowest-numbered voter starting on pristine storage. Whenever this voter
+    /// becomes leader it records `registration` (clusters and limits) if the state lacks it.
+    pub async fn start(
+        db: &sled::Db,
+        node_id: NodeId,
+        voters: BTreeMap<NodeId, Node>,
+        registration: Registration,
+        opts: CoordOptions,
+        pool: ChannelPool,
+        router: GroupRouter,
+    ) -> Result<Arc<CoordGroup>, CoordError> {
+        if !voters.contains_key(&node_id) {
+            return Err(CoordError::fatal(format!(
+                "node {node_id} is not a coordination voter (voters: {:?})",
+                voters.keys().collect::<Vec<_>>()
+            )));
+        }
+        let group = GroupId::Coord;
+        let (log_store, state_machine, sm) = open_mem_group(db, &group)
+            .await
+            .map_err(|e| CoordError::fatal(format!("opening coordination storage: {e}")))?;
+        let config = Arc::new(opts.raft_config().map_err(CoordError::fatal)?);
+        let network = GrpcNetworkFactory::new(group.clone(), pool.clone());
+        let raft = CoordRaft::new(node_id, config, network, log_store, state_machine)
+            .await
+            .map_err(|e| CoordError::fatal(format!("starting coordination raft: {e}")))?;
+        router.register(group.as_string(), Arc::new(RaftEndpoint::new(raft.clone())));
+
+        let initialized = raft.is_initialized().await.map_err(CoordError::fatal)?;
+        if !initialized && voters.keys().next() == Some(&node_id) {
+            info!(node_id, voters = ?voters.keys().collect::<Vec<_>>(), "initializing the coordination group");
+            if let Err(e) = raft.initialize(voters.clone()).await {
+                warn!(error = %e, "coordination group initialization refused (already initialized elsewhere?)");
+            }
+        }
+
+        let addrs = voters
+            .iter()
+            .map(|(id, n)| (*id, n.grpc_addr.clone()))
+            .collect();
+        let g = Arc::new(CoordGroup {
+            node_id,
+            raft,
+            sm,
+            client: CoordClient::new(addrs, pool, opts.request_timeout),
+            opts,
+            router,
+            leadership: Arc::default(),
+            cancel: CancellationToken::new(),
+            tasks: Mutex::default(),
+        });
+        let watcher = tokio::spawn(watch_leadership(g.clone(), registration));
+        g.tasks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(watcher);
+        Ok(g)
+    }
+
+    pub fn node_id(&self) -> NodeId {
+        self.node_id
+    }
+
+    pub fn raft(&self) -> &CoordRaft {
+        &self.raft
+    }
+
+    pub fn options(&self) -> &CoordOptions {
+        &self.opts
+    }
+
+    /// This voter's copy of the control plane (possibly stale; use
+    /// [`crate::CoordHandle::state`] for a linearizable view).
+    pub fn local_state(&self) -> &MemSmHandle<ControlPlane> {
+        &self.sm
+    }
+
+    /// The leader this voter knows of.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.raft.metrics().borrow().current_leader
+    }
+
+    pub fn is_leader(&self) -> bool {
+        let m = self.raft.metrics();
+        let m = m.borrow();
+        m.state == ServerState::Leader && m.current_leader == Some(self.node_id)
+    }
+
+    fn not_leader(&self) -> CoordError {
+        CoordError::NotLeader {
+            node: self.node_id,
+            leader: self.leader().filter(|l| *l != self.node_id),
+        }
+    }
+
+    /// Runs `call` here if this voter leads, else on the leader.
+    pub(crate) async fn call(&self, call: &CoordCall) -> Result<CoordReply, CoordError> {
+        if self.is_leader() {
+            match self.call_as_leader(call.clone()).await {
+                Err(e) if e.nothing_written() => {}
+                other => return other,
+            }
+        }
+        self.client.call(call, self.leader()).await
+    }
+
+    /// Runs `call` on this voter, which must lead the group (the `CoordForward` service).
+    pub(crate) async fn call_as_leader(&self, call: CoordCall) -> Result<CoordReply, CoordError> {
+        if !self.is_leader() {
+            return Err(self.not_leader());
+        }
+        match call {
+            CoordCall::Write(CoordRequest::GrantLease(_)) => {
+                Err(CoordError::Rule(ControlError::InvalidArgument {
+                    field: "request".into(),
+                    value: "GrantLease".into(),
+                    reason: "leases are granted by the leader after a quorum round; ask for one with grant_lease".into(),
+                }))
+            }
+            CoordCall::Write(req) => self.propose(req).await.map(CoordReply::Outcome),
+            CoordCall::GrantLease {
+                datastore,
+                cluster,
+                epoch,
+                length_ms,
+            } => self
+                .grant_lease_as_leader(datastore, cluster, epoch, length_ms)
+                .await
+                .map(|l| CoordReply::Outcome(CoordOutcome::Lease(l))),
+            CoordCall::Read => {
+                self.linearize().await?;
+                Ok(CoordReply::State(self.sm.read(Clone::clone)))
+            }
+        }
+    }
+
+    /// Confirms leadership with a quorum round and waits until everything committed before it
+    /// is applied here.
+    async fn linearize(&self) -> Result<(), CoordError> {
+        let waited_ms = self.opts.request_timeout.as_millis() as u64;
+        match tokio::time::timeout(self.opts.request_timeout, self.raft.ensure_linearizable()).await
+        {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(RaftError::APIError(CheckIsLeaderError::ForwardToLeader(_)))) => {
+                Err(self.not_leader())
+            }
+            // No quorum answered, or Raft stopped here: leadership is not confirmed and
+            // nothing was written, so another voter may be asked.
+            Ok(Err(RaftError::APIError(CheckIsLeaderError::QuorumNotEnough(_))))
+            | Ok(Err(RaftError::Fatal(_))) => Err(CoordError::NoLeader),
+            Err(_) => Err(CoordError::Timeout {
+                what: "confirming coordination leadership with a quorum".into(),
+                waited_ms,
+            }),
+        }
+    }
+
+    /// Proposes one entry and returns what applying it produced.
+    async fn propose(&self, req: CoordRequest) -> Result<CoordOutcome, CoordError> {
+        match tokio::time::timeout(self.opts.request_timeout, self.raft.client_write(req)).await {
+            Ok(Ok(resp)) => resp.data.result.map_err(CoordError::Rule),
+            // The entry may have been appended (and replicated) before leadership moved or
+            // Raft stopped here.
+            Ok(Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))))
+            | Ok(Err(RaftError::Fatal(_)))
+            | Err(_) => Err(CoordError::OutcomeUnknown),
+            Ok(Err(e)) => Err(CoordError::fatal(e)),
+        }
+    }
+
+    /// The lease rule (DESIGN §5): confirm leadership with a quorum, check the cluster is the
+    /// primary at `epoch` with no failover draining it, stamp the grant on this leader's
+    /// monotonic clock and record it through the log. The length is capped at the configured
+    /// lease; the primary must use the length it was granted.
+    async fn grant_lease_as_leader(
+        &self,
+        datastore: String,
+        cluster: String,
+        epoch: u64,
+        length_ms: u64,
+    ) -> Result<Lease, CoordError> {
+        self.linearize().await?;
+        let term = self
+            .leadership()
+            .map(|l| l.term)
+            .ok_or_else(|| self.not_leader())?;
+        let lease = Lease {
+            datastore,
+            cluster,
+            epoch,
+            length_ms: length_ms.min(self.opts.lease.as_millis() as u64),
+            granted_at_ms: monotonic_ms(),
+            granted_by: self.node_id,
+            term,
+        };
+        self.sm.read(|cp| cp.check_lease(&lease))?;
+        match self.propose(CoordRequest::GrantLease(lease)).await? {
+            CoordOutcome::Lease(l) => Ok(l),
+            other => Err(CoordError::fatal(format!(
+                "a lease grant produced {other:?}"
+            ))),
+        }
+    }
+
+    fn leadership(&self) -> Option<Leadership> {
+        let l = *self.leadership.lock().unwrap_or_else(|e| e.into_inner());
+        let term = self.raft.metrics().borrow().current_term;
+        l.filter(|l| l.term == term && self.is_leader())
+    }
+
+    /// When this leader may promote another cluster of `datastore` (DESIGN §5, rule 4): a
+    /// whole lease (`D × (1 + ε) + margin`, with the longest lease length on record) after its
+    /// election, since it cannot know what its predecessor granted, and as long after the last
+    /// grant it made itself. Refused on a voter that does not lead.
+    pub fn promotion_allowed_at(&self, datastore: &str) -> Result<Instant, CoordError> {
+        let lead = self.leadership().ok_or_else(|| self.not_leader())?;
+        self.sm.read(|cp| {
+            let ds = cp.datastore(datastore)?;
+            let longest = self
+                .opts
+                .lease
+                .max(Duration::from_millis(cp.max_lease_ms()));
+            let mut at = lead.since + self.opts.promotion_wait(longest);
+            if let Some(l) = ds
+                .lease
+                .as_ref()
+                .filter(|l| l.granted_by == self.node_id && l.term == lead.term)
+            {
+                let own = monotonic_instant(l.granted_at_ms)
+                    + self.opts.promotion_wait(Duration::from_millis(l.length_ms));
+                at = at.max(own);
+            }
+            Ok(at)
+        })
+    }
+
+    /// Stops the leadership watcher and Raft; the caller flushes and closes the database.
+    pub async fn shutdown(&self) {
+        self.cancel.cancel();
+        let tasks: Vec<_> =
+            std::mem::take(&mut *self.tasks.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in tasks {
+            if tokio::time::timeout(Duration::from_secs(2), t)
+                .await
+                .is_err()
+            {
+                warn!(
+                    node_id = self.node_id,
+                    "coordination leadership watcher did not stop within 2s"
+                );
+            }
+        }
+        self.router.unregister(&GroupId::Coord.as_string());
+        if let Err(e) = self.raft.shutdown().await {
+            warn!(node_id = self.node_id, error = %e, "coordination raft shutdown failed");
+        }
+    }
+}
+
+/// Notes when this voter becomes leader (for the promotion wait) and then makes sure the
+/// deployment's clusters are registered.
+async fn watch_leadership(g: Arc<CoordGroup>, registration: Registration) {
+    let mut rx = g.raft.metrics();
+    loop {
+        let (leading, term) = {
+            let m = rx.borrow_and_update();
+            (
+                m.state == ServerState::Leader && m.current_leader == Some(g.node_id),
+                m.current_term,
+            )
+        };
+        let newly = {
+            let mut l = g.leadership.lock().unwrap_or_else(|e| e.into_inner());
+            match (*l, leading) {
+                (Some(cur), true) if cur.term == term => false,
+                (_, true) => {
+                    *l = Some(Leadership {
+                        term,
+                        since: Instant::now(),
+                    });
+                    true
+                }
+                (_, false) => {
+                    *l = None;
+                    false
+                }
+            }
+        };
+        if newly {
+            info!(node_id = g.node_id, term, "leading the coordination group");
+            if !registration.clusters.is_empty() {
+                let g2 = g.clone();
+                let reg = registration.clone();
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = g2.cancel.cancelled() => {}
+                        _ = ensure_registered(&g2, &reg) => {}
+                    }
+                });
+            }
+        }
+        tokio::select! {
+            _ = g.cancel.cancelled() => return,
+            r = rx.changed() => if r.is_err() { return },
+        }
+    }
+}
+
+async fn ensure_registered(g: &CoordGroup, reg: &Registration) {
+    if g.linearize().await.is_err() {
+        return;
+    }
+    if g.sm.read(|cp| reg.is_recorded_in(cp)) {
+        return;
+    }
+    match g.propose(reg.request()).await {
+        Ok(_) => info!(
+            clusters = reg.clusters.len(),
+            "registered the deployment's clusters"
+        ),
+        Err(e) => {
+            warn!(error = %e, "registering the deployment's clusters failed; the next leader retries")
+        }
+    }
+}
