@@ -76,7 +76,14 @@ fn info_entry(
         acl.push("@read".to_string());
     }
     acl.push(category(group).to_string());
-    acl.push(if flags.contains(&"fast") { "@fast" } else { "@slow" }.to_string());
+    acl.push(
+        if flags.contains(&"fast") {
+            "@fast"
+        } else {
+            "@slow"
+        }
+        .to_string(),
+    );
     Reply::Array(vec![
         bulk(name),
         Reply::Integer(i64::from(arity)),
@@ -169,12 +176,7 @@ impl Connection {
                     } else {
                         names.iter().filter_map(|n| find(n)).collect()
                     };
-                    Reply::Map(
-                        found
-                            .iter()
-                            .map(|d| (bulk(name_of(d)), docs(d)))
-                            .collect(),
-                    )
+                    Reply::Map(found.iter().map(|d| (bulk(name_of(d)), docs(d))).collect())
                 }
                 _ => help(&[
                     "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -117,7 +117,10 @@ pub(crate) fn config_set(args: &[Bytes], settings: &mut RespSettings) -> Reply {
             Param::Maxclients => match text.parse::<i64>() {
                 Ok(n) if (1..=i64::from(i32::MAX)).contains(&n) => next.maxclients = n as u64,
                 Ok(_) => {
-                    return failed(&format!("argument must be between 1 and {} inclusive", i32::MAX))
+                    return failed(&format!(
+                        "argument must be between 1 and {} inclusive",
+                        i32::MAX
+                    ))
                 }
                 Err(_) => return failed("argument couldn't be parsed into an integer"),
             },
@@ -178,7 +181,10 @@ mod tests {
             Reply::Error("ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer".into())
         );
         assert_eq!(
-            config_set(&b(&["proto-max-bulk-len", "2mb", "requirepass", "pw"]), &mut s),
+            config_set(
+                &b(&["proto-max-bulk-len", "2mb", "requirepass", "pw"]),
+                &mut s
+            ),
             Reply::ok()
         );
         assert_eq!(s.proto_max_bulk_len, 2 * 1024 * 1024);

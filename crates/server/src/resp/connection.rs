@@ -29,6 +29,12 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Largest single reservation for a big bulk argument still arriving.
 const MAX_RESERVE: usize = 64 * 1024 * 1024;
 
+/// One queued reply while a write batch is pending.
+pub(crate) enum Slot {
+    Batch,
+    Ready(Answer),
+}
+
 /// What the connection does after a request.
 pub(crate) enum Flow {
     Continue,
@@ -45,8 +51,12 @@ pub(crate) struct Connection {
     pub(super) buf: BytesMut,
     pub(super) out: BytesMut,
     pub(super) session: Session,
-    /// Pipelined data writes not yet sent to Raft, in request order.
+    /// Pipelined data commands not yet sent to Raft, in request order (a write and every
+    /// command after it until the batch is sent, so replies keep their order).
     pub(super) pending: Vec<Vec<Bytes>>,
+    /// Reply slots of the requests since the batch began: a batch reply, or an answer
+    /// already known (PING/ECHO need not wait for Raft, but must not overtake it).
+    pub(super) slots: Vec<Slot>,
     pub(super) pending_bytes: usize,
     /// Incremented on every socket read (see `Session::barrier_gen`).
     pub(super) read_gen: u64,
@@ -80,6 +90,7 @@ impl Connection {
             out: BytesMut::with_capacity(READ_CHUNK),
             session: Session::new(id, authenticated),
             pending: Vec::new(),
+            slots: Vec::new(),
             pending_bytes: 0,
             read_gen: 0,
             shared,
@@ -209,10 +220,18 @@ impl Connection {
         Ok(())
     }
 
-    /// Queues a pipelined data write; sends the batch once it is large.
-    pub(super) async fn queue_write(&mut self, argv: Vec<Bytes>) {
+    /// True while pipelined writes wait to be sent.
+    pub(super) fn batching(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Queues a pipelined data command (a write, or a read behind a queued write: it then
+    /// runs in the same atomic batch and so sees the writes before it); sends the batch once
+    /// it is large.
+    pub(super) async fn queue_data(&mut self, argv: Vec<Bytes>) {
         self.pending_bytes += argv.iter().map(|a| a.len() + 8).sum::<usize>();
         self.pending.push(argv);
+        self.slots.push(Slot::Batch);
         if self.pending.len() >= BATCH_MAX_COMMANDS || self.pending_bytes >= BATCH_MAX_BYTES {
             self.flush_pending().await;
         }
@@ -224,6 +243,7 @@ impl Connection {
             return;
         }
         let commands = std::mem::take(&mut self.pending);
+        let slots = std::mem::take(&mut self.slots);
         self.pending_bytes = 0;
         let count = commands.len();
         let replies = match self.shared.group.write(commands).await {
@@ -236,11 +256,15 @@ impl Connection {
                 vec![write_error(&e); count]
             }
         };
-        for i in 0..count {
-            let reply = replies.get(i).cloned().unwrap_or_else(|| {
-                meridian_types::Reply::Error("ERR the write produced no reply".into())
-            });
-            encode_answer(&Answer::Reply(reply), self.session.proto, &mut self.out);
+        let mut replies = replies.into_iter();
+        for slot in slots {
+            let answer = match slot {
+                Slot::Ready(answer) => answer,
+                Slot::Batch => Answer::Reply(replies.next().unwrap_or_else(|| {
+                    meridian_types::Reply::Error("ERR the write produced no reply".into())
+                })),
+            };
+            encode_answer(&answer, self.session.proto, &mut self.out);
         }
     }
 

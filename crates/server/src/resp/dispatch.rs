@@ -10,7 +10,7 @@ use meridian_keyspace::{lookup, unknown_command, wrong_arity, CommandDef};
 use meridian_resp::{encode, encode_verbatim, Protocol};
 use meridian_types::{Consistency, Reply};
 
-use crate::resp::connection::{Connection, Flow};
+use crate::resp::connection::{Connection, Flow, Slot};
 use crate::resp::errors::read_error;
 use crate::resp::table::{arity_ok, server_command, ServerCommand};
 
@@ -143,8 +143,16 @@ impl Connection {
             }
         }
         match target {
-            Target::Data(def) if def.is_write() => {
-                self.queue_write(argv).await;
+            Target::Data(def) if def.is_write() || self.batching() => {
+                self.queue_data(argv).await;
+                Ok(Flow::Continue)
+            }
+            Target::Server(cmd) if self.batching() && matches!(cmd.name, "ping" | "echo") => {
+                let reply = match cmd.name {
+                    "ping" => self.ping(&argv),
+                    _ => Reply::Bulk(argv[1].clone()),
+                };
+                self.reply(reply);
                 Ok(Flow::Continue)
             }
             Target::Data(_) => {
@@ -170,12 +178,21 @@ impl Connection {
         }
     }
 
+    /// Queues a reply behind any pending batch.
     pub(super) fn reply(&mut self, reply: Reply) {
-        encode(&reply, self.session.proto, &mut self.out);
+        if self.batching() {
+            self.slots.push(Slot::Ready(Answer::Reply(reply)));
+        } else {
+            encode(&reply, self.session.proto, &mut self.out);
+        }
     }
 
     pub(super) fn answer(&mut self, answer: &Answer) {
-        encode_answer(answer, self.session.proto, &mut self.out);
+        if self.batching() {
+            self.slots.push(Slot::Ready(answer.clone()));
+        } else {
+            encode_answer(answer, self.session.proto, &mut self.out);
+        }
     }
 
     /// Redis `rejectCommand`: inside MULTI the transaction is flagged; a refused EXEC aborts it.
@@ -265,7 +282,10 @@ impl Connection {
 fn command_label(name: &str, argv: &[Bytes]) -> String {
     match server_command(name.as_bytes()) {
         Some(c) if !c.subcommands.is_empty() && argv.len() >= 2 => {
-            format!("{name}|{}", String::from_utf8_lossy(&argv[1]).to_ascii_lowercase())
+            format!(
+                "{name}|{}",
+                String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
+            )
         }
         _ => name.to_string(),
     }

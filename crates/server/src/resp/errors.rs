@@ -53,7 +53,10 @@ mod tests {
         let Reply::Error(text) = write_error(&unknown) else {
             panic!("not an error")
         };
-        assert!(text.starts_with("ERR ") && text.contains("may or may not"), "{text}");
+        assert!(
+            text.starts_with("ERR ") && text.contains("may or may not"),
+            "{text}"
+        );
         let timeout = RegionError::Timeout {
             what: "x".into(),
             waited_ms: 5,

@@ -134,7 +134,10 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
         "stats" => vec![
             f(
                 "total_connections_received",
-                stats.connections_received.load(Ordering::Relaxed).to_string(),
+                stats
+                    .connections_received
+                    .load(Ordering::Relaxed)
+                    .to_string(),
             ),
             f(
                 "total_commands_processed",
@@ -143,7 +146,10 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
             f("instantaneous_ops_per_sec", "0".into()),
             f(
                 "rejected_connections",
-                stats.rejected_connections.load(Ordering::Relaxed).to_string(),
+                stats
+                    .rejected_connections
+                    .load(Ordering::Relaxed)
+                    .to_string(),
             ),
             f("expired_keys", "0".into()),
             f("evicted_keys", "0".into()),
@@ -172,7 +178,12 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
                 f("repl_backlog_histlen", backlog.to_string()),
                 f(
                     "meridian_raft_role",
-                    if group.is_leader() { "leader" } else { "follower" }.into(),
+                    if group.is_leader() {
+                        "leader"
+                    } else {
+                        "follower"
+                    }
+                    .into(),
                 ),
                 f("meridian_raft_leader", leader.unwrap_or_default()),
             ]
@@ -183,10 +194,7 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
             if keys == 0 {
                 vec![]
             } else {
-                vec![f(
-                    "db0",
-                    format!("keys={keys},expires={expires},avg_ttl=0"),
-                )]
+                vec![f("db0", format!("keys={keys},expires={expires},avg_ttl=0"))]
             }
         }
         _ => vec![],

@@ -46,10 +46,7 @@ impl Connection {
             "client" => self.client(argv),
             "command" => self.command(argv),
             "config" => answer(self.config(argv)),
-            "info" => Step::Answer(Answer::Verbatim(info_text(
-                &self.shared,
-                &argv[1..],
-            ))),
+            "info" => Step::Answer(Answer::Verbatim(info_text(&self.shared, &argv[1..]))),
             "role" => answer(role_reply(&self.shared)),
             "time" => answer(time()),
             "quit" => Step::Close(Answer::Reply(Reply::ok())),

@@ -56,11 +56,8 @@ impl Connection {
             ));
         }
         // Every queued command passed `resolve` when it was queued.
-        let targets: Vec<Option<Target>> = multi
-            .queued
-            .iter()
-            .map(|argv| resolve(argv).ok())
-            .collect();
+        let targets: Vec<Option<Target>> =
+            multi.queued.iter().map(|argv| resolve(argv).ok()).collect();
         let data: Vec<Vec<Bytes>> = multi
             .queued
             .iter()
