@@ -74,15 +74,13 @@ impl Raw {
     /// The server closes the connection (after whatever `expect` consumed).
     async fn expect_closed(&mut self) -> Result<()> {
         let mut chunk = [0u8; 1024];
-        loop {
-            match timeout(LIMIT, self.stream.read(&mut chunk)).await {
-                Err(_) => bail!("connection still open after {LIMIT:?}"),
-                Ok(Ok(0)) | Ok(Err(_)) => return Ok(()),
-                Ok(Ok(n)) => bail!(
-                    "unexpected bytes before close: {:?}",
-                    String::from_utf8_lossy(&chunk[..n])
-                ),
-            }
+        match timeout(LIMIT, self.stream.read(&mut chunk)).await {
+            Err(_) => bail!("connection still open after {LIMIT:?}"),
+            Ok(Ok(0)) | Ok(Err(_)) => Ok(()),
+            Ok(Ok(n)) => bail!(
+                "unexpected bytes before close: {:?}",
+                String::from_utf8_lossy(&chunk[..n])
+            ),
         }
     }
 }

@@ -170,6 +170,7 @@ impl MeridianNode {
             resp_listener,
             group.clone(),
             spec.resp.clone(),
+            spec.limits,
             spec.region.clone(),
         )
         .map_err(|source| NodeError::Bind {
@@ -217,7 +218,7 @@ impl MeridianNode {
     pub async fn kill(self) {
         self.cancel.cancel();
         self.grpc_task.abort();
-        self.resp.abort();
+        self.resp.abort().await;
         self.group.shutdown().await;
         info!(node_id = self.spec.node_id, "node killed");
     }

@@ -162,7 +162,13 @@ impl Connection {
                         return Ok(());
                     }
                 };
-                let flow = self.dispatch(argv).await?;
+                // A node stopping drops requests in flight (the client sees the connection
+                // close, as when a Redis server goes away), so nothing outlives the listener.
+                let cancel = self.cancel.clone();
+                let flow = tokio::select! {
+                    _ = cancel.cancelled() => return Ok(()),
+                    flow = self.dispatch(argv) => flow?,
+                };
                 self.refresh_limits();
                 self.update_view();
                 if let Flow::Close = flow {
@@ -174,7 +180,11 @@ impl Connection {
                     self.write_out().await?;
                 }
             }
-            self.flush_pending().await;
+            let cancel = self.cancel.clone();
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                _ = self.flush_pending() => {}
+            }
             self.write_out().await?;
             if !self.read_more().await? {
                 return Ok(());

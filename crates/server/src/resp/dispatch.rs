@@ -14,6 +14,9 @@ use crate::resp::connection::{Connection, Flow, Slot};
 use crate::resp::errors::read_error;
 use crate::resp::table::{arity_ok, server_command, ServerCommand};
 
+/// Pause between read-barrier attempts while the cluster changes leader.
+const READ_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// A reply, or text that RESP3 sends as a verbatim string (INFO, CLIENT INFO/LIST), or an
 /// EXEC array that may contain such text.
 #[derive(Debug, Clone)]
@@ -142,6 +145,12 @@ impl Connection {
                 return Ok(Flow::Continue);
             }
         }
+        if let Target::Data(def) = target {
+            if let Some(err) = self.too_large(def, &argv) {
+                self.reply(err);
+                return Ok(Flow::Continue);
+            }
+        }
         match target {
             Target::Data(def) if def.is_write() || self.batching() => {
                 self.queue_data(argv).await;
@@ -176,6 +185,41 @@ impl Connection {
                 }
             }
         }
+    }
+
+    /// A write must fit in one Raft entry shipped over gRPC, and keys and values must respect
+    /// the same limits as on the gRPC edge; refused here, it changes nothing.
+    fn too_large(&self, def: &CommandDef, argv: &[Bytes]) -> Option<Reply> {
+        if !def.is_write() {
+            return None;
+        }
+        let limits = &self.shared.limits;
+        // Headroom for the entry's framing next to the arguments.
+        let max_total = limits.grpc_max_message_bytes.saturating_sub(64 * 1024);
+        let total: usize = argv.iter().map(|a| a.len()).sum();
+        if total > max_total {
+            return Some(Reply::Error(format!(
+                "ERR the command is {total} bytes; a write may be at most {max_total} bytes \
+                 (limits.grpc_max_message_bytes)"
+            )));
+        }
+        let key_too_long = def
+            .keys(argv)
+            .iter()
+            .any(|k| k.len() > limits.max_key_bytes);
+        if key_too_long {
+            return Some(Reply::Error(format!(
+                "ERR key longer than {} bytes (limits.max_key_bytes)",
+                limits.max_key_bytes
+            )));
+        }
+        if argv.iter().any(|a| a.len() > limits.max_value_bytes) {
+            return Some(Reply::Error(format!(
+                "ERR argument longer than {} bytes (limits.max_value_bytes)",
+                limits.max_value_bytes
+            )));
+        }
+        None
     }
 
     /// Queues a reply behind any pending batch.
@@ -221,16 +265,27 @@ impl Connection {
         let group = self.shared.group.clone();
         let min_seq = self.session.last_write_seq;
         let fresh = self.session.barrier_gen == Some(self.read_gen);
-        let result = if self.session.readonly || fresh {
-            group.read_barrier(Consistency::Local, min_seq).await
+        let consistency = if self.session.readonly || fresh {
+            Consistency::Local
         } else {
-            let generation = self.read_gen;
-            let r = group.read_barrier(Consistency::Linearizable, min_seq).await;
-            if r.is_ok() {
-                self.session.barrier_gen = Some(generation);
-            }
-            r
+            Consistency::Linearizable
         };
+        let generation = self.read_gen;
+        // A leader change while a follower asks the leader for a read index surfaces as
+        // "not the leader" although nothing is wrong for long; ask again (with a short pause)
+        // until the group's request timeout, like writes do, before answering TRYAGAIN.
+        let deadline = tokio::time::Instant::now() + group.options().request_timeout;
+        let result = loop {
+            match group.read_barrier(consistency, min_seq).await {
+                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(READ_RETRY_PAUSE).await;
+                }
+                other => break other,
+            }
+        };
+        if result.is_ok() && consistency == Consistency::Linearizable {
+            self.session.barrier_gen = Some(generation);
+        }
         result.map_err(|e| read_error(&e))
     }
 

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::resp::clients::ClientRegistry;
-use crate::spec::RespSettings;
+use crate::spec::{EdgeLimits, RespSettings};
 
 /// Node-wide state every connection shares.
 pub(crate) struct Shared {
@@ -35,6 +35,8 @@ pub(crate) struct Shared {
     pub port: u16,
     /// Clients blocked in WAIT.
     pub blocked: AtomicU64,
+    /// Key/value/message size limits shared with the gRPC edge.
+    pub limits: EdgeLimits,
 }
 
 #[derive(Default)]
@@ -79,6 +81,7 @@ impl RespServer {
         listener: TcpListener,
         group: Arc<RegionGroup>,
         settings: RespSettings,
+        limits: EdgeLimits,
         region: String,
     ) -> std::io::Result<RespServer> {
         let addr = listener.local_addr()?;
@@ -102,6 +105,7 @@ impl RespServer {
             region,
             port: addr.port(),
             blocked: AtomicU64::new(0),
+            limits,
         });
         let cancel = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));
@@ -125,10 +129,16 @@ impl RespServer {
         }
     }
 
-    /// Stops without waiting for connections (a crash stand-in for tests).
-    pub fn abort(self) {
+    /// Drops every connection mid-request (a crash stand-in for tests) and waits briefly
+    /// until their handlers are gone, so nothing keeps the node's storage open.
+    pub async fn abort(self) {
         self.cancel.cancel();
-        self.task.abort();
+        if tokio::time::timeout(Duration::from_secs(2), self.task)
+            .await
+            .is_err()
+        {
+            warn!(resp = %self.addr, "RESP connections did not all close within 2s");
+        }
     }
 }
 

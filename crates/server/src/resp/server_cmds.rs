@@ -82,7 +82,7 @@ impl Connection {
                 config_get(&argv[2..], &settings, self.shared.port)
             }
             b"set" => {
-                if argv.len() % 2 != 0 {
+                if !argv.len().is_multiple_of(2) {
                     return meridian_keyspace::wrong_arity("config|set");
                 }
                 let mut settings = self
