@@ -11,7 +11,7 @@
 //! | `limits.max_value_bytes`     | `MERIDIAN_LIMITS_MAX_VALUE_BYTES`     |
 //! | `coord.lease_ms`             | `MERIDIAN_COORD_LEASE_MS`             |
 //!
-//! Every field of `[raft]`, `[limits]` and `[coord]` has one (see [`env_overrides`]).
+//! Every field of `[raft]`, `[limits]`, `[coord]` and `[resp]` has one (see [`env_overrides`]).
 //! Clusters, nodes, witnesses and global datastores are structure, not settings, and are
 //! only read from the file. An empty variable counts as unset. A relative directory given
 //! by env resolves against the current working directory, not the config file's.
@@ -70,6 +70,17 @@ const OVERRIDES: &[(&str, Setter)] = &[
         int(v, &mut c.limits.max_secondaries_per_datastore)
     }),
     ("coord.lease_ms", |c, v| int(v, &mut c.coord.lease_ms)),
+    ("resp.requirepass", |c, v| {
+        c.resp.requirepass = Some(v.to_string());
+        Ok(())
+    }),
+    ("resp.proto_max_bulk_len", |c, v| {
+        int(v, &mut c.resp.proto_max_bulk_len)
+    }),
+    ("resp.client_query_buffer_limit", |c, v| {
+        int(v, &mut c.resp.client_query_buffer_limit)
+    }),
+    ("resp.maxclients", |c, v| int(v, &mut c.resp.maxclients)),
     ("coord.clock_drift_bound", |c, v| {
         c.coord.clock_drift_bound = v
             .parse::<f64>()

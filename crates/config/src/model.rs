@@ -35,6 +35,10 @@ pub struct DeploymentConfig {
     /// Default: see [`CoordSettings`].
     #[serde(default)]
     pub coord: CoordSettings,
+    /// Settings of every node's RESP (Redis protocol) listener, named after the Redis
+    /// parameters they mirror. Default: see [`RespConfig`].
+    #[serde(default)]
+    pub resp: RespConfig,
     /// The clusters (regional Raft groups) of the deployment; at least one is required.
     /// Default: none (refused by validation).
     #[serde(default)]
@@ -116,6 +120,37 @@ impl Default for Limits {
             grpc_max_message_bytes: 64 * MIB,
             backlog_max_bytes: 64 * MIB,
             max_secondaries_per_datastore: 4,
+        }
+    }
+}
+
+/// Settings of the RESP listener of every node (`[resp]`). `CONFIG SET` may change them on
+/// one running node; the file gives the starting values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RespConfig {
+    /// Redis `requirepass`: the password clients must give with `AUTH` (or `HELLO … AUTH
+    /// default <password>`). Default: unset (no password). Env: `MERIDIAN_RESP_REQUIREPASS`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirepass: Option<String>,
+    /// Redis `proto-max-bulk-len`: the longest bulk argument a client may send, in bytes;
+    /// a longer one is a protocol error that closes the connection. Default: 536870912
+    /// (512 MiB).
+    pub proto_max_bulk_len: u64,
+    /// Redis `client-query-buffer-limit`: bytes of not-yet-complete requests a node buffers
+    /// for one client before closing its connection. Default: 1073741824 (1 GiB).
+    pub client_query_buffer_limit: u64,
+    /// Redis `maxclients`: RESP connections per node at most, in connections. Default: 10000.
+    pub maxclients: u64,
+}
+
+impl Default for RespConfig {
+    fn default() -> Self {
+        RespConfig {
+            requirepass: None,
+            proto_max_bulk_len: 512 * MIB,
+            client_query_buffer_limit: 1024 * MIB,
+            maxclients: 10_000,
         }
     }
 }

@@ -26,6 +26,7 @@ impl DeploymentConfig {
         self.check_raft(&mut out);
         self.check_limits(&mut out);
         self.check_coord(&mut out);
+        self.check_resp(&mut out);
         self.check_clusters_and_nodes(&mut out);
         self.check_global_datastores(&mut out);
         out
@@ -92,6 +93,33 @@ impl DeploymentConfig {
             l.backlog_max_bytes,
             "bytes",
         );
+    }
+
+    fn check_resp(&self, out: &mut Vec<Problem>) {
+        let r = &self.resp;
+        positive(
+            out,
+            "resp.proto_max_bulk_len",
+            r.proto_max_bulk_len,
+            "bytes",
+        );
+        if r.client_query_buffer_limit < r.proto_max_bulk_len.min(1024 * 1024) {
+            out.push(Problem::new(
+                "resp.client_query_buffer_limit",
+                format!(
+                    "{} bytes cannot hold one request; use at least {} bytes (default 1073741824)",
+                    r.client_query_buffer_limit,
+                    r.proto_max_bulk_len.min(1024 * 1024)
+                ),
+            ));
+        }
+        positive(out, "resp.maxclients", r.maxclients, "connections");
+        if r.requirepass.as_deref().is_some_and(|p| p.is_empty()) {
+            out.push(Problem::new(
+                "resp.requirepass",
+                "must not be empty; leave it out for no password",
+            ));
+        }
     }
 
     fn check_coord(&self, out: &mut Vec<Problem>) {

@@ -5,19 +5,23 @@
 //!  MeridianNode::start(spec)
 //!    ├─ storage::open_db(data_dir)              one sled db per node
 //!    ├─ RegionGroup::start(db, members, …)      Raft + state machine + active expiry
-//!    └─ gRPC listener: meridian.v1.KeyValue, meridian.v1.Clusters, grpc.health.v1,
-//!                      reflection, meridian.internal.v1.{RaftTransport, RegionForward}
+//!    ├─ gRPC listener: meridian.v1.KeyValue, meridian.v1.Clusters, grpc.health.v1,
+//!    │                 reflection, meridian.internal.v1.{RaftTransport, RegionForward}
+//!    └─ RESP listener (`resp/`): Redis 7 protocol on the node's RESP port
 //!  stop(): listeners → groups → storage flush
 //! ```
 //!
-//! Errors are mapped to gRPC statuses in one place (`status.rs`).
+//! Errors are mapped to gRPC statuses in one place (`status.rs`) and to RESP errors in one
+//! place (`resp/errors.rs`).
 
 mod clusters_service;
 mod kv_argv;
 mod kv_service;
 mod node;
+mod resp;
 mod spec;
 mod status;
 
 pub use node::{MeridianNode, NodeError};
-pub use spec::{ClusterSpec, EdgeLimits, NodeSpec};
+pub use resp::RespServer;
+pub use spec::{ClusterSpec, EdgeLimits, NodeSpec, RespSettings};

@@ -19,6 +19,7 @@ use tracing::{info, warn};
 
 use crate::clusters_service::ClustersService;
 use crate::kv_service::KeyValueService;
+use crate::resp::RespServer;
 use crate::spec::NodeSpec;
 
 #[derive(Debug, thiserror::Error)]
@@ -47,31 +48,40 @@ pub struct MeridianNode {
     group: Arc<RegionGroup>,
     filter: LinkFilter,
     grpc_addr: SocketAddr,
+    resp: RespServer,
     cancel: CancellationToken,
     grpc_task: JoinHandle<()>,
 }
 
 impl MeridianNode {
-    /// Binds the node's configured gRPC address and starts it.
+    /// Binds the node's configured gRPC and RESP addresses and starts it.
     pub async fn bind_and_start(spec: NodeSpec) -> Result<MeridianNode, NodeError> {
         let me = spec
             .me()
             .ok_or_else(|| NodeError::NotAMember(spec.node_id, spec.cluster.clone()))?;
-        let listener =
-            TcpListener::bind(&me.grpc_addr)
-                .await
-                .map_err(|source| NodeError::Bind {
-                    what: "gRPC",
-                    addr: me.grpc_addr.clone(),
-                    source,
-                })?;
-        Self::start(spec, listener).await
+        let listener = bind("gRPC", &me.grpc_addr).await?;
+        let resp = bind("RESP", &me.resp_addr).await?;
+        Self::start_with(spec, listener, resp).await
     }
 
-    /// Starts a node on an already bound gRPC listener (tests bind port 0 first).
+    /// Starts a node on an already bound gRPC listener, binding the RESP address of its
+    /// spec (`127.0.0.1:0` picks a free port; see [`MeridianNode::resp_addr`]).
     pub async fn start(
         spec: NodeSpec,
         grpc_listener: TcpListener,
+    ) -> Result<MeridianNode, NodeError> {
+        let me = spec
+            .me()
+            .ok_or_else(|| NodeError::NotAMember(spec.node_id, spec.cluster.clone()))?;
+        let resp = bind("RESP", &me.resp_addr).await?;
+        Self::start_with(spec, grpc_listener, resp).await
+    }
+
+    /// Starts a node on already bound gRPC and RESP listeners (tests bind port 0 first).
+    pub async fn start_with(
+        spec: NodeSpec,
+        grpc_listener: TcpListener,
+        resp_listener: TcpListener,
     ) -> Result<MeridianNode, NodeError> {
         let members = spec.members();
         if !members.contains_key(&spec.node_id) {
@@ -166,13 +176,26 @@ impl MeridianNode {
                 warn!(node_id, error = %e, "gRPC server failed");
             }
         });
-        info!(node_id, cluster = %spec.cluster, grpc = %grpc_addr, "node started");
+        let resp = RespServer::spawn(
+            resp_listener,
+            group.clone(),
+            spec.resp.clone(),
+            spec.limits,
+            spec.region.clone(),
+        )
+        .map_err(|source| NodeError::Bind {
+            what: "RESP",
+            addr: "?".into(),
+            source,
+        })?;
+        info!(node_id, cluster = %spec.cluster, grpc = %grpc_addr, resp = %resp.local_addr(), "node started");
         Ok(MeridianNode {
             spec,
             db,
             group,
             filter,
             grpc_addr,
+            resp,
             cancel,
             grpc_task,
         })
@@ -190,6 +213,11 @@ impl MeridianNode {
         self.grpc_addr
     }
 
+    /// Where the RESP listener accepts clients.
+    pub fn resp_addr(&self) -> SocketAddr {
+        self.resp.local_addr()
+    }
+
     /// Links to cut for fault injection (tests).
     pub fn link_filter(&self) -> &LinkFilter {
         &self.filter
@@ -200,6 +228,7 @@ impl MeridianNode {
     pub async fn kill(self) {
         self.cancel.cancel();
         self.grpc_task.abort();
+        self.resp.abort().await;
         self.group.shutdown().await;
         info!(node_id = self.spec.node_id, "node killed");
     }
@@ -207,6 +236,7 @@ impl MeridianNode {
     /// Stops in order: listeners, the regional group, then a storage flush.
     pub async fn stop(self) {
         let node_id = self.spec.node_id;
+        self.resp.stop().await;
         self.cancel.cancel();
         if tokio::time::timeout(Duration::from_secs(5), self.grpc_task)
             .await
@@ -220,4 +250,14 @@ impl MeridianNode {
         }
         info!(node_id, "node stopped");
     }
+}
+
+async fn bind(what: &'static str, addr: &str) -> Result<TcpListener, NodeError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| NodeError::Bind {
+            what,
+            addr: addr.to_string(),
+            source,
+        })
 }

@@ -17,6 +17,8 @@ pub struct NodeSpec {
     pub clusters: Vec<ClusterSpec>,
     pub region_options: RegionOptions,
     pub limits: EdgeLimits,
+    /// RESP (Redis protocol) listener settings.
+    pub resp: RespSettings,
 }
 
 impl NodeSpec {
@@ -60,6 +62,35 @@ impl Default for EdgeLimits {
             max_key_bytes: 512 * 1024 * 1024,
             max_value_bytes: 512 * 1024 * 1024,
             grpc_max_message_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Settings of the RESP listener, named after the Redis config parameters they mirror. They
+/// are the node's starting values; `CONFIG SET` changes them on that node only (as on Redis).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RespSettings {
+    /// Redis `requirepass`: clients must `AUTH` (or `HELLO … AUTH default <pass>`) before
+    /// anything but AUTH/HELLO/QUIT/RESET. `None` (default): no password.
+    pub requirepass: Option<String>,
+    /// Redis `proto-max-bulk-len`: the longest bulk argument accepted, in bytes. A longer one is
+    /// a protocol error that closes the connection. Default 512 MiB.
+    pub proto_max_bulk_len: u64,
+    /// Redis `client-query-buffer-limit`: bytes a client may make the node buffer for requests
+    /// not yet complete; past it the connection is closed. Default 1 GiB.
+    pub client_query_buffer_limit: u64,
+    /// Redis `maxclients`: connected RESP clients at most; one more is told
+    /// `-ERR max number of clients reached` and closed. Default 10000.
+    pub maxclients: u64,
+}
+
+impl Default for RespSettings {
+    fn default() -> Self {
+        RespSettings {
+            requirepass: None,
+            proto_max_bulk_len: meridian_resp::DEFAULT_PROTO_MAX_BULK_LEN,
+            client_query_buffer_limit: meridian_resp::DEFAULT_CLIENT_QUERY_BUFFER_LIMIT as u64,
+            maxclients: 10_000,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use meridian_proto::v1::key_value_client::KeyValueClient;
 use meridian_region::{RegionGroup, RegionOptions};
-use meridian_server::{ClusterSpec, EdgeLimits, MeridianNode, NodeSpec};
+use meridian_server::{ClusterSpec, EdgeLimits, MeridianNode, NodeSpec, RespSettings};
 use meridian_types::{Node, NodeId};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
@@ -20,6 +20,8 @@ pub struct TestClusterOptions {
     pub region: String,
     pub region_options: RegionOptions,
     pub limits: EdgeLimits,
+    /// Settings of every node's RESP listener.
+    pub resp: RespSettings,
 }
 
 impl Default for TestClusterOptions {
@@ -36,6 +38,7 @@ impl Default for TestClusterOptions {
                 ..RegionOptions::default()
             },
             limits: EdgeLimits::default(),
+            resp: RespSettings::default(),
         }
     }
 }
@@ -44,6 +47,7 @@ impl Default for TestClusterOptions {
 pub struct TestCluster {
     specs: BTreeMap<NodeId, NodeSpec>,
     addrs: BTreeMap<NodeId, SocketAddr>,
+    resp_addrs: BTreeMap<NodeId, SocketAddr>,
     nodes: BTreeMap<NodeId, MeridianNode>,
     _dir: tempfile::TempDir,
 }
@@ -60,14 +64,17 @@ impl TestCluster {
                 .await
                 .context("binding port 0")?;
             let addr = l.local_addr()?;
+            let resp = TcpListener::bind("127.0.0.1:0")
+                .await
+                .context("binding port 0 for RESP")?;
             members.push((
                 i,
                 Node {
                     grpc_addr: addr.to_string(),
-                    resp_addr: "127.0.0.1:0".into(),
+                    resp_addr: resp.local_addr()?.to_string(),
                 },
             ));
-            listeners.insert(i, l);
+            listeners.insert(i, (l, resp));
         }
         let cluster = ClusterSpec {
             name: opts.cluster.clone(),
@@ -77,10 +84,11 @@ impl TestCluster {
         let mut tc = TestCluster {
             specs: BTreeMap::new(),
             addrs: BTreeMap::new(),
+            resp_addrs: BTreeMap::new(),
             nodes: BTreeMap::new(),
             _dir: dir,
         };
-        for (id, listener) in listeners {
+        for (id, (listener, resp)) in listeners {
             let spec = NodeSpec {
                 node_id: id,
                 cluster: opts.cluster.clone(),
@@ -89,9 +97,11 @@ impl TestCluster {
                 clusters: vec![cluster.clone()],
                 region_options: opts.region_options.clone(),
                 limits: opts.limits,
+                resp: opts.resp.clone(),
             };
             tc.addrs.insert(id, listener.local_addr()?);
-            let node = MeridianNode::start(spec.clone(), listener)
+            tc.resp_addrs.insert(id, resp.local_addr()?);
+            let node = MeridianNode::start_with(spec.clone(), listener, resp)
                 .await
                 .with_context(|| format!("starting node {id}"))?;
             tc.specs.insert(id, spec);
@@ -122,6 +132,14 @@ impl TestCluster {
 
     pub fn grpc_addr(&self, id: NodeId) -> Result<SocketAddr> {
         self.addrs
+            .get(&id)
+            .copied()
+            .ok_or_else(|| anyhow!("no node {id}"))
+    }
+
+    /// Where node `id` serves RESP (Redis clients connect here).
+    pub fn resp_addr(&self, id: NodeId) -> Result<SocketAddr> {
+        self.resp_addrs
             .get(&id)
             .copied()
             .ok_or_else(|| anyhow!("no node {id}"))
@@ -212,7 +230,14 @@ impl TestCluster {
             || async { Ok(TcpListener::bind(addr).await.ok()) },
         )
         .await?;
-        let node = MeridianNode::start(spec, listener)
+        let resp_addr = self.resp_addr(id)?;
+        let resp = eventually(
+            "rebinding the node's RESP port",
+            Duration::from_secs(5),
+            || async { Ok(TcpListener::bind(resp_addr).await.ok()) },
+        )
+        .await?;
+        let node = MeridianNode::start_with(spec, listener, resp)
             .await
             .with_context(|| format!("restarting node {id}"))?;
         self.nodes.insert(id, node);

@@ -326,3 +326,29 @@ fn an_empty_deployment_is_refused() {
     let c = DeploymentConfig::from_toml_str("", "/tmp").expect("parses");
     refused(&c, "clusters", "no clusters");
 }
+
+#[test]
+fn resp_settings_are_checked() {
+    let mut c = valid();
+    c.resp.maxclients = 0;
+    refused(&c, "resp.maxclients", "above 0");
+    let mut c = valid();
+    c.resp.requirepass = Some(String::new());
+    refused(&c, "resp.requirepass", "must not be empty");
+    let mut c = valid();
+    c.resp.client_query_buffer_limit = 10;
+    refused(
+        &c,
+        "resp.client_query_buffer_limit",
+        "cannot hold one request",
+    );
+    let c = DeploymentConfig::from_toml_str(
+        &format!("[resp]\nrequirepass = \"pw\"\nproto_max_bulk_len = 2048\n{THREE_REGIONS}"),
+        "/tmp",
+    )
+    .expect("a [resp] section parses");
+    assert_eq!(c.resp.requirepass.as_deref(), Some("pw"));
+    assert_eq!(c.resp.proto_max_bulk_len, 2048);
+    assert_eq!(c.resp.maxclients, 10_000);
+    assert!(c.problems().is_empty(), "{:?}", c.problems());
+}

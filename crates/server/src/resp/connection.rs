@@ -1,0 +1,314 @@
+//! One client connection: read → parse one request → execute → queue the reply; replies are
+//! written when the buffer has no complete request left (so a pipeline is answered with few
+//! writes) or when the output grows large.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use meridian_resp::{ParserLimits, RequestParser};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use crate::resp::clients::Registered;
+use crate::resp::dispatch::{encode_answer, Answer};
+use crate::resp::errors::write_error;
+use crate::resp::listener::{ConnectionPermit, Shared};
+use crate::resp::session::Session;
+
+/// Output bytes queued before they are written even though requests remain in the buffer.
+const OUT_FLUSH_BYTES: usize = 64 * 1024;
+/// Pending pipelined writes gathered into one batch at most (count and argv bytes).
+const BATCH_MAX_COMMANDS: usize = 1024;
+const BATCH_MAX_BYTES: usize = 1024 * 1024;
+/// Read buffer growth step.
+const READ_CHUNK: usize = 16 * 1024;
+/// Largest single reservation for a big bulk argument still arriving.
+const MAX_RESERVE: usize = 64 * 1024 * 1024;
+
+/// One queued reply while a write batch is pending.
+pub(crate) enum Slot {
+    Batch,
+    Ready(Answer),
+}
+
+/// What the connection does after a request.
+pub(crate) enum Flow {
+    Continue,
+    /// Write what is queued, then close (QUIT, protocol errors).
+    Close,
+}
+
+pub(crate) struct Connection {
+    pub(super) stream: TcpStream,
+    pub(super) shared: Arc<Shared>,
+    pub(super) cancel: CancellationToken,
+    pub(super) registered: Registered,
+    pub(super) parser: RequestParser,
+    pub(super) buf: BytesMut,
+    pub(super) out: BytesMut,
+    pub(super) session: Session,
+    /// Pipelined data commands not yet sent to Raft, in request order (a write and every
+    /// command after it until the batch is sent, so replies keep their order).
+    pub(super) pending: Vec<Vec<Bytes>>,
+    /// Reply slots of the requests since the batch began: a batch reply, or an answer
+    /// already known (PING/ECHO need not wait for Raft, but must not overtake it).
+    pub(super) slots: Vec<Slot>,
+    pub(super) pending_bytes: usize,
+    /// Incremented on every socket read (see `Session::barrier_gen`).
+    pub(super) read_gen: u64,
+    _permit: ConnectionPermit,
+}
+
+impl Connection {
+    pub(crate) fn new(
+        stream: TcpStream,
+        peer: SocketAddr,
+        shared: Arc<Shared>,
+        cancel: CancellationToken,
+        permit: ConnectionPermit,
+    ) -> Connection {
+        let _ = stream.set_nodelay(true);
+        let laddr = stream.local_addr().unwrap_or(peer);
+        let id = shared.clients.next_id();
+        let registered = shared.clients.register(id, peer, laddr);
+        let authenticated = shared
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .requirepass
+            .is_none();
+        let mut conn = Connection {
+            stream,
+            cancel,
+            registered,
+            parser: RequestParser::new(ParserLimits::default()),
+            buf: BytesMut::with_capacity(READ_CHUNK),
+            out: BytesMut::with_capacity(READ_CHUNK),
+            session: Session::new(id, authenticated),
+            pending: Vec::new(),
+            slots: Vec::new(),
+            pending_bytes: 0,
+            read_gen: 0,
+            shared,
+            _permit: permit,
+        };
+        conn.refresh_limits();
+        conn
+    }
+
+    pub(crate) async fn run(mut self) {
+        let id = self.session.id;
+        match self.serve().await {
+            Ok(()) => debug!(client = id, "RESP connection closed"),
+            Err(e) => debug!(client = id, error = %e, "RESP connection ended"),
+        }
+    }
+
+    /// True while the client must still authenticate (Redis `authRequired`).
+    pub(super) fn auth_required(&self) -> bool {
+        !self.session.authenticated
+            && self
+                .shared
+                .settings
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .requirepass
+                .is_some()
+    }
+
+    /// Parser limits follow the live settings and the authentication state, request by request.
+    fn refresh_limits(&mut self) {
+        let authenticated = !self.auth_required();
+        let max_bulk = self
+            .shared
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .proto_max_bulk_len;
+        let limits = self.parser.limits_mut();
+        limits.authenticated = authenticated;
+        limits.proto_max_bulk_len = max_bulk;
+    }
+
+    fn query_buffer_limit(&self) -> usize {
+        let limit = self
+            .shared
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .client_query_buffer_limit;
+        usize::try_from(limit).unwrap_or(usize::MAX)
+    }
+
+    async fn serve(&mut self) -> io::Result<()> {
+        loop {
+            loop {
+                if self.cancel.is_cancelled() {
+                    return Ok(());
+                }
+                let argv = match self.parser.next(&mut self.buf) {
+                    Ok(Some(argv)) => argv,
+                    Ok(None) => break,
+                    Err(err) => {
+                        // Redis: replies of earlier requests, the error line, then close.
+                        self.flush_pending().await;
+                        err.write_reply(&mut self.out);
+                        self.write_out().await?;
+                        debug!(client = self.session.id, error = %err, "protocol error, closing");
+                        return Ok(());
+                    }
+                };
+                // A node stopping drops requests in flight (the client sees the connection
+                // close, as when a Redis server goes away), so nothing outlives the listener.
+                let cancel = self.cancel.clone();
+                let flow = tokio::select! {
+                    _ = cancel.cancelled() => return Ok(()),
+                    flow = self.dispatch(argv) => flow?,
+                };
+                self.refresh_limits();
+                self.update_view();
+                if let Flow::Close = flow {
+                    self.flush_pending().await;
+                    self.write_out().await?;
+                    return Ok(());
+                }
+                if self.out.len() >= OUT_FLUSH_BYTES {
+                    self.write_out().await?;
+                }
+            }
+            let cancel = self.cancel.clone();
+            tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                _ = self.flush_pending() => {}
+            }
+            self.write_out().await?;
+            if !self.read_more().await? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Reads more request bytes; false when the connection should end (EOF, shutdown, or
+    /// the query buffer limit, where Redis closes without a reply).
+    pub(super) async fn read_more(&mut self) -> io::Result<bool> {
+        let want = self
+            .parser
+            .bytes_wanted(&self.buf)
+            .unwrap_or(0)
+            .clamp(READ_CHUNK, MAX_RESERVE);
+        self.buf.reserve(want);
+        let n = tokio::select! {
+            _ = self.cancel.cancelled() => return Ok(false),
+            n = self.stream.read_buf(&mut self.buf) => n?,
+        };
+        if n == 0 {
+            return Ok(false);
+        }
+        self.read_gen += 1;
+        let buffered = self.parser.buffered_len(&self.buf);
+        if buffered > self.query_buffer_limit() {
+            warn!(
+                client = self.session.id,
+                buffered,
+                limit = self.query_buffer_limit(),
+                "closing client that reached max query buffer length"
+            );
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    pub(super) async fn write_out(&mut self) -> io::Result<()> {
+        if !self.out.is_empty() {
+            self.stream.write_all(&self.out).await?;
+            self.out.clear();
+        }
+        Ok(())
+    }
+
+    /// True while pipelined writes wait to be sent.
+    pub(super) fn batching(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Queues a pipelined data command (a write, or a read behind a queued write: it then
+    /// runs in the same atomic batch and so sees the writes before it); sends the batch once
+    /// it is large.
+    pub(super) async fn queue_data(&mut self, argv: Vec<Bytes>) {
+        self.pending_bytes += argv.iter().map(|a| a.len() + 8).sum::<usize>();
+        self.pending.push(argv);
+        self.slots.push(Slot::Batch);
+        if self.pending.len() >= BATCH_MAX_COMMANDS || self.pending_bytes >= BATCH_MAX_BYTES {
+            self.flush_pending().await;
+        }
+    }
+
+    /// Sends the pending writes as one atomic batch and queues their replies in order.
+    pub(super) async fn flush_pending(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let commands = std::mem::take(&mut self.pending);
+        let slots = std::mem::take(&mut self.slots);
+        self.pending_bytes = 0;
+        let count = commands.len();
+        let replies = match self.shared.group.write(commands).await {
+            Ok(result) => {
+                self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
+                result.replies
+            }
+            Err(e) => {
+                debug!(client = self.session.id, error = %e, "pipelined write failed");
+                vec![write_error(&e); count]
+            }
+        };
+        let mut replies = replies.into_iter();
+        for slot in slots {
+            let answer = match slot {
+                Slot::Ready(answer) => answer,
+                Slot::Batch => Answer::Reply(replies.next().unwrap_or_else(|| {
+                    meridian_types::Reply::Error("ERR the write produced no reply".into())
+                })),
+            };
+            encode_answer(&answer, self.session.proto, &mut self.out);
+        }
+    }
+
+    fn update_view(&self) {
+        let mut v = self
+            .registered
+            .view
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        v.name.clone_from(&self.session.name);
+        v.last_active = std::time::Instant::now();
+        v.multi = self
+            .session
+            .multi
+            .as_ref()
+            .map_or(-1, |m| m.queued.len() as i64);
+        v.resp = match self.session.proto {
+            meridian_resp::Protocol::Resp2 => 2,
+            meridian_resp::Protocol::Resp3 => 3,
+        };
+        v.readonly = self.session.readonly;
+        v.lib_name.clone_from(&self.session.lib_name);
+        v.lib_ver.clone_from(&self.session.lib_ver);
+        v.qbuf = self.buf.len();
+    }
+
+    /// Records the last command's name for CLIENT LIST (`client|list` style).
+    pub(super) fn note_command(&self, name: &str) {
+        let mut v = self
+            .registered
+            .view
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        v.last_cmd.clear();
+        v.last_cmd.push_str(name);
+    }
+}

@@ -1,0 +1,347 @@
+//! From argv to an answer: command lookup, arity, authentication and MULTI queueing in Redis
+//! 7.0's order (`processCommand`), then data commands through the group and the rest here.
+
+use std::io;
+use std::sync::atomic::Ordering;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::{Bytes, BytesMut};
+use meridian_keyspace::{lookup, unknown_command, wrong_arity, CommandDef};
+use meridian_resp::{encode, encode_verbatim, Protocol};
+use meridian_types::{Consistency, Reply};
+
+use crate::resp::connection::{Connection, Flow, Slot};
+use crate::resp::errors::read_error;
+use crate::resp::table::{arity_ok, server_command, ServerCommand};
+
+/// Pause between read-barrier attempts while the cluster changes leader.
+const READ_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// A reply, or text that RESP3 sends as a verbatim string (INFO, CLIENT INFO/LIST), or an
+/// EXEC array that may contain such text.
+#[derive(Debug, Clone)]
+pub(crate) enum Answer {
+    Reply(Reply),
+    Verbatim(String),
+    Array(Vec<Answer>),
+}
+
+impl From<Reply> for Answer {
+    fn from(r: Reply) -> Answer {
+        Answer::Reply(r)
+    }
+}
+
+pub(crate) fn encode_answer(answer: &Answer, proto: Protocol, out: &mut BytesMut) {
+    match answer {
+        Answer::Reply(r) => encode(r, proto, out),
+        Answer::Verbatim(text) => encode_verbatim(text.as_bytes(), proto, out),
+        Answer::Array(items) => {
+            out.extend_from_slice(format!("*{}\r\n", items.len()).as_bytes());
+            items.iter().for_each(|a| encode_answer(a, proto, out));
+        }
+    }
+}
+
+/// What a server command asks the connection to do.
+pub(crate) enum Step {
+    Answer(Answer),
+    /// Send the answer, then close.
+    Close(Answer),
+    /// WAIT: block the client until the deadline (None: forever), then answer `Integer(0)`.
+    Block(Option<std::time::Duration>),
+}
+
+/// A command name resolved against both tables.
+#[derive(Clone, Copy)]
+pub(crate) enum Target {
+    Server(&'static ServerCommand),
+    Data(&'static CommandDef),
+}
+
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Existence and arity, as Redis checks them before anything else. `Err` is the rejection.
+pub(crate) fn resolve(argv: &[Bytes]) -> Result<Target, Reply> {
+    let name = &argv[0];
+    if let Some(def) = lookup(name) {
+        if !def.arity_ok(argv.len()) {
+            return Err(wrong_arity(def.name));
+        }
+        return Ok(Target::Data(def));
+    }
+    let Some(cmd) = server_command(name) else {
+        return Err(unknown_command(argv));
+    };
+    if !cmd.subcommands.is_empty() && argv.len() >= 2 {
+        let sub = &argv[1];
+        let Some((sub_name, sub_arity)) = cmd
+            .subcommands
+            .iter()
+            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(sub))
+        else {
+            return Err(Reply::Error(format!(
+                "ERR unknown subcommand '{}'. Try {} HELP.",
+                String::from_utf8_lossy(&sub[..sub.len().min(128)]),
+                cmd.name.to_ascii_uppercase()
+            )));
+        };
+        if !arity_ok(*sub_arity, argv.len()) {
+            return Err(wrong_arity(&format!("{}|{}", cmd.name, sub_name)));
+        }
+    }
+    if !arity_ok(cmd.arity, argv.len()) {
+        return Err(wrong_arity(cmd.name));
+    }
+    Ok(Target::Server(cmd))
+}
+
+/// Commands that run immediately even inside MULTI (Redis 7.0 `processCommand`).
+fn runs_inside_multi(name: &str) -> bool {
+    matches!(name, "exec" | "discard" | "multi" | "watch" | "reset")
+}
+
+impl Connection {
+    pub(crate) async fn dispatch(&mut self, argv: Vec<Bytes>) -> io::Result<Flow> {
+        self.shared
+            .stats
+            .commands_processed
+            .fetch_add(1, Ordering::Relaxed);
+        // Redis 7.0 answers QUIT before looking anything up, even inside MULTI.
+        if argv[0].eq_ignore_ascii_case(b"quit") {
+            self.flush_pending().await;
+            self.reply(Reply::ok());
+            return Ok(Flow::Close);
+        }
+        let target = match resolve(&argv) {
+            Ok(t) => t,
+            Err(err) => {
+                self.reject(&argv, err).await;
+                return Ok(Flow::Continue);
+            }
+        };
+        let (name, no_auth) = match target {
+            Target::Server(c) => (c.name, c.no_auth),
+            Target::Data(d) => (d.name, false),
+        };
+        self.note_command(&command_label(name, &argv));
+        if self.auth_required() && !no_auth {
+            self.reject(
+                &argv,
+                Reply::Error("NOAUTH Authentication required.".into()),
+            )
+            .await;
+            return Ok(Flow::Continue);
+        }
+        if let Some(multi) = self.session.multi.as_mut() {
+            if !runs_inside_multi(name) {
+                multi.queued.push(argv);
+                self.reply(Reply::Status("QUEUED".into()));
+                return Ok(Flow::Continue);
+            }
+        }
+        if let Target::Data(def) = target {
+            if let Some(err) = self.too_large(def, &argv) {
+                self.reply(err);
+                return Ok(Flow::Continue);
+            }
+        }
+        match target {
+            Target::Data(def) if def.is_write() || self.batching() => {
+                self.queue_data(argv).await;
+                Ok(Flow::Continue)
+            }
+            Target::Server(cmd) if self.batching() && matches!(cmd.name, "ping" | "echo") => {
+                let reply = match cmd.name {
+                    "ping" => self.ping(&argv),
+                    _ => Reply::Bulk(argv[1].clone()),
+                };
+                self.reply(reply);
+                Ok(Flow::Continue)
+            }
+            Target::Data(_) => {
+                self.flush_pending().await;
+                let reply = self.read_data(&argv).await;
+                self.reply(reply);
+                Ok(Flow::Continue)
+            }
+            Target::Server(cmd) => {
+                self.flush_pending().await;
+                match self.server_command(cmd, &argv, false).await {
+                    Step::Answer(a) => {
+                        self.answer(&a);
+                        Ok(Flow::Continue)
+                    }
+                    Step::Close(a) => {
+                        self.answer(&a);
+                        Ok(Flow::Close)
+                    }
+                    Step::Block(limit) => self.block(limit).await,
+                }
+            }
+        }
+    }
+
+    /// A write must fit in one Raft entry shipped over gRPC, and keys and values must respect
+    /// the same limits as on the gRPC edge; refused here, it changes nothing.
+    fn too_large(&self, def: &CommandDef, argv: &[Bytes]) -> Option<Reply> {
+        if !def.is_write() {
+            return None;
+        }
+        let limits = &self.shared.limits;
+        // Headroom for the entry's framing next to the arguments.
+        let max_total = limits.grpc_max_message_bytes.saturating_sub(64 * 1024);
+        let total: usize = argv.iter().map(|a| a.len()).sum();
+        if total > max_total {
+            return Some(Reply::Error(format!(
+                "ERR the command is {total} bytes; a write may be at most {max_total} bytes \
+                 (limits.grpc_max_message_bytes)"
+            )));
+        }
+        let key_too_long = def
+            .keys(argv)
+            .iter()
+            .any(|k| k.len() > limits.max_key_bytes);
+        if key_too_long {
+            return Some(Reply::Error(format!(
+                "ERR key longer than {} bytes (limits.max_key_bytes)",
+                limits.max_key_bytes
+            )));
+        }
+        if argv.iter().any(|a| a.len() > limits.max_value_bytes) {
+            return Some(Reply::Error(format!(
+                "ERR argument longer than {} bytes (limits.max_value_bytes)",
+                limits.max_value_bytes
+            )));
+        }
+        None
+    }
+
+    /// Queues a reply behind any pending batch.
+    pub(super) fn reply(&mut self, reply: Reply) {
+        if self.batching() {
+            self.slots.push(Slot::Ready(Answer::Reply(reply)));
+        } else {
+            encode(&reply, self.session.proto, &mut self.out);
+        }
+    }
+
+    pub(super) fn answer(&mut self, answer: &Answer) {
+        if self.batching() {
+            self.slots.push(Slot::Ready(answer.clone()));
+        } else {
+            encode_answer(answer, self.session.proto, &mut self.out);
+        }
+    }
+
+    /// Redis `rejectCommand`: inside MULTI the transaction is flagged; a refused EXEC aborts it.
+    async fn reject(&mut self, argv: &[Bytes], err: Reply) {
+        self.flush_pending().await;
+        if argv[0].eq_ignore_ascii_case(b"exec") {
+            self.session.multi = None;
+            self.session.watched.clear();
+            let text = match &err {
+                Reply::Error(t) => t.clone(),
+                _ => String::new(),
+            };
+            self.reply(Reply::Error(format!(
+                "EXECABORT Transaction discarded because of: {text}"
+            )));
+            return;
+        }
+        if let Some(multi) = self.session.multi.as_mut() {
+            multi.failed = true;
+        }
+        self.reply(err);
+    }
+
+    /// Makes this node fresh enough for the connection's read mode.
+    pub(super) async fn read_barrier(&mut self) -> Result<(), Reply> {
+        let group = self.shared.group.clone();
+        let min_seq = self.session.last_write_seq;
+        let fresh = self.session.barrier_gen == Some(self.read_gen);
+        let consistency = if self.session.readonly || fresh {
+            Consistency::Local
+        } else {
+            Consistency::Linearizable
+        };
+        let generation = self.read_gen;
+        // A leader change while a follower asks the leader for a read index surfaces as
+        // "not the leader" although nothing is wrong for long; ask again (with a short pause)
+        // until the group's request timeout, like writes do, before answering TRYAGAIN.
+        let deadline = tokio::time::Instant::now() + group.options().request_timeout;
+        let result = loop {
+            match group.read_barrier(consistency, min_seq).await {
+                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(READ_RETRY_PAUSE).await;
+                }
+                other => break other,
+            }
+        };
+        if result.is_ok() && consistency == Consistency::Linearizable {
+            self.session.barrier_gen = Some(generation);
+        }
+        result.map_err(|e| read_error(&e))
+    }
+
+    async fn read_data(&mut self, argv: &[Bytes]) -> Reply {
+        if let Err(reply) = self.read_barrier().await {
+            return reply;
+        }
+        let (now, seed) = (now_ms(), rand::random());
+        self.shared
+            .group
+            .sm()
+            .read(|ks| ks.execute_read(argv, now, seed))
+    }
+
+    /// WAIT without secondaries: hold the client until the timeout, keeping an eye on the
+    /// socket so a client that goes away frees its task (requests it pipelines meanwhile stay
+    /// buffered and run afterwards, as on Redis).
+    async fn block(&mut self, limit: Option<std::time::Duration>) -> io::Result<Flow> {
+        self.write_out().await?;
+        self.shared.blocked.fetch_add(1, Ordering::Relaxed);
+        let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+        let outcome = loop {
+            let sleep = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(d).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = sleep => break Ok(true),
+                more = self.read_more() => match more {
+                    Ok(true) => continue,
+                    Ok(false) => break Ok(false),
+                    Err(e) => break Err(e),
+                },
+            }
+        };
+        self.shared.blocked.fetch_sub(1, Ordering::Relaxed);
+        if outcome? {
+            self.reply(Reply::Integer(0));
+            Ok(Flow::Continue)
+        } else {
+            Ok(Flow::Close)
+        }
+    }
+}
+
+/// `client|list`-style label of a command for CLIENT LIST's `cmd=`.
+fn command_label(name: &str, argv: &[Bytes]) -> String {
+    match server_command(name.as_bytes()) {
+        Some(c) if !c.subcommands.is_empty() && argv.len() >= 2 => {
+            format!(
+                "{name}|{}",
+                String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
+            )
+        }
+        _ => name.to_string(),
+    }
+}

@@ -1,0 +1,223 @@
+//! The RESP listener: accepts clients up to `maxclients`, runs one task per connection, and
+//! stops by cancelling every connection and waiting until each handler is gone.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use meridian_region::RegionGroup;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::resp::clients::ClientRegistry;
+use crate::spec::{EdgeLimits, RespSettings};
+
+/// Node-wide state every connection shares.
+pub(crate) struct Shared {
+    pub group: Arc<RegionGroup>,
+    /// Live settings; `CONFIG SET` writes them. Never held across an await.
+    pub settings: RwLock<RespSettings>,
+    pub clients: Arc<ClientRegistry>,
+    pub stats: Stats,
+    pub started: Instant,
+    /// 40 hex characters naming this process's run (INFO `run_id`).
+    pub run_id: String,
+    /// 40 hex characters naming the cluster's replication history (INFO `master_replid`);
+    /// the same on every node of the cluster.
+    pub replid: String,
+    pub node_id: u64,
+    pub region: String,
+    pub port: u16,
+    /// Clients blocked in WAIT.
+    pub blocked: AtomicU64,
+    /// Key/value/message size limits shared with the gRPC edge.
+    pub limits: EdgeLimits,
+}
+
+#[derive(Default)]
+pub(crate) struct Stats {
+    pub connections_received: AtomicU64,
+    pub commands_processed: AtomicU64,
+    pub rejected_connections: AtomicU64,
+}
+
+impl Shared {
+    pub(crate) fn settings(&self) -> RespSettings {
+        self.settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// Held by a connection task for its whole life: counts it against `maxclients` and, when
+/// dropped, tells the listener one handler is gone.
+pub(crate) struct ConnectionPermit {
+    active: Arc<AtomicUsize>,
+    _done: mpsc::Sender<()>,
+}
+
+impl Drop for ConnectionPermit {
+    fn drop(&mut self) {
+        self.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A running RESP listener. Stop it with [`RespServer::stop`].
+pub struct RespServer {
+    addr: SocketAddr,
+    cancel: CancellationToken,
+    task: JoinHandle<()>,
+}
+
+impl RespServer {
+    /// Starts serving RESP on `listener` (already bound, so tests can use port 0).
+    pub(crate) fn spawn(
+        listener: TcpListener,
+        group: Arc<RegionGroup>,
+        settings: RespSettings,
+        limits: EdgeLimits,
+        region: String,
+    ) -> std::io::Result<RespServer> {
+        let addr = listener.local_addr()?;
+        let node_id = group.node_id();
+        let shared = Arc::new(Shared {
+            replid: hex40(&format!("meridian-cluster-{}", group.cluster())),
+            run_id: hex40(&format!(
+                "meridian-run-{node_id}-{}-{}",
+                std::process::id(),
+                SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0)
+            )),
+            group,
+            settings: RwLock::new(settings),
+            clients: Arc::new(ClientRegistry::default()),
+            stats: Stats::default(),
+            started: Instant::now(),
+            node_id,
+            region,
+            port: addr.port(),
+            blocked: AtomicU64::new(0),
+            limits,
+        });
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));
+        info!(node_id, resp = %addr, "RESP listener started");
+        Ok(RespServer { addr, cancel, task })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting, closes every connection, and waits (up to 5 s) until every
+    /// connection handler has finished.
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        if tokio::time::timeout(Duration::from_secs(5), self.task)
+            .await
+            .is_err()
+        {
+            warn!(resp = %self.addr, "RESP connections did not all close within 5s");
+        }
+    }
+
+    /// Drops every connection mid-request (a crash stand-in for tests) and waits briefly
+    /// until their handlers are gone, so nothing keeps the node's storage open.
+    pub async fn abort(self) {
+        self.cancel.cancel();
+        if tokio::time::timeout(Duration::from_secs(2), self.task)
+            .await
+            .is_err()
+        {
+            warn!(resp = %self.addr, "RESP connections did not all close within 2s");
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, cancel: CancellationToken) {
+    let active = Arc::new(AtomicUsize::new(0));
+    let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
+    let mut backoff = Duration::from_millis(1);
+    loop {
+        let accepted = tokio::select! {
+            _ = cancel.cancelled() => break,
+            accepted = listener.accept() => accepted,
+        };
+        let (stream, peer) = match accepted {
+            Ok(pair) => {
+                backoff = Duration::from_millis(1);
+                pair
+            }
+            Err(e) => {
+                // Out of file descriptors and similar: back off instead of spinning.
+                warn!(error = %e, "accepting a RESP connection failed");
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
+            }
+        };
+        shared
+            .stats
+            .connections_received
+            .fetch_add(1, Ordering::Relaxed);
+        let max = usize::try_from(shared.settings().maxclients).unwrap_or(usize::MAX);
+        if active.fetch_add(1, Ordering::AcqRel) >= max {
+            active.fetch_sub(1, Ordering::AcqRel);
+            shared
+                .stats
+                .rejected_connections
+                .fetch_add(1, Ordering::Relaxed);
+            tokio::spawn(refuse(stream));
+            continue;
+        }
+        let permit = ConnectionPermit {
+            active: active.clone(),
+            _done: done_tx.clone(),
+        };
+        let conn = crate::resp::connection::Connection::new(
+            stream,
+            peer,
+            shared.clone(),
+            cancel.child_token(),
+            permit,
+        );
+        tokio::spawn(conn.run());
+    }
+    drop(listener);
+    drop(done_tx);
+    // Every permit holds a sender: recv() returns None once the last handler is gone.
+    let _ = done_rx.recv().await;
+    debug!(node_id = shared.node_id, "RESP listener stopped");
+}
+
+/// Redis accepts the connection, writes the error and closes it.
+async fn refuse(mut stream: TcpStream) {
+    let write = stream.write_all(b"-ERR max number of clients reached\r\n");
+    let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
+}
+
+/// 40 lower-case hex characters derived from `seed` (stable for the same seed).
+fn hex40(seed: &str) -> String {
+    let mut out = String::with_capacity(40);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for round in 0u64..3 {
+        for b in seed.bytes().chain(round.to_le_bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        out.push_str(&format!("{h:016x}"));
+    }
+    out.truncate(40);
+    out
+}

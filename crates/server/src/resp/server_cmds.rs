@@ -1,0 +1,197 @@
+//! Server commands: the dispatcher for every non-data command, plus CONFIG, INFO, ROLE,
+//! TIME and WAIT.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use meridian_types::Reply;
+
+use crate::resp::config::{config_get, config_set};
+use crate::resp::connection::Connection;
+use crate::resp::dispatch::{Answer, Step};
+use crate::resp::info::{info_text, role_reply};
+use crate::resp::table::ServerCommand;
+
+fn answer(reply: Reply) -> Step {
+    Step::Answer(Answer::Reply(reply))
+}
+
+/// Redis `getLongLongFromObject` (strict decimal integer).
+pub(crate) fn parse_i64(arg: &[u8]) -> Option<i64> {
+    let s = std::str::from_utf8(arg).ok()?;
+    if s.is_empty() || s.starts_with('+') || (s.len() > 1 && s.starts_with('0')) || s == "-0" {
+        return None;
+    }
+    if s.starts_with("-0") {
+        return None;
+    }
+    s.parse().ok()
+}
+
+impl Connection {
+    /// Runs one connection/server command. `in_exec`: the command was queued in MULTI and runs
+    /// inside EXEC (WAIT then answers at once, as Redis does).
+    pub(crate) async fn server_command(
+        &mut self,
+        cmd: &ServerCommand,
+        argv: &[Bytes],
+        in_exec: bool,
+    ) -> Step {
+        match cmd.name {
+            "ping" => answer(self.ping(argv)),
+            "echo" => answer(Reply::Bulk(argv[1].clone())),
+            "hello" => self.hello(argv),
+            "auth" => answer(self.auth(argv)),
+            "select" => answer(select(&argv[1])),
+            "client" => self.client(argv),
+            "command" => self.command(argv),
+            "config" => answer(self.config(argv)),
+            "info" => Step::Answer(Answer::Verbatim(info_text(&self.shared, &argv[1..]))),
+            "role" => answer(role_reply(&self.shared)),
+            "time" => answer(time()),
+            "quit" => Step::Close(Answer::Reply(Reply::ok())),
+            "reset" => answer(self.reset()),
+            "readonly" => {
+                self.session.readonly = true;
+                answer(Reply::ok())
+            }
+            "readwrite" => {
+                self.session.readonly = false;
+                answer(Reply::ok())
+            }
+            "wait" => wait(argv, in_exec),
+            "multi" => answer(self.multi()),
+            "exec" => Step::Answer(self.exec().await),
+            "discard" => answer(self.discard()),
+            "watch" => answer(self.watch(&argv[1..]).await),
+            "unwatch" => {
+                self.session.watched.clear();
+                answer(Reply::ok())
+            }
+            other => answer(Reply::Error(format!(
+                "ERR command '{other}' is listed but not implemented"
+            ))),
+        }
+    }
+
+    fn config(&mut self, argv: &[Bytes]) -> Reply {
+        let sub = argv[1].to_ascii_lowercase();
+        match sub.as_slice() {
+            b"get" => {
+                let settings = self.shared.settings();
+                config_get(&argv[2..], &settings, self.shared.port)
+            }
+            b"set" => {
+                if !argv.len().is_multiple_of(2) {
+                    return meridian_keyspace::wrong_arity("config|set");
+                }
+                let mut settings = self
+                    .shared
+                    .settings
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner());
+                config_set(&argv[2..], &mut settings)
+            }
+            b"resetstat" => {
+                use std::sync::atomic::Ordering::Relaxed;
+                let stats = &self.shared.stats;
+                stats.commands_processed.store(0, Relaxed);
+                stats.connections_received.store(0, Relaxed);
+                stats.rejected_connections.store(0, Relaxed);
+                Reply::ok()
+            }
+            b"rewrite" => Reply::Error(
+                "ERR CONFIG REWRITE is not supported: Meridian's configuration is the deployment TOML file".into(),
+            ),
+            _ => help(&[
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+                "HELP",
+                "    Print this help.",
+            ]),
+        }
+    }
+}
+
+pub(crate) fn help(lines: &[&str]) -> Reply {
+    Reply::Array(
+        lines
+            .iter()
+            .map(|l| Reply::Status((*l).to_string()))
+            .collect(),
+    )
+}
+
+fn select(arg: &[u8]) -> Reply {
+    match parse_i64(arg) {
+        Some(0) => Reply::ok(),
+        Some(_) => Reply::Error("ERR DB index is out of range".into()),
+        None => Reply::Error("ERR value is not an integer or out of range".into()),
+    }
+}
+
+fn time() -> Reply {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    Reply::Array(vec![
+        Reply::bulk(now.as_secs().to_string()),
+        Reply::bulk(now.subsec_micros().to_string()),
+    ])
+}
+
+/// `WAIT numreplicas timeout`. No secondary cluster exists yet, so the answer is always 0:
+/// at once when no replica is asked for, else when the timeout passes (0 = block forever).
+fn wait(argv: &[Bytes], in_exec: bool) -> Step {
+    let Some(numreplicas) = parse_i64(&argv[1]) else {
+        return answer(Reply::Error(
+            "ERR value is not an integer or out of range".into(),
+        ));
+    };
+    let timeout = match parse_i64(&argv[2]) {
+        None => {
+            return answer(Reply::Error(
+                "ERR timeout is not an integer or out of range".into(),
+            ))
+        }
+        Some(t) if t < 0 => return answer(Reply::Error("ERR timeout is negative".into())),
+        Some(t) => t as u64,
+    };
+    if numreplicas <= 0 || in_exec {
+        return answer(Reply::Integer(0));
+    }
+    Step::Block((timeout > 0).then(|| Duration::from_millis(timeout)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_are_strict_like_redis() {
+        assert_eq!(parse_i64(b"0"), Some(0));
+        assert_eq!(parse_i64(b"-12"), Some(-12));
+        assert_eq!(parse_i64(b"012"), None);
+        assert_eq!(parse_i64(b"+1"), None);
+        assert_eq!(parse_i64(b""), None);
+        assert_eq!(parse_i64(b"1x"), None);
+    }
+
+    #[test]
+    fn select_only_db_zero() {
+        assert_eq!(select(b"0"), Reply::ok());
+        assert_eq!(
+            select(b"1"),
+            Reply::Error("ERR DB index is out of range".into())
+        );
+        assert_eq!(
+            select(b"x"),
+            Reply::Error("ERR value is not an integer or out of range".into())
+        );
+    }
+}

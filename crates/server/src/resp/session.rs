@@ -1,0 +1,64 @@
+//! Per-connection state: protocol, authentication, transaction, watched keys, read mode.
+
+use bytes::Bytes;
+use meridian_resp::Protocol;
+
+/// A transaction being queued after MULTI.
+#[derive(Debug, Default)]
+pub(crate) struct Multi {
+    pub queued: Vec<Vec<Bytes>>,
+    /// A command was refused while queueing: EXEC must answer EXECABORT.
+    pub failed: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct Session {
+    pub id: u64,
+    pub proto: Protocol,
+    /// Redis's `c->authenticated`: true from the start when no password was required at
+    /// connect time (a password set later does not lock out connected clients, as in Redis).
+    pub authenticated: bool,
+    /// `READONLY`: reads are served from this node's state, possibly stale.
+    pub readonly: bool,
+    pub name: String,
+    pub lib_name: String,
+    pub lib_ver: String,
+    pub multi: Option<Multi>,
+    /// WATCHed keys with their digests when watched (`None`: the key did not exist).
+    pub watched: Vec<(Bytes, Option<u64>)>,
+    /// Seq of this connection's last acknowledged write: later reads wait until the serving
+    /// node has applied it (read-your-writes on a follower).
+    pub last_write_seq: u64,
+    /// The socket-read generation during which the last linearizable read barrier started;
+    /// requests received no later than that are served without another barrier.
+    pub barrier_gen: Option<u64>,
+}
+
+impl Session {
+    pub(crate) fn new(id: u64, authenticated: bool) -> Session {
+        Session {
+            id,
+            proto: Protocol::Resp2,
+            authenticated,
+            readonly: false,
+            name: String::new(),
+            lib_name: String::new(),
+            lib_ver: String::new(),
+            multi: None,
+            watched: Vec::new(),
+            last_write_seq: 0,
+            barrier_gen: None,
+        }
+    }
+
+    /// `RESET`: back to a fresh connection's state (the id, the client library and the
+    /// position for read-your-writes are kept).
+    pub(crate) fn reset(&mut self, password_required: bool) {
+        self.proto = Protocol::Resp2;
+        self.authenticated = !password_required;
+        self.readonly = false;
+        self.name.clear();
+        self.multi = None;
+        self.watched.clear();
+    }
+}

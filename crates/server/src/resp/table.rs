@@ -1,0 +1,282 @@
+//! The connection and server commands this edge answers itself (data commands come from
+//! `meridian_keyspace`), described the way `COMMAND INFO` reports them.
+
+/// One connection/server command.
+pub(crate) struct ServerCommand {
+    /// Lower-case name.
+    pub name: &'static str,
+    /// Redis arity (negative: at least that many).
+    pub arity: i32,
+    /// Redis command flags as `COMMAND INFO` lists them.
+    pub flags: &'static [&'static str],
+    pub first_key: i32,
+    pub last_key: i32,
+    pub step: i32,
+    /// Allowed before AUTH (Redis `CMD_NO_AUTH`).
+    pub no_auth: bool,
+    /// Subcommands with their arities (`client|setname` has arity 3).
+    pub subcommands: &'static [(&'static str, i32)],
+    /// `COMMAND DOCS` summary.
+    pub summary: &'static str,
+    /// `COMMAND DOCS` group.
+    pub group: &'static str,
+}
+
+const fn cmd(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    no_auth: bool,
+    summary: &'static str,
+    group: &'static str,
+) -> ServerCommand {
+    ServerCommand {
+        name,
+        arity,
+        flags,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        no_auth,
+        subcommands: &[],
+        summary,
+        group,
+    }
+}
+
+const CONN: &str = "connection";
+const SERVER: &str = "server";
+const TXN: &str = "transactions";
+
+pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
+    cmd("ping", -1, &["fast"], false, "Ping the server", CONN),
+    cmd("echo", 2, &["fast"], false, "Echo the given string", CONN),
+    cmd(
+        "hello",
+        -1,
+        &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+        true,
+        "Handshake with Redis",
+        CONN,
+    ),
+    cmd(
+        "auth",
+        -2,
+        &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+        true,
+        "Authenticate to the server",
+        CONN,
+    ),
+    cmd(
+        "select",
+        2,
+        &["loading", "stale", "fast"],
+        false,
+        "Change the selected database for the current connection",
+        CONN,
+    ),
+    ServerCommand {
+        subcommands: &[
+            ("id", 2),
+            ("setname", 3),
+            ("getname", 2),
+            ("info", 2),
+            ("list", -2),
+            ("setinfo", 4),
+            ("help", 2),
+        ],
+        ..cmd("client", -2, &[], false, "A container for client connection commands", CONN)
+    },
+    ServerCommand {
+        subcommands: &[
+            ("count", 2),
+            ("info", -2),
+            ("docs", -2),
+            ("list", -2),
+            ("help", 2),
+        ],
+        ..cmd(
+            "command",
+            -1,
+            &["loading", "stale"],
+            false,
+            "Get array of Redis command details",
+            SERVER,
+        )
+    },
+    ServerCommand {
+        subcommands: &[
+            ("get", -3),
+            ("set", -4),
+            ("resetstat", 2),
+            ("rewrite", 2),
+            ("help", 2),
+        ],
+        ..cmd("config", -2, &[], false, "A container for server configuration commands", SERVER)
+    },
+    cmd(
+        "info",
+        -1,
+        &["loading", "stale"],
+        false,
+        "Get information and statistics about the server",
+        SERVER,
+    ),
+    cmd(
+        "role",
+        1,
+        &["noscript", "loading", "stale", "fast"],
+        false,
+        "Return the role of the instance in the context of replication",
+        SERVER,
+    ),
+    cmd(
+        "time",
+        1,
+        &["loading", "stale", "fast"],
+        false,
+        "Return the current server time",
+        SERVER,
+    ),
+    cmd(
+        "quit",
+        -1,
+        &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+        true,
+        "Close the connection",
+        CONN,
+    ),
+    cmd(
+        "reset",
+        1,
+        &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+        true,
+        "Reset the connection",
+        CONN,
+    ),
+    cmd(
+        "readonly",
+        1,
+        &["loading", "stale", "fast"],
+        false,
+        "Enables read queries for a connection to a cluster replica node",
+        "cluster",
+    ),
+    cmd(
+        "readwrite",
+        1,
+        &["loading", "stale", "fast"],
+        false,
+        "Disables read queries for a connection to a cluster replica node",
+        "cluster",
+    ),
+    cmd(
+        "wait",
+        3,
+        &["noscript"],
+        false,
+        "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
+        "generic",
+    ),
+    cmd(
+        "multi",
+        1,
+        &["noscript", "loading", "stale", "fast", "allow_busy"],
+        false,
+        "Mark the start of a transaction block",
+        TXN,
+    ),
+    cmd(
+        "exec",
+        1,
+        &["noscript", "loading", "stale", "skip_slowlog"],
+        false,
+        "Execute all commands issued after MULTI",
+        TXN,
+    ),
+    cmd(
+        "discard",
+        1,
+        &["noscript", "loading", "stale", "fast", "allow_busy"],
+        false,
+        "Discard all commands issued after MULTI",
+        TXN,
+    ),
+    ServerCommand {
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        ..cmd(
+            "watch",
+            -2,
+            &["noscript", "loading", "stale", "fast", "allow_busy"],
+            false,
+            "Watch the given keys to determine execution of the MULTI/EXEC block",
+            TXN,
+        )
+    },
+    cmd(
+        "unwatch",
+        1,
+        &["noscript", "loading", "stale", "fast", "allow_busy"],
+        false,
+        "Forget about all watched keys",
+        TXN,
+    ),
+];
+
+/// Finds a server command by name, case-insensitively.
+pub(crate) fn server_command(name: &[u8]) -> Option<&'static ServerCommand> {
+    SERVER_COMMANDS
+        .iter()
+        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// True when `argc` fits `arity` (Redis rule: exact when positive, at least -arity otherwise).
+pub(crate) fn arity_ok(arity: i32, argc: usize) -> bool {
+    let argc = argc as i64;
+    let arity = i64::from(arity);
+    if arity >= 0 {
+        argc == arity
+    } else {
+        argc >= -arity
+    }
+}
+
+/// The Redis command group of a data command, from the keyspace family it lives in.
+pub(crate) fn data_group(family: usize) -> &'static str {
+    match family {
+        0 => "generic",
+        1 => "string",
+        2 => "hash",
+        3 => "list",
+        4 => "set",
+        5 => "sorted-set",
+        _ => "generic",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_lower_case_and_not_data_commands() {
+        let mut seen = std::collections::HashSet::new();
+        for c in SERVER_COMMANDS {
+            assert_eq!(c.name, c.name.to_ascii_lowercase());
+            assert!(seen.insert(c.name), "{} twice", c.name);
+            assert!(
+                meridian_keyspace::lookup(c.name.as_bytes()).is_none(),
+                "{} is also a data command",
+                c.name
+            );
+        }
+    }
+
+    #[test]
+    fn lookup_ignores_case() {
+        assert_eq!(server_command(b"PiNg").map(|c| c.name), Some("ping"));
+        assert!(server_command(b"nope").is_none());
+    }
+}
