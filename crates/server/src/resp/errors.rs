@@ -10,7 +10,12 @@ use meridian_types::Reply;
 /// The reply for a failed write (or the write half of an EXEC).
 pub(crate) fn write_error(err: &RegionError) -> Reply {
     match err {
-        RegionError::NoLeader { .. } | RegionError::NotLeader { .. } => tryagain(err),
+        RegionError::NoLeader { .. } | RegionError::NotLeader { .. } | RegionError::NoLease { .. } => {
+            tryagain(err)
+        }
+        // Exactly what a Redis replica answers, so clients recognise it.
+        RegionError::ReadOnly { .. } => Reply::error(meridian_types::READONLY_ERROR),
+        RegionError::LeaseExpired { .. } => Reply::Error(format!("ERR {err}")),
         RegionError::OutcomeUnknown { cluster } => Reply::Error(format!(
             "ERR leadership of cluster {cluster} changed while the write was in flight; it may or may not have been applied"
         )),
