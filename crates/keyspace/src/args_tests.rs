@@ -1,11 +1,7 @@
-//! Tests of the SCAN option parser and of [`LongDouble`], whose expected texts come from
+//! Tests of [`LongDouble`], whose expected texts come from
 //! `INCRBYFLOAT` on redis-server 7.0.15 (x86-64).
 
 use super::*;
-
-fn b(s: &str) -> Bytes {
-    Bytes::copy_from_slice(s.as_bytes())
-}
 
 fn incr(cur: Option<&str>, by: &str) -> Result<String, Reply> {
     LongDouble::incr_by(cur.map(str::as_bytes), by.as_bytes()).map(|v| v.to_human_string())
@@ -111,48 +107,4 @@ fn fmt_incr_float_of_doubles() {
     assert_eq!(fmt_incr_float(0.1), "0.10000000000000001");
     assert_eq!(fmt_incr_float(1e20), "100000000000000000000");
     assert_eq!(fmt_incr_float(-0.0), "0");
-}
-
-#[test]
-fn scan_cursor_follows_strtoul() {
-    assert_eq!(scan_cursor(b""), Ok(0));
-    assert_eq!(scan_cursor(b"0"), Ok(0));
-    assert_eq!(scan_cursor(b"007"), Ok(7));
-    assert_eq!(scan_cursor(b"+5"), Ok(5));
-    assert_eq!(scan_cursor(b"-1"), Ok(u64::MAX));
-    assert_eq!(scan_cursor(b"18446744073709551615"), Ok(u64::MAX));
-    for bad in [
-        &b"18446744073709551616"[..],
-        b" 1",
-        b"1 ",
-        b"+",
-        b"-",
-        b"x",
-        b"1x",
-    ] {
-        assert_eq!(scan_cursor(bad), Err(err(INVALID_CURSOR)));
-    }
-}
-
-#[test]
-fn scan_opts_parse() {
-    let args = |v: &[&str]| v.iter().map(|s| b(s)).collect::<Vec<_>>();
-    let o = ScanOpts::parse(&args(&["MATCH", "k*", "count", "5", "TYPE", "Hash"]), true).unwrap();
-    assert_eq!(o.pattern, Some(b("k*")));
-    assert_eq!(o.count, 5);
-    assert!(o.matches(b"key") && !o.matches(b"x"));
-    assert!(o.type_matches("hash") && !o.type_matches("string"));
-    let o = ScanOpts::parse(&args(&["match", "*"]), false).unwrap();
-    assert_eq!(o.pattern, None);
-    assert_eq!(o.count, 10);
-    let syntax = Err(err(SYNTAX));
-    assert_eq!(ScanOpts::parse(&args(&["type", "string"]), false), syntax);
-    assert_eq!(ScanOpts::parse(&args(&["count", "0"]), true), syntax);
-    assert_eq!(ScanOpts::parse(&args(&["count", "-1"]), true), syntax);
-    assert_eq!(ScanOpts::parse(&args(&["count"]), true), syntax);
-    assert_eq!(ScanOpts::parse(&args(&["foo", "bar"]), true), syntax);
-    assert_eq!(
-        ScanOpts::parse(&args(&["count", "x"]), true),
-        Err(err(NOT_INTEGER))
-    );
 }

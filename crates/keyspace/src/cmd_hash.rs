@@ -1,36 +1,24 @@
 //! Hash commands: HSET HSETNX HGET HMGET HMSET HDEL HGETALL HKEYS HVALS HLEN HEXISTS HSTRLEN
 //! HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, with Redis 7.0 replies and error texts.
-//!
-//! Also home of the helpers HSCAN/SSCAN and HRANDFIELD/SRANDMEMBER share (cursor and option
-//! parsing, random index picking); `cmd_set` uses them.
 
 use bytes::Bytes;
 use meridian_types::Reply;
-use rand::Rng;
 
 use crate::args::{
     eq_ignore_case, err, float_arg, fmt_incr_float, int_arg, parse_f64, parse_i64, OVERFLOW, SYNTAX,
 };
 use crate::command::{wrong_arity, CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::glob::glob_match;
+use crate::sample::{parse_rand_count, random_index, random_indices, OUT_OF_RANGE};
+use crate::scan::scan_collection;
 use crate::typed::Hash;
 
 const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
 const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
 const INCR_ARG_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
 const INCR_RESULT_NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
-pub(crate) const INVALID_CURSOR: &str = "ERR invalid cursor";
-pub(crate) const OUT_OF_RANGE: &str = "ERR value is out of range";
-/// Redis's wording (typo included) for a count outside `-LONG_MAX..=LONG_MAX`.
-pub(crate) const RAND_COUNT_RANGE: &str =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// Longest string Redis's `string2ld` reads as a number (`MAX_LONG_DOUBLE_CHARS`).
 const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
-/// Largest reply a negative (repeating) random count may ask for. Redis has no bound and would
-/// try to build the reply until memory runs out; we refuse instead of aborting the node.
-pub(crate) const MAX_RANDOM_REPEATS: u64 = 1 << 24;
-
 pub const COMMANDS: &[CommandDef] = &[
     def(
         "hset",
@@ -105,106 +93,6 @@ const fn def(
         last_key: 1,
         step: 1,
         kind,
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Shared helpers for the SCAN family and random sampling (also used by `cmd_set`)
-
-/// Parses a SCAN cursor as Redis does (`strtoul` base 10): optional sign (a `-` wraps around),
-/// no leading space, nothing after the digits, no overflow. An empty string is cursor 0.
-pub(crate) fn parse_scan_cursor(b: &[u8]) -> Result<u64, Reply> {
-    let invalid = || err(INVALID_CURSOR);
-    let (neg, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        Some(b'+') => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if b.is_empty() {
-        return Ok(0);
-    }
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut v: u64 = 0;
-    for d in digits {
-        if !d.is_ascii_digit() {
-            return Err(invalid());
-        }
-        v = v
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if neg { v.wrapping_neg() } else { v })
-}
-
-/// Parses the `[MATCH pattern] [COUNT count]` options of HSCAN/SSCAN (any order, repeatable,
-/// last wins). Returns the pattern, or None when every element matches.
-pub(crate) fn parse_scan_options(opts: &[Bytes]) -> Result<Option<Bytes>, Reply> {
-    let mut pattern = None;
-    let mut i = 0;
-    while i < opts.len() {
-        let has_value = i + 1 < opts.len();
-        if eq_ignore_case(&opts[i], "count") && has_value {
-            let count = int_arg(&opts[i + 1])?;
-            if count < 1 {
-                return Err(err(SYNTAX));
-            }
-        } else if eq_ignore_case(&opts[i], "match") && has_value {
-            let p = &opts[i + 1];
-            pattern = (p.as_ref() != b"*").then(|| p.clone());
-        } else {
-            return Err(err(SYNTAX));
-        }
-        i += 2;
-    }
-    Ok(pattern)
-}
-
-/// A whole-collection SCAN reply: cursor "0" and the elements.
-pub(crate) fn scan_reply(elements: Vec<Reply>) -> Reply {
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from_static(b"0")),
-        Reply::Array(elements),
-    ])
-}
-
-/// The reply to a SCAN of a missing key.
-pub(crate) fn empty_scan() -> Reply {
-    scan_reply(Vec::new())
-}
-
-/// Parses the count of HRANDFIELD/SRANDMEMBER: `(how many, distinct?)`. A negative count asks
-/// for that many picks with repeats.
-pub(crate) fn parse_rand_count(b: &Bytes) -> Result<(u64, bool), Reply> {
-    let n = int_arg(b)?;
-    if n == i64::MIN {
-        return Err(err(RAND_COUNT_RANGE));
-    }
-    Ok((n.unsigned_abs(), n >= 0))
-}
-
-/// Random indices into a collection of `len` elements: `count` distinct ones (all of them, in
-/// order, when `count >= len`), or `count` picks with repeats.
-pub(crate) fn random_indices<R: Rng + ?Sized>(
-    rng: &mut R,
-    len: usize,
-    count: u64,
-    distinct: bool,
-) -> Result<Vec<usize>, Reply> {
-    if len == 0 || count == 0 {
-        return Ok(Vec::new());
-    }
-    if !distinct {
-        if count > MAX_RANDOM_REPEATS {
-            return Err(err(OUT_OF_RANGE));
-        }
-        return Ok((0..count).map(|_| rng.random_range(0..len)).collect());
-    }
-    match usize::try_from(count) {
-        Ok(c) if c < len => Ok(rand::seq::index::sample(rng, len, c).into_vec()),
-        _ => Ok((0..len).collect()),
     }
 }
 
@@ -443,7 +331,7 @@ fn rand_field(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         let Some(h) = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Nil);
         };
-        let i = ctx.rng().random_range(0..h.len().max(1));
+        let i = random_index(&mut *ctx.rng(), h.len());
         return Ok(h
             .get_index(i)
             .map_or(Reply::Nil, |(f, _)| Reply::Bulk(f.clone())));
@@ -474,26 +362,13 @@ fn rand_field(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     })
 }
 
-/// HSCAN answers the whole hash in one call with cursor 0 (as Redis does for small hashes):
-/// it can never miss or repeat a field, whatever happens between calls.
 fn hscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    scan_fields(ctx, argv).unwrap_or_else(|e| e)
-}
-
-fn scan_fields(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
-    parse_scan_cursor(&argv[2])?;
-    let Some(h) = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)? else {
-        return Ok(empty_scan());
-    };
-    let pattern = parse_scan_options(&argv[3..])?;
-    let mut out = Vec::new();
-    for (f, v) in h.iter() {
-        if pattern.as_ref().is_none_or(|p| glob_match(p, f)) {
-            out.push(Reply::Bulk(f.clone()));
-            out.push(Reply::Bulk(v.clone()));
-        }
-    }
-    Ok(scan_reply(out))
+    scan_collection(ctx, argv, &argv[2], |h: &Hash, opts| {
+        h.iter()
+            .filter(|(f, _)| opts.matches(f))
+            .flat_map(|(f, v)| [Reply::Bulk(f.clone()), Reply::Bulk(v.clone())])
+            .collect()
+    })
 }
 
 #[cfg(test)]

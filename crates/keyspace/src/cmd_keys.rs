@@ -6,13 +6,11 @@ use bytes::Bytes;
 use meridian_types::Reply;
 use rand::RngCore;
 
-use crate::args::{
-    eq_ignore_case, err, int_arg, invalid_expire, scan_cursor, ScanOpts, NOT_INTEGER, NO_SUCH_KEY,
-    SYNTAX,
-};
+use crate::args::{eq_ignore_case, err, int_arg, invalid_expire, NOT_INTEGER, NO_SUCH_KEY, SYNTAX};
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::glob::glob_match;
+use crate::scan::{scan_cursor, scan_reply, ScanOpts};
 
 macro_rules! def {
     ($name:literal, $arity:literal, [$($flag:literal),*], $first:literal, $last:literal, $step:literal, $kind:ident($f:path)) => {
@@ -138,10 +136,7 @@ fn scan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
             .filter(|(k, e)| opts.matches(k) && opts.type_matches(e.value.type_name()))
             .map(|(k, _)| Reply::Bulk(k.clone()))
             .collect();
-        Ok(Reply::Array(vec![
-            Reply::Bulk(Bytes::from(next.to_string())),
-            Reply::Array(keys),
-        ]))
+        Ok(scan_reply(next, keys))
     })())
 }
 

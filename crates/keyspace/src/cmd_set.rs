@@ -10,13 +10,11 @@ use meridian_types::Reply;
 use rand::Rng;
 
 use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
-use crate::cmd_hash::{
-    empty_scan, parse_rand_count, parse_scan_cursor, parse_scan_options, random_indices, scan_reply,
-};
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
-use crate::glob::glob_match;
+use crate::sample::{parse_rand_count, random_index, random_indices};
+use crate::scan::scan_collection;
 use crate::typed::Set;
 use crate::value::Value;
 
@@ -309,7 +307,7 @@ fn rand_member(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         let Some(s) = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Nil);
         };
-        let i = ctx.rng().random_range(0..s.len().max(1));
+        let i = random_index(&mut *ctx.rng(), s.len());
         return Ok(s
             .get_index(i)
             .map_or(Reply::Nil, |m| Reply::Bulk(m.clone())));
@@ -432,22 +430,10 @@ fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: fn(&[Option<&Set>]) -> Set)
     Reply::Integer(len as i64)
 }
 
-/// SSCAN answers the whole set in one call with cursor 0 (as Redis does for small sets).
 fn sscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(scan_members(ctx, argv))
-}
-
-fn scan_members(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
-    parse_scan_cursor(&argv[2])?;
-    let Some(s) = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)? else {
-        return Ok(empty_scan());
-    };
-    let pattern = parse_scan_options(&argv[3..])?;
-    let matching = s
-        .iter()
-        .filter(|m| pattern.as_ref().is_none_or(|p| glob_match(p, m)))
-        .cloned();
-    Ok(scan_reply(members(matching)))
+    scan_collection(ctx, argv, &argv[2], |s: &Set, opts| {
+        members(s.iter().filter(|m| opts.matches(m)).cloned())
+    })
 }
 
 #[cfg(test)]

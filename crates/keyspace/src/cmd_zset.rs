@@ -11,9 +11,9 @@ use meridian_types::Reply;
 use crate::args::{eq_ignore_case, err, fmt_g17, int_arg, NOT_FLOAT, SYNTAX};
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::glob::glob_match;
+use crate::scan::scan_collection;
 use crate::value::Value;
-use crate::zset::{parse_score, LexRange, ScoreRange, ZSet};
+use crate::zset::{c_str, parse_score, LexRange, ScoreRange, ZSet};
 
 #[cfg(test)]
 #[path = "cmd_zset_tests.rs"]
@@ -30,7 +30,6 @@ const LIMIT_NEEDS_BY: &str =
 const WITHSCORES_BYLEX: &str =
     "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
-const INVALID_CURSOR: &str = "ERR invalid cursor";
 
 const fn def(
     name: &'static str,
@@ -580,68 +579,14 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
 // ---------------------------------------------------------------------------------------------
 // ZSCAN
 
-/// Redis's `parseScanCursorOrReply`: C `strtoul` over the whole argument, no leading space.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
-    let end = b.iter().position(|c| *c == 0).unwrap_or(b.len());
-    let b = &b[..end];
-    if b.is_empty() {
-        return Some(0);
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        b'+' => (false, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for d in digits {
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    Some(if neg { v.wrapping_neg() } else { v })
-}
-
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]: answers every member in one call with
-/// cursor 0, as Redis does for sorted sets in their compact encoding.
+/// cursor 0, as Redis does for sorted sets in their compact encoding. Unlike SCAN, HSCAN and
+/// SSCAN (so far), the cursor is read as a C string, up to its first NUL byte, as Redis does.
 fn zscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    if parse_cursor(&argv[2]).is_none() {
-        return err(INVALID_CURSOR);
-    }
-    let z = match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => {
-            return Reply::Array(vec![
-                Reply::Bulk(Bytes::from_static(b"0")),
-                Reply::Array(Vec::new()),
-            ])
-        }
-        Ok(Some(z)) => z,
-    };
-    let mut pattern: Option<&Bytes> = None;
-    let mut i = 3;
-    while i < argv.len() {
-        let left = argv.len() - i;
-        if eq_ignore_case(&argv[i], "count") && left >= 2 {
-            match int_arg(&argv[i + 1]) {
-                Err(e) => return e,
-                Ok(n) if n < 1 => return err(SYNTAX),
-                Ok(_) => {}
-            }
-        } else if eq_ignore_case(&argv[i], "match") && left >= 2 {
-            pattern = Some(&argv[i + 1]).filter(|p| p.as_ref() != b"*");
-        } else {
-            return err(SYNTAX);
-        }
-        i += 2;
-    }
-    let items = z
-        .iter()
-        .filter(|(m, _)| pattern.is_none_or(|p| glob_match(p, m)))
-        .flat_map(|(m, s)| [bulk(m), Reply::Bulk(Bytes::from(fmt_g17(s)))])
-        .collect();
-    Reply::Array(vec![
-        Reply::Bulk(Bytes::from_static(b"0")),
-        Reply::Array(items),
-    ])
+    scan_collection(ctx, argv, c_str(&argv[2]), |z: &ZSet, opts| {
+        z.iter()
+            .filter(|(m, _)| opts.matches(m))
+            .flat_map(|(m, s)| [bulk(m), Reply::Bulk(Bytes::from(fmt_g17(s)))])
+            .collect()
+    })
 }

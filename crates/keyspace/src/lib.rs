@@ -30,6 +30,8 @@ mod command;
 mod ctx;
 mod db;
 mod glob;
+mod sample;
+mod scan;
 mod snapshot;
 mod typed;
 mod value;

@@ -350,7 +350,7 @@ pub fn parse_score(arg: &[u8]) -> Option<f64> {
 }
 
 /// The argument as C sees it: up to the first NUL byte.
-fn c_str(b: &[u8]) -> &[u8] {
+pub(crate) fn c_str(b: &[u8]) -> &[u8] {
     b.iter().position(|c| *c == 0).map_or(b, |i| &b[..i])
 }
 
