@@ -4,44 +4,15 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::db::Keyspace;
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-const NOT_INT: &str = "ERR value is not an integer or out of range";
-
-fn args(parts: &[&str]) -> Vec<Bytes> {
-    parts
-        .iter()
-        .map(|p| Bytes::copy_from_slice(p.as_bytes()))
-        .collect()
-}
+use crate::test_util::{argv, array, bulk, error, exists, int, words, NOT_INT, WRONGTYPE};
 
 /// Runs one command (words separated by spaces) at time 0 with seed 7.
 fn run(ks: &mut Keyspace, cmd: &str) -> Reply {
-    run_argv(ks, &cmd.split(' ').collect::<Vec<_>>())
+    ks.execute_write(&words(cmd), 0, 7)
 }
 
 fn run_argv(ks: &mut Keyspace, parts: &[&str]) -> Reply {
-    ks.execute_write(&args(parts), 0, 7)
-}
-
-fn exists(ks: &Keyspace, key: &str) -> bool {
-    ks.contains(&Bytes::copy_from_slice(key.as_bytes()), 0)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
-
-fn error(s: &str) -> Reply {
-    Reply::Error(s.to_string())
-}
-
-fn bulks(items: &[&str]) -> Reply {
-    Reply::Array(items.iter().map(|s| bulk(s)).collect())
+    ks.execute_write(&argv(parts), 0, 7)
 }
 
 fn map(items: &[(&str, &str)]) -> Reply {
@@ -137,8 +108,8 @@ fn reads_of_missing_keys_fields_and_wrong_types() {
     assert_eq!(run(&mut ks, "hgetall nokey"), Reply::Map(vec![]));
     assert_eq!(run(&mut ks, "hkeys nokey"), Reply::Array(vec![]));
     assert_eq!(run(&mut ks, "hvals nokey"), Reply::Array(vec![]));
-    assert_eq!(run(&mut ks, "hkeys h"), bulks(&["a", "b"]));
-    assert_eq!(run(&mut ks, "hvals h"), bulks(&["1", "2"]));
+    assert_eq!(run(&mut ks, "hkeys h"), array(&["a", "b"]));
+    assert_eq!(run(&mut ks, "hvals h"), array(&["1", "2"]));
     assert_eq!(run(&mut ks, "hlen h"), int(2));
     assert_eq!(run(&mut ks, "hlen nokey"), int(0));
     assert_eq!(run(&mut ks, "hexists h a"), int(1));
@@ -170,7 +141,7 @@ fn hdel_counts_removed_and_deletes_empty_hash() {
     let mut ks = setup();
     assert_eq!(run(&mut ks, "hset h c 3"), int(1));
     assert_eq!(run(&mut ks, "hdel h a zz a"), int(1));
-    assert_eq!(run(&mut ks, "hkeys h"), bulks(&["b", "c"]));
+    assert_eq!(run(&mut ks, "hkeys h"), array(&["b", "c"]));
     assert_eq!(run(&mut ks, "hdel nokey a"), int(0));
     assert_eq!(run(&mut ks, "hdel h b c"), int(2));
     assert!(!exists(&ks, "h"));
@@ -263,7 +234,7 @@ fn hrandfield_without_count() {
     let mut ks = setup();
     assert_eq!(run(&mut ks, "hrandfield nokey"), Reply::Nil);
     for seed in 0..20 {
-        let r = ks.execute_read(&args(&["hrandfield", "h"]), 0, seed);
+        let r = ks.execute_read(&argv(&["hrandfield", "h"]), 0, seed);
         assert!(r == bulk("a") || r == bulk("b"), "{r:?}");
     }
 }
@@ -284,7 +255,7 @@ fn hrandfield_counts() {
     );
     assert_eq!(
         run(&mut ks, "hrandfield h 10"),
-        bulks(&["a", "b", "c", "d"])
+        array(&["a", "b", "c", "d"])
     );
     assert_eq!(
         run(&mut ks, "hrandfield h 4 WithValues"),
@@ -296,7 +267,7 @@ fn hrandfield_counts() {
         )
     );
     for seed in 0..30 {
-        let Reply::Array(picked) = ks.execute_read(&args(&["hrandfield", "h", "3"]), 0, seed)
+        let Reply::Array(picked) = ks.execute_read(&argv(&["hrandfield", "h", "3"]), 0, seed)
         else {
             panic!("not an array");
         };
@@ -336,8 +307,8 @@ fn hrandfield_counts() {
 #[test]
 fn hrandfield_is_deterministic_for_a_seed() {
     let ks = setup();
-    let a = ks.execute_read(&args(&["hrandfield", "h", "-20", "withvalues"]), 0, 42);
-    let b = ks.execute_read(&args(&["hrandfield", "h", "-20", "withvalues"]), 0, 42);
+    let a = ks.execute_read(&argv(&["hrandfield", "h", "-20", "withvalues"]), 0, 42);
+    let b = ks.execute_read(&argv(&["hrandfield", "h", "-20", "withvalues"]), 0, 42);
     assert_eq!(a, b);
 }
 
@@ -374,7 +345,7 @@ fn hrandfield_argument_errors() {
     // would exhaust memory).
     assert_eq!(
         run(&mut ks, "hrandfield h 9223372036854775807"),
-        bulks(&["a", "b"])
+        array(&["a", "b"])
     );
     assert_eq!(
         run(&mut ks, "hrandfield h -9223372036854775807"),
@@ -389,7 +360,7 @@ fn hrandfield_argument_errors() {
 #[test]
 fn hscan_returns_everything_with_cursor_zero() {
     let mut ks = setup();
-    let all = Reply::Array(vec![bulk("0"), bulks(&["a", "1", "b", "2"])]);
+    let all = Reply::Array(vec![bulk("0"), array(&["a", "1", "b", "2"])]);
     for cursor in [
         "0",
         "",
@@ -407,16 +378,16 @@ fn hscan_returns_everything_with_cursor_zero() {
     }
     assert_eq!(
         run(&mut ks, "hscan h 0 count 1 match a*"),
-        Reply::Array(vec![bulk("0"), bulks(&["a", "1"])])
+        Reply::Array(vec![bulk("0"), array(&["a", "1"])])
     );
     assert_eq!(
         run(&mut ks, "hscan h 0 MATCH a* MATCH [b] COUNT 10"),
-        Reply::Array(vec![bulk("0"), bulks(&["b", "2"])])
+        Reply::Array(vec![bulk("0"), array(&["b", "2"])])
     );
     assert_eq!(run(&mut ks, "hscan h 0 match *"), all);
     assert_eq!(
         run(&mut ks, "hscan nokey 0"),
-        Reply::Array(vec![bulk("0"), bulks(&[])])
+        Reply::Array(vec![bulk("0"), array(&[])])
     );
 }
 
@@ -446,7 +417,7 @@ fn hscan_validates_cursor_before_key_and_options_after() {
     // Redis looks the key up before parsing options: a missing key answers an empty scan.
     assert_eq!(
         run(&mut ks, "hscan nokey 0 foo"),
-        Reply::Array(vec![bulk("0"), bulks(&[])])
+        Reply::Array(vec![bulk("0"), array(&[])])
     );
 }
 
@@ -454,7 +425,7 @@ fn hscan_validates_cursor_before_key_and_options_after() {
 fn expired_hash_is_gone() {
     let mut ks = setup();
     assert!(ks.set_expire(&Bytes::from_static(b"h"), Some(100)));
-    let at = |ks: &mut Keyspace, t: u64, parts: &[&str]| ks.execute_write(&args(parts), t, 0);
+    let at = |ks: &mut Keyspace, t: u64, parts: &[&str]| ks.execute_write(&argv(parts), t, 0);
     assert_eq!(at(&mut ks, 99, &["hlen", "h"]), int(2));
     assert_eq!(at(&mut ks, 100, &["hlen", "h"]), int(0));
     assert_eq!(at(&mut ks, 100, &["hset", "h", "z", "1"]), int(1));

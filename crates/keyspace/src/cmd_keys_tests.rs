@@ -4,36 +4,16 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::db::Keyspace;
-use crate::value::Value;
+use crate::test_util::{argv, bulk, error, int, ok, put_list};
 
 const NOW: u64 = 1_700_000_000_000;
 
 fn run_at(ks: &mut Keyspace, now: u64, cmd: &[&str]) -> Reply {
-    let argv: Vec<Bytes> = cmd
-        .iter()
-        .map(|p| Bytes::copy_from_slice(p.as_bytes()))
-        .collect();
-    ks.execute_write(&argv, now, 7)
+    ks.execute_write(&argv(cmd), now, 7)
 }
 
 fn run(ks: &mut Keyspace, cmd: &[&str]) -> Reply {
     run_at(ks, NOW, cmd)
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
-}
-
-fn error(s: &str) -> Reply {
-    Reply::Error(s.to_string())
-}
-
-fn ok() -> Reply {
-    Reply::ok()
 }
 
 fn with(keys: &[(&str, &str)]) -> Keyspace {
@@ -42,12 +22,6 @@ fn with(keys: &[(&str, &str)]) -> Keyspace {
         assert_eq!(run(&mut ks, &["SET", k, v]), ok());
     }
     ks
-}
-
-/// Stores a one-element list (the list commands live in another family).
-fn put_list(ks: &mut Keyspace, key: &str) {
-    let list = [Bytes::from_static(b"x")].into_iter().collect();
-    ks.insert(Bytes::copy_from_slice(key.as_bytes()), Value::List(list));
 }
 
 fn sorted(r: Reply) -> Vec<Reply> {

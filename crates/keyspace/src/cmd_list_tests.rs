@@ -4,32 +4,11 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::db::Keyspace;
+use crate::test_util::{array, bulk, error, int, words, WRONGTYPE};
 
 fn run(ks: &mut Keyspace, cmd: &str) -> Reply {
-    let argv: Vec<Bytes> = cmd
-        .split(' ')
-        .map(|p| Bytes::copy_from_slice(p.as_bytes()))
-        .collect();
-    ks.execute_write(&argv, 1_000, 1)
+    ks.execute_write(&words(cmd), 1_000, 1)
 }
-
-fn int(i: i64) -> Reply {
-    Reply::Integer(i)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
-}
-
-fn arr(items: &[&str]) -> Reply {
-    Reply::Array(items.iter().map(|s| bulk(s)).collect())
-}
-
-fn error(s: &str) -> Reply {
-    Reply::Error(s.to_string())
-}
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 fn with_list(items: &str) -> Keyspace {
     let mut ks = Keyspace::new();
@@ -43,7 +22,7 @@ fn push_variants_and_order() {
     let mut ks = Keyspace::new();
     assert_eq!(run(&mut ks, "lpush l a b c"), int(3));
     assert_eq!(run(&mut ks, "rpush l d"), int(4));
-    assert_eq!(run(&mut ks, "lrange l 0 -1"), arr(&["c", "b", "a", "d"]));
+    assert_eq!(run(&mut ks, "lrange l 0 -1"), array(&["c", "b", "a", "d"]));
     assert_eq!(run(&mut ks, "lpushx nol a"), int(0));
     assert!(!ks.contains(&Bytes::from_static(b"nol"), 0));
     assert_eq!(run(&mut ks, "rpushx l e f"), int(6));
@@ -58,7 +37,7 @@ fn pop_with_and_without_count() {
     assert_eq!(run(&mut ks, "lpop l"), bulk("a"));
     assert_eq!(run(&mut ks, "rpop l"), bulk("d"));
     assert_eq!(run(&mut ks, "lpop l 0"), Reply::Array(vec![]));
-    assert_eq!(run(&mut ks, "rpop l 5"), arr(&["c", "b"]));
+    assert_eq!(run(&mut ks, "rpop l 5"), array(&["c", "b"]));
     assert!(!ks.contains(&Bytes::from_static(b"l"), 0));
     assert_eq!(run(&mut ks, "lpop l"), Reply::Nil);
     assert_eq!(run(&mut ks, "lpop l 1"), Reply::NilArray);
@@ -76,12 +55,12 @@ fn pop_with_and_without_count() {
 #[test]
 fn lrange_and_lindex_clamp_like_redis() {
     let mut ks = with_list("a b c d e f");
-    assert_eq!(run(&mut ks, "lrange l -3 -1"), arr(&["d", "e", "f"]));
-    assert_eq!(run(&mut ks, "lrange l -100 1"), arr(&["a", "b"]));
-    assert_eq!(run(&mut ks, "lrange l 4 2"), arr(&[]));
+    assert_eq!(run(&mut ks, "lrange l -3 -1"), array(&["d", "e", "f"]));
+    assert_eq!(run(&mut ks, "lrange l -100 1"), array(&["a", "b"]));
+    assert_eq!(run(&mut ks, "lrange l 4 2"), array(&[]));
     assert_eq!(
         run(&mut ks, "lrange l -9223372036854775808 9223372036854775807"),
-        arr(&["a", "b", "c", "d", "e", "f"])
+        array(&["a", "b", "c", "d", "e", "f"])
     );
     assert_eq!(
         run(&mut ks, "lrange nol x 1"),
@@ -100,7 +79,7 @@ fn lrange_and_lindex_clamp_like_redis() {
 fn lset_errors() {
     let mut ks = with_list("a b");
     assert_eq!(run(&mut ks, "lset l -1 B"), Reply::ok());
-    assert_eq!(run(&mut ks, "lrange l 0 -1"), arr(&["a", "B"]));
+    assert_eq!(run(&mut ks, "lrange l 0 -1"), array(&["a", "B"]));
     assert_eq!(run(&mut ks, "lset l 2 x"), error("ERR index out of range"));
     assert_eq!(run(&mut ks, "lset nol x v"), error("ERR no such key"));
     assert_eq!(
@@ -116,10 +95,10 @@ fn lrem_directions() {
     assert_eq!(run(&mut ks, "lrem l 2 a"), int(2));
     assert_eq!(
         run(&mut ks, "lrange l 0 -1"),
-        arr(&["b", "c", "a", "b", "a"])
+        array(&["b", "c", "a", "b", "a"])
     );
     assert_eq!(run(&mut ks, "lrem l -1 a"), int(1));
-    assert_eq!(run(&mut ks, "lrange l 0 -1"), arr(&["b", "c", "a", "b"]));
+    assert_eq!(run(&mut ks, "lrange l 0 -1"), array(&["b", "c", "a", "b"]));
     assert_eq!(run(&mut ks, "lrem l 0 b"), int(2));
     assert_eq!(run(&mut ks, "lrem l -9223372036854775808 a"), int(1));
     assert_eq!(run(&mut ks, "lrem l 0 c"), int(1));
@@ -135,7 +114,7 @@ fn lrem_directions() {
 fn ltrim_ranges() {
     let mut ks = with_list("a b c d e");
     assert_eq!(run(&mut ks, "ltrim l 1 -2"), Reply::ok());
-    assert_eq!(run(&mut ks, "lrange l 0 -1"), arr(&["b", "c", "d"]));
+    assert_eq!(run(&mut ks, "lrange l 0 -1"), array(&["b", "c", "d"]));
     assert_eq!(run(&mut ks, "ltrim l 5 1"), Reply::ok());
     assert!(!ks.contains(&Bytes::from_static(b"l"), 0));
     assert_eq!(run(&mut ks, "ltrim nol 0 1"), Reply::ok());
@@ -147,7 +126,7 @@ fn linsert_cases() {
     let mut ks = with_list("a b");
     assert_eq!(run(&mut ks, "linsert l before b X"), int(3));
     assert_eq!(run(&mut ks, "linsert l AFTER b Y"), int(4));
-    assert_eq!(run(&mut ks, "lrange l 0 -1"), arr(&["a", "X", "b", "Y"]));
+    assert_eq!(run(&mut ks, "lrange l 0 -1"), array(&["a", "X", "b", "Y"]));
     assert_eq!(run(&mut ks, "linsert l after zz Y"), int(-1));
     assert_eq!(run(&mut ks, "linsert nol before a b"), int(0));
     assert_eq!(
@@ -211,19 +190,19 @@ fn lmove_and_rpoplpush() {
     let mut ks = with_list("a b c");
     assert_eq!(run(&mut ks, "lmove l d left right"), bulk("a"));
     assert_eq!(run(&mut ks, "rpoplpush l d"), bulk("c"));
-    assert_eq!(run(&mut ks, "lrange d 0 -1"), arr(&["c", "a"]));
+    assert_eq!(run(&mut ks, "lrange d 0 -1"), array(&["c", "a"]));
     assert_eq!(run(&mut ks, "lmove d d left right"), bulk("c"));
-    assert_eq!(run(&mut ks, "lrange d 0 -1"), arr(&["a", "c"]));
+    assert_eq!(run(&mut ks, "lrange d 0 -1"), array(&["a", "c"]));
     assert_eq!(run(&mut ks, "lmove l d right left"), bulk("b"));
     assert!(!ks.contains(&Bytes::from_static(b"l"), 0));
     assert_eq!(run(&mut ks, "lmove nol d left left"), Reply::Nil);
     assert_eq!(run(&mut ks, "lmove nol s left left"), Reply::Nil);
     assert_eq!(run(&mut ks, "lmove d s left left"), error(WRONGTYPE));
-    assert_eq!(run(&mut ks, "lrange d 0 -1"), arr(&["b", "a", "c"]));
+    assert_eq!(run(&mut ks, "lrange d 0 -1"), array(&["b", "a", "c"]));
     assert_eq!(run(&mut ks, "lmove d x up left"), error("ERR syntax error"));
     let mut one = with_list("x");
     assert_eq!(run(&mut one, "rpoplpush l l"), bulk("x"));
-    assert_eq!(run(&mut one, "lrange l 0 -1"), arr(&["x"]));
+    assert_eq!(run(&mut one, "lrange l 0 -1"), array(&["x"]));
 }
 
 #[test]

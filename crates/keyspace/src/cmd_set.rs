@@ -347,11 +347,26 @@ fn move_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     Ok(Reply::Integer(1))
 }
 
+/// The set algebra of SINTER/SUNION/SDIFF and their STORE variants.
+type SetOp = fn(&[Option<&Set>]) -> Set;
+
+/// The whole intersection, as SINTER and SINTERSTORE want it.
+fn intersect_all(sets: &[Option<&Set>]) -> Set {
+    intersection(sets, 0).into_iter().collect()
+}
+
+/// `op` over the sets under `keys`; WRONGTYPE if any key holds another type.
+fn combine(db: &Keyspace, keys: &[Bytes], now: u64, op: SetOp) -> Result<Set, Reply> {
+    read_sets(db, keys, now).map(|sets| op(&sets))
+}
+
+/// SINTER/SUNION/SDIFF key [key ...].
+fn combine_read(ctx: &ReadCtx<'_>, argv: &[Bytes], op: SetOp) -> Reply {
+    reply(combine(ctx.db, &argv[1..], ctx.now_ms, op).map(|s| Reply::Set(members(s))))
+}
+
 fn sinter(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_sets(ctx.db, &argv[1..], ctx.now_ms) {
-        Ok(sets) => Reply::Set(members(intersection(&sets, 0))),
-        Err(e) => e,
-    }
+    combine_read(ctx, argv, intersect_all)
 }
 
 fn sintercard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
@@ -386,23 +401,15 @@ fn inter_card(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
 }
 
 fn sunion(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_sets(ctx.db, &argv[1..], ctx.now_ms) {
-        Ok(sets) => Reply::Set(members(union(&sets))),
-        Err(e) => e,
-    }
+    combine_read(ctx, argv, union)
 }
 
 fn sdiff(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match read_sets(ctx.db, &argv[1..], ctx.now_ms) {
-        Ok(sets) => Reply::Set(members(difference(&sets))),
-        Err(e) => e,
-    }
+    combine_read(ctx, argv, difference)
 }
 
 fn sinterstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    store(ctx, argv, |sets| {
-        intersection(sets, 0).into_iter().collect()
-    })
+    store(ctx, argv, intersect_all)
 }
 
 fn sunionstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
@@ -415,9 +422,9 @@ fn sdiffstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 
 /// S*STORE: computes `op` over the source keys, then replaces the destination (of any type,
 /// dropping its TTL) with the result, or deletes it when the result is empty.
-fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: fn(&[Option<&Set>]) -> Set) -> Reply {
-    let result = match read_sets(ctx.db, &argv[2..], ctx.now_ms) {
-        Ok(sets) => op(&sets),
+fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: SetOp) -> Reply {
+    let result = match combine(ctx.db, &argv[2..], ctx.now_ms, op) {
+        Ok(set) => set,
         Err(e) => return e,
     };
     let dst = &argv[1];

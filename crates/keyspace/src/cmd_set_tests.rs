@@ -7,18 +7,8 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::db::Keyspace;
+use crate::test_util::{argv, array, bulk, error, exists, int, words, NOT_INT, SYNTAX, WRONGTYPE};
 use crate::value::Value;
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-const NOT_INT: &str = "ERR value is not an integer or out of range";
-const SYNTAX: &str = "ERR syntax error";
-
-fn args(parts: &[&str]) -> Vec<Bytes> {
-    parts
-        .iter()
-        .map(|p| Bytes::copy_from_slice(p.as_bytes()))
-        .collect()
-}
 
 /// Runs one command (words separated by spaces) at time 0 with seed 7.
 fn run(ks: &mut Keyspace, cmd: &str) -> Reply {
@@ -26,31 +16,11 @@ fn run(ks: &mut Keyspace, cmd: &str) -> Reply {
 }
 
 fn run_seeded(ks: &mut Keyspace, cmd: &str, seed: u64) -> Reply {
-    ks.execute_write(&args(&cmd.split(' ').collect::<Vec<_>>()), 0, seed)
-}
-
-fn exists(ks: &Keyspace, key: &str) -> bool {
-    ks.contains(&Bytes::copy_from_slice(key.as_bytes()), 0)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
-
-fn error(s: &str) -> Reply {
-    Reply::Error(s.to_string())
+    ks.execute_write(&words(cmd), 0, seed)
 }
 
 fn set(items: &[&str]) -> Reply {
     Reply::Set(items.iter().map(|s| bulk(s)).collect())
-}
-
-fn array(items: &[&str]) -> Reply {
-    Reply::Array(items.iter().map(|s| bulk(s)).collect())
 }
 
 /// The members of a Set/Array reply as sorted strings.
@@ -92,10 +62,10 @@ fn sadd_srem_scard_smembers() {
     assert!(!exists(&ks, "s"));
     assert_eq!(run(&mut ks, "smembers nokey"), set(&[]));
     assert_eq!(run(&mut ks, "scard nokey"), int(0));
-    let empty_member = ks.execute_write(&args(&["sadd", "e", ""]), 0, 0);
+    let empty_member = ks.execute_write(&argv(&["sadd", "e", ""]), 0, 0);
     assert_eq!(empty_member, int(1));
     assert_eq!(
-        ks.execute_write(&args(&["sismember", "e", ""]), 0, 0),
+        ks.execute_write(&argv(&["sismember", "e", ""]), 0, 0),
         int(1)
     );
     let binary = [
@@ -402,9 +372,7 @@ fn expired_set_is_gone() {
     let mut ks = setup();
     let s = Bytes::from_static(b"s");
     assert!(ks.set_expire(&s, Some(100)));
-    let at = |ks: &mut Keyspace, t: u64, cmd: &str| {
-        ks.execute_write(&args(&cmd.split(' ').collect::<Vec<_>>()), t, 0)
-    };
+    let at = |ks: &mut Keyspace, t: u64, cmd: &str| ks.execute_write(&words(cmd), t, 0);
     assert_eq!(at(&mut ks, 99, "scard s"), int(3));
     assert_eq!(at(&mut ks, 100, "scard s"), int(0));
     assert_eq!(at(&mut ks, 100, "sunion s t"), set(&["b", "c", "d"]));

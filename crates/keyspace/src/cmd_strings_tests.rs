@@ -5,15 +5,9 @@ use meridian_types::Reply;
 
 use crate::ctx::WriteCtx;
 use crate::db::Keyspace;
-use crate::value::Value;
+use crate::test_util::{argv, bulk, error, int, ok, put_list, NOT_INT, SYNTAX, WRONGTYPE};
 
 const NOW: u64 = 1_700_000_000_000;
-
-fn argv(cmd: &[&str]) -> Vec<Bytes> {
-    cmd.iter()
-        .map(|p| Bytes::copy_from_slice(p.as_bytes()))
-        .collect()
-}
 
 fn run_at(ks: &mut Keyspace, now: u64, cmd: &[&str]) -> Reply {
     ks.execute_write(&argv(cmd), now, 7)
@@ -30,30 +24,9 @@ fn script(ks: &mut Keyspace, steps: &[(&[&str], Reply)]) {
     }
 }
 
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
-}
-
-fn error(s: &str) -> Reply {
-    Reply::Error(s.to_string())
-}
-
-fn ok() -> Reply {
-    Reply::ok()
-}
-
-const SYNTAX: &str = "ERR syntax error";
-const NOT_INT: &str = "ERR value is not an integer or out of range";
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-
 fn with_list(key: &str) -> Keyspace {
     let mut ks = Keyspace::new();
-    let list = [Bytes::from_static(b"x")].into_iter().collect();
-    ks.insert(Bytes::copy_from_slice(key.as_bytes()), Value::List(list));
+    put_list(&mut ks, key);
     ks
 }
 

@@ -4,26 +4,11 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::db::Keyspace;
+use crate::test_util::{array, bulk, error, int, words, SYNTAX, WRONGTYPE};
 use crate::zset::{parse_score, LexRange, ScoreRange};
 
 fn run(ks: &mut Keyspace, cmd: &str) -> Reply {
-    let argv: Vec<Bytes> = cmd
-        .split(' ')
-        .map(|p| Bytes::copy_from_slice(p.as_bytes()))
-        .collect();
-    ks.execute_write(&argv, 1_000, 1)
-}
-
-fn int(i: i64) -> Reply {
-    Reply::Integer(i)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
-}
-
-fn arr(items: &[&str]) -> Reply {
-    Reply::Array(items.iter().map(|s| bulk(s)).collect())
+    ks.execute_write(&words(cmd), 1_000, 1)
 }
 
 fn pairs(items: &[(&str, f64)]) -> Reply {
@@ -34,13 +19,6 @@ fn pairs(items: &[(&str, f64)]) -> Reply {
             .collect(),
     )
 }
-
-fn error(s: &str) -> Reply {
-    Reply::Error(s.to_string())
-}
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-const SYNTAX: &str = "ERR syntax error";
 
 fn with_zset(items: &str) -> Keyspace {
     let mut ks = Keyspace::new();
@@ -208,13 +186,13 @@ fn zrem_removes_and_drops_empty_key() {
 #[test]
 fn zrange_by_rank_score_and_lex() {
     let mut ks = with_zset("1 a 2 b 3 c 4 d 5 e 5 f");
-    assert_eq!(run(&mut ks, "zrange z -2 -1 rev"), arr(&["b", "a"]));
-    assert_eq!(run(&mut ks, "zrange z 5 100"), arr(&["f"]));
+    assert_eq!(run(&mut ks, "zrange z -2 -1 rev"), array(&["b", "a"]));
+    assert_eq!(run(&mut ks, "zrange z 5 100"), array(&["f"]));
     assert_eq!(
         run(&mut ks, "zrevrange z 0 1 withscores"),
         pairs(&[("f", 5.0), ("e", 5.0)])
     );
-    assert_eq!(run(&mut ks, "zrange z (1 (3 byscore"), arr(&["b"]));
+    assert_eq!(run(&mut ks, "zrange z (1 (3 byscore"), array(&["b"]));
     assert_eq!(
         run(
             &mut ks,
@@ -224,30 +202,30 @@ fn zrange_by_rank_score_and_lex() {
     );
     assert_eq!(
         run(&mut ks, "zrangebyscore z -inf +inf limit -1 2"),
-        arr(&[])
+        array(&[])
     );
     assert_eq!(
         run(&mut ks, "zrangebyscore z 4 +inf limit 1 -1"),
-        arr(&["e", "f"])
+        array(&["e", "f"])
     );
     assert_eq!(
         run(&mut ks, "zrevrangebyscore z (5 (1"),
-        arr(&["d", "c", "b"])
+        array(&["d", "c", "b"])
     );
-    assert_eq!(run(&mut ks, "zrange nz 0 -1"), arr(&[]));
+    assert_eq!(run(&mut ks, "zrange nz 0 -1"), array(&[]));
     assert_eq!(run(&mut ks, "zrange s 0 -1"), error(WRONGTYPE));
     let mut lx = with_zset("0 a 0 b 0 c 0 d");
-    assert_eq!(run(&mut lx, "zrangebylex z [b (d"), arr(&["b", "c"]));
+    assert_eq!(run(&mut lx, "zrangebylex z [b (d"), array(&["b", "c"]));
     assert_eq!(
         run(&mut lx, "zrevrangebylex z + - limit 1 2"),
-        arr(&["c", "b"])
+        array(&["c", "b"])
     );
     assert_eq!(
         run(&mut lx, "zrange z [d [b bylex rev"),
-        arr(&["d", "c", "b"])
+        array(&["d", "c", "b"])
     );
-    assert_eq!(run(&mut lx, "zrangebylex z (a [a"), arr(&[]));
-    assert_eq!(run(&mut lx, "zrangebylex z - -"), arr(&[]));
+    assert_eq!(run(&mut lx, "zrangebylex z (a [a"), array(&[]));
+    assert_eq!(run(&mut lx, "zrangebylex z - -"), array(&[]));
 }
 
 #[test]
@@ -306,7 +284,7 @@ fn zrangestore_replaces_or_deletes_destination() {
     assert!(!ks.contains(&d, 0));
     assert_eq!(run(&mut ks, "zrangestore d s 0 -1"), error(WRONGTYPE));
     assert_eq!(run(&mut ks, "zrangestore z z 0 0 rev"), int(1));
-    assert_eq!(run(&mut ks, "zrange z 0 -1"), arr(&["c"]));
+    assert_eq!(run(&mut ks, "zrange z 0 -1"), array(&["c"]));
 }
 
 #[test]
@@ -332,7 +310,7 @@ fn zpop_shapes_and_errors() {
 #[test]
 fn zscan_returns_everything_at_once() {
     let mut ks = with_zset("1 a 1.5 b 0.1 key:1");
-    let scan = |items: &[&str]| Reply::Array(vec![bulk("0"), arr(items)]);
+    let scan = |items: &[&str]| Reply::Array(vec![bulk("0"), array(items)]);
     assert_eq!(
         run(&mut ks, "zscan z 0"),
         scan(&["key:1", "0.10000000000000001", "a", "1", "b", "1.5"])

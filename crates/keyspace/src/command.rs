@@ -159,13 +159,7 @@ impl Keyspace {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn argv(parts: &[&str]) -> Vec<Bytes> {
-        parts
-            .iter()
-            .map(|p| Bytes::copy_from_slice(p.as_bytes()))
-            .collect()
-    }
+    use crate::test_util::argv;
 
     #[test]
     fn unknown_command_error_matches_redis() {

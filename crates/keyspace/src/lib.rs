@@ -33,6 +33,8 @@ mod glob;
 mod sample;
 mod scan;
 mod snapshot;
+#[cfg(test)]
+mod test_util;
 mod typed;
 mod value;
 mod zset;
