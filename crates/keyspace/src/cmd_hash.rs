@@ -5,10 +5,11 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::args::{
-    eq_ignore_case, err, float_arg, fmt_incr_float, int_arg, parse_f64, parse_i64, OVERFLOW, SYNTAX,
+    eq_ignore_case, err, float_arg, int_arg, parse_f64, parse_i64, OVERFLOW, SYNTAX,
 };
 use crate::command::{wrong_arity, CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::long_double::{fmt_incr_float, MAX_LONG_DOUBLE_CHARS};
 use crate::sample::{parse_rand_count, random_index, random_indices, OUT_OF_RANGE};
 use crate::scan::scan_collection;
 use crate::typed::Hash;
@@ -17,8 +18,6 @@ const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
 const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
 const INCR_ARG_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
 const INCR_RESULT_NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
-/// Longest string Redis's `string2ld` reads as a number (`MAX_LONG_DOUBLE_CHARS`).
-const MAX_LONG_DOUBLE_CHARS: usize = 5 * 1024;
 pub const COMMANDS: &[CommandDef] = &[
     def(
         "hset",

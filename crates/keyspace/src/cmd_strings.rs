@@ -7,11 +7,12 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::args::{
-    eq_ignore_case, err, int_arg, invalid_expire, parse_i64, LongDouble, NOT_INTEGER, OVERFLOW,
+    eq_ignore_case, err, int_arg, invalid_expire, parse_i64, NOT_INTEGER, OVERFLOW,
     STRING_TOO_LONG, SYNTAX,
 };
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::long_double::LongDouble;
 use crate::value::Value;
 
 macro_rules! def {

@@ -20,6 +20,7 @@
 //! - TTLs are absolute Unix milliseconds; a key whose TTL is `<= now` does not exist.
 
 mod args;
+mod biguint;
 mod cmd_hash;
 mod cmd_keys;
 mod cmd_list;
@@ -30,6 +31,7 @@ mod command;
 mod ctx;
 mod db;
 mod glob;
+mod long_double;
 mod sample;
 mod scan;
 mod snapshot;
