@@ -11,7 +11,8 @@ use crate::args::{eq_ignore_case, err, fmt_g17, NOT_FLOAT, SYNTAX};
 use crate::command::{CommandDef, CommandKind};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::scan::scan_collection;
-use crate::zset::{c_str, parse_score, ScoreRange, ZSet};
+use crate::zset::ZSet;
+use crate::zset_args::{c_str, parse_score, ScoreRange};
 
 #[path = "cmd_zset_range.rs"]
 mod range;

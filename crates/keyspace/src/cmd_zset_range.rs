@@ -9,7 +9,8 @@ use super::{bulk, NOT_FLOAT_RANGE};
 use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::value::Value;
-use crate::zset::{LexRange, ScoreRange, ZSet};
+use crate::zset::ZSet;
+use crate::zset_args::{LexRange, ScoreRange};
 
 const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
 const LIMIT_NEEDS_BY: &str =

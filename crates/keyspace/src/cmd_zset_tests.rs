@@ -5,7 +5,7 @@ use meridian_types::Reply;
 
 use crate::db::Keyspace;
 use crate::test_util::{array, bulk, error, int, words, SYNTAX, WRONGTYPE};
-use crate::zset::{parse_score, LexRange, ScoreRange};
+use crate::zset_args::{parse_score, LexRange, ScoreRange};
 
 fn run(ks: &mut Keyspace, cmd: &str) -> Reply {
     ks.execute_write(&words(cmd), 1_000, 1)

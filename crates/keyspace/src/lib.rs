@@ -40,6 +40,7 @@ mod test_util;
 mod typed;
 mod value;
 mod zset;
+mod zset_args;
 
 pub use command::{lookup, unknown_command, wrong_arity, CommandDef, CommandKind, ALL_COMMANDS};
 pub use ctx::{Limits, ReadCtx, WriteCtx};
