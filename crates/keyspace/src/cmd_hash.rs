@@ -7,7 +7,9 @@ use meridian_types::Reply;
 use crate::args::{
     eq_ignore_case, err, float_arg, int_arg, parse_f64, parse_i64, OVERFLOW, SYNTAX,
 };
-use crate::command::{wrong_arity, CommandDef, CommandKind};
+use crate::command::{
+    keyed, wrong_arity, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM_FAST, W_FAST,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::long_double::{fmt_incr_float, MAX_LONG_DOUBLE_CHARS};
 use crate::sample::{parse_rand_count, random_index, random_indices, OUT_OF_RANGE};
@@ -19,81 +21,29 @@ const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
 const INCR_ARG_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
 const INCR_RESULT_NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
 pub const COMMANDS: &[CommandDef] = &[
-    def(
-        "hset",
-        -4,
-        &["write", "denyoom", "fast"],
-        CommandKind::Write(hset),
-    ),
-    def(
-        "hsetnx",
-        4,
-        &["write", "denyoom", "fast"],
-        CommandKind::Write(hsetnx),
-    ),
-    def("hget", 3, &["readonly", "fast"], CommandKind::Read(hget)),
-    def("hmget", -3, &["readonly", "fast"], CommandKind::Read(hmget)),
-    def(
-        "hmset",
-        -4,
-        &["write", "denyoom", "fast"],
-        CommandKind::Write(hmset),
-    ),
-    def("hdel", -3, &["write", "fast"], CommandKind::Write(hdel)),
-    def("hgetall", 2, &["readonly"], CommandKind::Read(hgetall)),
-    def("hkeys", 2, &["readonly"], CommandKind::Read(hkeys)),
-    def("hvals", 2, &["readonly"], CommandKind::Read(hvals)),
-    def("hlen", 2, &["readonly", "fast"], CommandKind::Read(hlen)),
-    def(
-        "hexists",
-        3,
-        &["readonly", "fast"],
-        CommandKind::Read(hexists),
-    ),
-    def(
-        "hstrlen",
-        3,
-        &["readonly", "fast"],
-        CommandKind::Read(hstrlen),
-    ),
-    def(
-        "hincrby",
-        4,
-        &["write", "denyoom", "fast"],
-        CommandKind::Write(hincrby),
-    ),
-    def(
+    keyed("hset", -4, W_DENYOOM_FAST, 1, CommandKind::Write(hset)),
+    keyed("hsetnx", 4, W_DENYOOM_FAST, 1, CommandKind::Write(hsetnx)),
+    keyed("hget", 3, RO_FAST, 1, CommandKind::Read(hget)),
+    keyed("hmget", -3, RO_FAST, 1, CommandKind::Read(hmget)),
+    keyed("hmset", -4, W_DENYOOM_FAST, 1, CommandKind::Write(hmset)),
+    keyed("hdel", -3, W_FAST, 1, CommandKind::Write(hdel)),
+    keyed("hgetall", 2, RO, 1, CommandKind::Read(hgetall)),
+    keyed("hkeys", 2, RO, 1, CommandKind::Read(hkeys)),
+    keyed("hvals", 2, RO, 1, CommandKind::Read(hvals)),
+    keyed("hlen", 2, RO_FAST, 1, CommandKind::Read(hlen)),
+    keyed("hexists", 3, RO_FAST, 1, CommandKind::Read(hexists)),
+    keyed("hstrlen", 3, RO_FAST, 1, CommandKind::Read(hstrlen)),
+    keyed("hincrby", 4, W_DENYOOM_FAST, 1, CommandKind::Write(hincrby)),
+    keyed(
         "hincrbyfloat",
         4,
-        &["write", "denyoom", "fast"],
+        W_DENYOOM_FAST,
+        1,
         CommandKind::Write(hincrbyfloat),
     ),
-    def(
-        "hrandfield",
-        -2,
-        &["readonly"],
-        CommandKind::Read(hrandfield),
-    ),
-    def("hscan", -3, &["readonly"], CommandKind::Read(hscan)),
+    keyed("hrandfield", -2, RO, 1, CommandKind::Read(hrandfield)),
+    keyed("hscan", -3, RO, 1, CommandKind::Read(hscan)),
 ];
-
-/// Every hash command has exactly one key, at argv[1].
-const fn def(
-    name: &'static str,
-    arity: i32,
-    flags: &'static [&'static str],
-    kind: CommandKind,
-) -> CommandDef {
-    CommandDef {
-        name,
-        arity,
-        flags,
-        first_key: 1,
-        last_key: 1,
-        step: 1,
-        kind,
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Commands

@@ -7,72 +7,34 @@ use meridian_types::Reply;
 use rand::RngCore;
 
 use crate::args::{eq_ignore_case, err, int_arg, invalid_expire, NOT_INTEGER, NO_SUCH_KEY, SYNTAX};
-use crate::command::{CommandDef, CommandKind};
+use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W, W_DENYOOM, W_FAST};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::glob::glob_match;
 use crate::scan::{scan_cursor, scan_reply, ScanOpts};
 
-macro_rules! def {
-    ($name:literal, $arity:literal, [$($flag:literal),*], $first:literal, $last:literal, $step:literal, $kind:ident($f:path)) => {
-        CommandDef {
-            name: $name,
-            arity: $arity,
-            flags: &[$($flag),*],
-            first_key: $first,
-            last_key: $last,
-            step: $step,
-            kind: CommandKind::$kind($f),
-        }
-    };
-}
-
 pub const COMMANDS: &[CommandDef] = &[
-    def!("del", -2, ["write"], 1, -1, 1, Write(del)),
-    def!("unlink", -2, ["write", "fast"], 1, -1, 1, Write(del)),
-    def!("exists", -2, ["readonly", "fast"], 1, -1, 1, Read(exists)),
-    def!("type", 2, ["readonly", "fast"], 1, 1, 1, Read(type_cmd)),
-    def!("keys", 2, ["readonly"], 0, 0, 0, Read(keys)),
-    def!("scan", -2, ["readonly"], 0, 0, 0, Read(scan)),
-    def!("rename", 3, ["write"], 1, 2, 1, Write(rename)),
-    def!("renamenx", 3, ["write", "fast"], 1, 2, 1, Write(renamenx)),
-    def!("expire", -3, ["write", "fast"], 1, 1, 1, Write(expire)),
-    def!("pexpire", -3, ["write", "fast"], 1, 1, 1, Write(pexpire)),
-    def!("expireat", -3, ["write", "fast"], 1, 1, 1, Write(expireat)),
-    def!(
-        "pexpireat",
-        -3,
-        ["write", "fast"],
-        1,
-        1,
-        1,
-        Write(pexpireat)
-    ),
-    def!("ttl", 2, ["readonly", "fast"], 1, 1, 1, Read(ttl)),
-    def!("pttl", 2, ["readonly", "fast"], 1, 1, 1, Read(pttl)),
-    def!(
-        "expiretime",
-        2,
-        ["readonly", "fast"],
-        1,
-        1,
-        1,
-        Read(expiretime)
-    ),
-    def!(
-        "pexpiretime",
-        2,
-        ["readonly", "fast"],
-        1,
-        1,
-        1,
-        Read(pexpiretime)
-    ),
-    def!("persist", 2, ["write", "fast"], 1, 1, 1, Write(persist)),
-    def!("dbsize", 1, ["readonly", "fast"], 0, 0, 0, Read(dbsize)),
-    def!("flushdb", -1, ["write"], 0, 0, 0, Write(flush)),
-    def!("flushall", -1, ["write"], 0, 0, 0, Write(flush)),
-    def!("randomkey", 1, ["readonly"], 0, 0, 0, Read(randomkey)),
-    def!("copy", -3, ["write", "denyoom"], 1, 2, 1, Write(copy)),
+    keyed("del", -2, W, -1, CommandKind::Write(del)),
+    keyed("unlink", -2, W_FAST, -1, CommandKind::Write(del)),
+    keyed("exists", -2, RO_FAST, -1, CommandKind::Read(exists)),
+    keyed("type", 2, RO_FAST, 1, CommandKind::Read(type_cmd)),
+    keyless("keys", 2, RO, CommandKind::Read(keys)),
+    keyless("scan", -2, RO, CommandKind::Read(scan)),
+    keyed("rename", 3, W, 2, CommandKind::Write(rename)),
+    keyed("renamenx", 3, W_FAST, 2, CommandKind::Write(renamenx)),
+    keyed("expire", -3, W_FAST, 1, CommandKind::Write(expire)),
+    keyed("pexpire", -3, W_FAST, 1, CommandKind::Write(pexpire)),
+    keyed("expireat", -3, W_FAST, 1, CommandKind::Write(expireat)),
+    keyed("pexpireat", -3, W_FAST, 1, CommandKind::Write(pexpireat)),
+    keyed("ttl", 2, RO_FAST, 1, CommandKind::Read(ttl)),
+    keyed("pttl", 2, RO_FAST, 1, CommandKind::Read(pttl)),
+    keyed("expiretime", 2, RO_FAST, 1, CommandKind::Read(expiretime)),
+    keyed("pexpiretime", 2, RO_FAST, 1, CommandKind::Read(pexpiretime)),
+    keyed("persist", 2, W_FAST, 1, CommandKind::Write(persist)),
+    keyless("dbsize", 1, RO_FAST, CommandKind::Read(dbsize)),
+    keyless("flushdb", -1, W, CommandKind::Write(flush)),
+    keyless("flushall", -1, W, CommandKind::Write(flush)),
+    keyless("randomkey", 1, RO, CommandKind::Read(randomkey)),
+    keyed("copy", -3, W_DENYOOM, 2, CommandKind::Write(copy)),
 ];
 
 fn reply_of(r: Result<Reply, Reply>) -> Reply {

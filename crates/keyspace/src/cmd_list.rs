@@ -7,7 +7,9 @@ use meridian_types::Reply;
 use crate::args::{
     eq_ignore_case, err, int_arg, parse_i64, INDEX_OUT_OF_RANGE, NO_SUCH_KEY, SYNTAX,
 };
-use crate::command::{CommandDef, CommandKind};
+use crate::command::{
+    keyed, CommandDef, CommandKind, RO, RO_FAST, W, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::typed::List;
 
@@ -25,47 +27,23 @@ const RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first m
 const COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
 const MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
 
-const fn def(
-    name: &'static str,
-    arity: i32,
-    flags: &'static [&'static str],
-    last_key: i32,
-    kind: CommandKind,
-) -> CommandDef {
-    CommandDef {
-        name,
-        arity,
-        flags,
-        first_key: 1,
-        last_key,
-        step: 1,
-        kind,
-    }
-}
-
-const W_DENYOOM_FAST: &[&str] = &["write", "denyoom", "fast"];
-const W_DENYOOM: &[&str] = &["write", "denyoom"];
-const W_FAST: &[&str] = &["write", "fast"];
-const W: &[&str] = &["write"];
-const RO: &[&str] = &["readonly"];
-
 pub const COMMANDS: &[CommandDef] = &[
-    def("lpush", -3, W_DENYOOM_FAST, 1, CommandKind::Write(lpush)),
-    def("rpush", -3, W_DENYOOM_FAST, 1, CommandKind::Write(rpush)),
-    def("lpushx", -3, W_DENYOOM_FAST, 1, CommandKind::Write(lpushx)),
-    def("rpushx", -3, W_DENYOOM_FAST, 1, CommandKind::Write(rpushx)),
-    def("lpop", -2, W_FAST, 1, CommandKind::Write(lpop)),
-    def("rpop", -2, W_FAST, 1, CommandKind::Write(rpop)),
-    def("lrange", 4, RO, 1, CommandKind::Read(lrange)),
-    def("llen", 2, &["readonly", "fast"], 1, CommandKind::Read(llen)),
-    def("lindex", 3, RO, 1, CommandKind::Read(lindex)),
-    def("lset", 4, W_DENYOOM, 1, CommandKind::Write(lset)),
-    def("lrem", 4, W, 1, CommandKind::Write(lrem)),
-    def("ltrim", 4, W, 1, CommandKind::Write(ltrim)),
-    def("linsert", 5, W_DENYOOM, 1, CommandKind::Write(linsert)),
-    def("lpos", -3, RO, 1, CommandKind::Read(lpos)),
-    def("lmove", 5, W_DENYOOM, 2, CommandKind::Write(lmove)),
-    def("rpoplpush", 3, W_DENYOOM, 2, CommandKind::Write(rpoplpush)),
+    keyed("lpush", -3, W_DENYOOM_FAST, 1, CommandKind::Write(lpush)),
+    keyed("rpush", -3, W_DENYOOM_FAST, 1, CommandKind::Write(rpush)),
+    keyed("lpushx", -3, W_DENYOOM_FAST, 1, CommandKind::Write(lpushx)),
+    keyed("rpushx", -3, W_DENYOOM_FAST, 1, CommandKind::Write(rpushx)),
+    keyed("lpop", -2, W_FAST, 1, CommandKind::Write(lpop)),
+    keyed("rpop", -2, W_FAST, 1, CommandKind::Write(rpop)),
+    keyed("lrange", 4, RO, 1, CommandKind::Read(lrange)),
+    keyed("llen", 2, RO_FAST, 1, CommandKind::Read(llen)),
+    keyed("lindex", 3, RO, 1, CommandKind::Read(lindex)),
+    keyed("lset", 4, W_DENYOOM, 1, CommandKind::Write(lset)),
+    keyed("lrem", 4, W, 1, CommandKind::Write(lrem)),
+    keyed("ltrim", 4, W, 1, CommandKind::Write(ltrim)),
+    keyed("linsert", 5, W_DENYOOM, 1, CommandKind::Write(linsert)),
+    keyed("lpos", -3, RO, 1, CommandKind::Read(lpos)),
+    keyed("lmove", 5, W_DENYOOM, 2, CommandKind::Write(lmove)),
+    keyed("rpoplpush", 3, W_DENYOOM, 2, CommandKind::Write(rpoplpush)),
 ];
 
 #[derive(Clone, Copy, PartialEq)]

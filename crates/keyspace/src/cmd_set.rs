@@ -10,7 +10,9 @@ use meridian_types::Reply;
 use rand::Rng;
 
 use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
-use crate::command::{CommandDef, CommandKind};
+use crate::command::{
+    keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 use crate::sample::{parse_rand_count, random_index, random_indices};
@@ -24,110 +26,47 @@ const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
 const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 
 pub const COMMANDS: &[CommandDef] = &[
-    one_key(
-        "sadd",
+    keyed("sadd", -3, W_DENYOOM_FAST, 1, CommandKind::Write(sadd)),
+    keyed("srem", -3, W_FAST, 1, CommandKind::Write(srem)),
+    keyed("smembers", 2, RO, 1, CommandKind::Read(smembers)),
+    keyed("sismember", 3, RO_FAST, 1, CommandKind::Read(sismember)),
+    keyed("smismember", -3, RO_FAST, 1, CommandKind::Read(smismember)),
+    keyed("scard", 2, RO_FAST, 1, CommandKind::Read(scard)),
+    keyed("spop", -2, W_FAST, 1, CommandKind::Write(spop)),
+    keyed("srandmember", -2, RO, 1, CommandKind::Read(srandmember)),
+    keyed("smove", 4, W_FAST, 2, CommandKind::Write(smove)),
+    keyed("sinter", -2, RO, -1, CommandKind::Read(sinter)),
+    keyless(
+        "sintercard",
         -3,
-        &["write", "denyoom", "fast"],
-        CommandKind::Write(sadd),
+        &["readonly", "movablekeys"],
+        CommandKind::Read(sintercard),
     ),
-    one_key("srem", -3, &["write", "fast"], CommandKind::Write(srem)),
-    one_key("smembers", 2, &["readonly"], CommandKind::Read(smembers)),
-    one_key(
-        "sismember",
-        3,
-        &["readonly", "fast"],
-        CommandKind::Read(sismember),
-    ),
-    one_key(
-        "smismember",
-        -3,
-        &["readonly", "fast"],
-        CommandKind::Read(smismember),
-    ),
-    one_key("scard", 2, &["readonly", "fast"], CommandKind::Read(scard)),
-    one_key("spop", -2, &["write", "fast"], CommandKind::Write(spop)),
-    one_key(
-        "srandmember",
-        -2,
-        &["readonly"],
-        CommandKind::Read(srandmember),
-    ),
-    CommandDef {
-        name: "smove",
-        arity: 4,
-        flags: &["write", "fast"],
-        first_key: 1,
-        last_key: 2,
-        step: 1,
-        kind: CommandKind::Write(smove),
-    },
-    all_keys("sinter", -2, &["readonly"], CommandKind::Read(sinter)),
-    // As COMMAND INFO reports it: the keys follow `numkeys`, so they are "movable".
-    CommandDef {
-        name: "sintercard",
-        arity: -3,
-        flags: &["readonly", "movablekeys"],
-        first_key: 0,
-        last_key: 0,
-        step: 0,
-        kind: CommandKind::Read(sintercard),
-    },
-    all_keys("sunion", -2, &["readonly"], CommandKind::Read(sunion)),
-    all_keys("sdiff", -2, &["readonly"], CommandKind::Read(sdiff)),
-    all_keys(
+    keyed("sunion", -2, RO, -1, CommandKind::Read(sunion)),
+    keyed("sdiff", -2, RO, -1, CommandKind::Read(sdiff)),
+    keyed(
         "sinterstore",
         -3,
-        &["write", "denyoom"],
+        W_DENYOOM,
+        -1,
         CommandKind::Write(sinterstore),
     ),
-    all_keys(
+    keyed(
         "sunionstore",
         -3,
-        &["write", "denyoom"],
+        W_DENYOOM,
+        -1,
         CommandKind::Write(sunionstore),
     ),
-    all_keys(
+    keyed(
         "sdiffstore",
         -3,
-        &["write", "denyoom"],
+        W_DENYOOM,
+        -1,
         CommandKind::Write(sdiffstore),
     ),
-    one_key("sscan", -3, &["readonly"], CommandKind::Read(sscan)),
+    keyed("sscan", -3, RO, 1, CommandKind::Read(sscan)),
 ];
-
-const fn one_key(
-    name: &'static str,
-    arity: i32,
-    flags: &'static [&'static str],
-    kind: CommandKind,
-) -> CommandDef {
-    CommandDef {
-        name,
-        arity,
-        flags,
-        first_key: 1,
-        last_key: 1,
-        step: 1,
-        kind,
-    }
-}
-
-const fn all_keys(
-    name: &'static str,
-    arity: i32,
-    flags: &'static [&'static str],
-    kind: CommandKind,
-) -> CommandDef {
-    CommandDef {
-        name,
-        arity,
-        flags,
-        first_key: 1,
-        last_key: -1,
-        step: 1,
-        kind,
-    }
-}
 
 fn reply(r: Result<Reply, Reply>) -> Reply {
     r.unwrap_or_else(|e| e)

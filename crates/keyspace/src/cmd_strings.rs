@@ -10,118 +10,40 @@ use crate::args::{
     eq_ignore_case, err, int_arg, invalid_expire, parse_i64, NOT_INTEGER, OVERFLOW,
     STRING_TOO_LONG, SYNTAX,
 };
-use crate::command::{CommandDef, CommandKind};
+use crate::command::{
+    keyed, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::long_double::LongDouble;
 use crate::value::Value;
 
-macro_rules! def {
-    ($name:literal, $arity:literal, [$($flag:literal),*], $first:literal, $last:literal, $step:literal, $kind:ident($f:path)) => {
-        CommandDef {
-            name: $name,
-            arity: $arity,
-            flags: &[$($flag),*],
-            first_key: $first,
-            last_key: $last,
-            step: $step,
-            kind: CommandKind::$kind($f),
-        }
-    };
-}
-
 pub const COMMANDS: &[CommandDef] = &[
-    def!("get", 2, ["readonly", "fast"], 1, 1, 1, Read(get)),
-    def!("set", -3, ["write", "denyoom"], 1, 1, 1, Write(set)),
-    def!(
-        "setnx",
-        3,
-        ["write", "denyoom", "fast"],
-        1,
-        1,
-        1,
-        Write(setnx)
-    ),
-    def!("setex", 4, ["write", "denyoom"], 1, 1, 1, Write(setex)),
-    def!("psetex", 4, ["write", "denyoom"], 1, 1, 1, Write(psetex)),
-    def!("mget", -2, ["readonly", "fast"], 1, -1, 1, Read(mget)),
-    def!("mset", -3, ["write", "denyoom"], 1, -1, 2, Write(mset)),
-    def!("msetnx", -3, ["write", "denyoom"], 1, -1, 2, Write(msetnx)),
-    def!(
-        "getset",
-        3,
-        ["write", "denyoom", "fast"],
-        1,
-        1,
-        1,
-        Write(getset)
-    ),
-    def!("getdel", 2, ["write", "fast"], 1, 1, 1, Write(getdel)),
-    def!("getex", -2, ["write", "fast"], 1, 1, 1, Write(getex)),
-    def!(
-        "incr",
-        2,
-        ["write", "denyoom", "fast"],
-        1,
-        1,
-        1,
-        Write(incr)
-    ),
-    def!(
-        "incrby",
-        3,
-        ["write", "denyoom", "fast"],
-        1,
-        1,
-        1,
-        Write(incrby)
-    ),
-    def!(
+    keyed("get", 2, RO_FAST, 1, CommandKind::Read(get)),
+    keyed("set", -3, W_DENYOOM, 1, CommandKind::Write(set)),
+    keyed("setnx", 3, W_DENYOOM_FAST, 1, CommandKind::Write(setnx)),
+    keyed("setex", 4, W_DENYOOM, 1, CommandKind::Write(setex)),
+    keyed("psetex", 4, W_DENYOOM, 1, CommandKind::Write(psetex)),
+    keyed("mget", -2, RO_FAST, -1, CommandKind::Read(mget)),
+    keyed("mset", -3, W_DENYOOM, -1, CommandKind::Write(mset)).step(2),
+    keyed("msetnx", -3, W_DENYOOM, -1, CommandKind::Write(msetnx)).step(2),
+    keyed("getset", 3, W_DENYOOM_FAST, 1, CommandKind::Write(getset)),
+    keyed("getdel", 2, W_FAST, 1, CommandKind::Write(getdel)),
+    keyed("getex", -2, W_FAST, 1, CommandKind::Write(getex)),
+    keyed("incr", 2, W_DENYOOM_FAST, 1, CommandKind::Write(incr)),
+    keyed("incrby", 3, W_DENYOOM_FAST, 1, CommandKind::Write(incrby)),
+    keyed(
         "incrbyfloat",
         3,
-        ["write", "denyoom", "fast"],
+        W_DENYOOM_FAST,
         1,
-        1,
-        1,
-        Write(incrbyfloat)
+        CommandKind::Write(incrbyfloat),
     ),
-    def!(
-        "decr",
-        2,
-        ["write", "denyoom", "fast"],
-        1,
-        1,
-        1,
-        Write(decr)
-    ),
-    def!(
-        "decrby",
-        3,
-        ["write", "denyoom", "fast"],
-        1,
-        1,
-        1,
-        Write(decrby)
-    ),
-    def!(
-        "append",
-        3,
-        ["write", "denyoom", "fast"],
-        1,
-        1,
-        1,
-        Write(append)
-    ),
-    def!("strlen", 2, ["readonly", "fast"], 1, 1, 1, Read(strlen)),
-    def!("getrange", 4, ["readonly"], 1, 1, 1, Read(getrange)),
-    def!(
-        "setrange",
-        4,
-        ["write", "denyoom"],
-        1,
-        1,
-        1,
-        Write(setrange)
-    ),
+    keyed("decr", 2, W_DENYOOM_FAST, 1, CommandKind::Write(decr)),
+    keyed("decrby", 3, W_DENYOOM_FAST, 1, CommandKind::Write(decrby)),
+    keyed("append", 3, W_DENYOOM_FAST, 1, CommandKind::Write(append)),
+    keyed("strlen", 2, RO_FAST, 1, CommandKind::Read(strlen)),
+    keyed("getrange", 4, RO, 1, CommandKind::Read(getrange)),
+    keyed("setrange", 4, W_DENYOOM, 1, CommandKind::Write(setrange)),
 ];
 
 fn reply_of(r: Result<Reply, Reply>) -> Reply {

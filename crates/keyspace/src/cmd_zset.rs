@@ -8,7 +8,9 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::args::{eq_ignore_case, err, fmt_g17, NOT_FLOAT, SYNTAX};
-use crate::command::{CommandDef, CommandKind};
+use crate::command::{
+    keyed, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::scan::scan_collection;
 use crate::zset::ZSet;
@@ -31,67 +33,44 @@ const INCR_PAIR: &str = "ERR INCR option supports a single increment-element pai
 const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
 const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 
-const fn def(
-    name: &'static str,
-    arity: i32,
-    flags: &'static [&'static str],
-    last_key: i32,
-    kind: CommandKind,
-) -> CommandDef {
-    CommandDef {
-        name,
-        arity,
-        flags,
-        first_key: 1,
-        last_key,
-        step: 1,
-        kind,
-    }
-}
-
-const W_DENYOOM_FAST: &[&str] = &["write", "denyoom", "fast"];
-const W_FAST: &[&str] = &["write", "fast"];
-const RO: &[&str] = &["readonly"];
-const RO_FAST: &[&str] = &["readonly", "fast"];
-
 pub const COMMANDS: &[CommandDef] = &[
-    def("zadd", -4, W_DENYOOM_FAST, 1, CommandKind::Write(zadd)),
-    def("zincrby", 4, W_DENYOOM_FAST, 1, CommandKind::Write(zincrby)),
-    def("zrem", -3, W_FAST, 1, CommandKind::Write(zrem)),
-    def("zscore", 3, RO_FAST, 1, CommandKind::Read(zscore)),
-    def("zmscore", -3, RO_FAST, 1, CommandKind::Read(zmscore)),
-    def("zcard", 2, RO_FAST, 1, CommandKind::Read(zcard)),
-    def("zcount", 4, RO_FAST, 1, CommandKind::Read(zcount)),
-    def("zrank", 3, RO_FAST, 1, CommandKind::Read(zrank)),
-    def("zrevrank", 3, RO_FAST, 1, CommandKind::Read(zrevrank)),
-    def("zrange", -4, RO, 1, CommandKind::Read(zrange)),
-    def("zrangebyscore", -4, RO, 1, CommandKind::Read(zrangebyscore)),
-    def(
+    keyed("zadd", -4, W_DENYOOM_FAST, 1, CommandKind::Write(zadd)),
+    keyed("zincrby", 4, W_DENYOOM_FAST, 1, CommandKind::Write(zincrby)),
+    keyed("zrem", -3, W_FAST, 1, CommandKind::Write(zrem)),
+    keyed("zscore", 3, RO_FAST, 1, CommandKind::Read(zscore)),
+    keyed("zmscore", -3, RO_FAST, 1, CommandKind::Read(zmscore)),
+    keyed("zcard", 2, RO_FAST, 1, CommandKind::Read(zcard)),
+    keyed("zcount", 4, RO_FAST, 1, CommandKind::Read(zcount)),
+    keyed("zrank", 3, RO_FAST, 1, CommandKind::Read(zrank)),
+    keyed("zrevrank", 3, RO_FAST, 1, CommandKind::Read(zrevrank)),
+    keyed("zrange", -4, RO, 1, CommandKind::Read(zrange)),
+    keyed("zrangebyscore", -4, RO, 1, CommandKind::Read(zrangebyscore)),
+    keyed(
         "zrevrangebyscore",
         -4,
         RO,
         1,
         CommandKind::Read(zrevrangebyscore),
     ),
-    def("zrangebylex", -4, RO, 1, CommandKind::Read(zrangebylex)),
-    def(
+    keyed("zrangebylex", -4, RO, 1, CommandKind::Read(zrangebylex)),
+    keyed(
         "zrevrangebylex",
         -4,
         RO,
         1,
         CommandKind::Read(zrevrangebylex),
     ),
-    def("zrevrange", -4, RO, 1, CommandKind::Read(zrevrange)),
-    def("zpopmin", -2, W_FAST, 1, CommandKind::Write(zpopmin)),
-    def("zpopmax", -2, W_FAST, 1, CommandKind::Write(zpopmax)),
-    def(
+    keyed("zrevrange", -4, RO, 1, CommandKind::Read(zrevrange)),
+    keyed("zpopmin", -2, W_FAST, 1, CommandKind::Write(zpopmin)),
+    keyed("zpopmax", -2, W_FAST, 1, CommandKind::Write(zpopmax)),
+    keyed(
         "zrangestore",
         -5,
-        &["write", "denyoom"],
+        W_DENYOOM,
         2,
         CommandKind::Write(zrangestore),
     ),
-    def("zscan", -3, RO, 1, CommandKind::Read(zscan)),
+    keyed("zscan", -3, RO, 1, CommandKind::Read(zscan)),
 ];
 
 fn bulk(b: &Bytes) -> Reply {

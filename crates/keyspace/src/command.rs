@@ -67,6 +67,58 @@ impl CommandDef {
     }
 }
 
+/// Redis command flags, as the family tables spell them.
+pub(crate) const W: &[&str] = &["write"];
+pub(crate) const W_FAST: &[&str] = &["write", "fast"];
+pub(crate) const W_DENYOOM: &[&str] = &["write", "denyoom"];
+pub(crate) const W_DENYOOM_FAST: &[&str] = &["write", "denyoom", "fast"];
+pub(crate) const RO: &[&str] = &["readonly"];
+pub(crate) const RO_FAST: &[&str] = &["readonly", "fast"];
+
+/// A command whose keys are argv[1] through argv[last_key] (-1: the last argument), step 1.
+pub(crate) const fn keyed(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    last_key: i32,
+    kind: CommandKind,
+) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: 1,
+        last_key,
+        step: 1,
+        kind,
+    }
+}
+
+/// A command without key positions (no keys, or keys after a `numkeys` argument).
+pub(crate) const fn keyless(
+    name: &'static str,
+    arity: i32,
+    flags: &'static [&'static str],
+    kind: CommandKind,
+) -> CommandDef {
+    CommandDef {
+        name,
+        arity,
+        flags,
+        first_key: 0,
+        last_key: 0,
+        step: 0,
+        kind,
+    }
+}
+
+impl CommandDef {
+    /// The same command with keys every `step` arguments (MSET: key value key value ...).
+    pub(crate) const fn step(self, step: i32) -> CommandDef {
+        CommandDef { step, ..self }
+    }
+}
+
 /// Every data command Meridian implements, family by family.
 pub const ALL_COMMANDS: &[&[CommandDef]] = &[
     crate::cmd_keys::COMMANDS,
