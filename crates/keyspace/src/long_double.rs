@@ -227,36 +227,7 @@ fn parse_dec(b: &[u8]) -> Option<LongDouble> {
     if ndigits == 0 {
         return None;
     }
-    let mut exp10: i64 = 0;
-    if i < b.len() {
-        if b[i] | 0x20 != b'e' {
-            return None;
-        }
-        i += 1;
-        let eneg = match b.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        if i >= b.len() {
-            return None;
-        }
-        for c in &b[i..] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            exp10 = (exp10 * 10 + i64::from(c - b'0')).min(1_000_000);
-        }
-        if eneg {
-            exp10 = -exp10;
-        }
-    }
+    let exp10 = parse_exponent(&b[i..], b'e')?;
     if d.is_zero() {
         return Some(LongDouble::ZERO);
     }
@@ -322,39 +293,39 @@ fn parse_hex(b: &[u8]) -> Option<LongDouble> {
     if ndigits == 0 {
         return None;
     }
-    if i < b.len() {
-        if b[i] | 0x20 != b'p' {
-            return None;
-        }
-        i += 1;
-        let eneg = match b.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        if i >= b.len() {
-            return None;
-        }
-        let mut e: i64 = 0;
-        for c in &b[i..] {
-            if !c.is_ascii_digit() {
-                return None;
-            }
-            e = (e * 10 + i64::from(c - b'0')).min(1_000_000);
-        }
-        exp2 += if eneg { -e } else { e };
-    }
+    exp2 += parse_exponent(&b[i..], b'p')?;
     if h.is_zero() {
         return Some(LongDouble::ZERO);
     }
     let (mant, exp) = round_to_64(&h, exp2, false);
     check_range(mant, exp)
+}
+
+/// What follows the mantissa: nothing (exponent 0) or `marker` (either case), an optional
+/// sign and at least one digit, saturated at +-1_000_000 (far beyond any finite long double).
+fn parse_exponent(b: &[u8], marker: u8) -> Option<i64> {
+    let Some((first, rest)) = b.split_first() else {
+        return Some(0);
+    };
+    if first | 0x20 != marker {
+        return None;
+    }
+    let (neg, digits) = match rest.first() {
+        Some(b'-') => (true, &rest[1..]),
+        Some(b'+') => (false, &rest[1..]),
+        _ => (false, rest),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut e: i64 = 0;
+    for c in digits {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        e = (e * 10 + i64::from(c - b'0')).min(1_000_000);
+    }
+    Some(if neg { -e } else { e })
 }
 
 fn check_range(mant: u64, exp: i64) -> Option<LongDouble> {
