@@ -1,6 +1,7 @@
 //! `meridian`: run a node, start a whole local deployment, inspect clusters, benchmark.
 
 mod bench;
+mod bootstrap;
 mod cluster;
 mod global;
 mod logging;

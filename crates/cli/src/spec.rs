@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Result};
 use meridian_config::DeploymentConfig;
 use meridian_region::RegionOptions;
-use meridian_server::{ClusterSpec, EdgeLimits, NodeSpec, RespSettings};
+use meridian_server::{ClusterSpec, CoordSpec, EdgeLimits, NodeSpec, RespSettings};
 use meridian_types::Node;
 
 pub fn cluster_specs(cfg: &DeploymentConfig) -> Vec<ClusterSpec> {
@@ -72,6 +72,11 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
             max_key_bytes: to_usize(cfg.limits.max_key_bytes),
             max_value_bytes: to_usize(cfg.limits.max_value_bytes),
             grpc_max_message_bytes: to_usize(cfg.limits.grpc_max_message_bytes),
+        },
+        coord: CoordSpec {
+            voters: meridian_coord::voters_from_config(cfg),
+            registration: meridian_coord::Registration::from_config(cfg),
+            options: meridian_coord::CoordOptions::from_settings(&cfg.coord),
         },
         resp: RespSettings {
             requirepass: cfg.resp.requirepass.clone(),

@@ -69,6 +69,24 @@ pub async fn run(args: UpArgs) -> Result<()> {
         return Err(e);
     }
     print_endpoints(&cfg, &nodes);
+    if !cfg.global_datastores.is_empty() {
+        let endpoint = cfg
+            .clusters
+            .first()
+            .and_then(|c| c.nodes.first())
+            .map(|n| n.grpc_addr())
+            .context("the config has no nodes")?;
+        match crate::bootstrap::create_datastores(&cfg, &endpoint).await {
+            Ok(all) => println!(
+                "\nglobal datastores:\n{}",
+                crate::global::render_table(&all)
+            ),
+            Err(e) => {
+                stop_all(&mut nodes).await;
+                return Err(e.context("creating the global datastores the config declares"));
+            }
+        }
+    }
     if let Some(first) = cfg.clusters.first().and_then(|c| c.nodes.first()) {
         if let Ok(resp) = crate::cluster::fetch(&first.grpc_addr(), None).await {
             println!("\n{}", crate::cluster::render_table(&resp));

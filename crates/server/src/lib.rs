@@ -15,13 +15,15 @@
 //! place (`resp/errors.rs`).
 
 mod clusters_service;
+mod control_plane;
 mod kv_argv;
 mod kv_service;
 mod node;
+mod reconciler;
 mod resp;
 mod spec;
 mod status;
 
 pub use node::{MeridianNode, NodeError};
 pub use resp::RespServer;
-pub use spec::{ClusterSpec, EdgeLimits, NodeSpec, RespSettings};
+pub use spec::{ClusterSpec, CoordSpec, EdgeLimits, NodeSpec, RespSettings};

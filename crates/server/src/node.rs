@@ -18,9 +18,12 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::clusters_service::ClustersService;
+use crate::control_plane::{self, ControlPlane};
 use crate::kv_service::KeyValueService;
 use crate::resp::RespServer;
 use crate::spec::NodeSpec;
+use meridian_coord::grpc::{CoordForwardServer, GlobalDatastoresServer};
+use meridian_coord::{CoordForwardService, GlobalDatastoresService};
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -39,6 +42,8 @@ pub enum NodeError {
     Region(#[from] meridian_region::RegionError),
     #[error("cannot build gRPC reflection: {0}")]
     Reflection(String),
+    #[error("cannot start the coordination group: {0}")]
+    Coord(#[from] meridian_coord::CoordError),
 }
 
 /// A running node. Dropping it without [`MeridianNode::stop`] leaves tasks running.
@@ -49,6 +54,7 @@ pub struct MeridianNode {
     filter: LinkFilter,
     grpc_addr: SocketAddr,
     resp: RespServer,
+    control: ControlPlane,
     cancel: CancellationToken,
     grpc_task: JoinHandle<()>,
 }
@@ -101,6 +107,7 @@ impl MeridianNode {
             ..TransportLimits::default()
         };
         let pool = ChannelPool::new(limits, filter.clone());
+        let max_message = spec.limits.grpc_max_message_bytes;
         let router = GroupRouter::new();
         let registry = ForwardRegistry::new();
         let group = RegionGroup::start(
@@ -114,6 +121,12 @@ impl MeridianNode {
             registry.clone(),
         )
         .await?;
+        let control = control_plane::start(&spec, &db, &pool, &router, &group).await?;
+        let coord_forward = control.group.clone().map(|g| {
+            CoordForwardServer::new(CoordForwardService::new(g))
+                .max_decoding_message_size(max_message)
+                .max_encoding_message_size(max_message)
+        });
 
         let grpc_addr = grpc_listener
             .local_addr()
@@ -145,6 +158,10 @@ impl MeridianNode {
                 .max_decoding_message_size(max)
                 .max_encoding_message_size(max),
             )
+            .add_service(GlobalDatastoresServer::new(GlobalDatastoresService::new(
+                control.handle.clone(),
+            )))
+            .add_optional_service(coord_forward)
             .add_service(ClustersServer::new(ClustersService::new(
                 spec.clone(),
                 group.clone(),
@@ -196,6 +213,7 @@ impl MeridianNode {
             filter,
             grpc_addr,
             resp,
+            control,
             cancel,
             grpc_task,
         })
@@ -229,6 +247,7 @@ impl MeridianNode {
         self.cancel.cancel();
         self.grpc_task.abort();
         self.resp.abort().await;
+        self.control.stop().await;
         self.group.shutdown().await;
         info!(node_id = self.spec.node_id, "node killed");
     }
@@ -244,6 +263,7 @@ impl MeridianNode {
         {
             warn!(node_id, "gRPC listener did not stop within 5s");
         }
+        self.control.stop().await;
         self.group.shutdown().await;
         if let Err(e) = self.db.flush_async().await {
             warn!(node_id, error = %e, "final storage flush failed");

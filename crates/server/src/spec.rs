@@ -19,6 +19,52 @@ pub struct NodeSpec {
     pub limits: EdgeLimits,
     /// RESP (Redis protocol) listener settings.
     pub resp: RespSettings,
+    /// The coordination group: its voters (this node runs a voter when it is one of them),
+    /// the clusters it registers, and its timing.
+    pub coord: CoordSpec,
+}
+
+/// What a node needs to know about the coordination group.
+#[derive(Debug, Clone)]
+pub struct CoordSpec {
+    /// Voter ids with their addresses (nodes marked `coord = true`, and witnesses).
+    pub voters: BTreeMap<NodeId, Node>,
+    /// Clusters and limits registered with the control plane at bootstrap.
+    pub registration: meridian_coord::Registration,
+    pub options: meridian_coord::CoordOptions,
+}
+
+impl CoordSpec {
+    /// A deployment of the given clusters whose coordination voters are `voters`.
+    pub fn for_clusters(
+        clusters: &[ClusterSpec],
+        voters: &[NodeId],
+        max_secondaries: u64,
+    ) -> CoordSpec {
+        let nodes: BTreeMap<NodeId, Node> = clusters
+            .iter()
+            .flat_map(|c| c.nodes.iter().cloned())
+            .collect();
+        CoordSpec {
+            voters: nodes
+                .iter()
+                .filter(|(id, _)| voters.contains(id))
+                .map(|(id, n)| (*id, n.clone()))
+                .collect(),
+            registration: meridian_coord::Registration {
+                clusters: clusters
+                    .iter()
+                    .map(|c| meridian_types::ClusterInfo {
+                        name: c.name.clone(),
+                        region: c.region.clone(),
+                        nodes: c.nodes.iter().cloned().collect(),
+                    })
+                    .collect(),
+                limits: meridian_types::ControlLimits { max_secondaries },
+            },
+            options: meridian_coord::CoordOptions::default(),
+        }
+    }
 }
 
 impl NodeSpec {

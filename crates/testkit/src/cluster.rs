@@ -3,9 +3,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
+use meridian_coord::CoordOptions;
 use meridian_proto::v1::key_value_client::KeyValueClient;
 use meridian_region::{RegionGroup, RegionOptions};
-use meridian_server::{ClusterSpec, EdgeLimits, MeridianNode, NodeSpec, RespSettings};
+use meridian_server::{ClusterSpec, CoordSpec, EdgeLimits, MeridianNode, NodeSpec, RespSettings};
 use meridian_types::{Node, NodeId};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
@@ -22,6 +23,8 @@ pub struct TestClusterOptions {
     pub limits: EdgeLimits,
     /// Settings of every node's RESP listener.
     pub resp: RespSettings,
+    /// Timing of the coordination group (every node of the test cluster is a voter).
+    pub coord: CoordOptions,
 }
 
 impl Default for TestClusterOptions {
@@ -39,6 +42,14 @@ impl Default for TestClusterOptions {
             },
             limits: EdgeLimits::default(),
             resp: RespSettings::default(),
+            coord: CoordOptions {
+                heartbeat_interval: Duration::from_millis(50),
+                election_timeout_min: Duration::from_millis(300),
+                election_timeout_max: Duration::from_millis(600),
+                lease: Duration::from_millis(1_000),
+                lease_margin: Duration::from_millis(200),
+                ..CoordOptions::default()
+            },
         }
     }
 }
@@ -88,6 +99,7 @@ impl TestCluster {
             nodes: BTreeMap::new(),
             _dir: dir,
         };
+        let voters: Vec<NodeId> = listeners.keys().copied().collect();
         for (id, (listener, resp)) in listeners {
             let spec = NodeSpec {
                 node_id: id,
@@ -98,6 +110,10 @@ impl TestCluster {
                 region_options: opts.region_options.clone(),
                 limits: opts.limits,
                 resp: opts.resp.clone(),
+                coord: CoordSpec {
+                    options: opts.coord.clone(),
+                    ..CoordSpec::for_clusters(std::slice::from_ref(&cluster), &voters, 4)
+                },
             };
             tc.addrs.insert(id, listener.local_addr()?);
             tc.resp_addrs.insert(id, resp.local_addr()?);

@@ -1,0 +1,105 @@
+//! `meridian up`'s last step: create the global datastores the config declares, one change at
+//! a time (the control plane allows one modification in progress per datastore), and wait
+//! until each is in place.
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use meridian_config::DeploymentConfig;
+use meridian_proto::v1 as pb;
+use meridian_proto::v1::global_datastores_client::GlobalDatastoresClient;
+use tokio::time::Instant;
+use tonic::transport::Channel;
+
+pub async fn create_datastores(
+    cfg: &DeploymentConfig,
+    endpoint: &str,
+) -> Result<Vec<pb::GlobalDatastore>> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_secs(30))
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {endpoint}"))?;
+    let mut client = GlobalDatastoresClient::new(channel);
+    let mut out = Vec::new();
+    for gds in &cfg.global_datastores {
+        let existing = describe(&mut client, &gds.id).await?;
+        if existing.is_none() {
+            client
+                .create(pb::CreateGlobalDatastoreRequest {
+                    id: gds.id.clone(),
+                    description: gds.description.clone().unwrap_or_default(),
+                    primary_cluster: gds.primary.clone(),
+                    auto_failover: None,
+                })
+                .await
+                .with_context(|| format!("creating global datastore {}", gds.id))?;
+        }
+        wait(&mut client, &gds.id, "the primary to take its role", |d| {
+            d.status != "creating"
+        })
+        .await?;
+        for secondary in &gds.secondaries {
+            let present = describe(&mut client, &gds.id)
+                .await?
+                .is_some_and(|d| d.members.iter().any(|m| &m.cluster == secondary));
+            if !present {
+                client
+                    .add_secondary(pb::AddSecondaryRequest {
+                        id: gds.id.clone(),
+                        cluster: secondary.clone(),
+                    })
+                    .await
+                    .with_context(|| format!("adding {secondary} to {}", gds.id))?;
+            }
+            wait(
+                &mut client,
+                &gds.id,
+                &format!("{secondary} to be associated"),
+                |d| {
+                    d.members
+                        .iter()
+                        .any(|m| &m.cluster == secondary && m.status == "associated")
+                },
+            )
+            .await?;
+        }
+        if let Some(d) = describe(&mut client, &gds.id).await? {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+async fn describe(
+    client: &mut GlobalDatastoresClient<Channel>,
+    id: &str,
+) -> Result<Option<pb::GlobalDatastore>> {
+    match client
+        .describe(pb::DescribeGlobalDatastoresRequest { id: id.into() })
+        .await
+    {
+        Ok(r) => Ok(r.into_inner().datastores.into_iter().next()),
+        Err(s) if s.code() == tonic::Code::NotFound => Ok(None),
+        Err(s) => Err(anyhow::anyhow!("describing {id}: {}", s.message())),
+    }
+}
+
+async fn wait(
+    client: &mut GlobalDatastoresClient<Channel>,
+    id: &str,
+    what: &str,
+    done: impl Fn(&pb::GlobalDatastore) -> bool,
+) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if describe(client, id).await?.is_some_and(|d| done(&d)) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{id}: waited 60 s for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

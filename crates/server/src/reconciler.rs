@@ -1,0 +1,154 @@
+//! Carries the control plane's decisions to the clusters. Runs on every coordination voter and
+//! acts only while that voter leads the coordination group.
+//!
+//! For each member in a transitional status it records the member's role in the member
+//! cluster's own regional log (through `RegionForward.SetRole` on any of its nodes, which
+//! forwards to the cluster's leader), then tells the control plane the step is done. Every step
+//! is idempotent, so a step interrupted by a leader change is simply done again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use meridian_coord::{CoordGroup, CoordHandle};
+use meridian_proto::internal::region_forward_client::RegionForwardClient;
+use meridian_proto::internal::RaftMessage;
+use meridian_region::RegionError;
+use meridian_transport::ChannelPool;
+use meridian_types::{
+    ClusterInfo, ClusterRole, Datastore, DatastoreStatus, GroupId, MemberStatus, Role,
+};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info};
+
+pub(crate) async fn run(
+    coord: Arc<CoordGroup>,
+    handle: CoordHandle,
+    pool: ChannelPool,
+    cancel: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if !coord.is_leader() {
+            continue;
+        }
+        let Ok(state) = handle.state().await else {
+            continue;
+        };
+        for ds in state.datastores.values() {
+            if let Err(e) = reconcile(ds, &state.clusters, &handle, &pool).await {
+                debug!(datastore = %ds.id, error = %e, "reconcile step failed; retrying");
+            }
+        }
+    }
+}
+
+async fn reconcile(
+    ds: &Datastore,
+    clusters: &std::collections::BTreeMap<String, ClusterInfo>,
+    handle: &CoordHandle,
+    pool: &ChannelPool,
+) -> Result<(), String> {
+    let cluster = |name: &str| {
+        clusters
+            .get(name)
+            .ok_or_else(|| format!("cluster {name} is not registered"))
+    };
+    for m in &ds.members {
+        match (m.role, m.status) {
+            (Role::Primary, MemberStatus::Associating) => {
+                let role = ClusterRole::Primary {
+                    datastore: ds.id.clone(),
+                    epoch: ds.epoch,
+                    base_seq: 0,
+                };
+                set_role(pool, cluster(&m.cluster)?, role, false).await?;
+                handle
+                    .member_ready(&ds.id, &m.cluster, ds.epoch)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                info!(datastore = %ds.id, cluster = %m.cluster, epoch = ds.epoch, "primary ready");
+            }
+            (Role::Secondary, MemberStatus::Associating) => {
+                let role = ClusterRole::Secondary {
+                    datastore: ds.id.clone(),
+                    epoch: ds.epoch,
+                    source: ds.primary.clone(),
+                };
+                // Joining wipes the secondary's data, as on AWS; it becomes a copy of the
+                // primary through log shipping.
+                set_role(pool, cluster(&m.cluster)?, role, true).await?;
+                handle
+                    .member_ready(&ds.id, &m.cluster, ds.epoch)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                info!(datastore = %ds.id, cluster = %m.cluster, "secondary associated");
+            }
+            (_, MemberStatus::Disassociating) => {
+                // A disassociated secondary keeps its data and takes writes again.
+                set_role(pool, cluster(&m.cluster)?, ClusterRole::Standalone, false).await?;
+                handle
+                    .member_removed(&ds.id, &m.cluster)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                info!(datastore = %ds.id, cluster = %m.cluster, "member disassociated");
+            }
+            _ => {}
+        }
+    }
+    if ds.status == DatastoreStatus::Deleting {
+        set_role(pool, cluster(&ds.primary)?, ClusterRole::Standalone, false).await?;
+        handle
+            .datastore_deleted(&ds.id)
+            .await
+            .map_err(|e| e.to_string())?;
+        info!(datastore = %ds.id, "deleted; the primary is standalone again");
+    }
+    Ok(())
+}
+
+/// Records `role` in `cluster`'s log through whichever of its nodes answers (each forwards to
+/// the cluster's leader).
+async fn set_role(
+    pool: &ChannelPool,
+    cluster: &ClusterInfo,
+    role: ClusterRole,
+    wipe: bool,
+) -> Result<u64, String> {
+    let payload = bincode::serialize(&(&role, wipe)).map_err(|e| e.to_string())?;
+    let group = GroupId::Region(cluster.name.clone()).as_string();
+    let mut last = format!("cluster {} has no nodes", cluster.name);
+    for (id, node) in &cluster.nodes {
+        let channel = match pool.channel(&node.grpc_addr) {
+            Ok(c) => c,
+            Err(e) => {
+                last = e.to_string();
+                continue;
+            }
+        };
+        let mut req = tonic::Request::new(RaftMessage {
+            group: group.clone(),
+            target: *id,
+            payload: payload.clone().into(),
+        });
+        req.set_timeout(Duration::from_secs(5));
+        match RegionForwardClient::new(channel).set_role(req).await {
+            Ok(reply) => {
+                match bincode::deserialize::<Result<u64, RegionError>>(&reply.get_ref().payload) {
+                    Ok(Ok(seq)) => return Ok(seq),
+                    Ok(Err(e)) => last = e.to_string(),
+                    Err(e) => last = e.to_string(),
+                }
+            }
+            Err(s) => last = format!("node {id}: {}", s.message()),
+        }
+    }
+    Err(format!(
+        "cannot set the role of cluster {}: {last}",
+        cluster.name
+    ))
+}
