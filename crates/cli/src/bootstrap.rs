@@ -15,13 +15,7 @@ pub async fn create_datastores(
     cfg: &DeploymentConfig,
     endpoint: &str,
 ) -> Result<Vec<pb::GlobalDatastore>> {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
-        .connect_timeout(Duration::from_secs(2))
-        .timeout(Duration::from_secs(30))
-        .connect()
-        .await
-        .with_context(|| format!("connecting to {endpoint}"))?;
-    let mut client = GlobalDatastoresClient::new(channel);
+    let mut client = crate::global::connect_endpoint(endpoint).await?;
     let mut out = Vec::new();
     for gds in &cfg.global_datastores {
         let existing = describe(&mut client, &gds.id).await?;

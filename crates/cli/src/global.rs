@@ -263,6 +263,11 @@ pub async fn run(cmd: GlobalCommand) -> Result<()> {
 
 async fn connect(target: &Target) -> Result<GlobalDatastoresClient<Channel>> {
     let endpoint = endpoint_or_first(target.endpoint.clone(), &target.config)?;
+    connect_endpoint(&endpoint).await
+}
+
+/// A GlobalDatastores client for the node at `endpoint` (`host:port`).
+pub async fn connect_endpoint(endpoint: &str) -> Result<GlobalDatastoresClient<Channel>> {
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
         .connect_timeout(Duration::from_secs(2))
         // Long enough for a coordination election and a few WAN round trips.
