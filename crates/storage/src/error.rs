@@ -10,7 +10,7 @@ pub enum StorageError {
         #[source]
         source: sled::Error,
     },
-    #[error("could not open the sled database at {path}: {source}")]
+    #[error("could not open the sled database at {path}: {source} (a held lock means another process uses this data directory)")]
     Open {
         path: std::path::PathBuf,
         #[source]

@@ -45,19 +45,39 @@ impl StorageOptions {
 
 /// Opens (or creates) the node's one sled database. A second open of the same path in this
 /// process fails: share the returned `Db` between groups.
+///
+/// sled locks the directory. A node restarted inside the same process (tests) may find the
+/// lock still held for a moment by tasks of its previous incarnation that are winding down, so
+/// a held lock is retried for up to [`LOCK_WAIT`] before it is reported (then it usually means
+/// another process uses the directory).
 pub fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
-    sled::Config::new()
-        .path(path)
-        .cache_capacity(DEFAULT_CACHE_BYTES)
-        // Durability comes from our explicit flushes (log appends, votes, snapshots); sled's
-        // own timer flush would only add latency spikes.
-        .flush_every_ms(None)
-        .open()
-        .map_err(|source| StorageError::Open {
-            path: path.to_path_buf(),
-            source,
-        })
+    let started = std::time::Instant::now();
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .cache_capacity(DEFAULT_CACHE_BYTES)
+            // Durability comes from our explicit flushes (log appends, votes, snapshots);
+            // sled's own timer flush would only add latency spikes.
+            .flush_every_ms(None)
+            .open();
+        match opened {
+            Err(sled::Error::Io(e))
+                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => {
+                return other.map_err(|source| StorageError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        }
+    }
 }
+
+/// How long [`open_db`] waits for a held directory lock.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Opens a group's log store and state machine in `db`. The state machine starts from the
 /// current snapshot, if any; openraft then re-applies the log after it.

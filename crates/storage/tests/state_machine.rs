@@ -96,7 +96,8 @@ async fn apply_assigns_seq_only_to_successful_writes() -> anyhow::Result<()> {
     Ok(())
 }
 
-#[tokio::test]
+// Multi-threaded: reopening waits for the previous handles' background tasks to let go of the db.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn backlog_trims_oldest_ops_by_bytes() -> anyhow::Result<()> {
     let opts = StorageOptions {
         backlog_max_bytes: 2_000,
