@@ -570,6 +570,105 @@ ttl
 expire a
 "#;
 
+// Same key as source and destination, repeated arguments, what keeps or clears a TTL
+// (TTL values checked only when they cannot have ticked: set 100 s, read within a second).
+const ALIASING: &str = r#"
+set a:t v px 100700
+ttl a:t
+pexpire a:t 2400
+ttl a:t
+set a:t v ex 100
+append a:t x
+ttl a:t
+incrby a:t 0
+setrange a:t 0 y
+ttl a:t
+getset a:t w
+ttl a:t
+set a:n 1 ex 100
+incr a:n
+incrbyfloat a:n 1.5
+ttl a:n
+set a:n 1 ex 100
+setnx a:n 2
+ttl a:n
+getex a:n
+ttl a:n
+mset a:m 1 a:m 2
+get a:m
+msetnx a:q 1 a:q 2
+get a:q
+del a:m a:m
+exists a:m a:m
+sadd a:s a a b
+srem a:s a a
+scard a:s
+smove a:s a:s b
+smove a:s a:s nope
+sadd a:s c
+expire a:s 100
+sunionstore a:s a:s a:s
+ttl a:s
+@sort smembers a:s
+sinterstore a:s a:s
+sdiffstore a:s a:s
+exists a:s
+sadd a:s x
+expire a:s 100
+sunionstore a:s a:missing
+exists a:s
+hset a:h f 1 f 2
+hget a:h f
+hdel a:h f f
+hmset a:h f 1 f 2
+hget a:h f
+zadd a:z 1 a 2 a
+zscore a:z a
+zadd a:z incr 1 a
+zrem a:z a a
+zadd a:z 1 a 2 b 3 c
+expire a:z 100
+zrangestore a:z a:z 0 0
+ttl a:z
+zrange a:z 0 -1 withscores
+zrangestore a:z a:z 5 10
+exists a:z
+rpush a:l 1 2 3
+expire a:l 100
+rpoplpush a:l a:l
+lmove a:l a:l left right
+lrange a:l 0 -1
+lpush a:l 0
+ttl a:l
+ltrim a:l 5 10
+exists a:l
+rpush a:l x x y x
+lrem a:l 0 x
+lrem a:l 0 y
+exists a:l
+set a:src v ex 100
+set a:dst w
+rename a:src a:dst
+ttl a:dst
+set a:src v
+rename a:src a:dst
+ttl a:dst
+rpush a:src v
+rename a:src a:dst
+type a:dst
+sadd a:src v
+copy a:src a:dst replace
+type a:dst
+multi
+set a:x 1
+lpush a:x 2
+incr a:x
+exec
+multi
+get a:x
+exec
+"#;
+
 // Edge cases across families: number formats, odd option orders, wrong types, single-member
 // "random" commands (deterministic with one member), commands Meridian may not implement.
 const EDGES: &str = r#"
@@ -865,6 +964,7 @@ fn families() -> Vec<(&'static str, &'static str)> {
         ),
         ("transactions", TRANSACTIONS),
         ("connection", CONNECTION),
+        ("aliasing", ALIASING),
         ("edges", EDGES),
         ("probes", PROBES),
     ]
