@@ -1007,6 +1007,51 @@ fn corpus() -> Vec<Case> {
             });
         }
     }
+    // Big values, generated: replies that arrive in several reads (and binary bytes in bulk).
+    let w = |s: &str| s.as_bytes().to_vec();
+    let big = |n: usize, b: u8| vec![b; n];
+    for (line, argv) in [
+        (
+            "set b:big <200000 x>",
+            vec![w("set"), w("b:big"), big(200_000, b'x')],
+        ),
+        (
+            "append b:big <100000 \\r>",
+            vec![w("append"), w("b:big"), big(100_000, b'\r')],
+        ),
+        ("get b:big", vec![w("get"), w("b:big")]),
+        ("strlen b:big", vec![w("strlen"), w("b:big")]),
+        (
+            "getrange b:big 199990 200010",
+            split("getrange b:big 199990 200010"),
+        ),
+        (
+            "rpush b:l <300000 \\x00> y",
+            vec![w("rpush"), w("b:l"), big(300_000, 0), w("y")],
+        ),
+        ("lrange b:l 0 -1", split("lrange b:l 0 -1")),
+        (
+            "hset b:h <70000 f> <90000 v>",
+            vec![w("hset"), w("b:h"), big(70_000, b'f'), big(90_000, b'v')],
+        ),
+        ("hgetall b:h", split("hgetall b:h")),
+        (
+            "zadd b:z 1 <80000 m>",
+            vec![w("zadd"), w("b:z"), w("1"), big(80_000, b'm')],
+        ),
+        (
+            "zrange b:z 0 -1 withscores",
+            split("zrange b:z 0 -1 withscores"),
+        ),
+        ("echo <1000000 z>", vec![w("echo"), big(1_000_000, b'z')]),
+    ] {
+        out.push(Case {
+            family: "big values",
+            line,
+            norm: Norm::Exact,
+            argv,
+        });
+    }
     out
 }
 
@@ -1150,8 +1195,14 @@ fn normalise(reply: &[u8], norm: Norm) -> Vec<u8> {
     walk(reply, norm, true)
 }
 
+/// A reply as printable text, cut after 2000 bytes (the big-value cases).
 fn escape(b: &[u8]) -> String {
-    b.escape_ascii().to_string()
+    const MAX: usize = 2000;
+    if b.len() > MAX {
+        format!("{}… ({} bytes)", b[..MAX].escape_ascii(), b.len())
+    } else {
+        b.escape_ascii().to_string()
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1440,4 +1491,45 @@ async fn resp_replies_match_redis_byte_for_byte() -> Result<()> {
          and their docs/compatibility.md rows: {stale:?}"
     );
     Ok(())
+}
+
+#[test]
+fn the_reply_reader_needs_whole_replies() -> Result<()> {
+    let whole: &[u8] = b"*3\r\n$3\r\nabc\r\n%1\r\n+k\r\n,1.5\r\n~2\r\n:1\r\n_\r\n+next\r\n";
+    let first = whole.len() - b"+next\r\n".len();
+    assert_eq!(reply_len(whole)?, Some(first));
+    for cut in 0..first {
+        assert_eq!(reply_len(&whole[..cut])?, None, "cut at {cut}");
+    }
+    assert_eq!(reply_len(b"$-1\r\n")?, Some(5));
+    assert_eq!(reply_len(b"*-1\r\n")?, Some(5));
+    assert_eq!(reply_len(b"$4\r\na\r\nb\r\n")?, Some(10));
+    assert!(reply_len(b"?x\r\n").is_err());
+    Ok(())
+}
+
+#[test]
+fn normalising_sorts_only_what_redis_leaves_unordered() {
+    let set = b"*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n";
+    assert_eq!(
+        normalise(set, Norm::Sort),
+        b"*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"
+    );
+    assert_eq!(normalise(set, Norm::Exact), set);
+    let pairs = b"*4\r\n$1\r\nk\r\n$1\r\n1\r\n$1\r\nf\r\n$1\r\n2\r\n";
+    assert_eq!(
+        normalise(pairs, Norm::Pairs),
+        b"*4\r\n$1\r\nf\r\n$1\r\n2\r\n$1\r\nk\r\n$1\r\n1\r\n"
+    );
+    let map = b"%2\r\n$1\r\nk\r\n$1\r\n1\r\n$1\r\nf\r\n$1\r\n2\r\n";
+    assert_eq!(
+        normalise(map, Norm::Pairs),
+        b"%2\r\n$1\r\nf\r\n$1\r\n2\r\n$1\r\nk\r\n$1\r\n1\r\n"
+    );
+    // A SCAN page: the cursor stays first only by sorting; both sides sort the same way.
+    let scan = b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\ny\r\n$1\r\nx\r\n";
+    assert_eq!(
+        normalise(scan, Norm::Sort),
+        b"*2\r\n$1\r\n0\r\n*2\r\n$1\r\nx\r\n$1\r\ny\r\n"
+    );
 }
