@@ -1283,14 +1283,22 @@ struct Redis {
 
 impl Redis {
     fn start() -> Result<Redis> {
+        // On PATH (as tests/run.sh installs it), else the Debian location; never skipped.
+        let binary = std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|dir| dir.join("redis-server"))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| REDIS.into());
         assert!(
-            std::path::Path::new(REDIS).exists(),
-            "{REDIS} is missing: the RESP differential test needs redis-server 7.0 \
-             (tests/run.sh installs it; or 'sudo apt-get install redis-server')"
+            binary.is_file(),
+            "redis-server is missing (not on PATH, not {REDIS}): the RESP differential test \
+             needs redis-server 7.0 (tests/run.sh installs it; or 'sudo apt-get install \
+             redis-server')"
         );
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let dir = TempDir::new()?;
-        let child = Command::new(REDIS)
+        let child = Command::new(&binary)
             .args(["--port", &port.to_string()])
             .args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -1298,7 +1306,7 @@ impl Redis {
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
-            .with_context(|| format!("starting {REDIS}"))?;
+            .with_context(|| format!("starting {}", binary.display()))?;
         Ok(Redis {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
