@@ -723,3 +723,97 @@ async fn coord_leader_dies_during_add_secondary() -> Result<()> {
     d.shutdown().await;
     Ok(())
 }
+
+/// The `meridian` binary next to the test binaries (`target/debug/meridian`).
+fn meridian_bin() -> Result<std::path::PathBuf> {
+    let exe = std::env::current_exe()?;
+    let bin = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|debug| debug.join("meridian"))
+        .context("locating target/debug")?;
+    let len = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
+    ensure!(
+        len > 0,
+        "the meridian binary is missing or empty at {}: run `cargo build -p meridian-cli --bin meridian` first",
+        bin.display()
+    );
+    Ok(bin)
+}
+
+/// Runs `meridian global <args> --endpoint <node>`; returns (success, stdout, stderr).
+async fn cli(
+    bin: &std::path::Path,
+    endpoint: SocketAddr,
+    args: &[&str],
+) -> Result<(bool, String, String)> {
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.arg("global")
+        .args(args)
+        .arg("--endpoint")
+        .arg(endpoint.to_string());
+    let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
+        .await
+        .map_err(|_| anyhow!("meridian global {args:?} did not finish within 30s"))??;
+    Ok((
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    ))
+}
+
+/// The first steps of the lifecycle through the `meridian` CLI, as a process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn lifecycle_first_steps_through_the_cli() -> Result<()> {
+    let bin = meridian_bin()?;
+    let d = TestDeployment::start(TestDeploymentOptions::default()).await?;
+    let ep = d.grpc_addr(5)?;
+    let table_says = |out: &str, cluster: &str, status: &str| {
+        out.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.first() == Some(&cluster) && f.get(3) == Some(&status)
+        })
+    };
+
+    phase("cli: create gds1 (primary use1)");
+    let (ok, out, err) = cli(&bin, ep, &["create", "--id", "gds1", "--primary", "use1"]).await?;
+    ensure!(ok, "create failed: {err}");
+    ensure!(out.contains("status: creating"), "create printed {out}");
+    eventually("cli describe shows primary-only", WAIT, || async {
+        let (ok, out, _) = cli(&bin, ep, &["describe", "--id", "gds1"]).await?;
+        Ok(
+            (ok && out.contains("status: primary-only") && table_says(&out, "use1", "associated"))
+                .then_some(()),
+        )
+    })
+    .await?;
+
+    phase("cli: add-secondary euw1");
+    let (ok, out, err) = cli(
+        &bin,
+        ep,
+        &["add-secondary", "--id", "gds1", "--cluster", "euw1"],
+    )
+    .await?;
+    ensure!(ok, "add-secondary failed: {err}");
+    ensure!(
+        table_says(&out, "euw1", "associating"),
+        "add-secondary printed {out}"
+    );
+    eventually("cli describe shows euw1 associated", WAIT, || async {
+        let (ok, out, _) = cli(&bin, ep, &["describe", "--id", "gds1"]).await?;
+        Ok(
+            (ok && out.contains("status: available") && table_says(&out, "euw1", "associated"))
+                .then_some(()),
+        )
+    })
+    .await?;
+
+    phase("cli: a refused request exits non-zero and says why");
+    let (ok, _, err) = cli(&bin, ep, &["create", "--id", "gds1", "--primary", "aps1"]).await?;
+    ensure!(!ok, "duplicate create succeeded");
+    ensure!(err.contains("already exists"), "stderr: {err}");
+
+    d.shutdown().await;
+    Ok(())
+}
