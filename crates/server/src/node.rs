@@ -236,6 +236,11 @@ impl MeridianNode {
         self.resp.local_addr()
     }
 
+    /// The coordination voter this node runs, if it is one.
+    pub fn coord(&self) -> Option<&Arc<meridian_coord::CoordGroup>> {
+        self.control.group.as_ref()
+    }
+
     /// Links to cut for fault injection (tests).
     pub fn link_filter(&self) -> &LinkFilter {
         &self.filter

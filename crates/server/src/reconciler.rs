@@ -88,7 +88,9 @@ async fn reconcile(
                     .map_err(|e| e.to_string())?;
                 info!(datastore = %ds.id, cluster = %m.cluster, "secondary associated");
             }
-            (_, MemberStatus::Disassociating) => {
+            // A disassociating primary means the datastore is being deleted: the `Deleting`
+            // step below releases it (the control plane removes only secondaries one by one).
+            (Role::Secondary, MemberStatus::Disassociating) => {
                 // A disassociated secondary keeps its data and takes writes again.
                 set_role(pool, cluster(&m.cluster)?, ClusterRole::Standalone, false).await?;
                 handle

@@ -5,9 +5,17 @@
 //! [`TestCluster::restart`] (same id, data and address), [`TestCluster::isolate`] /
 //! [`TestCluster::heal`] (cut links in both directions). Waits take deadlines and poll
 //! conditions; nothing sleeps for a fixed time hoping things happened.
+//!
+//! [`TestDeployment`] runs several clusters (regions) with one coordination group, for the
+//! Global Datastore control plane: [`TestDeployment::isolate_cluster_from_coord`] cuts a
+//! cluster off from the voters outside it.
 
 mod cluster;
+mod deployment;
+mod nodes;
 mod wait;
 
 pub use cluster::{TestCluster, TestClusterOptions};
+pub use deployment::{TestClusterDef, TestDeployment, TestDeploymentOptions};
+pub use nodes::{fast_coord_options, fast_region_options};
 pub use wait::{eventually, init_tracing};
