@@ -182,7 +182,6 @@ impl RegionGroup {
         commands: Vec<Vec<Bytes>>,
         watched: Vec<(Bytes, Option<u64>)>,
     ) -> Result<WriteResult, RegionError> {
-        self.refuse_if_secondary()?;
         let (commands, watched) = (&commands, &watched);
         self.on_leader(
             || self.write_as_leader(commands.clone(), watched.clone()),
@@ -201,6 +200,8 @@ impl RegionGroup {
         if !self.is_leader() {
             return Err(self.not_leader());
         }
+        // The leader decides with the newest role: a follower's view may lag a role change.
+        self.refuse_if_secondary()?;
         let leased = self.check_lease()?;
         let (done, result) = oneshot::channel();
         let stopped = || RegionError::Fatal {
@@ -280,8 +281,8 @@ impl RegionGroup {
         }
     }
 
-    /// A secondary refuses client writes before anything is proposed (apply refuses them too,
-    /// for a write that raced a role change).
+    /// A secondary's leader refuses client writes before anything is proposed (apply refuses
+    /// them too, for a write that raced a role change).
     fn refuse_if_secondary(&self) -> Result<(), RegionError> {
         match self.sm.role() {
             ClusterRole::Secondary {
