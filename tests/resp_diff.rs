@@ -124,15 +124,9 @@ fn families() -> Vec<(&'static str, &'static str)> {
         ("strings", STRINGS),
         ("keys", KEYS),
         ("hashes", HASHES),
-        (
-            "lists",
-            include_str!("../crates/keyspace/src/cmd_list_diff_script.txt"),
-        ),
+        ("lists", include_str!("resp_diff/lists.txt")),
         ("sets", SETS),
-        (
-            "sorted sets",
-            include_str!("../crates/keyspace/src/cmd_zset_diff_script.txt"),
-        ),
+        ("sorted sets", include_str!("resp_diff/zsets.txt")),
         ("transactions", TRANSACTIONS),
         ("connection", CONNECTION),
         ("aliasing", ALIASING),

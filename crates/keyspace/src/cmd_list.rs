@@ -17,10 +17,6 @@ use crate::typed::List;
 #[path = "cmd_list_tests.rs"]
 mod tests;
 
-#[cfg(test)]
-#[path = "cmd_list_diff_tests.rs"]
-mod diff_tests;
-
 const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 const RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the \
                          second ... or use negative to start from the end of the list";
