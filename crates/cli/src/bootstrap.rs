@@ -11,6 +11,29 @@ use meridian_proto::v1::global_datastores_client::GlobalDatastoresClient;
 use tokio::time::Instant;
 use tonic::transport::Channel;
 
+/// Waits until the coordination group answers (it elects its leader with WAN timings, so it
+/// may come up after the regional groups).
+pub async fn wait_for_control_plane(endpoint: &str, limit: Duration) -> Result<()> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let answer = match crate::global::connect_endpoint(endpoint).await {
+            Ok(mut client) => client
+                .describe(pb::DescribeGlobalDatastoresRequest { id: String::new() })
+                .await
+                .map(|_| ())
+                .map_err(|s| s.message().to_string()),
+            Err(e) => Err(format!("{e:#}")),
+        };
+        match answer {
+            Ok(()) => return Ok(()),
+            Err(e) if Instant::now() > deadline => {
+                bail!("the coordination group did not answer within {limit:?}: {e}")
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
 pub async fn create_datastores(
     cfg: &DeploymentConfig,
     endpoint: &str,

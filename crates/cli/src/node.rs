@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::Args;
 use meridian_config::DeploymentConfig;
-use meridian_server::MeridianNode;
+use meridian_server::{MeridianNode, WitnessNode};
 use tokio::signal::unix::{signal, SignalKind};
 use tracing::info;
 
@@ -25,15 +25,29 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     crate::logging::init("info,openraft=warn,sled=warn");
     let cfg = DeploymentConfig::open(&args.config)
         .with_context(|| format!("loading config {}", args.config.display()))?;
+    if let Some(spec) = crate::spec::witness_spec(&cfg, args.node) {
+        let witness = WitnessNode::bind_and_start(spec)
+            .await
+            .with_context(|| format!("starting witness {}", args.node))?;
+        stopped().await?;
+        witness.stop().await;
+        return Ok(());
+    }
     let spec = crate::spec::node_spec(&cfg, args.node)?;
     let node = MeridianNode::bind_and_start(spec)
         .await
         .with_context(|| format!("starting node {}", args.node))?;
+    stopped().await?;
+    node.stop().await;
+    Ok(())
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+async fn stopped() -> Result<()> {
     let mut term = signal(SignalKind::terminate()).context("installing SIGTERM handler")?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => info!("interrupted; stopping"),
         _ = term.recv() => info!("terminated; stopping"),
     }
-    node.stop().await;
     Ok(())
 }

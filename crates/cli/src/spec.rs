@@ -73,16 +73,34 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
             max_value_bytes: to_usize(cfg.limits.max_value_bytes),
             grpc_max_message_bytes: to_usize(cfg.limits.grpc_max_message_bytes),
         },
-        coord: CoordSpec {
-            voters: meridian_coord::voters_from_config(cfg),
-            registration: meridian_coord::Registration::from_config(cfg),
-            options: meridian_coord::CoordOptions::from_settings(&cfg.coord),
-        },
+        coord: coord_spec(cfg),
         resp: RespSettings {
             requirepass: cfg.resp.requirepass.clone(),
             proto_max_bulk_len: cfg.resp.proto_max_bulk_len,
             client_query_buffer_limit: cfg.resp.client_query_buffer_limit,
             maxclients: cfg.resp.maxclients,
         },
+    })
+}
+
+/// The coordination group as the config describes it.
+pub fn coord_spec(cfg: &DeploymentConfig) -> CoordSpec {
+    CoordSpec {
+        voters: meridian_coord::voters_from_config(cfg),
+        registration: meridian_coord::Registration::from_config(cfg),
+        options: meridian_coord::CoordOptions::from_settings(&cfg.coord),
+    }
+}
+
+/// The spec of witness `id`, if the config lists one.
+pub fn witness_spec(cfg: &DeploymentConfig, id: u64) -> Option<meridian_server::WitnessSpec> {
+    let w = cfg.witness(id)?;
+    Some(meridian_server::WitnessSpec {
+        node_id: id,
+        grpc_addr: w.grpc_addr(),
+        data_dir: cfg.node_data_dir(id)?,
+        coord: coord_spec(cfg),
+        grpc_max_message_bytes: usize::try_from(cfg.limits.grpc_max_message_bytes)
+            .unwrap_or(usize::MAX),
     })
 }

@@ -47,11 +47,12 @@ pub async fn run(args: UpArgs) -> Result<()> {
         .with_context(|| format!("creating log dir {}", log_dir.display()))?;
 
     let mut nodes = Vec::new();
-    for id in cfg
+    let node_ids = cfg
         .clusters
         .iter()
-        .flat_map(|c| c.nodes.iter().map(|n| n.id))
-    {
+        .flat_map(|c| c.nodes.iter().map(|n| n.id));
+    let witness_ids = cfg.witnesses.iter().map(|w| w.id);
+    for id in node_ids.chain(witness_ids) {
         match spawn_node(&exe, &config, id, &log_dir) {
             Ok(r) => nodes.push(r),
             Err(e) => {
@@ -69,13 +70,18 @@ pub async fn run(args: UpArgs) -> Result<()> {
         return Err(e);
     }
     print_endpoints(&cfg, &nodes);
+    let endpoint = cfg
+        .clusters
+        .first()
+        .and_then(|c| c.nodes.first())
+        .map(|n| n.grpc_addr())
+        .context("the config has no nodes")?;
+    let limit = Duration::from_secs(args.wait_secs);
+    if let Err(e) = crate::bootstrap::wait_for_control_plane(&endpoint, limit).await {
+        stop_all(&mut nodes).await;
+        return Err(e);
+    }
     if !cfg.global_datastores.is_empty() {
-        let endpoint = cfg
-            .clusters
-            .first()
-            .and_then(|c| c.nodes.first())
-            .map(|n| n.grpc_addr())
-            .context("the config has no nodes")?;
         match crate::bootstrap::create_datastores(&cfg, &endpoint).await {
             Ok(all) => println!(
                 "\nglobal datastores:\n{}",
@@ -107,6 +113,16 @@ pub async fn run(args: UpArgs) -> Result<()> {
 }
 
 fn check_ports_free(cfg: &DeploymentConfig) -> Result<()> {
+    for w in &cfg.witnesses {
+        for (what, addr) in [("gRPC", w.grpc_addr()), ("metrics", w.metrics_addr())] {
+            if let Err(e) = std::net::TcpListener::bind(&addr) {
+                bail!(
+                    "{what} address {addr} of witness {} is not available ({e})",
+                    w.id
+                );
+            }
+        }
+    }
     for c in &cfg.clusters {
         for n in &c.nodes {
             for (what, addr) in [
@@ -197,17 +213,20 @@ async fn wait_for_leaders(
 }
 
 fn print_endpoints(cfg: &DeploymentConfig, nodes: &[Running]) {
+    let log_of = |id: u64| {
+        nodes
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.log.display().to_string())
+            .unwrap_or_default()
+    };
     println!(
         "{:<8} {:<14} {:<5} {:<16} {:<16} {:<16} data / log",
         "cluster", "region", "node", "resp", "grpc", "metrics"
     );
     for c in &cfg.clusters {
         for n in &c.nodes {
-            let log = nodes
-                .iter()
-                .find(|r| r.id == n.id)
-                .map(|r| r.log.display().to_string())
-                .unwrap_or_default();
+            let log = log_of(n.id);
             let data = cfg
                 .node_data_dir(n.id)
                 .map(|p| p.display().to_string())
@@ -224,6 +243,23 @@ fn print_endpoints(cfg: &DeploymentConfig, nodes: &[Running]) {
                 log
             );
         }
+    }
+    for w in &cfg.witnesses {
+        let data = cfg
+            .node_data_dir(w.id)
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        println!(
+            "{:<8} {:<14} {:<5} {:<16} {:<16} {:<16} {} / {}",
+            "witness",
+            w.region,
+            w.id,
+            "-",
+            w.grpc_addr(),
+            w.metrics_addr(),
+            data,
+            log_of(w.id)
+        );
     }
 }
 

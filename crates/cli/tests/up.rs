@@ -156,3 +156,52 @@ fn up_starts_every_node_stops_on_ctrl_c_and_restarts_on_the_same_data() {
     assert!(keys > 0, "the restarted deployment lost its keys: {json}");
     interrupt_and_wait(up);
 }
+
+#[test]
+fn a_witness_gives_the_coordination_group_its_majority() {
+    // Voters: node 1 and witness 4. Without the witness there is no majority, so a control-plane
+    // call can only succeed if the witness runs and votes.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (g1, w) = (free_port(), free_port());
+    let mut text =
+        "data_dir = \"data\"\n[[clusters]]\nname = \"solo\"\nregion = \"test-1\"\n".to_string();
+    for id in 1..=3 {
+        let grpc = if id == 1 { g1 } else { free_port() };
+        text.push_str(&format!(
+            "[[clusters.nodes]]\nid = {id}\ngrpc_port = {grpc}\nresp_port = {}\nmetrics_port = {}\ncoord = {}\n",
+            free_port(),
+            free_port(),
+            id == 1
+        ));
+    }
+    text.push_str(&format!(
+        "[[witnesses]]\nid = 4\nregion = \"test-2\"\ngrpc_port = {w}\nmetrics_port = {}\n",
+        free_port()
+    ));
+    let config = dir.path().join("witness.toml");
+    std::fs::write(&config, text).expect("write config");
+
+    let (up, printed) = start_up(&config);
+    assert!(
+        printed.contains("witness"),
+        "the endpoint table lacks the witness:\n{printed}"
+    );
+    let endpoint = format!("127.0.0.1:{g1}");
+    let describe = meridian(&["global", "describe", "--endpoint", &endpoint]);
+    assert!(
+        describe.status.success(),
+        "the coordination group has no majority with its witness: {}",
+        String::from_utf8_lossy(&describe.stderr)
+    );
+    let via_witness = meridian(&[
+        "global",
+        "describe",
+        "--endpoint",
+        &format!("127.0.0.1:{w}"),
+    ]);
+    assert!(
+        via_witness.status.success(),
+        "the witness does not serve the control plane"
+    );
+    interrupt_and_wait(up);
+}

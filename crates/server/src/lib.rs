@@ -23,7 +23,9 @@ mod reconciler;
 mod resp;
 mod spec;
 mod status;
+mod witness;
 
 pub use node::{MeridianNode, NodeError};
 pub use resp::RespServer;
 pub use spec::{ClusterSpec, CoordSpec, EdgeLimits, NodeSpec, RespSettings};
+pub use witness::{WitnessNode, WitnessSpec};
