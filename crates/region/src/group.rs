@@ -201,8 +201,7 @@ impl RegionGroup {
             return Err(self.not_leader());
         }
         // The leader decides with the newest role: a follower's view may lag a role change.
-        self.refuse_if_secondary()?;
-        let leased = self.check_lease()?;
+        let leased = self.write_permission()?;
         let (done, result) = oneshot::channel();
         let stopped = || RegionError::Fatal {
             cluster: self.cluster.clone(),
@@ -226,24 +225,27 @@ impl RegionGroup {
         Ok(written)
     }
 
-    /// A primary writes only under a valid lease: returns the lease's epoch (None when the
-    /// cluster is not a primary and needs no lease).
-    fn check_lease(&self) -> Result<Option<u64>, RegionError> {
+    /// Whether this leader may propose a client write, decided from one read of the role: a
+    /// secondary refuses (apply refuses too, for a write that raced a role change); a primary
+    /// needs a valid lease and returns its epoch; a standalone cluster needs nothing.
+    fn write_permission(&self) -> Result<Option<u64>, RegionError> {
         match self.sm.role() {
+            ClusterRole::Secondary {
+                datastore, source, ..
+            } => Err(RegionError::ReadOnly {
+                cluster: self.cluster.clone(),
+                datastore,
+                primary: source,
+            }),
             ClusterRole::Primary {
                 datastore, epoch, ..
-            } => {
-                if self.lease.valid(epoch) {
-                    Ok(Some(epoch))
-                } else {
-                    Err(RegionError::NoLease {
-                        cluster: self.cluster.clone(),
-                        datastore,
-                        epoch,
-                    })
-                }
-            }
-            _ => Ok(None),
+            } if !self.lease.valid(epoch) => Err(RegionError::NoLease {
+                cluster: self.cluster.clone(),
+                datastore,
+                epoch,
+            }),
+            ClusterRole::Primary { epoch, .. } => Ok(Some(epoch)),
+            ClusterRole::Standalone => Ok(None),
         }
     }
 
@@ -278,21 +280,6 @@ impl RegionGroup {
                 cluster: self.cluster.clone(),
                 reason: e.to_string(),
             }),
-        }
-    }
-
-    /// A secondary's leader refuses client writes before anything is proposed (apply refuses
-    /// them too, for a write that raced a role change).
-    fn refuse_if_secondary(&self) -> Result<(), RegionError> {
-        match self.sm.role() {
-            ClusterRole::Secondary {
-                datastore, source, ..
-            } => Err(RegionError::ReadOnly {
-                cluster: self.cluster.clone(),
-                datastore,
-                primary: source,
-            }),
-            _ => Ok(()),
         }
     }
 
