@@ -16,6 +16,7 @@
 
 mod clusters_service;
 mod control_plane;
+mod grpc_incoming;
 mod kv_argv;
 mod kv_service;
 mod node;

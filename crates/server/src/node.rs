@@ -12,8 +12,6 @@ use meridian_transport::{
 };
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
-use tokio_stream::StreamExt;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -56,6 +54,8 @@ pub struct MeridianNode {
     resp: RespServer,
     control: ControlPlane,
     cancel: CancellationToken,
+    /// Severs every accepted gRPC connection (see [`crate::grpc_incoming`]).
+    cut: CancellationToken,
     grpc_task: JoinHandle<()>,
 }
 
@@ -178,14 +178,10 @@ impl MeridianNode {
                     .max_encoding_message_size(max),
             );
         let stop = cancel.clone();
+        let cut = CancellationToken::new();
+        let incoming = crate::grpc_incoming::incoming(grpc_listener, cut.clone());
         let node_id = spec.node_id;
         let grpc_task = tokio::spawn(async move {
-            // Small RPCs (votes, heartbeats, replies) must not wait for Nagle's algorithm.
-            let incoming = TcpListenerStream::new(grpc_listener).map(|conn| {
-                conn.inspect(|s| {
-                    let _ = s.set_nodelay(true);
-                })
-            });
             if let Err(e) = router_svc
                 .serve_with_incoming_shutdown(incoming, stop.cancelled())
                 .await
@@ -215,6 +211,7 @@ impl MeridianNode {
             resp,
             control,
             cancel,
+            cut,
             grpc_task,
         })
     }
@@ -250,6 +247,7 @@ impl MeridianNode {
     /// and Raft stops; nothing is flushed beyond what the log store already made durable.
     pub async fn kill(self) {
         self.cancel.cancel();
+        self.cut.cancel();
         self.grpc_task.abort();
         self.resp.abort().await;
         self.control.stop().await;
@@ -262,12 +260,20 @@ impl MeridianNode {
         let node_id = self.spec.node_id;
         self.resp.stop().await;
         self.cancel.cancel();
-        if tokio::time::timeout(Duration::from_secs(5), self.grpc_task)
+        let mut grpc_task = self.grpc_task;
+        if tokio::time::timeout(Duration::from_secs(2), &mut grpc_task)
             .await
             .is_err()
         {
-            warn!(node_id, "gRPC listener did not stop within 5s");
+            // Peers that keep a connection open past the graceful drain are cut off.
+            warn!(
+                node_id,
+                "gRPC connections did not drain within 2s; closing them"
+            );
+            self.cut.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(3), grpc_task).await;
         }
+        self.cut.cancel();
         self.control.stop().await;
         self.group.shutdown().await;
         if let Err(e) = self.db.flush_async().await {

@@ -16,7 +16,6 @@ use meridian_transport::{
 use meridian_types::NodeId;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
@@ -42,6 +41,8 @@ pub struct WitnessNode {
     coord: Arc<CoordGroup>,
     grpc_addr: SocketAddr,
     cancel: CancellationToken,
+    /// Severs accepted connections that outlive the graceful drain.
+    cut: CancellationToken,
     grpc_task: JoinHandle<()>,
 }
 
@@ -107,10 +108,12 @@ impl WitnessNode {
             );
         let cancel = CancellationToken::new();
         let stop = cancel.clone();
+        let cut = CancellationToken::new();
+        let incoming = crate::grpc_incoming::incoming(listener, cut.clone());
         let node_id = spec.node_id;
         let grpc_task = tokio::spawn(async move {
             if let Err(e) = svc
-                .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop.cancelled())
+                .serve_with_incoming_shutdown(incoming, stop.cancelled())
                 .await
             {
                 warn!(node_id, error = %e, "gRPC server failed");
@@ -123,6 +126,7 @@ impl WitnessNode {
             coord,
             grpc_addr,
             cancel,
+            cut,
             grpc_task,
         })
     }
@@ -140,9 +144,10 @@ impl WitnessNode {
         {
             warn!(
                 node_id = self.node_id,
-                "gRPC listener did not stop within 5s"
+                "gRPC listener did not stop within 5s; closing its connections"
             );
         }
+        self.cut.cancel();
         self.coord.shutdown().await;
         if let Err(e) = self.db.flush_async().await {
             warn!(node_id = self.node_id, error = %e, "final storage flush failed");
