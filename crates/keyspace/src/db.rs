@@ -245,6 +245,14 @@ impl Keyspace {
     pub(crate) fn raw_entries(&self) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
         self.entries.iter().map(|(k, e)| (&k.key, e))
     }
+
+    /// Every stored entry (expired ones included), consuming the keyspace: a full sync streams
+    /// a copy of the primary's keyspace this way, in chunks made by [`encode_chunk`].
+    ///
+    /// [`encode_chunk`]: crate::encode_chunk
+    pub fn into_raw_entries(self) -> impl Iterator<Item = (Bytes, Entry)> {
+        self.entries.into_iter().map(|(k, e)| (k.key, e))
+    }
 }
 
 #[cfg(test)]

@@ -46,6 +46,6 @@ pub use command::{lookup, unknown_command, wrong_arity, CommandDef, CommandKind,
 pub use ctx::{Limits, ReadCtx, WriteCtx};
 pub use db::Keyspace;
 pub use glob::{glob_match, glob_match_nocase};
-pub use snapshot::SnapshotError;
+pub use snapshot::{encode_chunk, SnapshotError};
 pub use value::{Entry, Value};
 pub use zset::ZSet;

@@ -3,22 +3,12 @@
 
 use std::sync::{Mutex, PoisonError};
 
-use bytes::Bytes;
+pub use meridian_types::BacklogOp;
 use meridian_types::{GroupId, Seq};
-use serde::{Deserialize, Serialize};
 
 use crate::codec::{be, decode, encode, from_be, open_tree};
 use crate::error::StorageError;
 
-/// One applied client write (or active-expiry deletion) as secondaries replay it: the command
-/// with the time and seed it was applied with, at replication position `seq`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BacklogOp {
-    pub seq: Seq,
-    pub now_ms: u64,
-    pub seed: u64,
-    pub argv: Vec<Bytes>,
-}
 
 /// Size the backlog charges for one stored record: key plus encoded value.
 fn charged(value_len: usize) -> u64 {
@@ -214,6 +204,7 @@ impl Backlog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
 
     fn op(seq: Seq) -> BacklogOp {
         BacklogOp {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use meridian_keyspace::Keyspace;
-use meridian_types::{NodeId, Seq};
+use meridian_types::{HistoryMark, NodeId, Seq, ShipPosition, SyncId};
 use openraft::LogId;
 use tokio::sync::watch;
 
@@ -38,6 +38,43 @@ impl SmHandle {
     /// [`SmHandle::subscribe_seq`] to know which ops the backlog holds.
     pub fn seq(&self) -> Seq {
         self.shared.read().seq
+    }
+
+    /// Where this secondary stands for shipping, when it holds a position (None on a primary,
+    /// a standalone cluster, and a secondary that has not completed a full sync).
+    pub fn position(&self) -> Option<ShipPosition> {
+        self.shared.read().position()
+    }
+
+    /// Which epoch wrote which seqs of this cluster's data.
+    pub fn history(&self) -> Vec<HistoryMark> {
+        self.shared.read().history.clone()
+    }
+
+    /// A consistent copy of the data for a full sync: seq, history and keyspace, read under
+    /// one lock. Cloning shares string payloads, so it costs about one pass over the keys.
+    pub fn sync_image(&self) -> (Seq, Vec<HistoryMark>, Keyspace) {
+        let st = self.shared.read();
+        (st.seq, st.history.clone(), st.keyspace.clone())
+    }
+
+    /// The full sync being collected: its id, target seq and keys gathered so far.
+    pub fn staging(&self) -> Option<(SyncId, Seq, usize)> {
+        self.shared
+            .read()
+            .staging
+            .as_ref()
+            .map(|st| (st.id, st.seq, st.keyspace.len()))
+    }
+
+    /// Unix ms (the primary leader's clock) of the newest applied op.
+    pub fn last_op_ms(&self) -> u64 {
+        self.shared.read().last_op_ms
+    }
+
+    /// When this node applied `seq`, on its monotonic clock (see `ApplyTimes`).
+    pub fn applied_at(&self, seq: Seq) -> Option<std::time::Instant> {
+        self.shared.apply_times.applied_at(seq)
     }
 
     /// The log id of the last applied entry.

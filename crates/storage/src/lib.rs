@@ -30,6 +30,7 @@
 //! - `seq` grows by one per applied write that succeeded (and per key active expiry deleted);
 //!   the backlog holds a contiguous run of seqs ending at the published seq.
 
+mod apply_times;
 mod backlog;
 mod codec;
 mod error;

@@ -5,17 +5,16 @@ use std::io::{Cursor, Read, Write};
 
 use meridian_keyspace::Keyspace;
 use meridian_types::{
-    ClusterRole, Node, NodeId, RegionRequest, RegionResponse, RegionTypeConfig, Reply, Seq,
-    WriteBatch, WriteResult, READONLY_ERROR,
+    epoch_at, BacklogOp, ClusterRole, HistoryMark, Node, NodeId, RegionRequest, RegionResponse,
+    RegionTypeConfig, Reply, Seq, ShipPosition, SyncId, WriteBatch, WriteResult, READONLY_ERROR,
 };
 use openraft::{Entry, EntryPayload, LogId, StoredMembership};
 use serde::{Deserialize, Serialize};
 
-use crate::backlog::BacklogOp;
 use crate::error::StorageError;
 
 /// Version byte at the head of every snapshot this crate writes.
-pub(crate) const SNAPSHOT_VERSION: u8 = 2;
+pub(crate) const SNAPSHOT_VERSION: u8 = 3;
 
 /// Mixes a batch's seed with a command's position, so every command of a batch draws its own
 /// random numbers, identically on every replica.
@@ -32,6 +31,39 @@ pub(crate) struct SmState {
     pub(crate) membership: StoredMembership<NodeId, Node>,
     pub(crate) seq: Seq,
     pub(crate) role: ClusterRole,
+    /// Which epoch wrote which seqs (see [`HistoryMark`]). Empty on a secondary that has not
+    /// completed a full sync yet: it holds no position to resume from.
+    pub(crate) history: Vec<HistoryMark>,
+    /// Unix ms (the primary leader's clock) of the newest applied op.
+    pub(crate) last_op_ms: u64,
+    /// A full sync being collected.
+    pub(crate) staging: Option<Staging>,
+}
+
+/// A full sync's image, gathered entry by entry before it replaces the data.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Staging {
+    pub(crate) id: SyncId,
+    pub(crate) seq: Seq,
+    pub(crate) history: Vec<HistoryMark>,
+    /// A chunk failed to decode: the image is incomplete and `SyncEnd` discards it.
+    pub(crate) corrupt: bool,
+    pub(crate) keyspace: Keyspace,
+}
+
+/// Side effects of applying entries that reach beyond the state: ops for the backlog, and
+/// whether the backlog's ops stopped leading to the state (a wipe or a full sync).
+#[derive(Debug, Default)]
+pub(crate) struct ApplyEffects {
+    pub(crate) ops: Vec<BacklogOp>,
+    pub(crate) reset_backlog: bool,
+}
+
+impl ApplyEffects {
+    fn reset(&mut self) {
+        self.ops.clear();
+        self.reset_backlog = true;
+    }
 }
 
 /// What precedes the keyspace in a snapshot.
@@ -41,14 +73,29 @@ struct SnapshotHeader {
     membership: StoredMembership<NodeId, Node>,
     seq: Seq,
     role: ClusterRole,
+    history: Vec<HistoryMark>,
+    last_op_ms: u64,
+    /// The staged image's `(id, seq, history, corrupt)`; its keyspace follows the main one.
+    staging: Option<(SyncId, Seq, Vec<HistoryMark>, bool)>,
 }
 
 impl SmState {
-    /// Applies one committed entry; the writes that moved `seq` are pushed to `backlog`.
+    /// Where this secondary stands, when it holds a position to resume shipping from.
+    pub(crate) fn position(&self) -> Option<ShipPosition> {
+        if !self.role.is_secondary() {
+            return None;
+        }
+        epoch_at(&self.history, self.seq).map(|epoch| ShipPosition {
+            epoch,
+            seq: self.seq,
+        })
+    }
+
+    /// Applies one committed entry; the writes that moved `seq` are pushed to `fx.ops`.
     pub(crate) fn apply_entry(
         &mut self,
         entry: &Entry<RegionTypeConfig>,
-        backlog: &mut Vec<BacklogOp>,
+        fx: &mut ApplyEffects,
     ) -> RegionResponse {
         self.last_applied = Some(entry.log_id);
         let results = match &entry.payload {
@@ -80,7 +127,7 @@ impl SmState {
                             aborted: true,
                         };
                     }
-                    let replies = self.apply_write(batch, backlog);
+                    let replies = self.apply_write(batch, &mut fx.ops);
                     WriteResult {
                         replies,
                         seq: self.seq,
@@ -89,26 +136,45 @@ impl SmState {
                 })
                 .collect(),
             EntryPayload::Normal(RegionRequest::SetRole { role, wipe }) => {
-                if *wipe {
-                    self.keyspace.clear();
+                self.set_role(role, *wipe, fx);
+                vec![]
+            }
+            EntryPayload::Normal(RegionRequest::Ship { ops, history }) => {
+                self.apply_shipped(ops, history, fx);
+                vec![]
+            }
+            EntryPayload::Normal(RegionRequest::SyncBegin { id, seq, history }) => {
+                if self.role.is_secondary() {
+                    self.staging = Some(Staging {
+                        id: *id,
+                        seq: *seq,
+                        history: history.clone(),
+                        ..Staging::default()
+                    });
                 }
-                self.role = match role {
-                    ClusterRole::Primary {
-                        datastore, epoch, ..
-                    } => ClusterRole::Primary {
-                        datastore: datastore.clone(),
-                        epoch: *epoch,
-                        base_seq: self.seq,
-                    },
-                    other => other.clone(),
-                };
+                vec![]
+            }
+            EntryPayload::Normal(RegionRequest::SyncChunk { id, entries }) => {
+                if let Some(st) = self.staging.as_mut().filter(|st| st.id == *id) {
+                    if st.keyspace.import_chunk(entries).is_err() {
+                        st.corrupt = true;
+                    }
+                }
+                vec![]
+            }
+            EntryPayload::Normal(RegionRequest::SyncEnd { id }) => {
+                self.finish_sync(*id, fx);
                 vec![]
             }
             EntryPayload::Normal(RegionRequest::Expire { keys, now_ms }) => {
+                // A secondary never expires keys by itself: the primary's deletions arrive as
+                // shipped ops, and reads hide keys past their TTL meanwhile.
+                let keys = if self.role.is_secondary() { &[][..] } else { &keys[..] };
                 for key in keys {
                     if self.keyspace.expire_if_due(key, *now_ms) {
                         self.seq += 1;
-                        backlog.push(BacklogOp {
+                        self.last_op_ms = *now_ms;
+                        fx.ops.push(BacklogOp {
                             seq: self.seq,
                             now_ms: *now_ms,
                             seed: 0,
@@ -123,6 +189,102 @@ impl SmState {
             results,
             seq: self.seq,
         }
+    }
+
+    /// Records a role. Re-recording the role a cluster already has changes nothing (the
+    /// control plane retries steps), so a secondary is wiped once per association and a
+    /// primary keeps the seq it started its epoch at.
+    fn set_role(&mut self, role: &ClusterRole, wipe: bool, fx: &mut ApplyEffects) {
+        let same = match (&self.role, role) {
+            (
+                ClusterRole::Primary {
+                    datastore: a,
+                    epoch: x,
+                    ..
+                },
+                ClusterRole::Primary {
+                    datastore: b,
+                    epoch: y,
+                    ..
+                },
+            ) => a == b && x == y,
+            (current, new) => current == new,
+        };
+        if same {
+            return;
+        }
+        if wipe {
+            self.keyspace.clear();
+            self.seq = 0;
+            self.history.clear();
+            self.staging = None;
+            fx.reset();
+        }
+        self.role = match role {
+            ClusterRole::Primary {
+                datastore, epoch, ..
+            } => {
+                if self.history.last().map(|m| m.epoch) != Some(*epoch) {
+                    self.history.push(HistoryMark {
+                        epoch: *epoch,
+                        start_seq: self.seq,
+                    });
+                }
+                ClusterRole::Primary {
+                    datastore: datastore.clone(),
+                    epoch: *epoch,
+                    base_seq: self.seq,
+                }
+            }
+            ClusterRole::Secondary { .. } => {
+                self.staging = None;
+                role.clone()
+            }
+            other => {
+                self.staging = None;
+                other.clone()
+            }
+        };
+    }
+
+    /// Applies shipped ops on a secondary that holds a position, strictly in seq order.
+    fn apply_shipped(&mut self, ops: &[BacklogOp], history: &[HistoryMark], fx: &mut ApplyEffects) {
+        if self.position().is_none() {
+            return;
+        }
+        for op in ops {
+            if op.seq <= self.seq {
+                continue;
+            }
+            if op.seq != self.seq + 1 {
+                break;
+            }
+            // The primary applied this op without error with this time and seed; replaying it
+            // is deterministic, so it succeeds here too.
+            self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+            self.seq = op.seq;
+            self.last_op_ms = op.now_ms;
+            fx.ops.push(op.clone());
+        }
+        if epoch_at(history, self.seq).is_some() {
+            self.history = history.to_vec();
+        }
+    }
+
+    /// Swaps in a complete staged image.
+    fn finish_sync(&mut self, id: SyncId, fx: &mut ApplyEffects) {
+        let Some(st) = self.staging.take() else {
+            return;
+        };
+        if st.id != id || st.corrupt || !self.role.is_secondary() {
+            // Another sync's end, or an image that cannot be trusted: drop it; the shipper
+            // starts over.
+            return;
+        }
+        self.keyspace = st.keyspace;
+        self.seq = st.seq;
+        self.history = st.history;
+        fx.reset();
     }
 
     fn apply_write(
@@ -140,6 +302,7 @@ impl SmState {
                 .is_some_and(|d| d.is_write());
             if is_write && !reply.is_error() {
                 self.seq += 1;
+                self.last_op_ms = batch.now_ms;
                 backlog.push(BacklogOp {
                     seq: self.seq,
                     now_ms: batch.now_ms,
@@ -161,10 +324,19 @@ impl SmState {
             membership: self.membership.clone(),
             seq: self.seq,
             role: self.role.clone(),
+            history: self.history.clone(),
+            last_op_ms: self.last_op_ms,
+            staging: self
+                .staging
+                .as_ref()
+                .map(|st| (st.id, st.seq, st.history.clone(), st.corrupt)),
         };
         bincode::serialize_into(&mut out, &header)
             .map_err(StorageError::codec("encode snapshot header"))?;
         self.keyspace.write_snapshot(&mut out)?;
+        if let Some(st) = &self.staging {
+            st.keyspace.write_snapshot(&mut out)?;
+        }
         Ok(out)
     }
 
@@ -179,15 +351,32 @@ impl SmState {
         let header: SnapshotHeader = bincode::deserialize_from(&mut r)
             .map_err(StorageError::codec("decode snapshot header"))?;
         let keyspace = Keyspace::read_snapshot(&mut r)?;
+        let staging = match header.staging {
+            Some((id, seq, history, corrupt)) => Some(Staging {
+                id,
+                seq,
+                history,
+                corrupt,
+                keyspace: Keyspace::read_snapshot(&mut r)?,
+            }),
+            None => None,
+        };
         Ok(SmState {
             keyspace,
             last_applied: header.last_applied,
             membership: header.membership,
             seq: header.seq,
             role: header.role,
+            history: header.history,
+            last_op_ms: header.last_op_ms,
+            staging,
         })
     }
 }
+
+#[cfg(test)]
+#[path = "sm_state_ship_tests.rs"]
+mod ship_tests;
 
 #[cfg(test)]
 mod tests {
@@ -222,10 +411,10 @@ mod tests {
         let mut st = SmState::default();
         with_ttl(&mut st, "due", 500);
         with_ttl(&mut st, "later", 5_000);
-        let mut ops = Vec::new();
+        let mut fx = ApplyEffects::default();
         let resp = st.apply_entry(
             &expire_entry(7, &["due", "later", "missing"], 1_000),
-            &mut ops,
+            &mut fx,
         );
         assert_eq!(
             resp,
@@ -235,7 +424,7 @@ mod tests {
             }
         );
         assert_eq!(
-            ops,
+            fx.ops,
             vec![BacklogOp {
                 seq: 1,
                 now_ms: 1_000,
@@ -291,8 +480,8 @@ mod tests {
     #[test]
     fn a_secondary_refuses_writes_and_its_role_survives_a_snapshot() {
         let mut st = SmState::default();
-        let mut ops = Vec::new();
-        st.apply_entry(&entry(1, set("a")), &mut ops);
+        let mut fx = ApplyEffects::default();
+        st.apply_entry(&entry(1, set("a")), &mut fx);
         let secondary = ClusterRole::Secondary {
             datastore: "gds1".into(),
             epoch: 1,
@@ -302,19 +491,19 @@ mod tests {
             role: secondary.clone(),
             wipe: true,
         };
-        st.apply_entry(&entry(2, wipe), &mut ops);
+        st.apply_entry(&entry(2, wipe), &mut fx);
         assert_eq!(
             st.keyspace.len(),
             0,
             "joining as a secondary wipes the data"
         );
 
-        let resp = st.apply_entry(&entry(3, set("b")), &mut ops);
+        let resp = st.apply_entry(&entry(3, set("b")), &mut fx);
         assert_eq!(resp.results[0].replies, vec![Reply::error(READONLY_ERROR)]);
         assert_eq!(
-            (st.keyspace.len(), st.seq, ops.len()),
-            (0, 1, 1),
-            "nothing changed"
+            (st.keyspace.len(), st.seq, fx.ops.len(), fx.reset_backlog),
+            (0, 0, 0, true),
+            "the wipe reset seq and backlog; the refused write changed nothing"
         );
 
         let back = SmState::decode(&st.encode().expect("encode")).expect("decode");
@@ -329,16 +518,23 @@ mod tests {
             },
             wipe: false,
         };
-        st.apply_entry(&entry(4, promote), &mut ops);
+        st.apply_entry(&entry(4, promote), &mut fx);
         assert!(matches!(
             st.role,
             ClusterRole::Primary {
                 epoch: 2,
-                base_seq: 1,
+                base_seq: 0,
                 ..
             }
         ));
-        let resp = st.apply_entry(&entry(5, set("c")), &mut ops);
+        assert_eq!(
+            st.history,
+            vec![HistoryMark {
+                epoch: 2,
+                start_seq: 0
+            }]
+        );
+        let resp = st.apply_entry(&entry(5, set("c")), &mut fx);
         assert_eq!(resp.results[0].replies, vec![Reply::ok()]);
     }
 }

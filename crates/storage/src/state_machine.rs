@@ -8,11 +8,12 @@ use openraft::storage::{RaftStateMachine, Snapshot};
 use openraft::{Entry, LogId, SnapshotMeta, StoredMembership};
 use tokio::sync::watch;
 
-use crate::backlog::{Backlog, BacklogOp};
+use crate::apply_times::ApplyTimes;
+use crate::backlog::Backlog;
 use crate::codec::blocking;
 use crate::error::{IntoRaft, RaftError, StorageError};
 use crate::handle::SmHandle;
-use crate::sm_state::SmState;
+use crate::sm_state::{ApplyEffects, SmState};
 use crate::snapshot_builder::SnapshotBuilder;
 use crate::snapshot_store::{SaveMode, SnapshotStore};
 
@@ -24,6 +25,7 @@ pub(crate) struct Shared {
     pub(crate) backlog: Backlog,
     pub(crate) snapshots: SnapshotStore,
     pub(crate) seq_tx: watch::Sender<Seq>,
+    pub(crate) apply_times: ApplyTimes,
 }
 
 impl Shared {
@@ -34,6 +36,7 @@ impl Shared {
             backlog,
             snapshots,
             seq_tx,
+            apply_times: ApplyTimes::default(),
         }
     }
 
@@ -114,17 +117,21 @@ impl RaftStateMachine<C> for StateMachine {
         I::IntoIter: Send,
     {
         let mut replies = Vec::new();
-        let mut ops: Vec<BacklogOp> = Vec::new();
+        let mut fx = ApplyEffects::default();
         for entry in entries {
             // One entry per lock hold: readers and snapshot builds interleave between entries,
             // and always see data and last_applied together.
-            replies.push(self.shared.write().apply_entry(&entry, &mut ops));
+            replies.push(self.shared.write().apply_entry(&entry, &mut fx));
         }
         let seq = self.shared.read().seq;
-        if !ops.is_empty() {
-            // sled inserts land in its in-memory cache: cheaper inline than a thread hop.
-            self.shared.backlog.append(&ops).write_sm()?;
+        if fx.reset_backlog {
+            self.shared.backlog.clear().write_sm()?;
         }
+        if !fx.ops.is_empty() {
+            // sled inserts land in its in-memory cache: cheaper inline than a thread hop.
+            self.shared.backlog.append(&fx.ops).write_sm()?;
+        }
+        self.shared.apply_times.record(seq);
         // After the backlog write: a subscriber woken for `seq` finds every op up to it.
         self.shared.publish_seq(seq);
         Ok(replies)

@@ -18,6 +18,7 @@ mod ids;
 mod reply;
 mod request;
 mod role;
+mod shipping;
 mod type_config;
 
 pub use coord::{
@@ -29,4 +30,5 @@ pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use reply::Reply;
 pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch, WriteResult};
 pub use role::{ClusterRole, READONLY_ERROR};
+pub use shipping::{epoch_at, on_history, BacklogOp, HistoryMark, ShipPosition, SyncId};
 pub use type_config::{RegionRaft, RegionTypeConfig};

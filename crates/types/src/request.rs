@@ -1,7 +1,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::{ClusterRole, Reply, Seq};
+use crate::{BacklogOp, ClusterRole, HistoryMark, Reply, Seq, SyncId};
 
 /// One client write (or an atomic group of them, as MULTI/EXEC or a gRPC batch), as it is
 /// stored in the regional Raft log.
@@ -37,6 +37,25 @@ pub enum RegionRequest {
     /// The coordination group changed this cluster's role. With `wipe`, every key is deleted
     /// first (a cluster joining a global datastore as a secondary starts empty, as on AWS).
     SetRole { role: ClusterRole, wipe: bool },
+    /// Ops shipped from the primary cluster, in seq order, with the primary's history as the
+    /// shipper last saw it. Applied only on a secondary that holds a position: ops at or below
+    /// its seq are skipped (already applied), and an op past a gap stops the entry there.
+    Ship {
+        ops: Vec<BacklogOp>,
+        history: Vec<HistoryMark>,
+    },
+    /// A full sync starts: the primary's image at `seq` follows in chunks, collected aside
+    /// (reads keep seeing the old data) until `SyncEnd` swaps it in.
+    SyncBegin {
+        id: SyncId,
+        seq: Seq,
+        history: Vec<HistoryMark>,
+    },
+    /// A part of the image: bincode `Vec<(key, entry)>` as the keyspace stores them.
+    SyncChunk { id: SyncId, entries: bytes::Bytes },
+    /// The image is complete: it replaces the data, and the secondary now holds position
+    /// `(epoch at seq, seq)`.
+    SyncEnd { id: SyncId },
 }
 
 /// What applying one [`RegionRequest`] produced.
