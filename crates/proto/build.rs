@@ -11,6 +11,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "meridian/v1/clusters.proto",
         "meridian/v1/global.proto",
         "meridian/internal/v1/raft.proto",
+        "meridian/internal/v1/ship.proto",
     ]
     .map(|f| root.join(f));
     tonic_prost_build::configure()

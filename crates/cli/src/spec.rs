@@ -74,6 +74,7 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
             grpc_max_message_bytes: to_usize(cfg.limits.grpc_max_message_bytes),
         },
         coord: coord_spec(cfg),
+        shipping: shipping_options(cfg),
         resp: RespSettings {
             requirepass: cfg.resp.requirepass.clone(),
             proto_max_bulk_len: cfg.resp.proto_max_bulk_len,
@@ -81,6 +82,18 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
             maxclients: cfg.resp.maxclients,
         },
     })
+}
+
+/// Log shipping settings from `[replication]` and `[limits]`.
+pub fn shipping_options(cfg: &DeploymentConfig) -> meridian_server::ShipOptions {
+    let r = &cfg.replication;
+    meridian_server::ShipOptions {
+        batch_bytes: r.batch_bytes,
+        sync_chunk_bytes: r.sync_chunk_bytes,
+        heartbeat: std::time::Duration::from_millis(r.heartbeat_ms),
+        idle_timeout: std::time::Duration::from_millis(r.idle_timeout_ms),
+        max_message_bytes: usize::try_from(cfg.limits.grpc_max_message_bytes).unwrap_or(usize::MAX),
+    }
 }
 
 /// The coordination group as the config describes it.

@@ -69,6 +69,18 @@ const OVERRIDES: &[(&str, Setter)] = &[
     ("limits.max_secondaries_per_datastore", |c, v| {
         int(v, &mut c.limits.max_secondaries_per_datastore)
     }),
+    ("replication.batch_bytes", |c, v| {
+        int(v, &mut c.replication.batch_bytes)
+    }),
+    ("replication.sync_chunk_bytes", |c, v| {
+        int(v, &mut c.replication.sync_chunk_bytes)
+    }),
+    ("replication.heartbeat_ms", |c, v| {
+        int(v, &mut c.replication.heartbeat_ms)
+    }),
+    ("replication.idle_timeout_ms", |c, v| {
+        int(v, &mut c.replication.idle_timeout_ms)
+    }),
     ("coord.lease_ms", |c, v| int(v, &mut c.coord.lease_ms)),
     ("resp.requirepass", |c, v| {
         c.resp.requirepass = Some(v.to_string());

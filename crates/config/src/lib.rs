@@ -36,5 +36,5 @@ pub use error::{ConfigError, Problem};
 pub use lookups::{CoordVoter, Member, NodeRef};
 pub use model::{
     ClusterConfig, CoordSettings, DeploymentConfig, GlobalDatastoreConfig, Limits, NodeConfig,
-    RaftSettings, RespConfig, WitnessConfig,
+    RaftSettings, ReplicationSettings, RespConfig, WitnessConfig,
 };

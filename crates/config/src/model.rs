@@ -31,6 +31,9 @@ pub struct DeploymentConfig {
     /// Default: see [`Limits`].
     #[serde(default)]
     pub limits: Limits,
+    /// Cross-region log shipping: batch sizes and timing. Default: see [`ReplicationSettings`].
+    #[serde(default)]
+    pub replication: ReplicationSettings,
     /// Timing of the coordination group and of primary leases.
     /// Default: see [`CoordSettings`].
     #[serde(default)]
@@ -107,6 +110,33 @@ pub struct Limits {
     pub backlog_max_bytes: u64,
     /// Most secondary clusters in one global datastore, in clusters. Default: 4.
     pub max_secondaries_per_datastore: u64,
+}
+
+/// Cross-region log shipping (`[replication]`). The backlog's size is `limits.backlog_max_bytes`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReplicationSettings {
+    /// Most bytes of ops shipped in one batch (one message, one Raft entry on the
+    /// secondary). Default: 1048576 (1 MiB).
+    pub batch_bytes: u64,
+    /// Most bytes of keys in one full-sync chunk. Default: 1048576 (1 MiB).
+    pub sync_chunk_bytes: u64,
+    /// Heartbeat on an idle shipping stream, in ms. Default: 200.
+    pub heartbeat_ms: u64,
+    /// A secondary that hears nothing from its source for this long subscribes again, in ms;
+    /// must exceed `heartbeat_ms`. Default: 3000.
+    pub idle_timeout_ms: u64,
+}
+
+impl Default for ReplicationSettings {
+    fn default() -> Self {
+        ReplicationSettings {
+            batch_bytes: MIB,
+            sync_chunk_bytes: MIB,
+            heartbeat_ms: 200,
+            idle_timeout_ms: 3000,
+        }
+    }
 }
 
 /// 1 MiB in bytes.

@@ -25,6 +25,7 @@ impl DeploymentConfig {
         self.check_paths(&mut out);
         self.check_raft(&mut out);
         self.check_limits(&mut out);
+        self.check_replication(&mut out);
         self.check_coord(&mut out);
         self.check_resp(&mut out);
         self.check_clusters_and_nodes(&mut out);
@@ -93,6 +94,41 @@ impl DeploymentConfig {
             l.backlog_max_bytes,
             "bytes",
         );
+    }
+
+    fn check_replication(&self, out: &mut Vec<Problem>) {
+        let r = &self.replication;
+        positive(out, "replication.batch_bytes", r.batch_bytes, "bytes");
+        positive(
+            out,
+            "replication.sync_chunk_bytes",
+            r.sync_chunk_bytes,
+            "bytes",
+        );
+        positive(out, "replication.heartbeat_ms", r.heartbeat_ms, "ms");
+        let limit = self.limits.grpc_max_message_bytes / 2;
+        for (field, v) in [
+            ("replication.batch_bytes", r.batch_bytes),
+            ("replication.sync_chunk_bytes", r.sync_chunk_bytes),
+        ] {
+            if v > limit {
+                out.push(Problem::new(
+                    field,
+                    format!(
+                        "{v} bytes does not fit in half of limits.grpc_max_message_bytes ({limit})"
+                    ),
+                ));
+            }
+        }
+        if r.idle_timeout_ms <= r.heartbeat_ms {
+            out.push(Problem::new(
+                "replication.idle_timeout_ms",
+                format!(
+                    "{} ms must exceed replication.heartbeat_ms ({} ms)",
+                    r.idle_timeout_ms, r.heartbeat_ms
+                ),
+            ));
+        }
     }
 
     fn check_resp(&self, out: &mut Vec<Problem>) {

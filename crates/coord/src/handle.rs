@@ -141,14 +141,14 @@ impl CoordHandle {
         .await
     }
 
-    /// A secondary's applied position (the newest report wins).
+    /// A secondary's applied position (the newest report wins): seq, lag in ms and in ops,
+    /// and whether it holds a full copy.
     pub async fn report_applied_seq(
         &self,
         id: &str,
         cluster: &str,
         epoch: Epoch,
-        seq: Seq,
-        lag_ms: u64,
+        (seq, lag_ms, lag_seq, synced): (Seq, u64, Seq, bool),
     ) -> Result<(), CoordError> {
         self.write(CoordRequest::ReportAppliedSeq {
             id: id.into(),
@@ -156,6 +156,8 @@ impl CoordHandle {
             epoch,
             seq,
             lag_ms,
+            lag_seq,
+            synced,
         })
         .await
         .map(|_| ())

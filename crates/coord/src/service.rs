@@ -53,8 +53,7 @@ fn member_to_pb(m: &Member) -> pb::GlobalDatastoreMember {
         role: m.role.to_string(),
         status: m.status.to_string(),
         applied_seq: m.applied_seq,
-        // The primary's seq is not known here until log shipping reports it.
-        lag_seq: 0,
+        lag_seq: m.lag_seq,
         lag_ms: m.lag_ms,
     }
 }

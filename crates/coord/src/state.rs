@@ -52,7 +52,9 @@ impl ControlPlane {
                 epoch,
                 seq,
                 lag_ms,
-            } => self.report_applied_seq(id, cluster, *epoch, *seq, *lag_ms),
+                lag_seq,
+                synced,
+            } => self.report_applied_seq(id, cluster, *epoch, (*seq, *lag_ms, *lag_seq, *synced)),
             CoordRequest::GrantLease(lease) => self.grant_lease(lease),
             CoordRequest::MemberReady { id, cluster, epoch } => {
                 self.member_ready(id, cluster, *epoch)
@@ -159,6 +161,8 @@ impl ControlPlane {
                 status: MemberStatus::Associating,
                 applied_seq: 0,
                 lag_ms: 0,
+                lag_seq: 0,
+                synced: false,
             }],
             primary: primary.to_string(),
             epoch: 1,
@@ -198,6 +202,8 @@ impl ControlPlane {
             status: MemberStatus::Associating,
             applied_seq: 0,
             lag_ms: 0,
+            lag_seq: 0,
+            synced: false,
         };
         self.update(id, |ds| {
             ds.members.push(member);
@@ -324,8 +330,7 @@ impl ControlPlane {
         id: &str,
         cluster: &str,
         epoch: u64,
-        seq: u64,
-        lag_ms: u64,
+        (seq, lag_ms, lag_seq, synced): (u64, u64, u64, bool),
     ) -> Result<CoordOutcome, ControlError> {
         let ds = self.datastore(id)?;
         let m = rules::member(ds, cluster)?;
@@ -345,6 +350,8 @@ impl ControlPlane {
                 if let Some(m) = ds.members.iter_mut().find(|m| m.cluster == cluster) {
                     m.applied_seq = seq;
                     m.lag_ms = lag_ms;
+                    m.lag_seq = lag_seq;
+                    m.synced = synced;
                 }
             })?;
         }

@@ -190,6 +190,8 @@ fn lifecycle_walks_through_the_aws_states() {
             epoch: 1,
             seq: 42,
             lag_ms: 7,
+            lag_seq: 2,
+            synced: true,
         },
     );
     assert_eq!(ds(&cp, "g").member("euw1").map(|m| m.applied_seq), Some(42));
@@ -246,6 +248,8 @@ fn unknown_datastore_is_refused_by_every_operation() {
             epoch: 1,
             seq: 1,
             lag_ms: 0,
+            lag_seq: 0,
+            synced: false,
         },
         lease("nope", "use1", 1),
         ready("nope", "use1", 1),
@@ -559,6 +563,8 @@ fn reports_and_reconciler_transitions_are_checked() {
         epoch,
         seq,
         lag_ms: 3,
+        lag_seq: 0,
+        synced: true,
     };
     assert!(matches!(
         refused(&mut cp, report("use1", 1, 5)),

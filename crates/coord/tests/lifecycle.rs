@@ -106,7 +106,9 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             Some("associated")
         );
     }
-    reconciler.report_applied_seq("g", "euw1", 1, 17, 3).await?;
+    reconciler
+        .report_applied_seq("g", "euw1", 1, (17, 3, 0, true))
+        .await?;
     let d = describe(api.clone()).await?;
     let euw1 = d
         .members

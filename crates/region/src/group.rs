@@ -283,6 +283,18 @@ impl RegionGroup {
         }
     }
 
+    /// Proposes `req` on this node, which must lead the group, and returns once it is applied
+    /// here (log shipping proposes what it receives this way).
+    pub async fn propose_as_leader(
+        &self,
+        req: RegionRequest,
+    ) -> Result<RegionResponse, RegionError> {
+        if !self.is_leader() {
+            return Err(self.not_leader());
+        }
+        self.propose(req).await
+    }
+
     /// The cluster's current role (as of this node's last applied entry).
     pub fn role(&self) -> ClusterRole {
         self.sm.role()

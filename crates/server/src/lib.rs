@@ -21,11 +21,13 @@ mod kv_argv;
 mod kv_service;
 mod node;
 mod reconciler;
+mod replication;
 mod resp;
 mod spec;
 mod status;
 mod witness;
 
+pub use meridian_shipping::ShipOptions;
 pub use node::{MeridianNode, NodeError};
 pub use resp::RespServer;
 pub use spec::{ClusterSpec, CoordSpec, EdgeLimits, NodeSpec, RespSettings};

@@ -18,10 +18,12 @@ use tracing::{info, warn};
 use crate::clusters_service::ClustersService;
 use crate::control_plane::{self, ControlPlane};
 use crate::kv_service::KeyValueService;
+use crate::replication::Replication;
 use crate::resp::RespServer;
 use crate::spec::NodeSpec;
 use meridian_coord::grpc::{CoordForwardServer, GlobalDatastoresServer};
 use meridian_coord::{CoordForwardService, GlobalDatastoresService};
+use meridian_shipping::ShippingServer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -53,6 +55,7 @@ pub struct MeridianNode {
     grpc_addr: SocketAddr,
     resp: RespServer,
     control: ControlPlane,
+    replication: Replication,
     cancel: CancellationToken,
     /// Severs every accepted gRPC connection (see [`crate::grpc_incoming`]).
     cut: CancellationToken,
@@ -128,6 +131,20 @@ impl MeridianNode {
                 .max_encoding_message_size(max_message)
         });
 
+        let resp_addr = resp_listener
+            .local_addr()
+            .map_err(|source| NodeError::Bind {
+                what: "RESP",
+                addr: "?".into(),
+                source,
+            })?;
+        let replication = Replication::start(
+            &spec,
+            &group,
+            &pool,
+            control.handle.clone(),
+            resp_addr.to_string(),
+        );
         let grpc_addr = grpc_listener
             .local_addr()
             .map_err(|source| NodeError::Bind {
@@ -176,6 +193,11 @@ impl MeridianNode {
                 RegionForwardServer::new(RegionForwardService::new(spec.node_id, registry))
                     .max_decoding_message_size(max)
                     .max_encoding_message_size(max),
+            )
+            .add_service(
+                ShippingServer::new(replication.view.service.clone())
+                    .max_decoding_message_size(max)
+                    .max_encoding_message_size(max),
             );
         let stop = cancel.clone();
         let cut = CancellationToken::new();
@@ -195,6 +217,7 @@ impl MeridianNode {
             spec.resp.clone(),
             spec.limits,
             spec.region.clone(),
+            replication.view.clone(),
         )
         .map_err(|source| NodeError::Bind {
             what: "RESP",
@@ -210,6 +233,7 @@ impl MeridianNode {
             grpc_addr,
             resp,
             control,
+            replication,
             cancel,
             cut,
             grpc_task,
@@ -250,6 +274,7 @@ impl MeridianNode {
         self.cut.cancel();
         self.grpc_task.abort();
         self.resp.abort().await;
+        self.replication.stop().await;
         self.control.stop().await;
         self.group.shutdown().await;
         info!(node_id = self.spec.node_id, "node killed");
@@ -274,6 +299,7 @@ impl MeridianNode {
             let _ = tokio::time::timeout(Duration::from_secs(3), grpc_task).await;
         }
         self.cut.cancel();
+        self.replication.stop().await;
         self.control.stop().await;
         self.group.shutdown().await;
         if let Err(e) = self.db.flush_async().await {

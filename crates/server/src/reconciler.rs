@@ -6,6 +6,7 @@
 //! forwards to the cluster's leader), then tells the control plane the step is done. Every step
 //! is idempotent, so a step interrupted by a leader change is simply done again.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,7 +16,7 @@ use meridian_proto::internal::RaftMessage;
 use meridian_region::RegionError;
 use meridian_transport::ChannelPool;
 use meridian_types::{
-    ClusterInfo, ClusterRole, Datastore, DatastoreStatus, GroupId, MemberStatus, Role,
+    ClusterInfo, ClusterRole, Datastore, DatastoreStatus, Epoch, GroupId, MemberStatus, Role,
 };
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
@@ -27,6 +28,9 @@ pub(crate) async fn run(
     cancel: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(Duration::from_millis(200));
+    // Secondaries whose role this voter already recorded while it leads, so waiting for their
+    // full sync does not append a (no-op) role entry to their log every tick.
+    let mut joined: HashSet<(String, String, Epoch)> = HashSet::new();
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -34,13 +38,14 @@ pub(crate) async fn run(
             _ = tick.tick() => {}
         }
         if !coord.is_leader() {
+            joined.clear();
             continue;
         }
         let Ok(state) = handle.state().await else {
             continue;
         };
         for ds in state.datastores.values() {
-            if let Err(e) = reconcile(ds, &state.clusters, &handle, &pool).await {
+            if let Err(e) = reconcile(ds, &state.clusters, &handle, &pool, &mut joined).await {
                 debug!(datastore = %ds.id, error = %e, "reconcile step failed; retrying");
             }
         }
@@ -52,6 +57,7 @@ async fn reconcile(
     clusters: &std::collections::BTreeMap<String, ClusterInfo>,
     handle: &CoordHandle,
     pool: &ChannelPool,
+    joined: &mut HashSet<(String, String, Epoch)>,
 ) -> Result<(), String> {
     let cluster = |name: &str| {
         clusters
@@ -80,18 +86,29 @@ async fn reconcile(
                     source: ds.primary.clone(),
                 };
                 // Joining wipes the secondary's data, as on AWS; it becomes a copy of the
-                // primary through log shipping.
-                set_role(pool, cluster(&m.cluster)?, role, true).await?;
+                // primary through log shipping. Recording the same role again is a no-op in
+                // the cluster, so this step is repeated until the copy is complete.
+                let key = (ds.id.clone(), m.cluster.clone(), ds.epoch);
+                if !joined.contains(&key) {
+                    set_role(pool, cluster(&m.cluster)?, role, true).await?;
+                    joined.insert(key);
+                }
+                if !m.synced {
+                    debug!(datastore = %ds.id, cluster = %m.cluster, "waiting for the secondary's full sync");
+                    continue;
+                }
                 handle
                     .member_ready(&ds.id, &m.cluster, ds.epoch)
                     .await
                     .map_err(|e| e.to_string())?;
+                joined.remove(&(ds.id.clone(), m.cluster.clone(), ds.epoch));
                 info!(datastore = %ds.id, cluster = %m.cluster, "secondary associated");
             }
             // A disassociating primary means the datastore is being deleted: the `Deleting`
             // step below releases it (the control plane removes only secondaries one by one).
             (Role::Secondary, MemberStatus::Disassociating) => {
                 // A disassociated secondary keeps its data and takes writes again.
+                joined.remove(&(ds.id.clone(), m.cluster.clone(), ds.epoch));
                 set_role(pool, cluster(&m.cluster)?, ClusterRole::Standalone, false).await?;
                 handle
                     .member_removed(&ds.id, &m.cluster)

@@ -19,6 +19,8 @@ pub struct NodeSpec {
     pub limits: EdgeLimits,
     /// RESP (Redis protocol) listener settings.
     pub resp: RespSettings,
+    /// Cross-region log shipping settings (`[replication]`).
+    pub shipping: meridian_shipping::ShipOptions,
     /// The coordination group: its voters (this node runs a voter when it is one of them),
     /// the clusters it registers, and its timing.
     pub coord: CoordSpec,

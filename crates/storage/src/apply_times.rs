@@ -34,7 +34,9 @@ impl ApplyTimes {
     pub(crate) fn applied_at(&self, seq: Seq) -> Option<Instant> {
         let r = self.records.lock().unwrap_or_else(PoisonError::into_inner);
         let i = r.partition_point(|(s, _)| *s < seq);
-        r.get(i).or_else(|| r.front().filter(|_| i == 0)).map(|(_, t)| *t)
+        r.get(i)
+            .or_else(|| r.front().filter(|_| i == 0))
+            .map(|(_, t)| *t)
     }
 }
 
@@ -49,7 +51,11 @@ mod tests {
         t.record(5);
         t.record(9);
         let at5 = t.applied_at(5).expect("recorded");
-        assert_eq!(t.applied_at(3), Some(at5), "covered by the apply that reached 5");
+        assert_eq!(
+            t.applied_at(3),
+            Some(at5),
+            "covered by the apply that reached 5"
+        );
         assert!(t.applied_at(7).expect("recorded") >= at5);
         assert_eq!(t.applied_at(10), None, "not applied yet");
     }

@@ -9,7 +9,6 @@ use meridian_types::{GroupId, Seq};
 use crate::codec::{be, decode, encode, from_be, open_tree};
 use crate::error::StorageError;
 
-
 /// Size the backlog charges for one stored record: key plus encoded value.
 fn charged(value_len: usize) -> u64 {
     8 + value_len as u64

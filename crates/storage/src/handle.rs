@@ -40,6 +40,12 @@ impl SmHandle {
         self.shared.read().seq
     }
 
+    /// Runs `f` on the seq and the keyspace as of the last applied entry, read together.
+    pub fn read_at<R>(&self, f: impl FnOnce(Seq, &Keyspace) -> R) -> R {
+        let st = self.shared.read();
+        f(st.seq, &st.keyspace)
+    }
+
     /// Where this secondary stands for shipping, when it holds a position (None on a primary,
     /// a standalone cluster, and a secondary that has not completed a full sync).
     pub fn position(&self) -> Option<ShipPosition> {

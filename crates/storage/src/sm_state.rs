@@ -169,7 +169,11 @@ impl SmState {
             EntryPayload::Normal(RegionRequest::Expire { keys, now_ms }) => {
                 // A secondary never expires keys by itself: the primary's deletions arrive as
                 // shipped ops, and reads hide keys past their TTL meanwhile.
-                let keys = if self.role.is_secondary() { &[][..] } else { &keys[..] };
+                let keys = if self.role.is_secondary() {
+                    &[][..]
+                } else {
+                    &keys[..]
+                };
                 for key in keys {
                     if self.keyspace.expire_if_due(key, *now_ms) {
                         self.seq += 1;

@@ -122,7 +122,10 @@ fn shipped_ops_apply_in_order_once_and_stop_at_a_gap() {
 #[test]
 fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     let mut image = Keyspace::new();
-    image.insert(Bytes::from_static(b"x"), Value::Str(Bytes::from_static(b"1")));
+    image.insert(
+        Bytes::from_static(b"x"),
+        Value::Str(Bytes::from_static(b"1")),
+    );
     let mut st = synced_at(40, &image);
     assert_eq!((st.seq, st.keyspace.len()), (40, 1));
 
@@ -135,14 +138,21 @@ fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     };
     st.apply_entry(&entry(20, begin), &mut fx);
     let mut bigger = image.clone();
-    bigger.insert(Bytes::from_static(b"y"), Value::Str(Bytes::from_static(b"2")));
+    bigger.insert(
+        Bytes::from_static(b"y"),
+        Value::Str(Bytes::from_static(b"2")),
+    );
     let records: Vec<_> = bigger.clone().into_raw_entries().collect();
     let chunk = RegionRequest::SyncChunk {
         id: 10,
         entries: Bytes::from(encode_chunk(&records).expect("chunk")),
     };
     st.apply_entry(&entry(21, chunk), &mut fx);
-    assert_eq!((st.seq, st.keyspace.len()), (40, 1), "old data until the end");
+    assert_eq!(
+        (st.seq, st.keyspace.len()),
+        (40, 1),
+        "old data until the end"
+    );
     let mut back = SmState::decode(&st.encode().expect("encode")).expect("decode");
     assert_eq!(
         back.staging.as_ref().map(|s| s.keyspace.len()),

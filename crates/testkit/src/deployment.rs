@@ -10,7 +10,9 @@ use meridian_coord::grpc::GlobalDatastoresClient;
 use meridian_coord::{CoordGroup, CoordOptions};
 use meridian_proto::v1::key_value_client::KeyValueClient;
 use meridian_region::{RegionGroup, RegionOptions};
-use meridian_server::{ClusterSpec, CoordSpec, EdgeLimits, MeridianNode, NodeSpec, RespSettings};
+use meridian_server::{
+    ClusterSpec, CoordSpec, EdgeLimits, MeridianNode, NodeSpec, RespSettings, ShipOptions,
+};
 use meridian_types::{Datastore, NodeId};
 use tonic::transport::Channel;
 
@@ -46,6 +48,8 @@ pub struct TestDeploymentOptions {
     pub limits: EdgeLimits,
     pub resp: RespSettings,
     pub coord: CoordOptions,
+    /// Log shipping settings of every node.
+    pub shipping: ShipOptions,
 }
 
 impl Default for TestDeploymentOptions {
@@ -62,6 +66,11 @@ impl Default for TestDeploymentOptions {
             limits: EdgeLimits::default(),
             resp: RespSettings::default(),
             coord: fast_coord_options(),
+            shipping: ShipOptions {
+                heartbeat: Duration::from_millis(50),
+                idle_timeout: Duration::from_millis(1500),
+                ..ShipOptions::default()
+            },
         }
     }
 }
@@ -115,6 +124,7 @@ impl TestDeployment {
                 limits: opts.limits,
                 resp: opts.resp.clone(),
                 coord: coord.clone(),
+                shipping: opts.shipping.clone(),
             };
             nodes.start(spec, b).await?;
         }
@@ -273,6 +283,13 @@ impl TestDeployment {
             bail!("every coordination voter is in {cluster}; nothing to cut");
         }
         self.nodes.cut(&inside, &outside);
+        Ok(())
+    }
+
+    /// Cuts, both ways, every link between the nodes of cluster `a` and those of cluster `b`
+    /// (Raft, forwarding and log shipping alike).
+    pub fn cut_clusters(&self, a: &str, b: &str) -> Result<()> {
+        self.nodes.cut(&self.cluster_ids(a)?, &self.cluster_ids(b)?);
         Ok(())
     }
 

@@ -5,7 +5,8 @@ use meridian_proto::internal::raft_transport_client::RaftTransportClient;
 use meridian_proto::internal::RaftMessage;
 use meridian_types::{GroupId, Node, NodeId};
 use openraft::error::{
-    InstallSnapshotError, NetworkError, RPCError, RaftError, RemoteError, Unreachable,
+    InstallSnapshotError, NetworkError, PayloadTooLarge, RPCError, RaftError, RemoteError,
+    Unreachable,
 };
 use openraft::network::{RPCOption, RaftNetwork, RaftNetworkFactory};
 use openraft::raft::{
@@ -62,6 +63,9 @@ pub struct GrpcNetwork<C> {
     _config: PhantomData<fn() -> C>,
 }
 
+/// Room for the gRPC message around a bincode payload (group name, target, framing).
+const ENVELOPE_BYTES: usize = 1024;
+
 #[derive(Clone, Copy)]
 enum Rpc {
     Append,
@@ -77,6 +81,7 @@ where
         &self,
         rpc: Rpc,
         req: &Req,
+        entries: usize,
         option: &RPCOption,
     ) -> Result<Resp, RPCError<NodeId, Node, RaftError<NodeId, E>>>
     where
@@ -89,11 +94,17 @@ where
         }
         let payload =
             encode("raft request", req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let limit = self.pool.limits().max_message_bytes;
+        if payload.len() + ENVELOPE_BYTES > limit && entries > 1 {
+            // Ask openraft to send fewer entries per request (large values or full-sync
+            // chunks): aim at half the limit so the retry fits.
+            let fit = (entries as u64 * limit as u64 / 2) / payload.len().max(1) as u64;
+            return Err(PayloadTooLarge::new_entries_hint(fit.max(1)).into());
+        }
         let channel = self
             .pool
             .channel(&self.addr)
             .map_err(|e| RPCError::Unreachable(Unreachable::new(&e)))?;
-        let limit = self.pool.limits().max_message_bytes;
         let mut client = RaftTransportClient::new(channel)
             .max_decoding_message_size(limit)
             .max_encoding_message_size(limit);
@@ -146,7 +157,8 @@ where
         rpc: AppendEntriesRequest<C>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, Node, RaftError<NodeId>>> {
-        self.call(Rpc::Append, &rpc, &option).await
+        let entries = rpc.entries.len();
+        self.call(Rpc::Append, &rpc, entries, &option).await
     }
 
     async fn install_snapshot(
@@ -157,7 +169,7 @@ where
         InstallSnapshotResponse<NodeId>,
         RPCError<NodeId, Node, RaftError<NodeId, InstallSnapshotError>>,
     > {
-        self.call(Rpc::Snapshot, &rpc, &option).await
+        self.call(Rpc::Snapshot, &rpc, 1, &option).await
     }
 
     async fn vote(
@@ -165,6 +177,6 @@ where
         rpc: VoteRequest<NodeId>,
         option: RPCOption,
     ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, Node, RaftError<NodeId>>> {
-        self.call(Rpc::Vote, &rpc, &option).await
+        self.call(Rpc::Vote, &rpc, 1, &option).await
     }
 }

@@ -84,6 +84,10 @@ pub struct Member {
     pub applied_seq: Seq,
     /// Replication lag this secondary last reported, in milliseconds.
     pub lag_ms: u64,
+    /// Ops the secondary last reported it was behind the primary.
+    pub lag_seq: Seq,
+    /// The secondary holds a full copy (its first full sync completed) and follows the stream.
+    pub synced: bool,
 }
 
 /// A write lease: the right of `cluster` to accept writes for `datastore` at `epoch`.
@@ -195,6 +199,8 @@ pub enum CoordRequest {
         epoch: Epoch,
         seq: Seq,
         lag_ms: u64,
+        lag_seq: Seq,
+        synced: bool,
     },
     /// Records a lease the leader decided to grant (after confirming its leadership).
     GrantLease(Lease),

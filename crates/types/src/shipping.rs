@@ -70,8 +70,14 @@ mod tests {
         let h = marks(&[(1, 0), (3, 50)]);
         let at = |epoch, seq| ShipPosition { epoch, seq };
         assert!(on_history(&h, 80, at(1, 10)));
-        assert!(on_history(&h, 80, at(1, 50)), "the end of epoch 1 is shared");
-        assert!(!on_history(&h, 80, at(1, 51)), "epoch 1 never wrote seq 51 here");
+        assert!(
+            on_history(&h, 80, at(1, 50)),
+            "the end of epoch 1 is shared"
+        );
+        assert!(
+            !on_history(&h, 80, at(1, 51)),
+            "epoch 1 never wrote seq 51 here"
+        );
         assert!(on_history(&h, 80, at(3, 80)));
         assert!(!on_history(&h, 80, at(3, 81)), "ahead of the head");
         assert!(!on_history(&h, 80, at(2, 10)), "unknown epoch");

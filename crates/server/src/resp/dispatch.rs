@@ -12,6 +12,7 @@ use meridian_types::{Consistency, Reply};
 
 use crate::resp::connection::{Connection, Flow, Slot};
 use crate::resp::errors::read_error;
+use crate::resp::replication_info::ReplicationFacts;
 use crate::resp::table::{arity_ok, server_command, ServerCommand};
 
 /// Pause between read-barrier attempts while the cluster changes leader.
@@ -48,8 +49,14 @@ pub(crate) enum Step {
     Answer(Answer),
     /// Send the answer, then close.
     Close(Answer),
-    /// WAIT: block the client until the deadline (None: forever), then answer `Integer(0)`.
-    Block(Option<std::time::Duration>),
+    /// WAIT: block the client until `replicas` secondary clusters applied its last write or
+    /// the deadline (None: forever) passes, then answer how many did. `at_once`: answer now
+    /// (inside EXEC, as Redis does).
+    Block {
+        replicas: usize,
+        limit: Option<std::time::Duration>,
+        at_once: bool,
+    },
 }
 
 /// A command name resolved against both tables.
@@ -181,7 +188,11 @@ impl Connection {
                         self.answer(&a);
                         Ok(Flow::Close)
                     }
-                    Step::Block(limit) => self.block(limit).await,
+                    Step::Block {
+                        replicas,
+                        limit,
+                        at_once,
+                    } => self.block(replicas, limit, at_once).await,
                 }
             }
         }
@@ -300,10 +311,25 @@ impl Connection {
             .read(|ks| ks.execute_read(argv, now, seed))
     }
 
-    /// WAIT without secondaries: hold the client until the timeout, keeping an eye on the
-    /// socket so a client that goes away frees its task (requests it pipelines meanwhile stay
-    /// buffered and run afterwards, as on Redis).
-    async fn block(&mut self, limit: Option<std::time::Duration>) -> io::Result<Flow> {
+    /// WAIT: hold the client until enough secondary clusters applied its last write or the
+    /// timeout passes, keeping an eye on the socket so a client that goes away frees its task
+    /// (requests it pipelines meanwhile stay buffered and run afterwards, as on Redis).
+    async fn block(
+        &mut self,
+        replicas: usize,
+        limit: Option<std::time::Duration>,
+        at_once: bool,
+    ) -> io::Result<Flow> {
+        if self.shared.group.role().is_secondary() {
+            self.reply(Reply::Error(WAIT_ON_REPLICA.into()));
+            return Ok(Flow::Continue);
+        }
+        let target = self.session.last_write_seq;
+        let mut acked = ReplicationFacts::gather(&self.shared).await.acked(target);
+        if at_once || acked >= replicas {
+            self.reply(Reply::Integer(acked as i64));
+            return Ok(Flow::Continue);
+        }
         self.write_out().await?;
         self.shared.blocked.fetch_add(1, Ordering::Relaxed);
         let deadline = limit.map(|d| tokio::time::Instant::now() + d);
@@ -316,6 +342,12 @@ impl Connection {
             };
             tokio::select! {
                 _ = sleep => break Ok(true),
+                _ = tokio::time::sleep(WAIT_POLL) => {
+                    acked = ReplicationFacts::gather(&self.shared).await.acked(target);
+                    if acked >= replicas {
+                        break Ok(true);
+                    }
+                }
                 more = self.read_more() => match more {
                     Ok(true) => continue,
                     Ok(false) => break Ok(false),
@@ -325,13 +357,19 @@ impl Connection {
         };
         self.shared.blocked.fetch_sub(1, Ordering::Relaxed);
         if outcome? {
-            self.reply(Reply::Integer(0));
+            self.reply(Reply::Integer(acked as i64));
             Ok(Flow::Continue)
         } else {
             Ok(Flow::Close)
         }
     }
 }
+
+/// How often a blocked WAIT looks at the secondaries' acknowledgements again.
+const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Redis's answer to WAIT on a replica.
+const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
 
 /// `client|list`-style label of a command for CLIENT LIST's `cmd=`.
 fn command_label(name: &str, argv: &[Bytes]) -> String {

@@ -5,9 +5,9 @@ use std::sync::atomic::Ordering;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use meridian_types::Reply;
 
 use crate::resp::listener::Shared;
+use crate::resp::replication_info::{info_fields, ReplicationFacts};
 
 /// The Redis version Meridian reports (clients gate features on it).
 pub(crate) const REDIS_VERSION: &str = "7.0.15";
@@ -26,7 +26,7 @@ const SECTIONS: &[&str] = &[
 
 /// `INFO [section …]`: `default`, `all`, `everything` or section names, case-insensitive;
 /// unknown names select nothing (an empty string, as Redis answers).
-pub(crate) fn info_text(shared: &Shared, args: &[Bytes]) -> String {
+pub(crate) async fn info_text(shared: &Shared, args: &[Bytes]) -> String {
     let wanted: Vec<String> = args
         .iter()
         .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
@@ -45,6 +45,13 @@ pub(crate) fn info_text(shared: &Shared, args: &[Bytes]) -> String {
         }
         let title = format!("{}{}", section[..1].to_ascii_uppercase(), &section[1..]);
         let _ = write!(out, "# {title}\r\n");
+        if *section == "replication" {
+            let facts = ReplicationFacts::gather(shared).await;
+            for (k, v) in info_fields(shared, &facts) {
+                let _ = write!(out, "{k}:{v}\r\n");
+            }
+            continue;
+        }
         for (k, v) in section_fields(shared, section) {
             let _ = write!(out, "{k}:{v}\r\n");
         }
@@ -156,38 +163,6 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
             f("keyspace_hits", "0".into()),
             f("keyspace_misses", "0".into()),
         ],
-        "replication" => {
-            let seq = group.sm().seq();
-            let backlog = group.sm().backlog_bytes();
-            let first = group.sm().backlog_first_seq().ok().flatten().unwrap_or(0);
-            let leader = group.leader().map(|(id, _)| id.to_string());
-            vec![
-                f("role", "master".into()),
-                f("connected_slaves", "0".into()),
-                f("master_failover_state", "no-failover".into()),
-                f("master_replid", shared.replid.clone()),
-                f("master_replid2", "0".repeat(40)),
-                f("master_repl_offset", seq.to_string()),
-                f("second_repl_offset", "-1".into()),
-                f("repl_backlog_active", "1".into()),
-                f(
-                    "repl_backlog_size",
-                    group.options().backlog_max_bytes.to_string(),
-                ),
-                f("repl_backlog_first_byte_offset", first.to_string()),
-                f("repl_backlog_histlen", backlog.to_string()),
-                f(
-                    "meridian_raft_role",
-                    if group.is_leader() {
-                        "leader"
-                    } else {
-                        "follower"
-                    }
-                    .into(),
-                ),
-                f("meridian_raft_leader", leader.unwrap_or_default()),
-            ]
-        }
         "cluster" => vec![f("cluster_enabled", "0".into())],
         "keyspace" => {
             let (keys, expires) = group.sm().read(|ks| (ks.len(), ks.expires_count()));
@@ -199,15 +174,6 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
         }
         _ => vec![],
     }
-}
-
-/// `ROLE` on a primary: `["master", offset, []]` (no replicas exist yet).
-pub(crate) fn role_reply(shared: &Shared) -> Reply {
-    Reply::Array(vec![
-        Reply::bulk(Bytes::from_static(b"master")),
-        Reply::Integer(shared.group.sm().seq() as i64),
-        Reply::Array(vec![]),
-    ])
 }
 
 /// Resident set size of this process (Linux), 0 when unknown.

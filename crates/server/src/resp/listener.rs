@@ -14,6 +14,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use crate::replication::ReplicationView;
 use crate::resp::clients::ClientRegistry;
 use crate::spec::{EdgeLimits, RespSettings};
 
@@ -37,6 +38,8 @@ pub(crate) struct Shared {
     pub blocked: AtomicU64,
     /// Key/value/message size limits shared with the gRPC edge.
     pub limits: EdgeLimits,
+    /// Cross-region replication (INFO replication, ROLE, WAIT).
+    pub replication: ReplicationView,
 }
 
 #[derive(Default)]
@@ -83,6 +86,7 @@ impl RespServer {
         settings: RespSettings,
         limits: EdgeLimits,
         region: String,
+        replication: ReplicationView,
     ) -> std::io::Result<RespServer> {
         let addr = listener.local_addr()?;
         let node_id = group.node_id();
@@ -106,6 +110,7 @@ impl RespServer {
             port: addr.port(),
             blocked: AtomicU64::new(0),
             limits,
+            replication,
         });
         let cancel = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));

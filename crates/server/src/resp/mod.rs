@@ -29,6 +29,7 @@ mod dispatch;
 mod errors;
 mod info;
 mod listener;
+mod replication_info;
 mod server_cmds;
 mod session;
 mod table;

@@ -9,7 +9,8 @@ use meridian_types::Reply;
 use crate::resp::config::{config_get, config_set};
 use crate::resp::connection::Connection;
 use crate::resp::dispatch::{Answer, Step};
-use crate::resp::info::{info_text, role_reply};
+use crate::resp::info::info_text;
+use crate::resp::replication_info::{role_reply, ReplicationFacts};
 use crate::resp::table::ServerCommand;
 
 fn answer(reply: Reply) -> Step {
@@ -46,8 +47,11 @@ impl Connection {
             "client" => self.client(argv),
             "command" => self.command(argv),
             "config" => answer(self.config(argv)),
-            "info" => Step::Answer(Answer::Verbatim(info_text(&self.shared, &argv[1..]))),
-            "role" => answer(role_reply(&self.shared)),
+            "info" => Step::Answer(Answer::Verbatim(info_text(&self.shared, &argv[1..]).await)),
+            "role" => {
+                let facts = ReplicationFacts::gather(&self.shared).await;
+                answer(role_reply(&self.shared, &facts))
+            }
             "time" => answer(time()),
             "quit" => Step::Close(Answer::Reply(Reply::ok())),
             "reset" => answer(self.reset()),
@@ -145,8 +149,8 @@ fn time() -> Reply {
     ])
 }
 
-/// `WAIT numreplicas timeout`. No secondary cluster exists yet, so the answer is always 0:
-/// at once when no replica is asked for, else when the timeout passes (0 = block forever).
+/// `WAIT numreplicas timeout`: the connection then waits until that many secondary clusters
+/// applied its last write, or the timeout passes (0 = block forever); see `Connection::block`.
 fn wait(argv: &[Bytes], in_exec: bool) -> Step {
     let Some(numreplicas) = parse_i64(&argv[1]) else {
         return answer(Reply::Error(
@@ -162,10 +166,11 @@ fn wait(argv: &[Bytes], in_exec: bool) -> Step {
         Some(t) if t < 0 => return answer(Reply::Error("ERR timeout is negative".into())),
         Some(t) => t as u64,
     };
-    if numreplicas <= 0 || in_exec {
-        return answer(Reply::Integer(0));
+    Step::Block {
+        replicas: numreplicas.max(0) as usize,
+        limit: (timeout > 0).then(|| Duration::from_millis(timeout)),
+        at_once: in_exec,
     }
-    Step::Block((timeout > 0).then(|| Duration::from_millis(timeout)))
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ impl Connection {
                 Some(Target::Server(cmd)) => {
                     match Box::pin(self.server_command(cmd, argv, true)).await {
                         Step::Answer(a) | Step::Close(a) => a,
-                        Step::Block(_) => Answer::Reply(Reply::Integer(0)),
+                        Step::Block { .. } => Answer::Reply(Reply::Integer(0)),
                     }
                 }
                 None => Answer::Reply(Reply::Error("ERR command vanished".into())),

@@ -1,0 +1,310 @@
+//! The subscribing side: on the leader of a secondary cluster, follow the primary cluster and
+//! propose what it ships into this cluster's own Raft log.
+//!
+//! Every session starts from the committed position (after a read index, so the new leader
+//! has applied everything its predecessor committed). Apply rules make a repeat harmless and
+//! stop at a gap, and each proposal's result is checked, so any surprise ends the session and
+//! the next one resumes from wherever the log really is.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::{FutureExt, StreamExt};
+use meridian_proto::internal::shipping_client::ShippingClient;
+use meridian_region::RegionGroup;
+use meridian_transport::ChannelPool;
+use meridian_types::{ClusterRole, Node, NodeId, RegionRequest, Seq};
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info};
+
+use crate::options::ShipOptions;
+use crate::status::LinkStatus;
+use crate::wire::{frame, unframe, Ack, Down, Subscribe, Up};
+
+/// The nodes of every cluster a secondary may follow, by cluster name.
+pub type SourceClusters = BTreeMap<String, BTreeMap<NodeId, Node>>;
+
+/// Runs for the life of the node: whenever this node leads a secondary cluster, it follows
+/// the primary; otherwise it waits.
+pub async fn run_shipper(
+    group: Arc<RegionGroup>,
+    pool: ChannelPool,
+    clusters: SourceClusters,
+    resp_addr: String,
+    opts: ShipOptions,
+    link: Arc<LinkStatus>,
+    cancel: CancellationToken,
+) {
+    let mut attempt: usize = 0;
+    let mut backoff = Duration::from_millis(50);
+    loop {
+        let wait = if group.is_leader() && group.role().is_secondary() {
+            let s = Session {
+                group: &group,
+                pool: &pool,
+                clusters: &clusters,
+                resp_addr: &resp_addr,
+                opts: &opts,
+                link: &link,
+            };
+            let result = tokio::select! {
+                r = s.run(attempt) => r,
+                _ = cancel.cancelled() => return,
+            };
+            attempt = attempt.wrapping_add(1);
+            match result {
+                Ok(()) => {
+                    backoff = Duration::from_millis(50);
+                    Duration::from_millis(10)
+                }
+                Err(e) => {
+                    debug!(cluster = group.cluster(), error = %e, "shipping session ended");
+                    link.with(|v, _| {
+                        v.up = false;
+                        v.syncing = false;
+                        v.last_error = e;
+                    });
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    backoff
+                }
+            }
+        } else {
+            link.clear();
+            Duration::from_millis(100)
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+struct Session<'a> {
+    group: &'a Arc<RegionGroup>,
+    pool: &'a ChannelPool,
+    clusters: &'a SourceClusters,
+    resp_addr: &'a str,
+    opts: &'a ShipOptions,
+    link: &'a LinkStatus,
+}
+
+type SessionResult = Result<(), String>;
+
+impl Session<'_> {
+    async fn run(&self, attempt: usize) -> SessionResult {
+        let ClusterRole::Secondary {
+            datastore, source, ..
+        } = self.group.role()
+        else {
+            return Ok(());
+        };
+        // Apply everything committed before reading the position.
+        self.group
+            .read_index_as_leader()
+            .await
+            .map_err(|e| e.to_string())?;
+        let role = self.group.role();
+        let nodes: Vec<(NodeId, Node)> = self
+            .clusters
+            .get(&source)
+            .ok_or_else(|| format!("the primary cluster {source} is not in the deployment"))?
+            .iter()
+            .map(|(id, n)| (*id, n.clone()))
+            .collect();
+        if nodes.is_empty() {
+            return Err(format!("the primary cluster {source} has no nodes"));
+        }
+        // Rotate through the primary's nodes; the leader serves only after a full round.
+        let (source_node, node) = nodes[attempt % nodes.len()].clone();
+        let allow_leader = (attempt / nodes.len()) % 2 == 1;
+        let position = self.group.sm().position();
+        if self.pool.filter().is_cut(source_node) {
+            return Err(format!("the link to node {source_node} of {source} is cut"));
+        }
+        let channel = self
+            .pool
+            .channel(&node.grpc_addr)
+            .map_err(|e| e.to_string())?;
+        let mut client = ShippingClient::new(channel)
+            .max_decoding_message_size(self.opts.max_message_bytes)
+            .max_encoding_message_size(self.opts.max_message_bytes);
+        let (up_tx, up_rx) = mpsc::channel(16);
+        let subscribe = Up::Subscribe(Subscribe {
+            datastore: datastore.clone(),
+            source: source.clone(),
+            subscriber: self.group.cluster().to_string(),
+            node: self.group.node_id(),
+            resp_addr: self.resp_addr.to_string(),
+            position,
+            allow_leader,
+        });
+        up_tx
+            .send(frame(&subscribe).map_err(|s| s.message().to_string())?)
+            .await
+            .map_err(|_| "subscription channel closed".to_string())?;
+        let mut down = client
+            .subscribe(ReceiverStream::new(up_rx))
+            .await
+            .map_err(|s| format!("node {source_node} of {source}: {}", s.message()))?
+            .into_inner();
+        self.link.with(|v, _| {
+            v.datastore = datastore.clone();
+            v.source = source.clone();
+            v.source_node = Some(source_node);
+            v.source_resp_addr = node.resp_addr.clone();
+            v.up = true;
+            v.last_error.clear();
+            v.applied_seq = self.group.sm().seq();
+        });
+        self.link.heard();
+        info!(cluster = self.group.cluster(), %source, source_node, ?position, "following the primary");
+
+        let mut sync: Option<(u64, Seq)> = None;
+        loop {
+            let msg = match tokio::time::timeout(self.opts.idle_timeout, down.next()).await {
+                Err(_) => return Err(format!("node {source_node} of {source} went silent")),
+                Ok(None) => return Err(format!("node {source_node} of {source} ended the stream")),
+                Ok(Some(Err(s))) => {
+                    return Err(format!("node {source_node} of {source}: {}", s.message()))
+                }
+                Ok(Some(Ok(f))) => unframe::<Down>(&f).map_err(|s| s.message().to_string())?,
+            };
+            let received = Instant::now();
+            if self.pool.filter().is_cut(source_node) {
+                return Err(format!("the link to node {source_node} of {source} is cut"));
+            }
+            self.link.heard();
+            if !self.group.is_leader() || self.group.role() != role {
+                return Ok(());
+            }
+            match msg {
+                Down::Ops {
+                    mut ops,
+                    mut history,
+                    mut head_seq,
+                    age_ms,
+                } => {
+                    let first = ops.first().map_or(0, |o| o.seq);
+                    self.link.with(|v, pending| {
+                        if pending.is_none() || first == v.applied_seq + 1 {
+                            *pending = received.checked_sub(Duration::from_millis(age_ms));
+                        }
+                    });
+                    // Take whatever else already arrived, up to one batch, into one entry.
+                    let mut bytes = 0u64;
+                    while bytes < self.opts.batch_bytes {
+                        let Some(Some(Ok(f))) = down.next().now_or_never() else {
+                            break;
+                        };
+                        match unframe::<Down>(&f).map_err(|s| s.message().to_string())? {
+                            Down::Ops {
+                                ops: more,
+                                history: h,
+                                head_seq: hs,
+                                ..
+                            } => {
+                                bytes += more
+                                    .iter()
+                                    .map(|o| o.argv.iter().map(|a| a.len() as u64).sum::<u64>())
+                                    .sum::<u64>();
+                                ops.extend(more);
+                                history = h;
+                                head_seq = hs;
+                            }
+                            Down::Heartbeat { head_seq: hs, .. } => head_seq = head_seq.max(hs),
+                            _ => return Err("a sync message arrived in the middle of ops".into()),
+                        }
+                    }
+                    let last = ops.last().map_or(0, |o| o.seq);
+                    let resp = self
+                        .group
+                        .propose_as_leader(RegionRequest::Ship { ops, history })
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    if resp.seq < last {
+                        return Err(format!(
+                            "shipped ops stopped applying at seq {} (expected {last}): a gap",
+                            resp.seq
+                        ));
+                    }
+                    self.applied(resp.seq, head_seq, &up_tx).await?;
+                }
+                Down::Heartbeat { head_seq, .. } => {
+                    let applied = self.group.sm().seq();
+                    self.applied(applied, head_seq, &up_tx).await?;
+                }
+                Down::SyncBegin { seq, history, keys } => {
+                    let id = rand::random::<u64>();
+                    info!(
+                        cluster = self.group.cluster(),
+                        seq, keys, "full sync: receiving"
+                    );
+                    self.link.with(|v, pending| {
+                        v.syncing = true;
+                        v.head_seq = v.head_seq.max(seq);
+                        *pending = pending.or(Some(received));
+                    });
+                    self.propose(RegionRequest::SyncBegin { id, seq, history })
+                        .await?;
+                    sync = Some((id, seq));
+                }
+                Down::SyncChunk(entries) => {
+                    let (id, _) = sync.ok_or("a sync chunk arrived outside a sync")?;
+                    self.propose(RegionRequest::SyncChunk { id, entries })
+                        .await?;
+                }
+                Down::SyncEnd => {
+                    let (id, seq) = sync.take().ok_or("a sync end arrived outside a sync")?;
+                    let resp = self.propose(RegionRequest::SyncEnd { id }).await?;
+                    if resp != seq || self.group.sm().position().is_none() {
+                        return Err(format!(
+                            "the full sync to seq {seq} did not take (seq {resp})"
+                        ));
+                    }
+                    info!(cluster = self.group.cluster(), seq, "full sync: done");
+                    self.link.with(|v, _| {
+                        v.syncing = false;
+                        v.full_syncs += 1;
+                    });
+                    self.applied(seq, seq, &up_tx).await?;
+                }
+            }
+        }
+    }
+
+    async fn propose(&self, req: RegionRequest) -> Result<Seq, String> {
+        self.group
+            .propose_as_leader(req)
+            .await
+            .map(|r| r.seq)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Records progress and acknowledges it to the source.
+    async fn applied(
+        &self,
+        applied: Seq,
+        head: Seq,
+        up: &mpsc::Sender<meridian_proto::internal::ShipFrame>,
+    ) -> SessionResult {
+        let mut lag_ms = 0;
+        self.link.with(|v, pending| {
+            v.applied_seq = applied;
+            v.head_seq = v.head_seq.max(head);
+            if applied >= v.head_seq && !v.syncing {
+                *pending = None;
+            }
+            lag_ms = pending.map_or(0, |t| t.elapsed().as_millis() as u64);
+        });
+        let ack = Up::Ack(Ack {
+            applied_seq: applied,
+            lag_ms,
+        });
+        up.send(frame(&ack).map_err(|s| s.message().to_string())?)
+            .await
+            .map_err(|_| "the subscription stream closed".to_string())
+    }
+}
