@@ -74,6 +74,7 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
             grpc_max_message_bytes: to_usize(cfg.limits.grpc_max_message_bytes),
         },
         coord: coord_spec(cfg),
+        metrics_addr: node.metrics_addr(),
         resp: RespSettings {
             requirepass: cfg.resp.requirepass.clone(),
             proto_max_bulk_len: cfg.resp.proto_max_bulk_len,
@@ -98,6 +99,7 @@ pub fn witness_spec(cfg: &DeploymentConfig, id: u64) -> Option<meridian_server::
     Some(meridian_server::WitnessSpec {
         node_id: id,
         grpc_addr: w.grpc_addr(),
+        metrics_addr: w.metrics_addr(),
         data_dir: cfg.node_data_dir(id)?,
         coord: coord_spec(cfg),
         grpc_max_message_bytes: usize::try_from(cfg.limits.grpc_max_message_bytes)

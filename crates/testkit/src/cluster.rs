@@ -72,6 +72,7 @@ impl TestCluster {
                 region_options: opts.region_options.clone(),
                 limits: opts.limits,
                 resp: opts.resp.clone(),
+                metrics_addr: b.metrics_addr()?,
                 coord: CoordSpec {
                     options: opts.coord.clone(),
                     ..CoordSpec::for_clusters(std::slice::from_ref(&cluster), &voters, 4)
