@@ -75,6 +75,7 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
         },
         coord: coord_spec(cfg),
         shipping: shipping_options(cfg),
+        metrics_addr: node.metrics_addr(),
         resp: RespSettings {
             requirepass: cfg.resp.requirepass.clone(),
             proto_max_bulk_len: cfg.resp.proto_max_bulk_len,
@@ -111,6 +112,7 @@ pub fn witness_spec(cfg: &DeploymentConfig, id: u64) -> Option<meridian_server::
     Some(meridian_server::WitnessSpec {
         node_id: id,
         grpc_addr: w.grpc_addr(),
+        metrics_addr: w.metrics_addr(),
         data_dir: cfg.node_data_dir(id)?,
         coord: coord_spec(cfg),
         grpc_max_message_bytes: usize::try_from(cfg.limits.grpc_max_message_bytes)

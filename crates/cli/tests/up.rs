@@ -96,6 +96,20 @@ fn interrupt_and_wait(mut child: Child) {
     }
 }
 
+/// `GET /metrics` on a local port; panics unless it answers 200.
+fn scrape(port: u16) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to metrics");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("set a read timeout");
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("send the request");
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("read the response");
+    assert!(out.starts_with("HTTP/1.1 200 "), "GET /metrics:\n{out}");
+    out
+}
+
 fn meridian(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_meridian"))
         .args(args)
@@ -162,21 +176,23 @@ fn a_witness_gives_the_coordination_group_its_majority() {
     // Voters: node 1 and witness 4. Without the witness there is no majority, so a control-plane
     // call can only succeed if the witness runs and votes.
     let dir = tempfile::tempdir().expect("temp dir");
-    let (g1, w) = (free_port(), free_port());
+    let (g1, m1, w, wm) = (free_port(), free_port(), free_port(), free_port());
     let mut text =
         "data_dir = \"data\"\n[[clusters]]\nname = \"solo\"\nregion = \"test-1\"\n".to_string();
     for id in 1..=3 {
-        let grpc = if id == 1 { g1 } else { free_port() };
+        let (grpc, metrics) = if id == 1 {
+            (g1, m1)
+        } else {
+            (free_port(), free_port())
+        };
         text.push_str(&format!(
-            "[[clusters.nodes]]\nid = {id}\ngrpc_port = {grpc}\nresp_port = {}\nmetrics_port = {}\ncoord = {}\n",
-            free_port(),
+            "[[clusters.nodes]]\nid = {id}\ngrpc_port = {grpc}\nresp_port = {}\nmetrics_port = {metrics}\ncoord = {}\n",
             free_port(),
             id == 1
         ));
     }
     text.push_str(&format!(
-        "[[witnesses]]\nid = 4\nregion = \"test-2\"\ngrpc_port = {w}\nmetrics_port = {}\n",
-        free_port()
+        "[[witnesses]]\nid = 4\nregion = \"test-2\"\ngrpc_port = {w}\nmetrics_port = {wm}\n"
     ));
     let config = dir.path().join("witness.toml");
     std::fs::write(&config, text).expect("write config");
@@ -202,6 +218,17 @@ fn a_witness_gives_the_coordination_group_its_majority() {
     assert!(
         via_witness.status.success(),
         "the witness does not serve the control plane"
+    );
+    // Both kinds of process serve Prometheus metrics on their configured metrics port.
+    let node_metrics = scrape(m1);
+    assert!(
+        node_metrics.contains("meridian_applied_seq{cluster=\"solo\",node=\"1\"}"),
+        "node 1 metrics:\n{node_metrics}"
+    );
+    let witness_metrics = scrape(wm);
+    assert!(
+        witness_metrics.contains("meridian_up{node=\"4\"} 1"),
+        "witness metrics:\n{witness_metrics}"
     );
     interrupt_and_wait(up);
 }

@@ -7,7 +7,8 @@
 //!    ├─ RegionGroup::start(db, members, …)      Raft + state machine + active expiry
 //!    ├─ gRPC listener: meridian.v1.KeyValue, meridian.v1.Clusters, grpc.health.v1,
 //!    │                 reflection, meridian.internal.v1.{RaftTransport, RegionForward}
-//!    └─ RESP listener (`resp/`): Redis 7 protocol on the node's RESP port
+//!    ├─ RESP listener (`resp/`): Redis 7 protocol on the node's RESP port
+//!    └─ metrics listener (`metrics/`): Prometheus text at GET /metrics
 //!  stop(): listeners → groups → storage flush
 //! ```
 //!
@@ -19,6 +20,7 @@ mod control_plane;
 mod grpc_incoming;
 mod kv_argv;
 mod kv_service;
+mod metrics;
 mod node;
 mod reconciler;
 mod replication;
@@ -28,6 +30,7 @@ mod status;
 mod witness;
 
 pub use meridian_shipping::ShipOptions;
+pub use metrics::{MetricsError, MetricsServer, NodeMetrics};
 pub use node::{MeridianNode, NodeError};
 pub use resp::RespServer;
 pub use spec::{ClusterSpec, CoordSpec, EdgeLimits, NodeSpec, RespSettings};

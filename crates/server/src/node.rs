@@ -18,6 +18,7 @@ use tracing::{info, warn};
 use crate::clusters_service::ClustersService;
 use crate::control_plane::{self, ControlPlane};
 use crate::kv_service::KeyValueService;
+use crate::metrics::MetricsServer;
 use crate::replication::Replication;
 use crate::resp::RespServer;
 use crate::spec::NodeSpec;
@@ -44,6 +45,8 @@ pub enum NodeError {
     Reflection(String),
     #[error("cannot start the coordination group: {0}")]
     Coord(#[from] meridian_coord::CoordError),
+    #[error("cannot start the metrics endpoint: {0}")]
+    Metrics(#[from] crate::metrics::MetricsError),
 }
 
 /// A running node. Dropping it without [`MeridianNode::stop`] leaves tasks running.
@@ -54,6 +57,7 @@ pub struct MeridianNode {
     filter: LinkFilter,
     grpc_addr: SocketAddr,
     resp: RespServer,
+    metrics: MetricsServer,
     control: ControlPlane,
     replication: Replication,
     cancel: CancellationToken,
@@ -63,18 +67,19 @@ pub struct MeridianNode {
 }
 
 impl MeridianNode {
-    /// Binds the node's configured gRPC and RESP addresses and starts it.
+    /// Binds the node's configured gRPC, RESP and metrics addresses and starts it.
     pub async fn bind_and_start(spec: NodeSpec) -> Result<MeridianNode, NodeError> {
         let me = spec
             .me()
             .ok_or_else(|| NodeError::NotAMember(spec.node_id, spec.cluster.clone()))?;
         let listener = bind("gRPC", &me.grpc_addr).await?;
         let resp = bind("RESP", &me.resp_addr).await?;
-        Self::start_with(spec, listener, resp).await
+        let metrics = bind("metrics", &spec.metrics_addr).await?;
+        Self::start_with(spec, listener, resp, metrics).await
     }
 
-    /// Starts a node on an already bound gRPC listener, binding the RESP address of its
-    /// spec (`127.0.0.1:0` picks a free port; see [`MeridianNode::resp_addr`]).
+    /// Starts a node on an already bound gRPC listener, binding the RESP and metrics addresses
+    /// of its spec (`127.0.0.1:0` picks a free port; see [`MeridianNode::resp_addr`]).
     pub async fn start(
         spec: NodeSpec,
         grpc_listener: TcpListener,
@@ -83,14 +88,17 @@ impl MeridianNode {
             .me()
             .ok_or_else(|| NodeError::NotAMember(spec.node_id, spec.cluster.clone()))?;
         let resp = bind("RESP", &me.resp_addr).await?;
-        Self::start_with(spec, grpc_listener, resp).await
+        let metrics = bind("metrics", &spec.metrics_addr).await?;
+        Self::start_with(spec, grpc_listener, resp, metrics).await
     }
 
-    /// Starts a node on already bound gRPC and RESP listeners (tests bind port 0 first).
+    /// Starts a node on already bound gRPC, RESP and metrics listeners (tests bind port 0
+    /// first).
     pub async fn start_with(
         spec: NodeSpec,
         grpc_listener: TcpListener,
         resp_listener: TcpListener,
+        metrics_listener: TcpListener,
     ) -> Result<MeridianNode, NodeError> {
         let members = spec.members();
         if !members.contains_key(&spec.node_id) {
@@ -224,7 +232,10 @@ impl MeridianNode {
             addr: "?".into(),
             source,
         })?;
-        info!(node_id, cluster = %spec.cluster, grpc = %grpc_addr, resp = %resp.local_addr(), "node started");
+        let metrics =
+            crate::metrics::spawn_for_node(metrics_listener, &group, control.group.as_ref())
+                .await?;
+        info!(node_id, cluster = %spec.cluster, grpc = %grpc_addr, resp = %resp.local_addr(), metrics = %metrics.local_addr(), "node started");
         Ok(MeridianNode {
             spec,
             db,
@@ -232,6 +243,7 @@ impl MeridianNode {
             filter,
             grpc_addr,
             resp,
+            metrics,
             control,
             replication,
             cancel,
@@ -257,6 +269,11 @@ impl MeridianNode {
         self.resp.local_addr()
     }
 
+    /// Where the metrics listener serves `GET /metrics`.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics.local_addr()
+    }
+
     /// The coordination voter this node runs, if it is one.
     pub fn coord(&self) -> Option<&Arc<meridian_coord::CoordGroup>> {
         self.control.group.as_ref()
@@ -275,6 +292,7 @@ impl MeridianNode {
         self.grpc_task.abort();
         self.resp.abort().await;
         self.replication.stop().await;
+        self.metrics.stop().await;
         self.control.stop().await;
         self.group.shutdown().await;
         info!(node_id = self.spec.node_id, "node killed");
@@ -284,6 +302,7 @@ impl MeridianNode {
     pub async fn stop(self) {
         let node_id = self.spec.node_id;
         self.resp.stop().await;
+        self.metrics.stop().await;
         self.cancel.cancel();
         let mut grpc_task = self.grpc_task;
         if tokio::time::timeout(Duration::from_secs(2), &mut grpc_task)

@@ -21,6 +21,9 @@ pub struct NodeSpec {
     pub resp: RespSettings,
     /// Cross-region log shipping settings (`[replication]`).
     pub shipping: meridian_shipping::ShipOptions,
+    /// `host:port` of the Prometheus metrics listener (`GET /metrics`), bound by
+    /// [`crate::MeridianNode::bind_and_start`]; `127.0.0.1:0` picks a free port.
+    pub metrics_addr: String,
     /// The coordination group: its voters (this node runs a voter when it is one of them),
     /// the clusters it registers, and its timing.
     pub coord: CoordSpec,

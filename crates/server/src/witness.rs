@@ -19,6 +19,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
+use crate::metrics::MetricsServer;
 use crate::spec::CoordSpec;
 use crate::NodeError;
 
@@ -28,6 +29,8 @@ pub struct WitnessSpec {
     pub node_id: NodeId,
     /// `host:port` of its gRPC listener.
     pub grpc_addr: String,
+    /// `host:port` of its Prometheus metrics listener (`GET /metrics`).
+    pub metrics_addr: String,
     /// Where its sled database (coordination log and snapshots only) lives.
     pub data_dir: PathBuf,
     pub coord: CoordSpec,
@@ -40,6 +43,7 @@ pub struct WitnessNode {
     db: sled::Db,
     coord: Arc<CoordGroup>,
     grpc_addr: SocketAddr,
+    metrics: MetricsServer,
     cancel: CancellationToken,
     /// Severs accepted connections that outlive the graceful drain.
     cut: CancellationToken,
@@ -47,7 +51,7 @@ pub struct WitnessNode {
 }
 
 impl WitnessNode {
-    /// Binds the witness's gRPC address and starts its coordination voter.
+    /// Binds the witness's gRPC and metrics addresses and starts its coordination voter.
     pub async fn bind_and_start(spec: WitnessSpec) -> Result<WitnessNode, NodeError> {
         let listener =
             TcpListener::bind(&spec.grpc_addr)
@@ -57,6 +61,13 @@ impl WitnessNode {
                     addr: spec.grpc_addr.clone(),
                     source,
                 })?;
+        let metrics_listener = TcpListener::bind(&spec.metrics_addr)
+            .await
+            .map_err(|source| NodeError::Bind {
+                what: "metrics",
+                addr: spec.metrics_addr.clone(),
+                source,
+            })?;
         let storage_err = |reason: String| NodeError::Storage {
             path: spec.data_dir.display().to_string(),
             reason,
@@ -119,12 +130,14 @@ impl WitnessNode {
                 warn!(node_id, error = %e, "gRPC server failed");
             }
         });
-        info!(node_id, grpc = %grpc_addr, "witness started");
+        let metrics = crate::metrics::spawn_for_witness(metrics_listener, &coord).await?;
+        info!(node_id, grpc = %grpc_addr, metrics = %metrics.local_addr(), "witness started");
         Ok(WitnessNode {
             node_id,
             db,
             coord,
             grpc_addr,
+            metrics,
             cancel,
             cut,
             grpc_task,
@@ -135,8 +148,14 @@ impl WitnessNode {
         self.grpc_addr
     }
 
-    /// Stops in order: listener, coordination group, storage flush.
+    /// Where the metrics listener serves `GET /metrics`.
+    pub fn metrics_addr(&self) -> SocketAddr {
+        self.metrics.local_addr()
+    }
+
+    /// Stops in order: listeners, coordination group, storage flush.
     pub async fn stop(self) {
+        self.metrics.stop().await;
         self.cancel.cancel();
         if tokio::time::timeout(Duration::from_secs(5), self.grpc_task)
             .await

@@ -61,9 +61,7 @@ pub fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
             .flush_every_ms(None)
             .open();
         match opened {
-            Err(sled::Error::Io(e))
-                if e.kind() == std::io::ErrorKind::WouldBlock && started.elapsed() < LOCK_WAIT =>
-            {
+            Err(sled::Error::Io(e)) if is_held_lock(&e) && started.elapsed() < LOCK_WAIT => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             other => {
@@ -74,6 +72,12 @@ pub fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
             }
         }
     }
+}
+
+/// sled 0.34 reports a directory lock held elsewhere as an `Other` error whose text names
+/// it ("could not acquire lock on …"), with the OS's `WouldBlock` only inside the text.
+fn is_held_lock(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock || e.to_string().contains("could not acquire lock")
 }
 
 /// How long [`open_db`] waits for a held directory lock.
@@ -114,4 +118,31 @@ pub async fn open_group(
     let sm = StateMachine::new(Arc::new(shared));
     let handle = sm.handle();
     Ok((log, sm, handle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_waits_for_a_lock_that_is_released_and_names_one_that_is_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = open_db(dir.path()).expect("first open");
+        // phase: released after a moment (an in-process restart): the second open waits
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            drop(first);
+        });
+        let second = open_db(dir.path()).expect("second open after the release");
+        release.join().expect("release thread");
+        // phase: never released: refused after LOCK_WAIT with the lock named
+        let started = std::time::Instant::now();
+        let err = open_db(dir.path())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("could not acquire lock"), "{err}");
+        assert!(started.elapsed() >= LOCK_WAIT);
+        drop(second);
+    }
 }

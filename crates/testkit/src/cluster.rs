@@ -73,6 +73,7 @@ impl TestCluster {
                 limits: opts.limits,
                 resp: opts.resp.clone(),
                 shipping: meridian_server::ShipOptions::default(),
+                metrics_addr: b.metrics_addr()?,
                 coord: CoordSpec {
                     options: opts.coord.clone(),
                     ..CoordSpec::for_clusters(std::slice::from_ref(&cluster), &voters, 4)

@@ -123,6 +123,7 @@ impl TestDeployment {
                 region_options: opts.region_options.clone(),
                 limits: opts.limits,
                 resp: opts.resp.clone(),
+                metrics_addr: b.metrics_addr()?,
                 coord: coord.clone(),
                 shipping: opts.shipping.clone(),
             };

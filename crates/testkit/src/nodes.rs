@@ -43,6 +43,7 @@ pub fn fast_coord_options() -> CoordOptions {
 pub(crate) struct Bound {
     pub(crate) grpc: TcpListener,
     pub(crate) resp: TcpListener,
+    pub(crate) metrics: TcpListener,
 }
 
 impl Bound {
@@ -53,7 +54,19 @@ impl Bound {
         let resp = TcpListener::bind("127.0.0.1:0")
             .await
             .context("binding port 0 for RESP")?;
-        Ok(Bound { grpc, resp })
+        let metrics = TcpListener::bind("127.0.0.1:0")
+            .await
+            .context("binding port 0 for metrics")?;
+        Ok(Bound {
+            grpc,
+            resp,
+            metrics,
+        })
+    }
+
+    /// Where the metrics listener is bound, for [`NodeSpec::metrics_addr`].
+    pub(crate) fn metrics_addr(&self) -> Result<String> {
+        Ok(self.metrics.local_addr()?.to_string())
     }
 
     pub(crate) fn node(&self) -> Result<Node> {
@@ -94,7 +107,7 @@ impl Nodes {
         let id = spec.node_id;
         self.addrs.insert(id, bound.grpc.local_addr()?);
         self.resp_addrs.insert(id, bound.resp.local_addr()?);
-        let node = MeridianNode::start_with(spec.clone(), bound.grpc, bound.resp)
+        let node = MeridianNode::start_with(spec.clone(), bound.grpc, bound.resp, bound.metrics)
             .await
             .with_context(|| format!("starting node {id}"))?;
         self.specs.insert(id, spec);
@@ -207,7 +220,15 @@ impl Nodes {
             || async { Ok(TcpListener::bind(resp_addr).await.ok()) },
         )
         .await?;
-        let node = MeridianNode::start_with(spec, grpc, resp)
+        // The spec holds the port bound at the first start.
+        let metrics_addr = spec.metrics_addr.clone();
+        let metrics = eventually(
+            "rebinding the node's metrics port",
+            Duration::from_secs(5),
+            || async { Ok(TcpListener::bind(metrics_addr.as_str()).await.ok()) },
+        )
+        .await?;
+        let node = MeridianNode::start_with(spec, grpc, resp, metrics)
             .await
             .with_context(|| format!("restarting node {id}"))?;
         self.running.insert(id, node);
