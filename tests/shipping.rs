@@ -175,8 +175,34 @@ async fn writes_on_the_primary_reach_every_secondary_and_lag_returns_to_zero() -
         .context("WAIT on a secondary must fail")?;
     ensure!(err.to_string().contains("replica instances"), "{err}");
 
+    phase("the secondary leader's metrics show the link up with no lag");
+    let leader = d.wait_for_leader("euw1", WAIT).await?;
+    let addr = d.node(leader)?.metrics_addr();
+    let text = scrape(addr).await?;
+    let up = text
+        .lines()
+        .any(|l| l.starts_with("meridian_replication_link_up{") && l.ends_with(" 1"));
+    ensure!(up, "no link-up series on node {leader}:\n{text}");
+    ensure!(
+        text.lines()
+            .any(|l| l.starts_with("meridian_replication_lag_seq{") && l.ends_with(" 0")),
+        "{text}"
+    );
+
     d.shutdown().await;
     Ok(())
+}
+
+/// `GET /metrics` over plain HTTP/1.1.
+async fn scrape(addr: std::net::SocketAddr) -> Result<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await?;
+    let mut out = String::new();
+    tokio::time::timeout(Duration::from_secs(5), s.read_to_string(&mut out)).await??;
+    ensure!(out.starts_with("HTTP/1.1 200"), "{out}");
+    Ok(out)
 }
 
 /// One sample of a secondary node's state.

@@ -232,9 +232,13 @@ impl MeridianNode {
             addr: "?".into(),
             source,
         })?;
-        let metrics =
-            crate::metrics::spawn_for_node(metrics_listener, &group, control.group.as_ref())
-                .await?;
+        let metrics = crate::metrics::spawn_for_node(
+            metrics_listener,
+            &group,
+            control.group.as_ref(),
+            replication.view.service.clone(),
+        )
+        .await?;
         info!(node_id, cluster = %spec.cluster, grpc = %grpc_addr, resp = %resp.local_addr(), metrics = %metrics.local_addr(), "node started");
         Ok(MeridianNode {
             spec,

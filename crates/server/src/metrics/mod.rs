@@ -13,6 +13,7 @@
 
 mod coord;
 mod node;
+mod replication;
 mod server;
 
 use std::collections::HashMap;
@@ -47,12 +48,20 @@ pub(crate) async fn spawn_for_node(
     listener: TcpListener,
     group: &Arc<RegionGroup>,
     coord: Option<&Arc<CoordGroup>>,
+    shipping: meridian_shipping::ShippingService,
 ) -> Result<MetricsServer, MetricsError> {
     let server = MetricsServer::spawn(listener)?;
     let labels = const_labels(group.node_id(), Some(group.cluster()));
     let registry = server.registry();
     let registered = register(registry, "process", up(&labels))
         .and_then(|()| register(registry, "node", NodeMetrics::new(group.clone())))
+        .and_then(|()| {
+            register(
+                registry,
+                "replication",
+                replication::ReplicationMetrics::new(shipping, &labels),
+            )
+        })
         .and_then(|()| match coord {
             Some(coord) => register(
                 registry,
