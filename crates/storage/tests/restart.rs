@@ -82,7 +82,15 @@ async fn restart_restores_vote_log_and_current_snapshot() -> anyhow::Result<()> 
         for i in 21..=30u64 {
             assert_eq!(set(&raft, &format!("k{i}"), "after-snapshot").await?, i);
         }
-        let m = raft.metrics().borrow().clone();
+        // Metrics are published after client_write answers: wait until they show the last
+        // write (index 31: membership at 0, the leader's blank entry at 1, writes 2..=31).
+        let m = raft
+            .wait(TIMEOUT)
+            .metrics(
+                |m| m.last_log_index == Some(31) && m.last_applied.map(|l| l.index) == Some(31),
+                "metrics show the last write",
+            )
+            .await?;
         assert_eq!(handle.seq(), 30);
         let out = (
             m.vote,
