@@ -221,7 +221,7 @@ async fn secondaries_show_only_prefixes_of_the_primary_while_leaders_die() -> Re
     let secondary_ids = d.cluster_ids("euw1")?;
 
     phase("continuous writes while sampling the secondary and killing leaders on both sides");
-    let stop = tokio_util_free_flag();
+    let stop = stop_flag();
     let writer = {
         let addrs: Vec<_> = primary_ids
             .iter()
@@ -346,7 +346,7 @@ async fn secondaries_show_only_prefixes_of_the_primary_while_leaders_die() -> Re
     Ok(())
 }
 
-fn tokio_util_free_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+fn stop_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false))
 }
 

@@ -240,10 +240,6 @@ impl SmState {
                     base_seq: self.seq,
                 }
             }
-            ClusterRole::Secondary { .. } => {
-                self.staging = None;
-                role.clone()
-            }
             other => {
                 self.staging = None;
                 other.clone()
