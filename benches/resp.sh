@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Benchmark: redis-benchmark against Meridian's RESP port (3-node cluster use1 of
-# cluster-configs/local.toml, leader port 6401) and against redis-server started in the same run
+# Benchmark: redis-benchmark against Meridian's RESP port (the 3-node cluster of
+# cluster-configs/one-cluster.toml, at its leader's port) and against redis-server started in the same run
 # (appendonly off, then appendfsync always). SET and GET, 50 clients, pipeline 1 and 16, 16-byte
 # values. Then memory: RSS after loading N keys into each (default 1,000,000).
 # Usage: benches/resp.sh [requests] [keys]   (prints markdown for docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 n=${1:-200000}
 keys=${2:-1000000}
 cargo build --release -p meridian-cli >/dev/null
@@ -30,15 +31,17 @@ ref_start() {
   for _ in $(seq 1 50); do redis-cli -p $ref_port ping >/dev/null 2>&1 && break; sleep 0.1; done
 }
 
-MERIDIAN_DATA_DIR=$data $bin up >"$data/up.out" 2>&1 &
+MERIDIAN_DATA_DIR=$data $bin up --config cluster-configs/one-cluster.toml >"$data/up.out" 2>&1 &
 up_pid=$!
 for _ in $(seq 1 240); do grep -q "Meridian is up" "$data/up.out" && break; sleep 0.5; done
 grep -q "Meridian is up" "$data/up.out" || { cat "$data/up.out"; exit 1; }
+leader=$(leader_resp use1 "$data/up.out")
+port=${leader##*:}
 
 echo "| target | pipeline | SET ops/s | GET ops/s |"
 echo "|---|---|---|---|"
 for p in 1 16; do
-  read -r ms mg < <(rps 6401 $p)
+  read -r ms mg < <(rps "$port" $p)
   ref_start --appendonly no; read -r rs rg < <(rps $ref_port $p)
   ref_start --appendonly yes --appendfsync always; read -r as ag < <(rps $ref_port $p)
   echo "| meridian (3 nodes, fsync, linearizable GET) | $p | $ms | $mg |"
@@ -49,18 +52,18 @@ for p in 1 16; do
 done
 
 # Memory: the same keys (key:000000000000 .. , 16-byte values) in both; RSS of the leader.
-redis-cli -p 6401 flushall >/dev/null
+redis-cli -p "$port" flushall >/dev/null
 ref_start --appendonly no
-for port in 6401 $ref_port; do
-  redis-benchmark -p $port -t set -c 50 -P 16 -d 16 -n "$keys" -r "$keys" -q >/dev/null 2>&1
+for p in "$port" $ref_port; do
+  redis-benchmark -p $p -t set -c 50 -P 16 -d 16 -n "$keys" -r "$keys" -q >/dev/null 2>&1
 done
-mk=$(redis-cli -p 6401 dbsize); rk=$(redis-cli -p $ref_port dbsize)
-leader_pid=$(pgrep -f "node --config .* --node 1$" | head -1)
+mk=$(redis-cli -p "$port" dbsize); rk=$(redis-cli -p $ref_port dbsize)
+leader_pid=$(pgrep -f "node --config .* --node $((port - 6400))$" | head -1)
 m_rss=$(awk '/VmRSS/ {print $2}' "/proc/$leader_pid/status")
 r_rss=$(awk '/VmRSS/ {print $2}' "/proc/$(pgrep -f "redis-server .*:$ref_port" | head -1)/status")
 echo
 echo "| memory after loading | keys | RSS (MiB) |"
 echo "|---|---|---|"
-echo "| meridian leader (node 1) | $mk | $((m_rss / 1024)) |"
+echo "| meridian leader (node $((port - 6400))) | $mk | $((m_rss / 1024)) |"
 echo "| redis-server | $rk | $((r_rss / 1024)) |"
 awk -v m="$m_rss" -v r="$r_rss" 'BEGIN { printf "| **ratio** | | %.2f |\n", m/r }'

@@ -390,6 +390,73 @@ async fn a_secondary_that_falls_out_of_the_backlog_full_syncs_and_converges() ->
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn expiry_ships_as_the_primarys_deletions_and_secondaries_hide_expired_keys() -> Result<()> {
+    let d = TestDeployment::start(TestDeploymentOptions::default()).await?;
+    datastore_with(&d, &["euw1"]).await?;
+    let primary = d.wait_for_leader("use1", WAIT).await?;
+    let mut p = redis_conn(&d, primary).await?;
+    redis::cmd("SET")
+        .arg("session")
+        .arg("v")
+        .arg("PX")
+        .arg(1500)
+        .query_async::<()>(&mut p)
+        .await?;
+    redis::cmd("SET")
+        .arg("keep")
+        .arg("v")
+        .query_async::<()>(&mut p)
+        .await?;
+    converged(&d, "euw1").await?;
+
+    phase("euw1 cut off; the TTL passes and the primary's active expiry deletes the key");
+    d.cut_clusters("use1", "euw1")?;
+    let (cut_seq, _) = state(&d, d.wait_for_leader("euw1", WAIT).await?)?;
+    eventually("the primary deleted the expired key", WAIT, || async {
+        Ok((state(&d, primary)?.1.len() == 1).then_some(()))
+    })
+    .await?;
+
+    phase("every euw1 node still holds the key (no expiry of its own) and hides it on reads");
+    for id in d.cluster_ids("euw1")? {
+        let (seq, ks) = state(&d, id)?;
+        ensure!(
+            ks.len() == 2 && seq == cut_seq,
+            "node {id}: {} keys at seq {seq}; expected both keys at seq {cut_seq}",
+            ks.len()
+        );
+        let mut c = redis_conn(&d, id).await?;
+        let got: Option<String> = redis::cmd("GET").arg("session").query_async(&mut c).await?;
+        let exists: i64 = redis::cmd("EXISTS")
+            .arg("session")
+            .query_async(&mut c)
+            .await?;
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg("session")
+            .query_async(&mut c)
+            .await?;
+        let keep: Option<String> = redis::cmd("GET").arg("keep").query_async(&mut c).await?;
+        ensure!(
+            got.is_none() && exists == 0 && ttl == -2 && keep.as_deref() == Some("v"),
+            "node {id}: GET {got:?} EXISTS {exists} PTTL {ttl} keep {keep:?}"
+        );
+    }
+
+    phase("healed: the primary's DEL ships and euw1 converges without the key");
+    d.heal();
+    converged(&d, "euw1").await?;
+    let (seq, ks) = state(&d, d.wait_for_leader("euw1", WAIT).await?)?;
+    ensure!(
+        ks.len() == 1 && seq > cut_seq,
+        "{} keys at seq {seq}",
+        ks.len()
+    );
+
+    d.shutdown().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn min_seq_reads_and_wait_give_up_at_their_deadlines() -> Result<()> {
     let mut opts = TestDeploymentOptions::default();
     opts.region_options.request_timeout = Duration::from_millis(800);

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use bytes::Bytes;
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use hdrhistogram::Histogram;
 use meridian_proto::v1 as pb;
 use meridian_proto::v1::key_value_client::KeyValueClient;
@@ -19,6 +19,31 @@ pub enum Op {
     Get,
     /// GET of a random key from the serving node's state (no Raft round).
     GetLocal,
+}
+
+/// `meridian bench [grpc options]` or `meridian bench lag [options]`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct BenchCommand {
+    #[command(subcommand)]
+    pub sub: Option<BenchSub>,
+    #[command(flatten)]
+    pub grpc: BenchArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchSub {
+    /// Replication lag (acknowledged on the primary -> readable on a replica) while the
+    /// primary takes writes; works the same against Meridian and a redis-server replica.
+    Lag(crate::bench_lag::LagArgs),
+}
+
+/// Runs the chosen benchmark.
+pub async fn run_command(cmd: BenchCommand) -> Result<()> {
+    match cmd.sub {
+        Some(BenchSub::Lag(args)) => crate::bench_lag::run(args).await,
+        None => run(cmd.grpc).await,
+    }
 }
 
 #[derive(Args, Debug)]

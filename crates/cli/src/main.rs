@@ -1,6 +1,7 @@
 //! `meridian`: run a node, start a whole local deployment, inspect clusters, benchmark.
 
 mod bench;
+mod bench_lag;
 mod bootstrap;
 mod cluster;
 mod global;
@@ -41,8 +42,9 @@ enum Command {
     /// Manage global datastores: a primary cluster and secondaries in other regions.
     #[command(subcommand)]
     Global(global::GlobalCommand),
-    /// Drive concurrent gRPC writers against a cluster and print writes/s and latency.
-    Bench(bench::BenchArgs),
+    /// Drive concurrent gRPC writers against a cluster and print writes/s and latency;
+    /// `meridian bench lag` measures replication lag to secondaries.
+    Bench(bench::BenchCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -67,7 +69,7 @@ fn main() -> anyhow::Result<()> {
             Command::Up(args) => up::run(args).await,
             Command::Cluster(cmd) => cluster::run(cmd).await,
             Command::Global(cmd) => global::run(cmd).await,
-            Command::Bench(args) => bench::run(args).await,
+            Command::Bench(cmd) => bench::run_command(cmd).await,
         }
     })
 }

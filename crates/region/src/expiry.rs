@@ -1,5 +1,5 @@
 //! Active expiry: the leader proposes deletions of keys whose TTL has passed, so every replica
-//! (and later every secondary region) deletes them at the same log position.
+//! deletes them at the same log position; secondary regions receive them as shipped DELs.
 
 use std::sync::Arc;
 
@@ -18,7 +18,9 @@ pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
             _ = cancel.cancelled() => return,
             _ = tick.tick() => {}
         }
-        if !group.is_leader() {
+        // A secondary never expires keys by itself: the primary's deletions reach it as
+        // shipped ops (its reads hide keys past their TTL meanwhile).
+        if !group.is_leader() || group.role().is_secondary() {
             continue;
         }
         let now_ms = now_unix_ms();

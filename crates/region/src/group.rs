@@ -283,16 +283,41 @@ impl RegionGroup {
         }
     }
 
-    /// Proposes `req` on this node, which must lead the group, and returns once it is applied
-    /// here (log shipping proposes what it receives this way).
-    pub async fn propose_as_leader(
+    /// Submits `req` on this node, which must lead the group, and returns as soon as it is
+    /// queued, with the outcome to await (applied here). Requests submitted one after another
+    /// from one task enter the log in that order, so log shipping keeps several batches
+    /// committing at once instead of waiting for each.
+    pub async fn submit_as_leader(
         &self,
         req: RegionRequest,
-    ) -> Result<RegionResponse, RegionError> {
+    ) -> Result<
+        impl Future<Output = Result<RegionResponse, RegionError>> + Send + 'static,
+        RegionError,
+    > {
         if !self.is_leader() {
             return Err(self.not_leader());
         }
-        self.propose(req).await
+        let cluster = self.cluster.clone();
+        let outcome = self
+            .raft
+            .client_write_ff(req)
+            .await
+            .map_err(|fatal| RegionError::Fatal {
+                cluster: cluster.clone(),
+                reason: fatal.to_string(),
+            })?;
+        Ok(async move {
+            match outcome.await {
+                Ok(Ok(resp)) => Ok(resp.data),
+                Ok(Err(ClientWriteError::ForwardToLeader(_))) | Err(_) => {
+                    Err(RegionError::OutcomeUnknown { cluster })
+                }
+                Ok(Err(e)) => Err(RegionError::Fatal {
+                    cluster,
+                    reason: e.to_string(),
+                }),
+            }
+        })
     }
 
     /// The cluster's current role (as of this node's last applied entry).

@@ -6,15 +6,17 @@
 //! stop at a gap, and each proposal's result is checked, so any surprise ends the session and
 //! the next one resumes from wherever the log really is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{FutureExt, StreamExt};
 use meridian_proto::internal::shipping_client::ShippingClient;
-use meridian_region::RegionGroup;
+use meridian_region::{RegionError, RegionGroup};
 use meridian_transport::ChannelPool;
-use meridian_types::{ClusterRole, Node, NodeId, RegionRequest, Seq};
+use meridian_types::{ClusterRole, Node, NodeId, RegionRequest, RegionResponse, Seq};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
@@ -93,6 +95,39 @@ struct Session<'a> {
 
 type SessionResult = Result<(), String>;
 
+/// Proposals of one session being committed at once (shipped batches or sync chunks); the
+/// secondary's log takes them in order, so a later one never applies before an earlier one.
+const MAX_IN_FLIGHT: usize = 4;
+
+type Outcome = Pin<Box<dyn Future<Output = Result<RegionResponse, RegionError>> + Send>>;
+
+/// What a completed proposal must show.
+enum Check {
+    /// Nothing beyond having applied (sync begin and chunks).
+    Applied,
+    /// Shipped ops up to `last` applied, with the primary at `head`.
+    Ship { last: Seq, head: Seq },
+    /// The full sync to `seq` took.
+    SyncEnd { seq: Seq },
+}
+
+/// A session's proposals in flight, oldest first, and the full sync being received.
+struct Pipeline {
+    sync: Option<(u64, Seq)>,
+    in_flight: VecDeque<(Outcome, Check)>,
+}
+
+impl Pipeline {
+    /// The outcome of the oldest proposal once it completes; pending while none is in
+    /// flight. The proposal stays queued: the caller pops it.
+    async fn oldest_outcome(&mut self) -> Option<Result<RegionResponse, RegionError>> {
+        match self.in_flight.front_mut() {
+            Some((outcome, _)) => Some(outcome.await),
+            None => std::future::pending().await,
+        }
+    }
+}
+
 impl Session<'_> {
     async fn run(&self, attempt: usize) -> SessionResult {
         let ClusterRole::Secondary {
@@ -162,9 +197,22 @@ impl Session<'_> {
         self.link.heard();
         info!(cluster = self.group.cluster(), %source, source_node, ?position, "following the primary");
 
-        let mut sync: Option<(u64, Seq)> = None;
+        let mut run = Pipeline {
+            sync: None,
+            in_flight: VecDeque::new(),
+        };
         loop {
-            let msg = match tokio::time::timeout(self.opts.idle_timeout, down.next()).await {
+            let room = run.in_flight.len() < MAX_IN_FLIGHT;
+            let msg = tokio::select! {
+                // Proposals complete in log order; each is checked and acknowledged.
+                Some(done) = run.oldest_outcome() => {
+                    let (_, check) = run.in_flight.pop_front().expect("a proposal is in flight");
+                    self.completed(check, done, &up_tx).await?;
+                    continue;
+                }
+                msg = tokio::time::timeout(self.opts.idle_timeout, down.next()), if room => msg,
+            };
+            let msg = match msg {
                 Err(_) => return Err(format!("node {source_node} of {source} went silent")),
                 Ok(None) => return Err(format!("node {source_node} of {source} ended the stream")),
                 Ok(Some(Err(s))) => {
@@ -219,22 +267,22 @@ impl Session<'_> {
                         }
                     }
                     let last = ops.last().map_or(0, |o| o.seq);
-                    let resp = self
-                        .group
-                        .propose_as_leader(RegionRequest::Ship { ops, history })
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    if resp.seq < last {
-                        return Err(format!(
-                            "shipped ops stopped applying at seq {} (expected {last}): a gap",
-                            resp.seq
-                        ));
-                    }
-                    self.applied(resp.seq, head_seq, &up_tx).await?;
+                    self.submit(
+                        &mut run,
+                        RegionRequest::Ship { ops, history },
+                        Check::Ship {
+                            last,
+                            head: head_seq,
+                        },
+                    )
+                    .await?;
                 }
                 Down::Heartbeat { head_seq, .. } => {
-                    let applied = self.group.sm().seq();
-                    self.applied(applied, head_seq, &up_tx).await?;
+                    // With proposals in flight, their completions acknowledge progress.
+                    if run.in_flight.is_empty() {
+                        let applied = self.group.sm().seq();
+                        self.applied(applied, head_seq, &up_tx).await?;
+                    }
                 }
                 Down::SyncBegin { seq, history, keys } => {
                     let id = rand::random::<u64>();
@@ -247,40 +295,69 @@ impl Session<'_> {
                         v.head_seq = v.head_seq.max(seq);
                         *pending = pending.or(Some(received));
                     });
-                    self.propose(RegionRequest::SyncBegin { id, seq, history })
-                        .await?;
-                    sync = Some((id, seq));
+                    let req = RegionRequest::SyncBegin { id, seq, history };
+                    self.submit(&mut run, req, Check::Applied).await?;
+                    run.sync = Some((id, seq));
                 }
                 Down::SyncChunk(entries) => {
-                    let (id, _) = sync.ok_or("a sync chunk arrived outside a sync")?;
-                    self.propose(RegionRequest::SyncChunk { id, entries })
-                        .await?;
+                    let (id, _) = run.sync.ok_or("a sync chunk arrived outside a sync")?;
+                    let req = RegionRequest::SyncChunk { id, entries };
+                    self.submit(&mut run, req, Check::Applied).await?;
                 }
                 Down::SyncEnd => {
-                    let (id, seq) = sync.take().ok_or("a sync end arrived outside a sync")?;
-                    let resp = self.propose(RegionRequest::SyncEnd { id }).await?;
-                    if resp != seq || self.group.sm().position().is_none() {
-                        return Err(format!(
-                            "the full sync to seq {seq} did not take (seq {resp})"
-                        ));
-                    }
-                    info!(cluster = self.group.cluster(), seq, "full sync: done");
-                    self.link.with(|v, _| {
-                        v.syncing = false;
-                        v.full_syncs += 1;
-                    });
-                    self.applied(seq, seq, &up_tx).await?;
+                    let (id, seq) = run.sync.take().ok_or("a sync end arrived outside a sync")?;
+                    let req = RegionRequest::SyncEnd { id };
+                    self.submit(&mut run, req, Check::SyncEnd { seq }).await?;
                 }
             }
         }
     }
 
-    async fn propose(&self, req: RegionRequest) -> Result<Seq, String> {
-        self.group
-            .propose_as_leader(req)
+    /// Queues `req` in this cluster's log behind the proposals already in flight.
+    async fn submit(&self, run: &mut Pipeline, req: RegionRequest, check: Check) -> SessionResult {
+        let outcome = self
+            .group
+            .submit_as_leader(req)
             .await
-            .map(|r| r.seq)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        run.in_flight.push_back((Box::pin(outcome), check));
+        Ok(())
+    }
+
+    /// Checks a completed proposal and acknowledges the progress it made.
+    async fn completed(
+        &self,
+        check: Check,
+        done: Result<RegionResponse, RegionError>,
+        up_tx: &mpsc::Sender<meridian_proto::internal::ShipFrame>,
+    ) -> SessionResult {
+        let resp = done.map_err(|e| e.to_string())?;
+        match check {
+            Check::Applied => Ok(()),
+            Check::Ship { last, head } => {
+                if resp.seq < last {
+                    return Err(format!(
+                        "shipped ops stopped applying at seq {} (expected {last}): a gap",
+                        resp.seq
+                    ));
+                }
+                self.applied(resp.seq, head, up_tx).await
+            }
+            Check::SyncEnd { seq } => {
+                if resp.seq != seq || self.group.sm().position().is_none() {
+                    return Err(format!(
+                        "the full sync to seq {seq} did not take (seq {})",
+                        resp.seq
+                    ));
+                }
+                info!(cluster = self.group.cluster(), seq, "full sync: done");
+                self.link.with(|v, _| {
+                    v.syncing = false;
+                    v.full_syncs += 1;
+                });
+                self.applied(seq, seq, up_tx).await
+            }
+        }
     }
 
     /// Records progress and acknowledges it to the source.

@@ -135,11 +135,13 @@ impl TestDeployment {
             voters,
             opts,
         };
+        // Generous: on a loaded 2-core machine nine nodes and three voters take a while.
+        let startup = Duration::from_secs(30);
         for c in &d.clusters {
-            d.wait_for_leader(&c.name, Duration::from_secs(10)).await?;
+            d.wait_for_leader(&c.name, startup).await?;
         }
-        d.wait_for_coord_leader(Duration::from_secs(10)).await?;
-        d.wait_registered(Duration::from_secs(10)).await?;
+        d.wait_for_coord_leader(startup).await?;
+        d.wait_registered(startup).await?;
         Ok(d)
     }
 
