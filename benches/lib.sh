@@ -10,3 +10,11 @@ follower_resp() {
   awk -v c="$1" '$1 == "cluster" && $2 == c { id = $5; on = 1; next }
     $1 == "cluster" { on = 0 } on && $1 ~ /^[0-9]+$/ && $1 != id { print $NF; exit }' "$2"
 }
+
+# Usage: shifted_config SOURCE.toml DEST.toml: a copy of a deployment config with every port
+# moved up by $BENCH_PORT_OFFSET (default 0), so a bench can run beside a deployment already
+# using the config's own ports.
+shifted_config() {
+  awk -v off="${BENCH_PORT_OFFSET:-0}" '
+    /^[a-z_]*port = [0-9]+/ { sub(/[0-9]+/, $3 + off) } { print }' "$1" >"$2"
+}

@@ -10,6 +10,7 @@
 #     the reference starts an empty replica with REPLICAOF and the time runs until its
 #     DBSIZE = N.
 # Usage: benches/shipping.sh [keys] [lag seconds]   (prints markdown for docs/benchmarks.md)
+# BENCH_PORT_OFFSET=100 moves Meridian's ports (local.toml's + 100) beside a running deployment.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source benches/lib.sh
@@ -45,7 +46,7 @@ wait_for() { # description, seconds, command...
 link_up() { redis-cli -p "$1" info replication | grep -q 'master_link_status:up'; }
 dbsize_is() { [ "$(redis-cli -p "$1" dbsize 2>/dev/null)" = "$2" ]; }
 associated() { # cluster
-  $bin global describe --id gds1 --output json |
+  $bin global describe --config "$cfg" --id gds1 --output json |
     python3 -c 'import json,sys; d=json.load(sys.stdin)["global_datastores"][0]
 m=[m for m in d["members"] if m["cluster"]==sys.argv[1]]
 sys.exit(0 if m and m[0]["status"]=="associated" else 1)' "$1"
@@ -65,7 +66,9 @@ redis_start $master
 redis_start $replica --replicaof 127.0.0.1 $master
 wait_for "the redis replica's link" 10 link_up $replica
 
-MERIDIAN_DATA_DIR=$data/meridian $bin up >"$data/up.out" 2>&1 &
+cfg=$data/local.toml
+shifted_config cluster-configs/local.toml "$cfg"
+MERIDIAN_DATA_DIR=$data/meridian $bin up --config "$cfg" >"$data/up.out" 2>&1 &
 up_pid=$!
 wait_for "meridian up" 120 grep -q "Meridian is up" "$data/up.out"
 wait_for "euw1 associated" 60 associated euw1
@@ -96,12 +99,13 @@ load_keys $master
 wait_for "meridian primary holds $keys keys" 60 dbsize_is "$pport" "$keys"
 wait_for "redis master holds $keys keys" 60 dbsize_is $master "$keys"
 
-$bin global disassociate --id gds1 --cluster aps1 >/dev/null
-wait_for "aps1 standalone" 30 redis-cli -p 6421 flushall
-wait_for "aps1 empty" 30 dbsize_is 6421 0
+aps1=$(leader_resp aps1 "$data/up.out"); aps1=${aps1##*:}
+$bin global disassociate --config "$cfg" --id gds1 --cluster aps1 >/dev/null
+wait_for "aps1 standalone" 30 redis-cli -p "$aps1" flushall
+wait_for "aps1 empty" 30 dbsize_is "$aps1" 0
 t0=$(now_ms)
-$bin global add-secondary --id gds1 --cluster aps1 >/dev/null
-wait_for "aps1 full sync" 600 dbsize_is 6421 "$keys"
+$bin global add-secondary --config "$cfg" --id gds1 --cluster aps1 >/dev/null
+wait_for "aps1 full sync" 600 dbsize_is "$aps1" "$keys"
 m_ms=$(( $(now_ms) - t0 ))
 wait_for "aps1 associated" 60 associated aps1
 

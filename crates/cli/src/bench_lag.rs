@@ -12,13 +12,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use hdrhistogram::Histogram;
 use redis::aio::MultiplexedConnection;
 use redis::AsyncCommands;
 
 const PROBE_KEY: &str = "lag:probe";
+const SETTLE_KEY: &str = "lag:settle";
 
 #[derive(Args, Debug)]
 pub struct LagArgs {
@@ -70,6 +71,8 @@ pub async fn run(args: LagArgs) -> Result<()> {
         println!("calibration: unthrottled writers reached {max:.0} writes/s");
         (max / 2.0).max(1.0) as u64
     };
+    // The calibration may have left the replicas behind: start measuring once they caught up.
+    settle(&primary, &args.replicas).await?;
     let probe_rate = 1000 / args.probe_every_ms.max(1);
     let writer_rate = rate.saturating_sub(probe_rate).max(1);
 
@@ -102,6 +105,33 @@ pub async fn run(args: LagArgs) -> Result<()> {
     for (addr, w) in args.replicas.iter().zip(watchers) {
         let hist = finish(w, probes, deadline).await;
         report(addr, &hist, probes);
+    }
+    Ok(())
+}
+
+/// Writes a fresh token on the primary and waits (at most a minute) until every replica shows
+/// it.
+async fn settle(primary: &MultiplexedConnection, replicas: &[String]) -> Result<()> {
+    let token = format!("{:x}", rand::random::<u64>());
+    let _: () = primary
+        .clone()
+        .set(SETTLE_KEY, &token)
+        .await
+        .context("writing the settle token")?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for addr in replicas {
+        let mut conn = connect(addr).await?;
+        let _ = redis::cmd("READONLY").query_async::<()>(&mut conn).await;
+        loop {
+            let got: Option<String> = conn.get(SETTLE_KEY).await.unwrap_or(None);
+            if got.as_deref() == Some(token.as_str()) {
+                break;
+            }
+            if Instant::now() >= deadline {
+                bail!("replica {addr} did not catch up with the primary within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ const MAX_IN_FLIGHT: usize = 1;
 /// Client batches per entry at most.
 const MAX_BATCHES: usize = 1024;
 /// Approximate payload bytes per entry at most (a single larger write still goes alone).
-const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
+const MAX_ENTRY_BYTES: usize = 1024 * 1024;
 
 type Done = oneshot::Sender<Result<WriteResult, RegionError>>;
 

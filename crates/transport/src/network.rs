@@ -13,7 +13,7 @@ use openraft::raft::{
     AppendEntriesRequest, AppendEntriesResponse, InstallSnapshotRequest, InstallSnapshotResponse,
     VoteRequest, VoteResponse,
 };
-use openraft::RaftTypeConfig;
+use openraft::{RaftLogId, RaftTypeConfig};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -61,6 +61,23 @@ pub struct GrpcNetwork<C> {
     addr: String,
     pool: ChannelPool,
     _config: PhantomData<fn() -> C>,
+}
+
+/// Most bytes of log entries in one AppendEntries request (a single larger entry still goes
+/// alone). Small enough to be written and flushed by a loaded follower well within the
+/// heartbeat interval that openraft allows the request.
+pub const APPEND_BUDGET_BYTES: u64 = 1024 * 1024;
+
+/// How many of `entries`, from the first, fit in `budget` bytes encoded; at least one.
+fn entries_within<E: Serialize>(entries: &[E], budget: u64) -> usize {
+    let mut used = 0u64;
+    for (i, e) in entries.iter().enumerate() {
+        used += bincode::serialized_size(e).unwrap_or(u64::MAX);
+        if used > budget {
+            return i.max(1);
+        }
+    }
+    entries.len()
 }
 
 /// Room for the gRPC message around a bincode payload (group name, target, framing).
@@ -152,13 +169,27 @@ impl<C> RaftNetwork<C> for GrpcNetwork<C>
 where
     C: RaftTypeConfig<NodeId = NodeId, Node = Node, SnapshotData = Cursor<Vec<u8>>>,
 {
+    /// Sends at most [`APPEND_BUDGET_BYTES`] of entries (at least one) and reports a partial
+    /// success when it sent fewer than asked. openraft gives an AppendEntries only the
+    /// heartbeat interval to complete and retries the same range after a timeout, so a
+    /// follower far behind (after a bulk load or a full sync) would otherwise be sent the
+    /// same huge request forever; in bounded steps it catches up.
     async fn append_entries(
         &mut self,
-        rpc: AppendEntriesRequest<C>,
+        mut rpc: AppendEntriesRequest<C>,
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, Node, RaftError<NodeId>>> {
-        let entries = rpc.entries.len();
-        self.call(Rpc::Append, &rpc, entries, &option).await
+        let asked = rpc.entries.len();
+        let keep = entries_within(&rpc.entries, APPEND_BUDGET_BYTES);
+        rpc.entries.truncate(keep);
+        let last_sent = rpc.entries.last().map(|e| *e.get_log_id());
+        let resp = self.call(Rpc::Append, &rpc, keep, &option).await?;
+        Ok(match resp {
+            AppendEntriesResponse::Success if keep < asked => {
+                AppendEntriesResponse::PartialSuccess(last_sent)
+            }
+            other => other,
+        })
     }
 
     async fn install_snapshot(
@@ -178,5 +209,26 @@ where
         option: RPCOption,
     ) -> Result<VoteResponse<NodeId>, RPCError<NodeId, Node, RaftError<NodeId>>> {
         self.call(Rpc::Vote, &rpc, 1, &option).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::entries_within;
+
+    #[test]
+    fn entries_are_cut_at_the_byte_budget_but_at_least_one_goes() {
+        let kib = vec![0u8; 1024];
+        let entries = vec![kib.clone(); 10];
+        // Each encodes to 1024 bytes plus an 8-byte length.
+        assert_eq!(entries_within(&entries, 3 * 1032), 3);
+        assert_eq!(entries_within(&entries, 3 * 1032 - 1), 2);
+        assert_eq!(entries_within(&entries, 100 * 1032), 10);
+        assert_eq!(
+            entries_within(&entries, 10),
+            1,
+            "one entry over budget still goes"
+        );
+        assert_eq!(entries_within::<Vec<u8>>(&[], 10), 0);
     }
 }
