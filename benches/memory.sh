@@ -47,8 +47,8 @@ grep -q "Meridian is up" "$data/up.out" || { cat "$data/up.out"; exit 1; }
 redis-server --port $ref_port --save '' --appendonly no --dir "$data" --daemonize yes >/dev/null
 for _ in $(seq 1 50); do redis-cli -p $ref_port ping >/dev/null 2>&1 && break; sleep 0.1; done
 
-node1=$(pgrep -f "node --config .* --node 1$" | head -1)
-redis=$(pgrep -f "redis-server .*:$ref_port" | head -1)
+node1=$(pgrep -P "$up_pid" -f -- "--node 1$")
+redis=$(pgrep -f "redis-server .*:$ref_port$")
 m_idle=$(rss_kib "$node1"); r_idle=$(rss_kib "$redis")
 
 for port in 6401 $ref_port; do
