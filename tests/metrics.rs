@@ -137,6 +137,7 @@ async fn every_node_serves_its_regional_state_as_prometheus_text() -> Result<()>
             "meridian_raft_term",
             "meridian_raft_last_log_index",
             "meridian_raft_last_applied_index",
+            "meridian_raft_snapshot_index",
             "meridian_backlog_bytes",
             "meridian_keys",
         ] {

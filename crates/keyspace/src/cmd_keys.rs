@@ -81,7 +81,7 @@ fn keys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
         .db
         .iter(ctx.now_ms)
         .filter(|(k, _)| all || glob_match(pattern, k))
-        .map(|(k, _)| Reply::Bulk(k.clone()))
+        .map(|(k, _)| Reply::Bulk(k.to_bytes()))
         .collect();
     Reply::Array(out)
 }
@@ -96,7 +96,7 @@ fn scan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
         let keys = items
             .into_iter()
             .filter(|(k, e)| opts.matches(k) && opts.type_matches(e.value.type_name()))
-            .map(|(k, _)| Reply::Bulk(k.clone()))
+            .map(|(k, _)| Reply::Bulk(k.to_bytes()))
             .collect();
         Ok(scan_reply(next, keys))
     })())
@@ -294,7 +294,7 @@ fn flush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 fn randomkey(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
     let pick = ctx.rng().next_u64();
     match ctx.db.key_near(pick, ctx.now_ms) {
-        Some(k) => Reply::Bulk(k.clone()),
+        Some(k) => Reply::Bulk(k.to_bytes()),
         None => Reply::Nil,
     }
 }

@@ -15,6 +15,7 @@ use crate::command::{
 };
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::long_double::LongDouble;
+use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 
 pub const COMMANDS: &[CommandDef] = &[
@@ -50,14 +51,14 @@ fn reply_of(r: Result<Reply, Reply>) -> Reply {
     r.unwrap_or_else(|e| e)
 }
 
-fn bulk_or_nil(v: Option<&Bytes>) -> Reply {
-    v.map_or(Reply::Nil, |s| Reply::Bulk(s.clone()))
+fn bulk_or_nil(v: Option<&SmallBytes>) -> Reply {
+    v.map_or(Reply::Nil, |s| Reply::Bulk(s.to_bytes()))
 }
 
 fn get(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     reply_of(
         ctx.db
-            .lookup::<Bytes>(&argv[1], ctx.now_ms)
+            .lookup::<SmallBytes>(&argv[1], ctx.now_ms)
             .map(bulk_or_nil),
     )
 }
@@ -169,7 +170,7 @@ fn set_generic(
 ) -> Reply {
     let now = ctx.now_ms;
     let old = if opts.get {
-        match ctx.db.lookup::<Bytes>(key, now) {
+        match ctx.db.lookup::<SmallBytes>(key, now) {
             Ok(old) => Some(bulk_or_nil(old)),
             Err(e) => return e,
         }
@@ -180,7 +181,7 @@ fn set_generic(
     if (opts.nx && found) || (opts.xx && !found) {
         return old.unwrap_or(Reply::Nil);
     }
-    let v = Value::Str(value.clone());
+    let v = Value::Str(SmallBytes::from(value));
     if opts.keepttl {
         ctx.db.insert_keep_ttl(key.clone(), v, now);
     } else {
@@ -196,7 +197,8 @@ fn setnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     if ctx.db.contains(&argv[1], ctx.now_ms) {
         return Reply::Integer(0);
     }
-    ctx.db.insert(argv[1].clone(), Value::Str(argv[2].clone()));
+    ctx.db
+        .insert(argv[1].clone(), Value::Str(SmallBytes::from(&argv[2])));
     Reply::Integer(1)
 }
 
@@ -220,7 +222,7 @@ fn mget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     let out = argv[1..]
         .iter()
         .map(|k| match ctx.db.get_value(k, ctx.now_ms) {
-            Some(Value::Str(s)) => Reply::Bulk(s.clone()),
+            Some(Value::Str(s)) => Reply::Bulk(s.to_bytes()),
             _ => Reply::Nil,
         })
         .collect();
@@ -232,7 +234,8 @@ fn mset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         return err("ERR wrong number of arguments for 'mset' command");
     }
     for kv in argv[1..].chunks_exact(2) {
-        ctx.db.insert(kv[0].clone(), Value::Str(kv[1].clone()));
+        ctx.db
+            .insert(kv[0].clone(), Value::Str(SmallBytes::from(&kv[1])));
     }
     Reply::ok()
 }
@@ -246,25 +249,27 @@ fn msetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         return Reply::Integer(0);
     }
     for kv in argv[1..].chunks_exact(2) {
-        ctx.db.insert(kv[0].clone(), Value::Str(kv[1].clone()));
+        ctx.db
+            .insert(kv[0].clone(), Value::Str(SmallBytes::from(&kv[1])));
     }
     Reply::Integer(1)
 }
 
 /// GETSET key value: SET (dropping any TTL) answering the old value.
 fn getset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let old = match ctx.db.lookup::<Bytes>(&argv[1], ctx.now_ms) {
+    let old = match ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms) {
         Ok(old) => bulk_or_nil(old),
         Err(e) => return e,
     };
-    ctx.db.insert(argv[1].clone(), Value::Str(argv[2].clone()));
+    ctx.db
+        .insert(argv[1].clone(), Value::Str(SmallBytes::from(&argv[2])));
     old
 }
 
 fn getdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let now = ctx.now_ms;
-    let old = match ctx.db.lookup::<Bytes>(&argv[1], now) {
-        Ok(Some(s)) => Reply::Bulk(s.clone()),
+    let old = match ctx.db.lookup::<SmallBytes>(&argv[1], now) {
+        Ok(Some(s)) => Reply::Bulk(s.to_bytes()),
         Ok(None) => return Reply::Nil,
         Err(e) => return e,
     };
@@ -279,7 +284,7 @@ fn getex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         let opts = parse_ext_opts(&argv[2..], false)?;
         let now = ctx.now_ms;
         let key = &argv[1];
-        let Some(value) = ctx.db.lookup::<Bytes>(key, now)?.cloned() else {
+        let Some(value) = ctx.db.lookup::<SmallBytes>(key, now)?.map(|s| s.to_bytes()) else {
             return Ok(Reply::Nil);
         };
         match &opts.expire {
@@ -326,7 +331,7 @@ fn decrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 /// Adds `by` to the integer stored as text under `key` (0 if missing), keeping its TTL.
 fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> Reply {
     let now = ctx.now_ms;
-    let cur = match ctx.db.lookup::<Bytes>(key, now) {
+    let cur = match ctx.db.lookup::<SmallBytes>(key, now) {
         Ok(None) => 0,
         Ok(Some(s)) => match parse_i64(s) {
             Some(v) => v,
@@ -337,7 +342,7 @@ fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> Reply {
     let Some(new) = cur.checked_add(by) else {
         return err(OVERFLOW);
     };
-    let text = Bytes::from(new.to_string());
+    let text = SmallBytes::new(new.to_string().as_bytes());
     ctx.db.insert_keep_ttl(key.clone(), Value::Str(text), now);
     Reply::Integer(new)
 }
@@ -346,7 +351,7 @@ fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> Reply {
 fn incrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let now = ctx.now_ms;
     let key = &argv[1];
-    let cur = match ctx.db.lookup::<Bytes>(key, now) {
+    let cur = match ctx.db.lookup::<SmallBytes>(key, now) {
         Ok(cur) => cur.cloned(),
         Err(e) => return e,
     };
@@ -354,7 +359,7 @@ fn incrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         Ok(v) => {
             let text = Bytes::from(v.to_human_string());
             ctx.db
-                .insert_keep_ttl(key.clone(), Value::Str(text.clone()), now);
+                .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(&text)), now);
             Reply::Bulk(text)
         }
         Err(e) => e,
@@ -371,10 +376,11 @@ fn too_long(ctx: &WriteCtx<'_>, len: usize, extra: usize) -> bool {
 fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let now = ctx.now_ms;
     let key = &argv[1];
-    let new = match ctx.db.lookup::<Bytes>(key, now) {
+    let new = match ctx.db.lookup::<SmallBytes>(key, now) {
         Err(e) => return e,
         Ok(None) => {
-            ctx.db.insert(key.clone(), Value::Str(argv[2].clone()));
+            ctx.db
+                .insert(key.clone(), Value::Str(SmallBytes::from(&argv[2])));
             return Reply::Integer(argv[2].len() as i64);
         }
         Ok(Some(old)) => {
@@ -389,12 +395,12 @@ fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     };
     let len = new.len();
     ctx.db
-        .insert_keep_ttl(key.clone(), Value::Str(Bytes::from(new)), now);
+        .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(new)), now);
     Reply::Integer(len as i64)
 }
 
 fn strlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Bytes>(&argv[1], ctx.now_ms) {
+    match ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms) {
         Ok(s) => Reply::Integer(s.map_or(0, |s| s.len() as i64)),
         Err(e) => e,
     }
@@ -405,7 +411,7 @@ fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     reply_of((|| {
         let mut start = int_arg(&argv[2])?;
         let mut end = int_arg(&argv[3])?;
-        let Some(s) = ctx.db.lookup::<Bytes>(&argv[1], ctx.now_ms)? else {
+        let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Bulk(Bytes::new()));
         };
         let len = s.len() as i64;
@@ -426,7 +432,9 @@ fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
         if start > end || len == 0 {
             return Ok(Reply::Bulk(Bytes::new()));
         }
-        Ok(Reply::Bulk(s.slice(start as usize..=end as usize)))
+        Ok(Reply::Bulk(Bytes::copy_from_slice(
+            &s[start as usize..=end as usize],
+        )))
     })())
 }
 
@@ -439,7 +447,7 @@ fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     };
     let now = ctx.now_ms;
     let (key, value) = (&argv[1], &argv[3]);
-    let old = match ctx.db.lookup::<Bytes>(key, now) {
+    let old = match ctx.db.lookup::<SmallBytes>(key, now) {
         Ok(old) => old,
         Err(e) => return e,
     };
@@ -457,7 +465,7 @@ fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     v[offset..end].copy_from_slice(value);
     let len = v.len();
     ctx.db
-        .insert_keep_ttl(key.clone(), Value::Str(Bytes::from(v)), now);
+        .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(v)), now);
     Reply::Integer(len as i64)
 }
 

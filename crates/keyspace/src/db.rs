@@ -1,24 +1,110 @@
+use std::borrow::Borrow;
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 
+use crate::small_bytes::SmallBytes;
 use crate::value::{Entry, Value};
 
 /// Position of a key in scan order: a fixed hash of the key, then the key itself. The hash is
 /// the same on every node and every run, so SCAN cursors are stable and every key present for a
 /// whole SCAN is returned.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone)]
 pub(crate) struct SlotKey {
     pub(crate) hash: u64,
-    pub(crate) key: Bytes,
+    pub(crate) key: SmallBytes,
 }
 
 impl SlotKey {
-    pub(crate) fn of(key: &Bytes) -> SlotKey {
+    fn of(key: &[u8]) -> SlotKey {
         SlotKey {
             hash: scan_hash(key),
-            key: key.clone(),
+            key: SmallBytes::new(key),
         }
+    }
+}
+
+/// A slot key as lookups see it, so a probe borrows the caller's key instead of copying it
+/// into a [`SlotKey`]: the map is keyed by `SlotKey` and searched by `dyn SlotView`.
+trait SlotView {
+    fn hash(&self) -> u64;
+    fn key(&self) -> &[u8];
+}
+
+impl SlotView for SlotKey {
+    fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    fn key(&self) -> &[u8] {
+        &self.key
+    }
+}
+
+/// A lookup probe: a key's hash and the key, borrowed.
+struct Probe<'k>(u64, &'k [u8]);
+
+impl Probe<'_> {
+    fn of(key: &[u8]) -> Probe<'_> {
+        Probe(scan_hash(key), key)
+    }
+}
+
+impl SlotView for Probe<'_> {
+    fn hash(&self) -> u64 {
+        self.0
+    }
+
+    fn key(&self) -> &[u8] {
+        self.1
+    }
+}
+
+impl<'a> Borrow<dyn SlotView + 'a> for SlotKey {
+    fn borrow(&self) -> &(dyn SlotView + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn SlotView + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash() == other.hash() && self.key() == other.key()
+    }
+}
+
+impl Eq for dyn SlotView + '_ {}
+
+impl PartialOrd for dyn SlotView + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for dyn SlotView + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        (self.hash(), self.key()).cmp(&(other.hash(), other.key()))
+    }
+}
+
+// `SlotKey`'s own order must be the view's, or lookups would search the wrong way.
+impl PartialEq for SlotKey {
+    fn eq(&self, other: &SlotKey) -> bool {
+        (self as &dyn SlotView) == (other as &dyn SlotView)
+    }
+}
+
+impl Eq for SlotKey {}
+
+impl PartialOrd for SlotKey {
+    fn partial_cmp(&self, other: &SlotKey) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SlotKey {
+    fn cmp(&self, other: &SlotKey) -> Ordering {
+        (self as &dyn SlotView).cmp(other as &dyn SlotView)
     }
 }
 
@@ -45,7 +131,7 @@ pub(crate) fn scan_hash(key: &[u8]) -> u64 {
 pub struct Keyspace {
     entries: BTreeMap<SlotKey, Entry>,
     /// (expire_at_ms, key) for every key with a TTL, for active expiry.
-    expires: BTreeSet<(u64, Bytes)>,
+    expires: BTreeSet<(u64, SmallBytes)>,
 }
 
 impl Keyspace {
@@ -70,7 +156,7 @@ impl Keyspace {
     /// The live entry under `key`, if any.
     pub fn get(&self, key: &Bytes, now_ms: u64) -> Option<&Entry> {
         self.entries
-            .get(&SlotKey::of(key))
+            .get(&Probe::of(key) as &dyn SlotView)
             .filter(|e| !e.is_expired(now_ms))
     }
 
@@ -84,7 +170,7 @@ impl Keyspace {
     pub fn get_value_mut(&mut self, key: &Bytes, now_ms: u64) -> Option<&mut Value> {
         self.drop_if_expired(key, now_ms);
         self.entries
-            .get_mut(&SlotKey::of(key))
+            .get_mut(&Probe::of(key) as &dyn SlotView)
             .map(|e| &mut e.value)
     }
 
@@ -95,15 +181,15 @@ impl Keyspace {
     /// Stores `value` under `key`, discarding any TTL (as `SET` does).
     pub fn insert(&mut self, key: Bytes, value: Value) {
         let old = self.entries.insert(SlotKey::of(&key), Entry::new(value));
-        if let Some(t) = old.and_then(|e| e.expire_at_ms) {
-            self.expires.remove(&(t, key));
+        if let Some(t) = old.and_then(|e| e.expire_at_ms()) {
+            self.expires.remove(&(t, SmallBytes::new(&key)));
         }
     }
 
     /// Stores `value` under `key`, keeping the key's TTL if it has a live one (`KEEPTTL`).
     pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value, now_ms: u64) {
         self.drop_if_expired(&key, now_ms);
-        match self.entries.get_mut(&SlotKey::of(&key)) {
+        match self.entries.get_mut(&Probe::of(&key) as &dyn SlotView) {
             Some(e) => e.value = value,
             None => self.insert(key, value),
         }
@@ -111,16 +197,18 @@ impl Keyspace {
 
     /// Stores a whole entry (value and TTL), replacing what was there.
     pub fn insert_entry(&mut self, key: Bytes, entry: Entry) {
-        let ttl = entry.expire_at_ms;
+        let ttl = entry.expire_at_ms();
         self.insert(key.clone(), entry.value);
         self.set_expire(&key, ttl);
     }
 
     /// Removes `key`, returning its entry if it was live.
     pub fn remove(&mut self, key: &Bytes, now_ms: u64) -> Option<Entry> {
-        let e = self.entries.remove(&SlotKey::of(key))?;
-        if let Some(t) = e.expire_at_ms {
-            self.expires.remove(&(t, key.clone()));
+        let (k, e) = self
+            .entries
+            .remove_entry(&Probe::of(key) as &dyn SlotView)?;
+        if let Some(t) = e.expire_at_ms() {
+            self.expires.remove(&(t, k.key));
         }
         (!e.is_expired(now_ms)).then_some(e)
     }
@@ -129,7 +217,7 @@ impl Keyspace {
     pub fn remove_if_empty(&mut self, key: &Bytes) -> bool {
         let empty = self
             .entries
-            .get(&SlotKey::of(key))
+            .get(&Probe::of(key) as &dyn SlotView)
             .is_some_and(|e| e.value.is_empty_collection());
         if empty {
             self.remove(key, 0);
@@ -139,21 +227,27 @@ impl Keyspace {
 
     /// The TTL of a live key: `None` if the key is missing, `Some(None)` if it has no TTL.
     pub fn expire_at(&self, key: &Bytes, now_ms: u64) -> Option<Option<u64>> {
-        self.get(key, now_ms).map(|e| e.expire_at_ms)
+        self.get(key, now_ms).map(|e| e.expire_at_ms())
     }
 
     /// Sets or clears the TTL of an existing key. Returns false if the key does not exist.
     /// (It does not check expiry: callers look the key up with `now_ms` first.)
     pub fn set_expire(&mut self, key: &Bytes, at_ms: Option<u64>) -> bool {
-        let Some(e) = self.entries.get_mut(&SlotKey::of(key)) else {
+        let probe = Probe::of(key);
+        let Some((slot, e)) = self.entries.get_key_value(&probe as &dyn SlotView) else {
             return false;
         };
-        if let Some(old) = e.expire_at_ms {
-            self.expires.remove(&(old, key.clone()));
+        // The TTL index shares the stored key (a copy only if it is short).
+        let stored = slot.key.clone();
+        let old = e.expire_at_ms();
+        if let Some(old) = old {
+            self.expires.remove(&(old, stored.clone()));
         }
-        e.expire_at_ms = at_ms;
+        if let Some(e) = self.entries.get_mut(&probe as &dyn SlotView) {
+            e.set_expire_at_ms(at_ms);
+        }
         if let Some(t) = at_ms {
-            self.expires.insert((t, key.clone()));
+            self.expires.insert((t, stored));
         }
         true
     }
@@ -171,7 +265,7 @@ impl Keyspace {
             .iter()
             .take_while(|(t, _)| *t <= now_ms)
             .take(limit)
-            .map(|(_, k)| k.clone())
+            .map(|(_, k)| k.to_bytes())
             .collect()
     }
 
@@ -179,7 +273,7 @@ impl Keyspace {
     pub fn expire_if_due(&mut self, key: &Bytes, now_ms: u64) -> bool {
         let due = self
             .entries
-            .get(&SlotKey::of(key))
+            .get(&Probe::of(key) as &dyn SlotView)
             .is_some_and(|e| e.is_expired(now_ms));
         if due {
             self.remove(key, 0);
@@ -188,7 +282,7 @@ impl Keyspace {
     }
 
     /// Live keys in scan order.
-    pub fn iter(&self, now_ms: u64) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
+    pub fn iter(&self, now_ms: u64) -> impl Iterator<Item = (&SmallBytes, &Entry)> + '_ {
         self.entries
             .iter()
             .filter(move |(_, e)| !e.is_expired(now_ms))
@@ -198,10 +292,15 @@ impl Keyspace {
     /// One SCAN step: visits about `count` slots starting at `cursor` and returns the next cursor
     /// (0 when done) with the live keys visited. Keys sharing a hash are never split across
     /// calls, so the cursor (a hash value) never skips or repeats a key.
-    pub fn scan(&self, cursor: u64, count: usize, now_ms: u64) -> (u64, Vec<(&Bytes, &Entry)>) {
+    pub fn scan(
+        &self,
+        cursor: u64,
+        count: usize,
+        now_ms: u64,
+    ) -> (u64, Vec<(&SmallBytes, &Entry)>) {
         let start = SlotKey {
             hash: cursor,
-            key: Bytes::new(),
+            key: SmallBytes::default(),
         };
         let mut out = Vec::new();
         let mut last_hash = None;
@@ -218,10 +317,10 @@ impl Keyspace {
     }
 
     /// A live key chosen from `pick` (any u64, e.g. random), or None when there are none.
-    pub fn key_near(&self, pick: u64, now_ms: u64) -> Option<&Bytes> {
+    pub fn key_near(&self, pick: u64, now_ms: u64) -> Option<&SmallBytes> {
         let start = SlotKey {
             hash: pick,
-            key: Bytes::new(),
+            key: SmallBytes::default(),
         };
         self.entries
             .range(start..)
@@ -242,7 +341,7 @@ impl Keyspace {
         self.expire_if_due(key, now_ms);
     }
 
-    pub(crate) fn raw_entries(&self) -> impl Iterator<Item = (&Bytes, &Entry)> + '_ {
+    pub(crate) fn raw_entries(&self) -> impl Iterator<Item = (&SmallBytes, &Entry)> + '_ {
         self.entries.iter().map(|(k, e)| (&k.key, e))
     }
 
@@ -251,7 +350,7 @@ impl Keyspace {
     ///
     /// [`encode_chunk`]: crate::encode_chunk
     pub fn into_raw_entries(self) -> impl Iterator<Item = (Bytes, Entry)> {
-        self.entries.into_iter().map(|(k, e)| (k.key, e))
+        self.entries.into_iter().map(|(k, e)| (k.key.to_bytes(), e))
     }
 }
 
@@ -260,7 +359,7 @@ mod tests {
     use super::*;
 
     fn s(v: &str) -> Value {
-        Value::Str(Bytes::copy_from_slice(v.as_bytes()))
+        Value::Str(SmallBytes::new(v.as_bytes()))
     }
 
     #[test]

@@ -34,6 +34,7 @@ mod glob;
 mod long_double;
 mod sample;
 mod scan;
+mod small_bytes;
 mod snapshot;
 #[cfg(test)]
 mod test_util;
@@ -46,6 +47,7 @@ pub use command::{lookup, unknown_command, wrong_arity, CommandDef, CommandKind,
 pub use ctx::{Limits, ReadCtx, WriteCtx};
 pub use db::Keyspace;
 pub use glob::{glob_match, glob_match_nocase};
+pub use small_bytes::{SmallBytes, INLINE_MAX};
 pub use snapshot::{encode_chunk, SnapshotError};
 pub use value::{Entry, Value};
 pub use zset::ZSet;

@@ -78,7 +78,7 @@ mod tests {
         let mut ks = Keyspace::new();
         for i in 0..10 {
             let k = Bytes::from(format!("k{i}"));
-            ks.insert(k.clone(), Value::Str(Bytes::from(format!("v{i}"))));
+            ks.insert(k.clone(), Value::Str(format!("v{i}").into_bytes().into()));
             if i % 2 == 0 {
                 ks.set_expire(&k, Some(1_000 + i));
             }

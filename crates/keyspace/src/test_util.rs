@@ -55,5 +55,8 @@ pub(crate) fn exists(ks: &Keyspace, key: &str) -> bool {
 /// other than the list commands).
 pub(crate) fn put_list(ks: &mut Keyspace, key: &str) {
     let list = [Bytes::from_static(b"x")].into_iter().collect();
-    ks.insert(Bytes::copy_from_slice(key.as_bytes()), Value::List(list));
+    ks.insert(
+        Bytes::copy_from_slice(key.as_bytes()),
+        Value::List(Box::new(list)),
+    );
 }

@@ -9,6 +9,7 @@ use meridian_types::Reply;
 
 use crate::args::wrongtype;
 use crate::db::Keyspace;
+use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 use crate::zset::ZSet;
 
@@ -48,7 +49,7 @@ macro_rules! typed {
     };
 }
 
-typed!(Bytes, Str);
+typed!(SmallBytes, Str);
 typed!(Hash, Hash);
 typed!(List, List);
 typed!(Set, Set);

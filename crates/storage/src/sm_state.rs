@@ -381,7 +381,7 @@ mod ship_tests;
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use meridian_keyspace::Value;
+    use meridian_keyspace::{SmallBytes, Value};
     use openraft::CommittedLeaderId;
 
     use super::*;
@@ -402,7 +402,7 @@ mod tests {
     fn with_ttl(st: &mut SmState, key: &'static str, at_ms: u64) {
         let k = Bytes::from_static(key.as_bytes());
         st.keyspace
-            .insert(k.clone(), Value::Str(Bytes::from_static(b"v")));
+            .insert(k.clone(), Value::Str(SmallBytes::new(b"v")));
         st.keyspace.set_expire(&k, Some(at_ms));
     }
 

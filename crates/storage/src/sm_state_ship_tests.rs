@@ -1,7 +1,7 @@
 //! Apply rules of shipped ops and full syncs on a secondary.
 
 use bytes::Bytes;
-use meridian_keyspace::{encode_chunk, Keyspace, Value};
+use meridian_keyspace::{encode_chunk, Keyspace, SmallBytes, Value};
 use meridian_types::{
     BacklogOp, ClusterRole, HistoryMark, RegionRequest, ShipPosition, WriteBatch,
 };
@@ -122,10 +122,7 @@ fn shipped_ops_apply_in_order_once_and_stop_at_a_gap() {
 #[test]
 fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     let mut image = Keyspace::new();
-    image.insert(
-        Bytes::from_static(b"x"),
-        Value::Str(Bytes::from_static(b"1")),
-    );
+    image.insert(Bytes::from_static(b"x"), Value::Str(SmallBytes::new(b"1")));
     let mut st = synced_at(40, &image);
     assert_eq!((st.seq, st.keyspace.len()), (40, 1));
 
@@ -138,10 +135,7 @@ fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     };
     st.apply_entry(&entry(20, begin), &mut fx);
     let mut bigger = image.clone();
-    bigger.insert(
-        Bytes::from_static(b"y"),
-        Value::Str(Bytes::from_static(b"2")),
-    );
+    bigger.insert(Bytes::from_static(b"y"), Value::Str(SmallBytes::new(b"2")));
     let records: Vec<_> = bigger.clone().into_raw_entries().collect();
     let chunk = RegionRequest::SyncChunk {
         id: 10,

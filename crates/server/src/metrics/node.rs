@@ -19,6 +19,7 @@ pub struct NodeMetrics {
     term: IntGauge,
     last_log_index: IntGauge,
     last_applied_index: IntGauge,
+    snapshot_index: IntGauge,
     backlog_bytes: IntGauge,
     keys: IntGauge,
     role: IntGaugeVec,
@@ -51,6 +52,10 @@ impl NodeMetrics {
                 "meridian_raft_last_applied_index",
                 "Index of the last regional log entry this node applied.",
             )?,
+            snapshot_index: gauge(
+                "meridian_raft_snapshot_index",
+                "Last regional log index covered by this node's current snapshot (0: none).",
+            )?,
             backlog_bytes: gauge(
                 "meridian_backlog_bytes",
                 "Bytes held by the replication backlog.",
@@ -71,13 +76,14 @@ impl NodeMetrics {
         })
     }
 
-    fn gauges(&self) -> [&IntGauge; 7] {
+    fn gauges(&self) -> [&IntGauge; 8] {
         [
             &self.applied_seq,
             &self.is_leader,
             &self.term,
             &self.last_log_index,
             &self.last_applied_index,
+            &self.snapshot_index,
             &self.backlog_bytes,
             &self.keys,
         ]
@@ -94,6 +100,8 @@ impl NodeMetrics {
                 .set(to_i64(m.last_log_index.unwrap_or(0)));
             self.last_applied_index
                 .set(to_i64(m.last_applied.map_or(0, |l| l.index)));
+            self.snapshot_index
+                .set(to_i64(m.snapshot.map_or(0, |l| l.index)));
         }
         self.is_leader.set(i64::from(g.is_leader()));
         self.applied_seq.set(to_i64(g.sm().seq()));
