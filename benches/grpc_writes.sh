@@ -4,21 +4,13 @@
 # Usage: benches/grpc_writes.sh [seconds]   (prints a markdown table for docs/benchmarks.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 secs=${1:-10}
 cargo build --release -p meridian-cli >/dev/null
 bin=./target/release/meridian
-data=$(mktemp -d)
 ref_port=6399
-cleanup() {
-  [ -n "${up_pid:-}" ] && kill -INT "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
-  redis-cli -p $ref_port shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
-MERIDIAN_DATA_DIR=$data $bin up >"$data/up.out" 2>&1 &
-up_pid=$!
-for _ in $(seq 1 120); do grep -q "Meridian is up" "$data/up.out" && break; sleep 0.5; done
-grep -q "Meridian is up" "$data/up.out" || { cat "$data/up.out"; exit 1; }
+bench_setup $ref_port
+meridian_up
 
 row() { # label, then bench args
   local label=$1; shift
@@ -39,9 +31,7 @@ echo "| redis-server | SET ops/s | GET ops/s |"
 echo "|---|---|---|"
 reference() { # label, then redis-server flags
   local label=$1; shift
-  redis-cli -p $ref_port shutdown nosave >/dev/null 2>&1 || true
-  redis-server --port $ref_port --save '' --dir "$data" "$@" --daemonize yes >/dev/null
-  for _ in $(seq 1 50); do redis-cli -p $ref_port ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis_start $ref_port "$@"
   local csv; csv=$(redis-benchmark -p $ref_port -t set,get -c 64 -d 16 -n 200000 --csv 2>/dev/null)
   local set get
   set=$(grep '^"SET"' <<<"$csv" | cut -d, -f2 | tr -d '"')

@@ -11,20 +11,15 @@
 # MERIDIAN_BIN=path measures that binary instead of building this tree (e.g. an older build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source benches/lib.sh
 keys=${1:-1000000}
 settle=${2:-30}
 if [ -z "${MERIDIAN_BIN:-}" ]; then
   cargo build --release -p meridian-cli -j 1 >/dev/null
 fi
 bin=${MERIDIAN_BIN:-${CARGO_TARGET_DIR:-./target}/release/meridian}
-data=$(mktemp -d)
 ref_port=6398
-cleanup() {
-  [ -n "${up_pid:-}" ] && kill -INT "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
-  redis-cli -p $ref_port shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
+bench_setup $ref_port
 
 # SET key:%012d <16 bytes>, N times, in RESP (what --pipe wants).
 awk -v n="$keys" 'BEGIN {
@@ -40,12 +35,8 @@ raft_index() { # node 1's "last log index / snapshot index", from its metrics
 }
 dbsize_is() { [ "$(redis-cli -p "$1" dbsize 2>/dev/null)" = "$2" ]; }
 
-MERIDIAN_DATA_DIR=$data $bin up >"$data/up.out" 2>&1 &
-up_pid=$!
-for _ in $(seq 1 240); do grep -q "Meridian is up" "$data/up.out" && break; sleep 0.5; done
-grep -q "Meridian is up" "$data/up.out" || { cat "$data/up.out"; exit 1; }
-redis-server --port $ref_port --save '' --appendonly no --dir "$data" --daemonize yes >/dev/null
-for _ in $(seq 1 50); do redis-cli -p $ref_port ping >/dev/null 2>&1 && break; sleep 0.1; done
+meridian_up
+redis_start $ref_port
 
 node1=$(pgrep -P "$up_pid" -f -- "--node 1$")
 redis=$(pgrep -f "redis-server .*:$ref_port$")

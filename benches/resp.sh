@@ -10,14 +10,8 @@ source benches/lib.sh
 n=${1:-200000}
 cargo build --release -p meridian-cli >/dev/null
 bin=./target/release/meridian
-data=$(mktemp -d)
 ref_port=6398
-cleanup() {
-  [ -n "${up_pid:-}" ] && kill -INT "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
-  redis-cli -p $ref_port shutdown nosave >/dev/null 2>&1 || true
-  rm -rf "$data"
-}
-trap cleanup EXIT
+bench_setup $ref_port
 
 rps() { # port pipeline -> "set get"
   local csv
@@ -25,18 +19,9 @@ rps() { # port pipeline -> "set get"
   grep -q '^"GET"' <<<"$csv" || { echo "redis-benchmark on port $1 gave no result: $csv" >&2; exit 1; }
   echo "$(grep '^"SET"' <<<"$csv" | cut -d, -f2 | tr -d '"') $(grep '^"GET"' <<<"$csv" | cut -d, -f2 | tr -d '"')"
 }
-ref_start() {
-  redis-cli -p $ref_port shutdown nosave >/dev/null 2>&1 || true
-  # A fresh directory each time: an AOF left by the previous start would be loaded first.
-  rm -rf "$data/ref" && mkdir -p "$data/ref"
-  redis-server --port $ref_port --save '' --dir "$data/ref" "$@" --daemonize yes >/dev/null
-  for _ in $(seq 1 100); do [ "$(redis-cli -p $ref_port ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
-}
+ref_start() { redis_start $ref_port "$@"; }
 
-MERIDIAN_DATA_DIR=$data $bin up --config cluster-configs/one-cluster.toml >"$data/up.out" 2>&1 &
-up_pid=$!
-for _ in $(seq 1 240); do grep -q "Meridian is up" "$data/up.out" && break; sleep 0.5; done
-grep -q "Meridian is up" "$data/up.out" || { cat "$data/up.out"; exit 1; }
+meridian_up --config cluster-configs/one-cluster.toml
 leader=$(leader_resp use1 "$data/up.out")
 port=${leader##*:}
 

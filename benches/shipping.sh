@@ -18,23 +18,8 @@ keys=${1:-1000000}
 secs=${2:-10}
 cargo build --release -p meridian-cli >/dev/null
 bin=$PWD/target/release/meridian
-data=$(mktemp -d)
 master=6396 replica=6397 fresh=6395
-cleanup() {
-  [ -n "${up_pid:-}" ] && kill -INT "$up_pid" 2>/dev/null && wait "$up_pid" 2>/dev/null
-  for p in $master $replica $fresh; do redis-cli -p $p shutdown nosave >/dev/null 2>&1 || true; done
-  rm -rf "$data"
-}
-trap cleanup EXIT
-
-redis_start() { # port, then extra flags
-  local port=$1; shift
-  mkdir -p "$data/redis-$port"
-  redis-server --port "$port" --save '' --appendonly no --dir "$data/redis-$port" \
-    --repl-diskless-sync-delay 0 --daemonize yes "$@" >/dev/null
-  for _ in $(seq 1 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "redis-server on $port did not start" >&2; exit 1
-}
+bench_setup $master $replica $fresh
 wait_for() { # description, seconds, command...
   local what=$1 limit=$2; shift 2
   local until=$((SECONDS + limit))
@@ -62,15 +47,13 @@ for i in range(n):
 }
 now_ms() { date +%s%3N; }
 
-redis_start $master
+redis_start $master --repl-diskless-sync-delay 0
 redis_start $replica --replicaof 127.0.0.1 $master
 wait_for "the redis replica's link" 10 link_up $replica
 
 cfg=$data/local.toml
 shifted_config cluster-configs/local.toml "$cfg"
-MERIDIAN_DATA_DIR=$data/meridian $bin up --config "$cfg" >"$data/up.out" 2>&1 &
-up_pid=$!
-wait_for "meridian up" 120 grep -q "Meridian is up" "$data/up.out"
+meridian_up --config "$cfg"
 wait_for "euw1 associated" 60 associated euw1
 wait_for "aps1 associated" 60 associated aps1
 
