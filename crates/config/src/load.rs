@@ -73,6 +73,26 @@ mod tests {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cluster-configs/local.toml")
     }
 
+    /// Every deployment file shipped in cluster-configs/ (the benches start them) is valid.
+    #[test]
+    fn every_shipped_config_loads_and_validates() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../cluster-configs");
+        let mut seen = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("cluster-configs/ is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let c = DeploymentConfig::load(&path)
+                    .unwrap_or_else(|e| panic!("{} does not load: {e}", path.display()));
+                if let Err(e) = c.validate() {
+                    panic!("{} is invalid:\n{e}", path.display());
+                }
+                seen.push(path.file_name().expect("a file name").to_owned());
+            }
+        }
+        seen.sort();
+        assert_eq!(seen, ["local.toml", "one-cluster.toml"]);
+    }
+
     #[test]
     fn local_toml_loads_and_validates() {
         let path = local_toml();
