@@ -80,12 +80,7 @@ pub async fn run(args: LagArgs) -> Result<()> {
     let run_for = Duration::from_secs(args.seconds);
     let mut watchers = Vec::new();
     for addr in &args.replicas {
-        let conn = connect(addr).await?;
-        // Local reads on a Meridian node; a redis-server replica refuses READONLY outside
-        // cluster mode and reads locally anyway.
-        let _ = redis::cmd("READONLY")
-            .query_async::<()>(&mut conn.clone())
-            .await;
+        let conn = connect_replica(addr).await?;
         watchers.push(spawn_watch(conn, acks.clone(), args.poll_ms));
     }
     let probe = tokio::spawn(probe(
@@ -120,8 +115,7 @@ async fn settle(primary: &MultiplexedConnection, replicas: &[String]) -> Result<
         .context("writing the settle token")?;
     let deadline = Instant::now() + Duration::from_secs(60);
     for addr in replicas {
-        let mut conn = connect(addr).await?;
-        let _ = redis::cmd("READONLY").query_async::<()>(&mut conn).await;
+        let mut conn = connect_replica(addr).await?;
         loop {
             let got: Option<String> = conn.get(SETTLE_KEY).await.unwrap_or(None);
             if got.as_deref() == Some(token.as_str()) {
@@ -134,6 +128,14 @@ async fn settle(primary: &MultiplexedConnection, replicas: &[String]) -> Result<
         }
     }
     Ok(())
+}
+
+/// A connection for reading a replica locally: READONLY on a Meridian node (a redis-server
+/// replica refuses READONLY outside cluster mode and reads locally anyway).
+async fn connect_replica(addr: &str) -> Result<MultiplexedConnection> {
+    let mut conn = connect(addr).await?;
+    let _ = redis::cmd("READONLY").query_async::<()>(&mut conn).await;
+    Ok(conn)
 }
 
 async fn connect(addr: &str) -> Result<MultiplexedConnection> {

@@ -180,7 +180,12 @@ where
         option: RPCOption,
     ) -> Result<AppendEntriesResponse<NodeId>, RPCError<NodeId, Node, RaftError<NodeId>>> {
         let asked = rpc.entries.len();
-        let keep = entries_within(&rpc.entries, APPEND_BUDGET_BYTES);
+        // The usual append (one gathered entry, or a heartbeat) needs no sizing.
+        let keep = if asked > 1 {
+            entries_within(&rpc.entries, APPEND_BUDGET_BYTES)
+        } else {
+            asked
+        };
         rpc.entries.truncate(keep);
         let last_sent = rpc.entries.last().map(|e| *e.get_log_id());
         let resp = self.call(Rpc::Append, &rpc, keep, &option).await?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use meridian_coord::CoordGroup;
 use prometheus::core::{Collector, Desc};
 use prometheus::proto::MetricFamily;
-use prometheus::{IntGauge, Opts};
+use prometheus::IntGauge;
 
 pub(crate) struct CoordMetrics {
     coord: Arc<CoordGroup>,
@@ -20,9 +20,7 @@ impl CoordMetrics {
         coord: Arc<CoordGroup>,
         labels: &HashMap<String, String>,
     ) -> prometheus::Result<CoordMetrics> {
-        let gauge = |name: &str, help: &str| {
-            IntGauge::with_opts(Opts::new(name, help).const_labels(labels.clone()))
-        };
+        let gauge = |name: &str, help: &str| super::int_gauge(labels, name, help);
         Ok(CoordMetrics {
             term: gauge(
                 "meridian_coord_term",

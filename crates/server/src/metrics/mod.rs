@@ -114,11 +114,18 @@ fn const_labels(node: NodeId, cluster: Option<&str>) -> HashMap<String, String> 
     labels
 }
 
+/// An integer gauge carrying the node's constant labels.
+fn int_gauge(
+    labels: &HashMap<String, String>,
+    name: &str,
+    help: &str,
+) -> prometheus::Result<IntGauge> {
+    IntGauge::with_opts(Opts::new(name, help).const_labels(labels.clone()))
+}
+
 /// `meridian_up`: 1 while the process serves metrics.
 fn up(labels: &HashMap<String, String>) -> prometheus::Result<IntGauge> {
-    let up = IntGauge::with_opts(
-        Opts::new("meridian_up", "1 while the node is running.").const_labels(labels.clone()),
-    )?;
+    let up = int_gauge(labels, "meridian_up", "1 while the node is running.")?;
     up.set(1);
     Ok(up)
 }

@@ -28,9 +28,7 @@ pub struct NodeMetrics {
 impl NodeMetrics {
     pub fn new(group: Arc<RegionGroup>) -> prometheus::Result<NodeMetrics> {
         let labels = super::const_labels(group.node_id(), Some(group.cluster()));
-        let gauge = |name: &str, help: &str| {
-            IntGauge::with_opts(Opts::new(name, help).const_labels(labels.clone()))
-        };
+        let gauge = |name: &str, help: &str| super::int_gauge(&labels, name, help);
         Ok(NodeMetrics {
             applied_seq: gauge(
                 "meridian_applied_seq",
