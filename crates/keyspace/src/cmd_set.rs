@@ -202,7 +202,7 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     }
     let key = &argv[1];
     if argv.len() == 2 {
-        let rng = &mut ctx.rng;
+        let rng = ctx.rng.get();
         let popped = match ctx.db.lookup_mut::<Set>(key, ctx.now_ms)? {
             Some(s) if !s.is_empty() => s.shift_remove_index(rng.random_range(0..s.len())),
             _ => None,
@@ -214,7 +214,7 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         Ok(n) if n >= 0 => n as u64,
         _ => return Err(err(NOT_POSITIVE)),
     };
-    let rng = &mut ctx.rng;
+    let rng = ctx.rng.get();
     let Some(s) = ctx.db.lookup_mut::<Set>(key, ctx.now_ms)? else {
         return Ok(Reply::Set(Vec::new()));
     };

@@ -139,9 +139,16 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandDef> {
             .map(|def| (def.name.to_string(), def))
             .collect()
     });
-    let lower = std::str::from_utf8(name).ok()?.to_ascii_lowercase();
-    table.get(&lower).copied()
+    // Lower-cased on the stack: this runs for every request.
+    let mut buf = [0u8; MAX_NAME_LEN];
+    let lower = buf.get_mut(..name.len())?;
+    lower.copy_from_slice(name);
+    lower.make_ascii_lowercase();
+    table.get(std::str::from_utf8(lower).ok()?).copied()
 }
+
+/// Longer than any command name (a test checks), so a longer name is simply unknown.
+const MAX_NAME_LEN: usize = 32;
 
 /// `ERR unknown command …`, byte for byte as Redis 7 words it.
 pub fn unknown_command(argv: &[Bytes]) -> Reply {
@@ -198,6 +205,11 @@ impl Keyspace {
         if !def.arity_ok(argv.len()) {
             return wrong_arity(def.name);
         }
+        self.run_read(def, argv, now_ms, seed)
+    }
+
+    /// Runs `def`, already looked up and arity-checked by the caller, as a read.
+    pub fn run_read(&self, def: &CommandDef, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
         match def.kind {
             CommandKind::Read(f) => f(&ReadCtx::new(self, now_ms, seed), argv),
             CommandKind::Write(_) => Reply::Error(format!(
@@ -212,6 +224,16 @@ impl Keyspace {
 mod tests {
     use super::*;
     use crate::test_util::argv;
+
+    #[test]
+    fn every_command_name_fits_the_lookup_buffer_and_is_found_in_any_case() {
+        for def in ALL_COMMANDS.iter().flat_map(|f| f.iter()) {
+            assert!(def.name.len() < MAX_NAME_LEN, "{}", def.name);
+            let upper = def.name.to_ascii_uppercase();
+            assert!(lookup(upper.as_bytes()).is_some_and(|d| d.name == def.name));
+        }
+        assert!(lookup(&[b'g'; MAX_NAME_LEN + 1]).is_none());
+    }
 
     #[test]
     fn unknown_command_error_matches_redis() {

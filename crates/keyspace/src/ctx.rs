@@ -20,12 +20,31 @@ impl Default for Limits {
     }
 }
 
+/// A seeded random source, seeded on first use: most commands never draw from it, and seeding
+/// costs more than a whole GET. The numbers drawn are the same as from one seeded up front.
+#[derive(Debug, Clone)]
+pub struct LazyRng {
+    seed: u64,
+    rng: Option<StdRng>,
+}
+
+impl LazyRng {
+    pub fn new(seed: u64) -> LazyRng {
+        LazyRng { seed, rng: None }
+    }
+
+    pub fn get(&mut self) -> &mut StdRng {
+        let seed = self.seed;
+        self.rng.get_or_insert_with(|| StdRng::seed_from_u64(seed))
+    }
+}
+
 /// What a read-only command sees: the keyspace at `now_ms` (keys past their TTL are hidden).
 pub struct ReadCtx<'a> {
     pub db: &'a Keyspace,
     pub now_ms: u64,
     pub limits: Limits,
-    rng: RefCell<StdRng>,
+    rng: RefCell<LazyRng>,
 }
 
 impl<'a> ReadCtx<'a> {
@@ -34,13 +53,13 @@ impl<'a> ReadCtx<'a> {
             db,
             now_ms,
             limits: Limits::default(),
-            rng: RefCell::new(StdRng::seed_from_u64(seed)),
+            rng: RefCell::new(LazyRng::new(seed)),
         }
     }
 
     /// Randomness for commands such as SRANDMEMBER or RANDOMKEY.
     pub fn rng(&self) -> RefMut<'_, StdRng> {
-        self.rng.borrow_mut()
+        RefMut::map(self.rng.borrow_mut(), LazyRng::get)
     }
 }
 
@@ -50,7 +69,7 @@ pub struct WriteCtx<'a> {
     pub db: &'a mut Keyspace,
     pub now_ms: u64,
     pub limits: Limits,
-    pub rng: StdRng,
+    pub rng: LazyRng,
 }
 
 impl<'a> WriteCtx<'a> {
@@ -59,7 +78,7 @@ impl<'a> WriteCtx<'a> {
             db,
             now_ms,
             limits: Limits::default(),
-            rng: StdRng::seed_from_u64(seed),
+            rng: LazyRng::new(seed),
         }
     }
 

@@ -1,4 +1,3 @@
-use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,7 +9,7 @@ use crate::value::{Entry, Value};
 /// Position of a key in scan order: a fixed hash of the key, then the key itself. The hash is
 /// the same on every node and every run, so SCAN cursors are stable and every key present for a
 /// whole SCAN is returned.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SlotKey {
     pub(crate) hash: u64,
     pub(crate) key: SmallBytes,
@@ -23,78 +22,15 @@ impl SlotKey {
             key: SmallBytes::new(key),
         }
     }
-}
 
-/// A slot key as lookups see it, so a probe borrows the caller's key instead of copying it
-/// into a [`SlotKey`]: the map is keyed by `SlotKey` and searched by `dyn SlotView`.
-trait SlotView {
-    fn hash(&self) -> u64;
-    fn key(&self) -> &[u8];
-}
-
-impl SlotView for SlotKey {
-    fn hash(&self) -> u64 {
-        self.hash
-    }
-
-    fn key(&self) -> &[u8] {
-        &self.key
+    /// The first position with hash `hash` (the empty key sorts first).
+    fn first_of(hash: u64) -> SlotKey {
+        SlotKey {
+            hash,
+            key: SmallBytes::default(),
+        }
     }
 }
-
-/// A lookup probe: a key's hash and the key, borrowed.
-struct Probe<'k>(u64, &'k [u8]);
-
-impl Probe<'_> {
-    fn of(key: &[u8]) -> Probe<'_> {
-        Probe(scan_hash(key), key)
-    }
-}
-
-impl SlotView for Probe<'_> {
-    fn hash(&self) -> u64 {
-        self.0
-    }
-
-    fn key(&self) -> &[u8] {
-        self.1
-    }
-}
-
-impl<'a> Borrow<dyn SlotView + 'a> for SlotKey {
-    fn borrow(&self) -> &(dyn SlotView + 'a) {
-        self
-    }
-}
-
-impl PartialEq for dyn SlotView + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash() == other.hash() && self.key() == other.key()
-    }
-}
-
-impl Eq for dyn SlotView + '_ {}
-
-impl PartialOrd for dyn SlotView + '_ {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for dyn SlotView + '_ {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.hash(), self.key()).cmp(&(other.hash(), other.key()))
-    }
-}
-
-// `SlotKey`'s own order must be the view's, or lookups would search the wrong way.
-impl PartialEq for SlotKey {
-    fn eq(&self, other: &SlotKey) -> bool {
-        (self as &dyn SlotView) == (other as &dyn SlotView)
-    }
-}
-
-impl Eq for SlotKey {}
 
 impl PartialOrd for SlotKey {
     fn partial_cmp(&self, other: &SlotKey) -> Option<Ordering> {
@@ -103,8 +39,11 @@ impl PartialOrd for SlotKey {
 }
 
 impl Ord for SlotKey {
+    /// By hash, then (rarely needed) by key: a lookup compares machine words all the way down.
     fn cmp(&self, other: &SlotKey) -> Ordering {
-        (self as &dyn SlotView).cmp(other as &dyn SlotView)
+        self.hash
+            .cmp(&other.hash)
+            .then_with(|| self.key.as_slice().cmp(other.key.as_slice()))
     }
 }
 
@@ -155,8 +94,8 @@ impl Keyspace {
 
     /// The live entry under `key`, if any.
     pub fn get(&self, key: &Bytes, now_ms: u64) -> Option<&Entry> {
-        self.entries
-            .get(&Probe::of(key) as &dyn SlotView)
+        self.slot(key)
+            .map(|(_, e)| e)
             .filter(|e| !e.is_expired(now_ms))
     }
 
@@ -169,9 +108,7 @@ impl Keyspace {
     /// The caller must call [`Keyspace::remove_if_empty`] if it may have emptied a collection.
     pub fn get_value_mut(&mut self, key: &Bytes, now_ms: u64) -> Option<&mut Value> {
         self.drop_if_expired(key, now_ms);
-        self.entries
-            .get_mut(&Probe::of(key) as &dyn SlotView)
-            .map(|e| &mut e.value)
+        self.slot_mut(key).map(|(_, e)| &mut e.value)
     }
 
     pub fn contains(&self, key: &Bytes, now_ms: u64) -> bool {
@@ -189,8 +126,8 @@ impl Keyspace {
     /// Stores `value` under `key`, keeping the key's TTL if it has a live one (`KEEPTTL`).
     pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value, now_ms: u64) {
         self.drop_if_expired(&key, now_ms);
-        match self.entries.get_mut(&Probe::of(&key) as &dyn SlotView) {
-            Some(e) => e.value = value,
+        match self.slot_mut(&key) {
+            Some((_, e)) => e.value = value,
             None => self.insert(key, value),
         }
     }
@@ -204,9 +141,8 @@ impl Keyspace {
 
     /// Removes `key`, returning its entry if it was live.
     pub fn remove(&mut self, key: &Bytes, now_ms: u64) -> Option<Entry> {
-        let (k, e) = self
-            .entries
-            .remove_entry(&Probe::of(key) as &dyn SlotView)?;
+        let stored = self.slot(key)?.0.clone();
+        let (k, e) = self.entries.remove_entry(&stored)?;
         if let Some(t) = e.expire_at_ms() {
             self.expires.remove(&(t, k.key));
         }
@@ -216,9 +152,8 @@ impl Keyspace {
     /// Removes `key` if it holds an empty collection. Returns true if it was removed.
     pub fn remove_if_empty(&mut self, key: &Bytes) -> bool {
         let empty = self
-            .entries
-            .get(&Probe::of(key) as &dyn SlotView)
-            .is_some_and(|e| e.value.is_empty_collection());
+            .slot(key)
+            .is_some_and(|(_, e)| e.value.is_empty_collection());
         if empty {
             self.remove(key, 0);
         }
@@ -233,18 +168,15 @@ impl Keyspace {
     /// Sets or clears the TTL of an existing key. Returns false if the key does not exist.
     /// (It does not check expiry: callers look the key up with `now_ms` first.)
     pub fn set_expire(&mut self, key: &Bytes, at_ms: Option<u64>) -> bool {
-        let probe = Probe::of(key);
-        let Some((slot, e)) = self.entries.get_key_value(&probe as &dyn SlotView) else {
+        let Some((slot, e)) = self.slot_mut(key) else {
             return false;
         };
         // The TTL index shares the stored key (a copy only if it is short).
         let stored = slot.key.clone();
         let old = e.expire_at_ms();
+        e.set_expire_at_ms(at_ms);
         if let Some(old) = old {
             self.expires.remove(&(old, stored.clone()));
-        }
-        if let Some(e) = self.entries.get_mut(&probe as &dyn SlotView) {
-            e.set_expire_at_ms(at_ms);
         }
         if let Some(t) = at_ms {
             self.expires.insert((t, stored));
@@ -271,10 +203,7 @@ impl Keyspace {
 
     /// Deletes `key` if its TTL is at or before `now_ms` (active expiry). Returns true if it did.
     pub fn expire_if_due(&mut self, key: &Bytes, now_ms: u64) -> bool {
-        let due = self
-            .entries
-            .get(&Probe::of(key) as &dyn SlotView)
-            .is_some_and(|e| e.is_expired(now_ms));
+        let due = self.slot(key).is_some_and(|(_, e)| e.is_expired(now_ms));
         if due {
             self.remove(key, 0);
         }
@@ -298,10 +227,7 @@ impl Keyspace {
         count: usize,
         now_ms: u64,
     ) -> (u64, Vec<(&SmallBytes, &Entry)>) {
-        let start = SlotKey {
-            hash: cursor,
-            key: SmallBytes::default(),
-        };
+        let start = SlotKey::first_of(cursor);
         let mut out = Vec::new();
         let mut last_hash = None;
         for (visited, (k, e)) in self.entries.range(start..).enumerate() {
@@ -318,10 +244,7 @@ impl Keyspace {
 
     /// A live key chosen from `pick` (any u64, e.g. random), or None when there are none.
     pub fn key_near(&self, pick: u64, now_ms: u64) -> Option<&SmallBytes> {
-        let start = SlotKey {
-            hash: pick,
-            key: SmallBytes::default(),
-        };
+        let start = SlotKey::first_of(pick);
         self.entries
             .range(start..)
             .chain(self.entries.iter())
@@ -335,6 +258,23 @@ impl Keyspace {
         let entry = self.get(key, now_ms)?;
         let bytes = bincode::serialize(entry).unwrap_or_default();
         Some(scan_hash(&bytes) ^ (bytes.len() as u64).rotate_left(32))
+    }
+
+    /// The stored key and entry of `key`, found by hash (one descent; the key is not copied).
+    fn slot(&self, key: &[u8]) -> Option<(&SlotKey, &Entry)> {
+        let hash = scan_hash(key);
+        self.entries
+            .range(SlotKey::first_of(hash)..)
+            .take_while(|(k, _)| k.hash == hash)
+            .find(|(k, _)| k.key.as_slice() == key)
+    }
+
+    fn slot_mut(&mut self, key: &[u8]) -> Option<(&SlotKey, &mut Entry)> {
+        let hash = scan_hash(key);
+        self.entries
+            .range_mut(SlotKey::first_of(hash)..)
+            .take_while(|(k, _)| k.hash == hash)
+            .find(|(k, _)| k.key.as_slice() == key)
     }
 
     fn drop_if_expired(&mut self, key: &Bytes, now_ms: u64) {

@@ -121,7 +121,7 @@ impl Connection {
     }
 
     /// Parser limits follow the live settings and the authentication state, request by request.
-    fn refresh_limits(&mut self) {
+    pub(super) fn refresh_limits(&mut self) {
         let authenticated = !self.auth_required();
         let max_bulk = self
             .shared
@@ -169,8 +169,6 @@ impl Connection {
                     _ = cancel.cancelled() => return Ok(()),
                     flow = self.dispatch(argv) => flow?,
                 };
-                self.refresh_limits();
-                self.update_view();
                 if let Flow::Close = flow {
                     self.flush_pending().await;
                     self.write_out().await?;
@@ -180,6 +178,9 @@ impl Connection {
                     self.write_out().await?;
                 }
             }
+            // CLIENT LIST sees other clients as of their last read (as on Redis, which runs
+            // a client's whole buffer at once); server commands refresh it first themselves.
+            self.update_view();
             let cancel = self.cancel.clone();
             tokio::select! {
                 _ = cancel.cancelled() => return Ok(()),
@@ -189,6 +190,8 @@ impl Connection {
             if !self.read_more().await? {
                 return Ok(());
             }
+            // CONFIG SET from another client applies from the next read on.
+            self.refresh_limits();
         }
     }
 
@@ -278,7 +281,7 @@ impl Connection {
         }
     }
 
-    fn update_view(&self) {
+    pub(super) fn update_view(&self) {
         let mut v = self
             .registered
             .view
@@ -301,8 +304,9 @@ impl Connection {
         v.qbuf = self.buf.len();
     }
 
-    /// Records the last command's name for CLIENT LIST (`client|list` style).
-    pub(super) fn note_command(&self, name: &str) {
+    /// Records the last command's name for CLIENT LIST (`client|list` style, `sub` being the
+    /// subcommand of a command that has them).
+    pub(super) fn note_command(&self, name: &str, sub: Option<&[u8]>) {
         let mut v = self
             .registered
             .view
@@ -310,5 +314,10 @@ impl Connection {
             .unwrap_or_else(|e| e.into_inner());
         v.last_cmd.clear();
         v.last_cmd.push_str(name);
+        if let Some(sub) = sub {
+            v.last_cmd.push('|');
+            v.last_cmd
+                .push_str(&String::from_utf8_lossy(sub).to_ascii_lowercase());
+        }
     }
 }

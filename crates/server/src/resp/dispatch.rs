@@ -136,7 +136,11 @@ impl Connection {
             Target::Server(c) => (c.name, c.no_auth),
             Target::Data(d) => (d.name, false),
         };
-        self.note_command(&command_label(name, &argv));
+        let sub = match target {
+            Target::Server(c) if !c.subcommands.is_empty() => argv.get(1),
+            _ => None,
+        };
+        self.note_command(name, sub.map(|s| &s[..]));
         if self.auth_required() && !no_auth {
             self.reject(
                 &argv,
@@ -171,15 +175,19 @@ impl Connection {
                 self.reply(reply);
                 Ok(Flow::Continue)
             }
-            Target::Data(_) => {
+            Target::Data(def) => {
                 self.flush_pending().await;
-                let reply = self.read_data(&argv).await;
+                let reply = self.read_data(def, &argv).await;
                 self.reply(reply);
                 Ok(Flow::Continue)
             }
             Target::Server(cmd) => {
                 self.flush_pending().await;
-                match self.server_command(cmd, &argv, false).await {
+                self.update_view();
+                let step = self.server_command(cmd, &argv, false).await;
+                // AUTH, HELLO, RESET and CONFIG SET change what the parser allows next.
+                self.refresh_limits();
+                match step {
                     Step::Answer(a) => {
                         self.answer(&a);
                         Ok(Flow::Continue)
@@ -281,6 +289,9 @@ impl Connection {
         } else {
             Consistency::Linearizable
         };
+        if consistency == Consistency::Local && min_seq == 0 {
+            return Ok(());
+        }
         let generation = self.read_gen;
         // A leader change while a follower asks the leader for a read index surfaces as
         // "not the leader" although nothing is wrong for long; ask again (with a short pause)
@@ -300,7 +311,7 @@ impl Connection {
         result.map_err(|e| read_error(&e))
     }
 
-    async fn read_data(&mut self, argv: &[Bytes]) -> Reply {
+    async fn read_data(&mut self, def: &'static CommandDef, argv: &[Bytes]) -> Reply {
         if let Err(reply) = self.read_barrier().await {
             return reply;
         }
@@ -308,7 +319,7 @@ impl Connection {
         self.shared
             .group
             .sm()
-            .read(|ks| ks.execute_read(argv, now, seed))
+            .read(|ks| ks.run_read(def, argv, now, seed))
     }
 
     /// WAIT: hold the client until enough secondary clusters applied its last write or the
@@ -370,16 +381,3 @@ const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Redis's answer to WAIT on a replica.
 const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
-
-/// `client|list`-style label of a command for CLIENT LIST's `cmd=`.
-fn command_label(name: &str, argv: &[Bytes]) -> String {
-    match server_command(name.as_bytes()) {
-        Some(c) if !c.subcommands.is_empty() && argv.len() >= 2 => {
-            format!(
-                "{name}|{}",
-                String::from_utf8_lossy(&argv[1]).to_ascii_lowercase()
-            )
-        }
-        _ => name.to_string(),
-    }
-}
