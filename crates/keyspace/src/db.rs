@@ -3,7 +3,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 
-use crate::small_bytes::SmallBytes;
+use crate::small_bytes::{SmallBytes, INLINE_MAX};
 use crate::value::{Entry, Value};
 
 /// Position of a key in scan order: a fixed hash of the key, then the key itself. The hash is
@@ -108,7 +108,7 @@ impl Keyspace {
     /// The caller must call [`Keyspace::remove_if_empty`] if it may have emptied a collection.
     pub fn get_value_mut(&mut self, key: &Bytes, now_ms: u64) -> Option<&mut Value> {
         self.drop_if_expired(key, now_ms);
-        self.slot_mut(key).map(|(_, e)| &mut e.value)
+        self.entry_mut(key).map(|e| &mut e.value)
     }
 
     pub fn contains(&self, key: &Bytes, now_ms: u64) -> bool {
@@ -126,8 +126,8 @@ impl Keyspace {
     /// Stores `value` under `key`, keeping the key's TTL if it has a live one (`KEEPTTL`).
     pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value, now_ms: u64) {
         self.drop_if_expired(&key, now_ms);
-        match self.slot_mut(&key) {
-            Some((_, e)) => e.value = value,
+        match self.entry_mut(&key) {
+            Some(e) => e.value = value,
             None => self.insert(key, value),
         }
     }
@@ -168,13 +168,15 @@ impl Keyspace {
     /// Sets or clears the TTL of an existing key. Returns false if the key does not exist.
     /// (It does not check expiry: callers look the key up with `now_ms` first.)
     pub fn set_expire(&mut self, key: &Bytes, at_ms: Option<u64>) -> bool {
-        let Some((slot, e)) = self.slot_mut(key) else {
+        let Some((slot, e)) = self.slot(key) else {
             return false;
         };
         // The TTL index shares the stored key (a copy only if it is short).
         let stored = slot.key.clone();
         let old = e.expire_at_ms();
-        e.set_expire_at_ms(at_ms);
+        if let Some(e) = self.entry_mut(key) {
+            e.set_expire_at_ms(at_ms);
+        }
         if let Some(old) = old {
             self.expires.remove(&(old, stored.clone()));
         }
@@ -260,8 +262,12 @@ impl Keyspace {
         Some(scan_hash(&bytes) ^ (bytes.len() as u64).rotate_left(32))
     }
 
-    /// The stored key and entry of `key`, found by hash (one descent; the key is not copied).
+    /// The stored key and entry of `key`. A short key is probed as a [`SlotKey`] built on the
+    /// stack; a long one (which would need a heap copy) by its hash range.
     fn slot(&self, key: &[u8]) -> Option<(&SlotKey, &Entry)> {
+        if key.len() <= INLINE_MAX {
+            return self.entries.get_key_value(&SlotKey::of(key));
+        }
         let hash = scan_hash(key);
         self.entries
             .range(SlotKey::first_of(hash)..)
@@ -269,12 +275,16 @@ impl Keyspace {
             .find(|(k, _)| k.key.as_slice() == key)
     }
 
-    fn slot_mut(&mut self, key: &[u8]) -> Option<(&SlotKey, &mut Entry)> {
+    fn entry_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        if key.len() <= INLINE_MAX {
+            return self.entries.get_mut(&SlotKey::of(key));
+        }
         let hash = scan_hash(key);
         self.entries
             .range_mut(SlotKey::first_of(hash)..)
             .take_while(|(k, _)| k.hash == hash)
             .find(|(k, _)| k.key.as_slice() == key)
+            .map(|(_, e)| e)
     }
 
     fn drop_if_expired(&mut self, key: &Bytes, now_ms: u64) {
@@ -335,6 +345,30 @@ mod tests {
             cursor = next;
         }
         assert_eq!(seen.len(), 1000);
+    }
+
+    #[test]
+    fn short_and_long_keys_are_found_updated_and_removed() {
+        let mut ks = Keyspace::new();
+        let keys: Vec<Bytes> = [INLINE_MAX - 1, INLINE_MAX, INLINE_MAX + 1, 300]
+            .iter()
+            .map(|&n| Bytes::from(vec![b'k'; n]))
+            .collect();
+        for k in &keys {
+            ks.insert(k.clone(), s("v"));
+            assert!(ks.set_expire(k, Some(1_000)));
+        }
+        for k in &keys {
+            assert_eq!(ks.expire_at(k, 0), Some(Some(1_000)), "{}", k.len());
+            ks.insert_keep_ttl(k.clone(), s("w"), 0);
+            assert_eq!(ks.get_value(k, 0), Some(&s("w")));
+        }
+        assert_eq!(ks.expires_count(), keys.len());
+        for k in &keys {
+            assert!(ks.remove(k, 0).is_some(), "{}", k.len());
+            assert!(ks.get(k, 0).is_none());
+        }
+        assert!(ks.is_empty() && ks.expires_count() == 0);
     }
 
     #[test]
