@@ -141,8 +141,13 @@ impl Keyspace {
 
     /// Removes `key`, returning its entry if it was live.
     pub fn remove(&mut self, key: &Bytes, now_ms: u64) -> Option<Entry> {
-        let stored = self.slot(key)?.0.clone();
-        let (k, e) = self.entries.remove_entry(&stored)?;
+        // A short key is its own probe; a long one borrows the stored key (no second copy).
+        let probe = if key.len() <= INLINE_MAX {
+            SlotKey::of(key)
+        } else {
+            self.slot(key)?.0.clone()
+        };
+        let (k, e) = self.entries.remove_entry(&probe)?;
         if let Some(t) = e.expire_at_ms() {
             self.expires.remove(&(t, k.key));
         }
