@@ -34,6 +34,7 @@ mod apply_times;
 mod backlog;
 mod codec;
 mod error;
+mod fsutil;
 mod handle;
 mod log_store;
 mod mem_sm;
