@@ -46,7 +46,7 @@ impl CoordGroup {
     /// this is the lowest-numbered voter starting on pristine storage. Whenever this voter
     /// becomes leader it records `registration` (clusters and limits) if the state lacks it.
     pub async fn start(
-        db: &sled::Db,
+        db: &meridian_storage::NodeDb,
         node_id: NodeId,
         voters: BTreeMap<NodeId, Node>,
         registration: Registration,

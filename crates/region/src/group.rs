@@ -47,7 +47,7 @@ impl RegionGroup {
     /// lowest-numbered member starting on pristine storage.
     #[allow(clippy::too_many_arguments)]
     pub async fn start(
-        db: &sled::Db,
+        db: &meridian_storage::NodeDb,
         node_id: NodeId,
         cluster: &str,
         members: BTreeMap<NodeId, Node>,

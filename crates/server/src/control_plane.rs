@@ -23,7 +23,7 @@ pub(crate) struct ControlPlane {
 
 pub(crate) async fn start(
     spec: &NodeSpec,
-    db: &sled::Db,
+    db: &meridian_storage::NodeDb,
     pool: &ChannelPool,
     router: &GroupRouter,
     region: &Arc<RegionGroup>,

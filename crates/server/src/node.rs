@@ -52,7 +52,7 @@ pub enum NodeError {
 /// A running node. Dropping it without [`MeridianNode::stop`] leaves tasks running.
 pub struct MeridianNode {
     spec: NodeSpec,
-    db: sled::Db,
+    db: meridian_storage::NodeDb,
     group: Arc<RegionGroup>,
     filter: LinkFilter,
     grpc_addr: SocketAddr,

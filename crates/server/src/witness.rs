@@ -40,7 +40,7 @@ pub struct WitnessSpec {
 /// A running witness.
 pub struct WitnessNode {
     node_id: NodeId,
-    db: sled::Db,
+    db: meridian_storage::NodeDb,
     coord: Arc<CoordGroup>,
     grpc_addr: SocketAddr,
     metrics: MetricsServer,

@@ -125,6 +125,15 @@ impl Backlog {
         Ok(())
     }
 
+    /// Writes the backlog out, so the ops a snapshot covers outlive a crash with it (the log
+    /// after the snapshot rebuilds the rest).
+    pub(crate) fn flush(&self) -> Result<(), StorageError> {
+        self.tree
+            .flush()
+            .map(|_| ())
+            .map_err(StorageError::sled("flush backlog"))
+    }
+
     /// Empties the backlog (its ops no longer connect to the state after a snapshot install).
     pub(crate) fn clear(&self) -> Result<(), StorageError> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);

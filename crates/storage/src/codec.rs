@@ -53,12 +53,3 @@ where
 {
     tokio::task::spawn_blocking(f).await?
 }
-
-/// Flushes the whole database (every tree of every group shares one log, so this is a group
-/// commit) without blocking a runtime worker.
-pub(crate) async fn flush(tree: &sled::Tree) -> Result<(), StorageError> {
-    tree.flush_async()
-        .await
-        .map(|_| ())
-        .map_err(StorageError::sled("flush"))
-}

@@ -32,6 +32,26 @@ pub enum StorageError {
     SnapshotVersion(u8, u8),
     #[error("snapshot {id} is corrupt: {reason}")]
     SnapshotCorrupt { id: String, reason: String },
+    #[error("could not {op} {path}: {source}")]
+    File {
+        op: &'static str,
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("Raft log file {path} is damaged at byte {offset}: {reason}; the node will not start on a log it cannot trust (restore the data directory, or remove it and let the node rejoin from its peers)")]
+    LogDamaged {
+        path: std::path::PathBuf,
+        offset: u64,
+        reason: String,
+    },
+    #[error("Raft log append refused: {0}")]
+    LogOrder(String),
+    #[error("{path} was written by an older Meridian that kept the Raft log in sled; this build keeps it in {new_dir}. Start the node on an empty data directory (it rejoins from its peers)")]
+    OldLayout {
+        path: std::path::PathBuf,
+        new_dir: std::path::PathBuf,
+    },
     #[error("background storage task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
     #[error("invalid storage options: {0}")]
@@ -57,7 +77,6 @@ pub(crate) type RaftError = RaftStorageError<NodeId>;
 pub(crate) trait IntoRaft<T> {
     fn read_logs(self) -> Result<T, RaftError>;
     fn write_logs(self) -> Result<T, RaftError>;
-    fn read_vote(self) -> Result<T, RaftError>;
     fn write_vote(self) -> Result<T, RaftError>;
     fn write_sm(self) -> Result<T, RaftError>;
     fn read_snapshot(self) -> Result<T, RaftError>;
@@ -71,9 +90,6 @@ impl<T> IntoRaft<T> for Result<T, StorageError> {
     }
     fn write_logs(self) -> Result<T, RaftError> {
         self.map_err(|e| StorageIOError::write_logs(&e).into())
-    }
-    fn read_vote(self) -> Result<T, RaftError> {
-        self.map_err(|e| StorageIOError::read_vote(&e).into())
     }
     fn write_vote(self) -> Result<T, RaftError> {
         self.map_err(|e| StorageIOError::write_vote(&e).into())

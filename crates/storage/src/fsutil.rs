@@ -11,14 +11,15 @@ pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
-/// Creates `dir` (and its parents) if missing, and makes its entry durable in its parent.
+/// Creates `dir` and any missing parents, making each new entry durable in its parent.
 pub(crate) fn create_dir_durable(dir: &Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    fs::create_dir_all(dir)?;
-    if let Some(parent) = dir.parent() {
-        sync_dir(parent)?;
+    let missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.is_dir()).collect();
+    for d in missing.into_iter().rev() {
+        fs::create_dir(d)?;
+        match d.parent() {
+            Some(p) if !p.as_os_str().is_empty() => sync_dir(p)?,
+            _ => sync_dir(Path::new("."))?,
+        }
     }
     Ok(())
 }

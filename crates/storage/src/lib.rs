@@ -36,6 +36,7 @@ mod codec;
 mod error;
 mod fsutil;
 mod handle;
+mod hard_state;
 mod log_store;
 mod mem_sm;
 mod open;
@@ -43,6 +44,7 @@ mod sm_state;
 mod snapshot_builder;
 mod snapshot_store;
 mod state_machine;
+mod wal;
 
 pub use backlog::BacklogOp;
 pub use error::StorageError;
@@ -51,6 +53,6 @@ pub use log_store::{LogConfig, LogStore};
 pub use mem_sm::{
     open_mem_group, MemConfig, MemSmHandle, MemSnapshotBuilder, MemStateMachine, ReplicatedState,
 };
-pub use open::{open_db, open_group, StorageOptions, DEFAULT_CACHE_BYTES};
+pub use open::{open_db, open_group, NodeDb, StorageOptions, DEFAULT_CACHE_BYTES};
 pub use snapshot_builder::SnapshotBuilder;
 pub use state_machine::StateMachine;

@@ -1,17 +1,21 @@
-//! The Raft log and vote of one group, in the trees `<group>/log` and `<group>/meta`.
+//! The Raft log and vote of one group, in its own files under `<data>/raft/<group>/`: the log
+//! in `log/` ([`Wal`] segments) and the vote and purge point in `state` ([`HardStateFile`]).
 
 use std::fmt::Debug;
+use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
+use std::path::Path;
+use std::sync::Arc;
 
-use meridian_types::{GroupId, Node, NodeId, RegionTypeConfig};
+use meridian_types::{Node, NodeId, RegionTypeConfig};
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, LogId, RaftLogId, RaftLogReader, RaftTypeConfig, Vote};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-use tokio::sync::mpsc;
 
-use crate::codec::{be, blocking, decode, encode, flush, open_tree};
+use crate::codec::{blocking, decode};
 use crate::error::{IntoRaft, RaftError, StorageError};
+use crate::fsutil::{create_dir_durable, remove_temp_files};
+use crate::hard_state::HardStateFile;
+use crate::wal::{Batch, Wal};
 
 /// The type configs a [`LogStore`] can hold the log of: our node ids and addresses, openraft's
 /// own entry type (whose serde form is what the log stores).
@@ -19,116 +23,83 @@ pub trait LogConfig: RaftTypeConfig<NodeId = NodeId, Node = Node, Entry = Entry<
 
 impl<C> LogConfig for C where C: RaftTypeConfig<NodeId = NodeId, Node = Node, Entry = Entry<C>> {}
 
-const VOTE: &[u8] = b"vote";
-const LAST_PURGED: &[u8] = b"last_purged";
-const COMMITTED: &[u8] = b"committed";
-
-/// openraft's log store for one group. Cheap to clone: clones share the same sled trees, which
-/// is how the log reader handed to replication tasks sees every append.
+/// openraft's log store for one group. Cheap to clone: clones share the same files, which is
+/// how the log reader handed to replication tasks sees every append.
 ///
-/// Invariants: entries are keyed by their big-endian index and always form one contiguous run
-/// (truncate and purge are atomic sled batches); `last_purged` is durable before anything is
-/// purged; the vote and every appended batch are flushed before openraft is told they are done.
+/// Invariants: live entries form one contiguous run; the purge point is durable before
+/// anything is purged; the vote is durable before `save_vote` returns and every appended batch
+/// is `fdatasync`ed before openraft is told it is done.
 ///
-/// Appends are group-committed: `append` writes the entries into sled and hands the flush
-/// callback to a flusher task, which flushes once for every callback that queued up meanwhile
-/// and only then reports them durable (in order). RaftCore never waits on a flush, so it keeps
-/// batching new entries while the previous batch is being synced.
+/// Appends are group-committed: `append` writes the entries (readable at once) and hands the
+/// callback to the log's sync thread, which syncs once for every append queued meanwhile and
+/// then reports them durable, in order. RaftCore never waits on a sync.
 ///
 /// Generic over the group's type config: the regional groups (the default) and the
 /// coordination group share this one implementation of the durability rules.
 pub struct LogStore<C: LogConfig = RegionTypeConfig> {
-    log: sled::Tree,
-    meta: sled::Tree,
-    flusher: mpsc::UnboundedSender<(LogFlushed<C>, sled::Tree)>,
+    wal: Arc<Wal>,
+    state: Arc<HardStateFile>,
+    /// The committed id found on open (openraft asks for it once, at startup).
+    recovered_committed: Option<LogId<NodeId>>,
+    _config: PhantomData<C>,
 }
 
 impl<C: LogConfig> Clone for LogStore<C> {
     fn clone(&self) -> Self {
         LogStore {
-            log: self.log.clone(),
-            meta: self.meta.clone(),
-            flusher: self.flusher.clone(),
+            wal: self.wal.clone(),
+            state: self.state.clone(),
+            recovered_committed: self.recovered_committed,
+            _config: PhantomData,
         }
     }
 }
 
 impl<C: LogConfig> LogStore<C> {
-    /// Must be called inside a tokio runtime: it starts the group's flusher task.
-    pub(crate) fn open(db: &sled::Db, group: &GroupId) -> Result<LogStore<C>, StorageError> {
-        let log = open_tree(db, group, "log")?;
-        let (flusher, rx) = mpsc::unbounded_channel();
-        tokio::spawn(run_flusher::<C>(rx));
+    /// Opens (or creates) the log kept in `dir`. `name` names the log's sync thread.
+    pub(crate) fn open(dir: &Path, name: &str) -> Result<LogStore<C>, StorageError> {
+        create_dir_durable(dir).map_err(|source| StorageError::File {
+            op: "create",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        remove_temp_files(dir).map_err(|source| StorageError::File {
+            op: "clean",
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let state = HardStateFile::open(&dir.join("state"))?;
+        let purged = state.get().last_purged.map(|l| l.index);
+        let (wal, recovered) = Wal::open(&dir.join("log"), purged, format!("wal-{name}"))?;
+        let recovered_committed = match recovered.committed {
+            Some(bytes) => decode("decode committed log id", &bytes)?,
+            None => None,
+        };
         Ok(LogStore {
-            log,
-            meta: open_tree(db, group, "meta")?,
-            flusher,
+            wal: Arc::new(wal),
+            state: Arc::new(state),
+            recovered_committed,
+            _config: PhantomData,
         })
     }
 
-    fn get_meta<T: DeserializeOwned>(&self, key: &[u8]) -> Result<Option<T>, StorageError> {
-        match self
-            .meta
-            .get(key)
-            .map_err(StorageError::sled("read meta"))?
-        {
-            Some(v) => decode("decode meta value", &v).map(Some),
-            None => Ok(None),
-        }
-    }
-
-    fn put_meta<T: Serialize>(&self, key: &[u8], v: &T) -> Result<(), StorageError> {
-        let v = encode("encode meta value", v)?;
-        self.meta
-            .insert(key, v)
-            .map_err(StorageError::sled("write meta"))?;
-        Ok(())
+    fn read_range(&self, start: u64, end: u64) -> Result<Vec<Entry<C>>, StorageError> {
+        let mut out = Vec::with_capacity(end.saturating_sub(start).min(1024) as usize);
+        self.wal.read(start, end, |_, payload| {
+            out.push(decode("decode log entry", payload)?);
+            Ok(())
+        })?;
+        Ok(out)
     }
 
     fn last_log_id(&self) -> Result<Option<LogId<NodeId>>, StorageError> {
-        match self
-            .log
-            .last()
-            .map_err(StorageError::sled("read last log"))?
-        {
-            Some((_, v)) => {
-                let e: Entry<C> = decode("decode log entry", &v)?;
-                Ok(Some(*e.get_log_id()))
-            }
-            None => Ok(None),
-        }
-    }
-
-    /// Removes the keys of `range` in one atomic batch (so a crash cannot leave a hole).
-    fn remove_range(
-        tree: &sled::Tree,
-        range: impl RangeBounds<[u8; 8]>,
-    ) -> Result<(), StorageError> {
-        let mut batch = sled::Batch::default();
-        for kv in tree.range(range) {
-            let (k, _) = kv.map_err(StorageError::sled("scan log"))?;
-            batch.remove(k);
-        }
-        tree.apply_batch(batch)
-            .map_err(StorageError::sled("delete log range"))
-    }
-
-    fn read_range(
-        tree: &sled::Tree,
-        start: u64,
-        end: Bound<u64>,
-    ) -> Result<Vec<Entry<C>>, StorageError> {
-        let end = match end {
-            Bound::Excluded(e) => Bound::Excluded(be(e)),
-            Bound::Included(e) => Bound::Included(be(e)),
-            Bound::Unbounded => Bound::Unbounded,
+        let Some((_, last)) = self.wal.bounds() else {
+            return Ok(None);
         };
-        let mut out = Vec::new();
-        for kv in tree.range((Bound::Included(be(start)), end)) {
-            let (_, v) = kv.map_err(StorageError::sled("read log"))?;
-            out.push(decode("decode log entry", &v)?);
-        }
-        Ok(out)
+        Ok(self
+            .read_range(last, last + 1)?
+            .first()
+            .map(|e| *e.get_log_id()))
     }
 }
 
@@ -142,10 +113,14 @@ impl<C: LogConfig> RaftLogReader<C> for LogStore<C> {
             Bound::Excluded(s) => s.saturating_add(1),
             Bound::Unbounded => 0,
         };
-        let end = range.end_bound().cloned();
-        // Reads are served from sled's cache and bounded by max_payload_entries: inline is
+        let end = match range.end_bound() {
+            Bound::Included(e) => e.saturating_add(1),
+            Bound::Excluded(e) => *e,
+            Bound::Unbounded => u64::MAX,
+        };
+        // Reads come from the page cache and are bounded by max_payload_entries: inline is
         // cheaper than a thread hop.
-        Self::read_range(&self.log, start, end).read_logs()
+        self.read_range(start, end).read_logs()
     }
 }
 
@@ -153,7 +128,7 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
     type LogReader = LogStore<C>;
 
     async fn get_log_state(&mut self) -> Result<LogState<C>, RaftError> {
-        let last_purged: Option<LogId<NodeId>> = self.get_meta(LAST_PURGED).read_logs()?;
+        let last_purged = self.state.get().last_purged;
         let last = self.last_log_id().read_logs()?.or(last_purged);
         Ok(LogState {
             last_purged_log_id: last_purged,
@@ -166,25 +141,26 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
     }
 
     async fn save_vote(&mut self, vote: &Vote<NodeId>) -> Result<(), RaftError> {
-        self.put_meta(VOTE, vote).write_vote()?;
-        flush(&self.meta).await.write_vote()
+        let state = self.state.clone();
+        let vote = *vote;
+        blocking(move || state.update(|s| s.vote = Some(vote)))
+            .await
+            .write_vote()
     }
 
     async fn read_vote(&mut self) -> Result<Option<Vote<NodeId>>, RaftError> {
-        self.get_meta(VOTE).read_vote()
+        Ok(self.state.get().vote)
     }
 
-    /// Not flushed on its own: it rides on the next flush. Losing it only means a restarted node
-    /// waits for the leader before re-applying, which openraft handles.
+    /// Not synced on its own: it rides on the next append's sync. Losing it only means a
+    /// restarted node waits for the leader before re-applying, which openraft handles.
     async fn save_committed(&mut self, committed: Option<LogId<NodeId>>) -> Result<(), RaftError> {
-        self.put_meta(COMMITTED, &committed).write_logs()
+        let bytes = crate::codec::encode("encode committed log id", &committed).write_logs()?;
+        self.wal.save_committed(&bytes).write_logs()
     }
 
     async fn read_committed(&mut self) -> Result<Option<LogId<NodeId>>, RaftError> {
-        Ok(self
-            .get_meta::<Option<LogId<NodeId>>>(COMMITTED)
-            .read_logs()?
-            .flatten())
+        Ok(self.recovered_committed)
     }
 
     async fn append<I>(&mut self, entries: I, callback: LogFlushed<C>) -> Result<(), RaftError>
@@ -192,62 +168,43 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
         I: IntoIterator<Item = Entry<C>> + Send,
         I::IntoIter: Send,
     {
-        let mut batch = sled::Batch::default();
-        for e in entries {
-            batch.insert(
-                &be(e.get_log_id().index),
-                encode("encode log entry", &e).write_logs()?,
-            );
+        let mut batch = Batch::default();
+        let written = entries
+            .into_iter()
+            .try_for_each(|e| {
+                batch.push(e.get_log_id().index, |buf| {
+                    bincode::serialize_into(buf, &e)
+                        .map_err(StorageError::codec("encode log entry"))
+                })
+            })
+            .and_then(|()| self.wal.append(&batch));
+        match written {
+            Ok(file) => {
+                self.wal
+                    .sync_then(file, Box::new(move |r| callback.log_io_completed(r)));
+                Ok(())
+            }
+            Err(e) => {
+                callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
+                Err(e).write_logs()
+            }
         }
-        if let Err(e) = self.log.apply_batch(batch) {
-            let e = StorageError::sled("append log")(e);
-            callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
-            return Err(e).write_logs();
-        }
-        // Durability is reported by the flusher once the entries are on disk.
-        if let Err(mpsc::error::SendError((callback, _))) =
-            self.flusher.send((callback, self.log.clone()))
-        {
-            callback.log_io_completed(Err(std::io::Error::other("log flusher stopped")));
-        }
-        Ok(())
     }
 
     async fn truncate(&mut self, log_id: LogId<NodeId>) -> Result<(), RaftError> {
-        let tree = self.log.clone();
-        blocking(move || Self::remove_range(&tree, be(log_id.index)..))
+        let wal = self.wal.clone();
+        blocking(move || wal.truncate(log_id.index))
             .await
-            .write_logs()?;
-        flush(&self.log).await.write_logs()
+            .write_logs()
     }
 
     async fn purge(&mut self, log_id: LogId<NodeId>) -> Result<(), RaftError> {
-        self.put_meta(LAST_PURGED, &log_id).write_logs()?;
-        flush(&self.meta).await.write_logs()?;
-        let tree = self.log.clone();
-        blocking(move || Self::remove_range(&tree, ..=be(log_id.index)))
-            .await
-            .write_logs()?;
-        flush(&self.log).await.write_logs()
-    }
-}
-
-/// Flushes the database once per wave of queued appends, then completes their callbacks in
-/// order. One flush covers every write made before it started.
-///
-/// The tree travels with each request, so an idle flusher holds no reference to the database
-/// and a closed database can be reopened in the same process right away.
-async fn run_flusher<C: LogConfig>(mut rx: mpsc::UnboundedReceiver<(LogFlushed<C>, sled::Tree)>) {
-    let mut wave = Vec::new();
-    while let Some((first, tree)) = rx.recv().await {
-        wave.push(first);
-        while let Ok((more, _)) = rx.try_recv() {
-            wave.push(more);
-        }
-        let result = flush(&tree).await.map_err(|e| e.to_string());
-        drop(tree);
-        for cb in wave.drain(..) {
-            cb.log_io_completed(result.clone().map_err(std::io::Error::other));
-        }
+        let (state, wal) = (self.state.clone(), self.wal.clone());
+        blocking(move || {
+            state.update(|s| s.last_purged = Some(log_id))?;
+            wal.purge(log_id.index)
+        })
+        .await
+        .write_logs()
     }
 }

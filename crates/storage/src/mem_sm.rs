@@ -20,6 +20,7 @@ use tokio::sync::watch;
 use crate::codec::{blocking, decode, encode};
 use crate::error::{IntoRaft, RaftError, StorageError};
 use crate::log_store::{LogConfig, LogStore};
+use crate::open::{open_log, NodeDb};
 use crate::snapshot_builder::snapshot_id;
 use crate::snapshot_store::{SaveMode, SnapshotStore};
 
@@ -148,18 +149,18 @@ where
 /// Trees are named from `group` like every group's (`<group>/log`, `<group>/meta`,
 /// `<group>/snapshot`).
 pub async fn open_mem_group<C, S>(
-    db: &sled::Db,
+    db: &NodeDb,
     group: &GroupId,
 ) -> Result<(LogStore<C>, MemStateMachine<C, S>, MemSmHandle<S>), StorageError>
 where
     C: MemConfig,
     S: ReplicatedState<C>,
 {
-    let log = LogStore::open(db, group)?;
-    let db = db.clone();
+    let log = open_log(db, group)?;
+    let dir = db.group_dir(group);
     let group = group.clone();
     let shared = blocking(move || {
-        let snapshots = SnapshotStore::open(&db, &group)?;
+        let snapshots = SnapshotStore::open(&dir.join("snapshot"))?;
         let state = match snapshots.load()? {
             Some((_, data)) => MemShared::<S>::decode(&data)?,
             None => MemState {

@@ -1,15 +1,16 @@
-//! Opening the node's sled database and a group's stores in it.
+//! Opening the node's storage and a group's stores in it.
 
-use std::path::Path;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use meridian_types::GroupId;
 
 use crate::backlog::Backlog;
-use crate::codec::blocking;
+use crate::codec::{blocking, tree_name};
 use crate::error::StorageError;
 use crate::handle::SmHandle;
-use crate::log_store::LogStore;
+use crate::log_store::{LogConfig, LogStore};
 use crate::sm_state::SmState;
 use crate::snapshot_store::SnapshotStore;
 use crate::state_machine::{Shared, StateMachine};
@@ -45,36 +46,102 @@ impl StorageOptions {
     }
 }
 
-/// Opens (or creates) the node's one sled database. A second open of the same path in this
-/// process fails: share the returned `Db` between groups.
+/// A node's storage: the sled database in the data directory (replication backlogs) and, in
+/// its `raft/` subdirectory, each group's Raft files (log, vote, snapshot), which Meridian
+/// writes and `fsync`s itself. Derefs to the sled database. Cheap to clone.
+#[derive(Clone)]
+pub struct NodeDb {
+    db: sled::Db,
+    dir: PathBuf,
+}
+
+impl Deref for NodeDb {
+    type Target = sled::Db;
+    fn deref(&self) -> &sled::Db {
+        &self.db
+    }
+}
+
+impl NodeDb {
+    /// The directory of `group`'s Raft files: `<data>/raft/<group>`.
+    pub fn group_dir(&self, group: &GroupId) -> PathBuf {
+        let name: String = group
+            .as_string()
+            .bytes()
+            .map(|b| match b {
+                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
+                    char::from(b).to_string()
+                }
+                other => format!("%{other:02x}"),
+            })
+            .collect();
+        self.dir.join("raft").join(name)
+    }
+
+    /// Refuses a data directory whose group log is still in sled (written by an older build):
+    /// starting on it would silently forget every entry.
+    fn refuse_old_layout(&self, group: &GroupId) -> Result<(), StorageError> {
+        let name = tree_name(group, "log");
+        let had_tree = self
+            .db
+            .tree_names()
+            .iter()
+            .any(|t| t.as_ref() == name.as_bytes());
+        if had_tree {
+            let tree = self
+                .db
+                .open_tree(&name)
+                .map_err(StorageError::sled("open tree"))?;
+            if !tree.is_empty() {
+                return Err(StorageError::OldLayout {
+                    path: self.dir.clone(),
+                    new_dir: self.group_dir(group),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Opens (or creates) the node's storage in `path`. A second open of the same path in this
+/// process fails: share the returned [`NodeDb`] between groups.
 ///
 /// sled locks the directory. A node restarted inside the same process (tests) may find the
 /// lock still held for a moment by tasks of its previous incarnation that are winding down, so
 /// a held lock is retried for up to [`LOCK_WAIT`] before it is reported (then it usually means
 /// another process uses the directory).
-pub fn open_db(path: &Path) -> Result<sled::Db, StorageError> {
+pub fn open_db(path: &Path) -> Result<NodeDb, StorageError> {
     let started = std::time::Instant::now();
     loop {
         let opened = sled::Config::new()
             .path(path)
             .cache_capacity(DEFAULT_CACHE_BYTES)
-            // Durability comes from our explicit flushes (log appends, votes, snapshots);
-            // sled's own timer flush would only add latency spikes.
-            .flush_every_ms(None)
+            // sled holds only the replication backlogs, which a crash may shorten (the log
+            // rebuilds what follows the snapshot): a background flush now and then keeps
+            // secondaries from needing a full sync after a crash, without costing writes.
+            .flush_every_ms(Some(BACKLOG_FLUSH_MS))
             .open();
         match opened {
             Err(sled::Error::Io(e)) if is_held_lock(&e) && started.elapsed() < LOCK_WAIT => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             other => {
-                return other.map_err(|source| StorageError::Open {
-                    path: path.to_path_buf(),
-                    source,
-                })
+                return other
+                    .map(|db| NodeDb {
+                        db,
+                        dir: path.to_path_buf(),
+                    })
+                    .map_err(|source| StorageError::Open {
+                        path: path.to_path_buf(),
+                        source,
+                    })
             }
         }
     }
 }
+
+/// How often sled writes the backlogs out in the background.
+const BACKLOG_FLUSH_MS: u64 = 500;
 
 /// sled 0.34 reports a directory lock held elsewhere as an `Other` error whose text names
 /// it ("could not acquire lock on …"), with the OS's `WouldBlock` only inside the text.
@@ -88,16 +155,17 @@ pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Opens a group's log store and state machine in `db`. The state machine starts from the
 /// current snapshot, if any; openraft then re-applies the log after it.
 pub async fn open_group(
-    db: &sled::Db,
+    db: &NodeDb,
     group: &GroupId,
     opts: StorageOptions,
 ) -> Result<(LogStore, StateMachine, SmHandle), StorageError> {
     opts.validate()?;
-    let log = LogStore::open(db, group)?;
+    let dir = db.group_dir(group);
+    let log = open_log(db, group)?;
     let db = db.clone();
     let group = group.clone();
     let shared = blocking(move || {
-        let snapshots = SnapshotStore::open(&db, &group)?;
+        let snapshots = SnapshotStore::open(&dir.join("snapshot"))?;
         let state = match snapshots.load()? {
             Some((_, data)) => SmState::decode(&data)?,
             None => SmState::default(),
@@ -120,6 +188,15 @@ pub async fn open_group(
     let sm = StateMachine::new(Arc::new(shared));
     let handle = sm.handle();
     Ok((log, sm, handle))
+}
+
+/// Opens `group`'s log store in `db`, refusing a log left in sled by an older build.
+pub(crate) fn open_log<C: LogConfig>(
+    db: &NodeDb,
+    group: &GroupId,
+) -> Result<LogStore<C>, StorageError> {
+    db.refuse_old_layout(group)?;
+    LogStore::open(&db.group_dir(group), &group.as_string())
 }
 
 #[cfg(test)]
@@ -146,5 +223,33 @@ mod tests {
         assert!(err.contains("could not acquire lock"), "{err}");
         assert!(started.elapsed() >= LOCK_WAIT);
         drop(second);
+    }
+
+    #[tokio::test]
+    async fn a_log_left_in_sled_by_an_older_build_is_refused() -> Result<(), StorageError> {
+        let dir = tempfile::tempdir()?;
+        let db = open_db(dir.path())?;
+        let group = GroupId::Region("east".into());
+        db.open_tree(tree_name(&group, "log"))
+            .and_then(|t| t.insert(1u64.to_be_bytes(), b"entry".as_slice()))
+            .map_err(StorageError::sled("test"))?;
+        let err = open_group(&db, &group, StorageOptions::default())
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("older Meridian") && err.contains("raft/region.east"),
+            "{err}"
+        );
+        // an empty leftover tree is no reason to refuse
+        db.drop_tree(tree_name(&group, "log"))
+            .map_err(StorageError::sled("test"))?;
+        db.open_tree(tree_name(&group, "log"))
+            .map_err(StorageError::sled("test"))?;
+        assert!(open_group(&db, &group, StorageOptions::default())
+            .await
+            .is_ok());
+        Ok(())
     }
 }

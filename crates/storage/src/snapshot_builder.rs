@@ -36,6 +36,7 @@ impl SnapshotBuilder {
             last_log_id: last_applied,
             last_membership: membership,
         };
+        shared.backlog.flush()?;
         if !shared.snapshots.save(&meta, &data, SaveMode::IfNotOlder)? {
             tracing::info!(
                 snapshot_id = %meta.snapshot_id,

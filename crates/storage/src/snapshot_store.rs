@@ -1,38 +1,54 @@
-//! The group's current snapshot, persisted in tree `<group>/snapshot`.
+//! The group's current snapshot, persisted as one file in the group's snapshot directory
+//! (`<data_dir>/raft/<group>/snapshot/current.snap`).
 //!
-//! Layout: `current` → bincode [`CurrentRecord`]; chunk `0x00 ‖ generation ‖ index` (big-endian
-//! u64s) → up to [`CHUNK_SIZE`] bytes. A save writes the chunks under a fresh generation, then
-//! switches `current` in one insert and flushes, then removes the previous generation. A crash
-//! at any point leaves either the old or the new snapshot current; chunks of other generations
-//! are garbage and are removed on open.
+//! Layout of [`CURRENT_FILE`], integers little-endian:
+//!
+//! ```text
+//! MAGIC (8) ‖ FORMAT_VERSION (1) ‖ header_len: u32 ‖ bincode Header { meta, len } ‖ data (len)
+//!   ‖ crc32 of everything before it: u32
+//! ```
+//!
+//! A save streams the file to `current.snap.tmp`, syncs it, renames it over `current.snap` and
+//! syncs the directory, so a crash at any point leaves either the old or the new snapshot
+//! current; a temp file a crash left behind is removed on open. Every write is made durable
+//! with `fsync` (see [`crate::fsutil`]), never with `sync_file_range`.
 
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
-use meridian_types::{GroupId, Node, NodeId};
+use meridian_types::{Node, NodeId};
 use openraft::SnapshotMeta;
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{be, decode, encode, open_tree};
+use crate::codec::{decode, encode};
 use crate::error::StorageError;
-
-/// Size of one stored chunk of snapshot data.
-pub(crate) const CHUNK_SIZE: usize = 1 << 20;
+use crate::fsutil::{create_dir_durable, remove_temp_files, sync_dir, TEMP_SUFFIX};
 
 /// Metadata and bytes of a stored snapshot.
 pub(crate) type StoredSnapshot = (SnapshotMeta<NodeId, Node>, Vec<u8>);
 
-const CURRENT: &[u8] = b"current";
-/// Not a printable byte, so no chunk key shares a prefix with `current`.
-const CHUNK_TAG: u8 = 0;
-const RECORD_VERSION: u8 = 1;
+/// Name of the current snapshot's file in the store's directory.
+const CURRENT_FILE: &str = "current.snap";
+/// First bytes of every snapshot file.
+const MAGIC: &[u8; 8] = b"MRDNSNAP";
+/// The format this build writes and reads.
+const FORMAT_VERSION: u8 = 1;
+/// Magic, version byte and header length.
+const PREFIX_LEN: u64 = 8 + 1 + 4;
+/// The trailing crc32.
+const CRC_LEN: u64 = 4;
+/// Id reported for a corrupt file whose header does not decode.
+const UNKNOWN_ID: &str = "unknown";
+/// Buffer for the small writes of a save (prefix, header, crc); the data bypasses it.
+const WRITE_BUFFER: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct CurrentRecord {
-    version: u8,
-    generation: u64,
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Header {
     meta: SnapshotMeta<NodeId, Node>,
+    /// Bytes of data after the header.
     len: u64,
-    chunks: u64,
 }
 
 /// Whether a save may replace a snapshot that covers more of the log.
@@ -47,96 +63,205 @@ pub(crate) enum SaveMode {
 
 /// Blocking API; callers run it on `spawn_blocking`.
 pub(crate) struct SnapshotStore {
-    tree: sled::Tree,
-    /// Serialises saves, so generations never interleave.
+    dir: PathBuf,
+    /// `dir/current.snap`.
+    current: PathBuf,
+    /// `dir/current.snap.tmp`, the file a save writes before renaming it over `current`.
+    temp: PathBuf,
+    /// Serialises saves, so two never write the temp file at once and the `IfNotOlder` check
+    /// and the rename that follows it are one step.
     save_lock: Mutex<()>,
 }
 
-fn chunk_key(generation: u64, index: u64) -> [u8; 17] {
-    let mut k = [0u8; 17];
-    k[0] = CHUNK_TAG;
-    k[1..9].copy_from_slice(&be(generation));
-    k[9..].copy_from_slice(&be(index));
-    k
+/// Maps an I/O error to [`StorageError::Io`], naming what was done to which file.
+fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StorageError + 'a {
+    move |e| {
+        StorageError::Io(io::Error::new(
+            e.kind(),
+            format!("{op} {}: {e}", path.display()),
+        ))
+    }
 }
 
-fn generation_prefix(generation: u64) -> [u8; 9] {
-    let mut k = [0u8; 9];
-    k[0] = CHUNK_TAG;
-    k[1..].copy_from_slice(&be(generation));
-    k
+fn corrupt(id: &str, reason: String) -> StorageError {
+    StorageError::SnapshotCorrupt {
+        id: id.to_string(),
+        reason,
+    }
+}
+
+/// A snapshot file whose prefix and header were read and checked, positioned at its data.
+struct Opened {
+    file: File,
+    header: Header,
+    /// crc32 state over the prefix and the header.
+    crc: crc32fast::Hasher,
+}
+
+/// `read_exact`, with a file that ends early reported as corrupt (it may have been shortened
+/// after its length was read).
+fn read_exact_or_short(
+    file: &mut File,
+    buf: &mut [u8],
+    path: &Path,
+    id: &str,
+    what: &str,
+) -> Result<(), StorageError> {
+    file.read_exact(buf).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            corrupt(id, format!("file ends inside the {what}"))
+        } else {
+            io_err("read", path)(e)
+        }
+    })
 }
 
 impl SnapshotStore {
-    /// Opens the tree and removes chunks a crashed save left behind.
-    pub(crate) fn open(db: &sled::Db, group: &GroupId) -> Result<SnapshotStore, StorageError> {
-        let store = SnapshotStore {
-            tree: open_tree(db, group, "snapshot")?,
+    /// Opens the store in `dir` (created, durably, if missing) and removes temp files a crashed
+    /// save left.
+    pub(crate) fn open(dir: &Path) -> Result<SnapshotStore, StorageError> {
+        // Absolute, so every ancestor has a parent whose entry can be synced.
+        let dir = std::path::absolute(dir).map_err(io_err("resolve", dir))?;
+        create_dir_durable(&dir).map_err(io_err("create directory", &dir))?;
+        remove_temp_files(&dir).map_err(io_err("remove temp files in", &dir))?;
+        let current = dir.join(CURRENT_FILE);
+        let mut temp = current.as_os_str().to_owned();
+        temp.push(TEMP_SUFFIX);
+        Ok(SnapshotStore {
+            temp: PathBuf::from(temp),
+            current,
+            dir,
             save_lock: Mutex::new(()),
-        };
-        let keep = store.current()?.map(|r| r.generation);
-        store.remove_chunks_except(keep)?;
-        Ok(store)
+        })
     }
 
-    fn current(&self) -> Result<Option<CurrentRecord>, StorageError> {
-        let Some(v) = self
-            .tree
-            .get(CURRENT)
-            .map_err(StorageError::sled("read snapshot record"))?
-        else {
-            return Ok(None);
+    /// Opens the current file and checks everything but the data's checksum: magic, version,
+    /// header, and that the header's data length is what the file holds. Allocates at most the
+    /// header's length, itself bounded by the file's size.
+    fn open_current(&self) -> Result<Option<Opened>, StorageError> {
+        let path = &self.current;
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err("open", path)(e)),
         };
-        let rec: CurrentRecord = decode("decode snapshot record", &v)?;
-        if rec.version != RECORD_VERSION {
-            return Err(StorageError::SnapshotVersion(rec.version, RECORD_VERSION));
-        }
-        Ok(Some(rec))
-    }
+        let file_len = file.metadata().map_err(io_err("stat", path))?.len();
+        let mut crc = crc32fast::Hasher::new();
 
-    fn remove_chunks_except(&self, keep: Option<u64>) -> Result<(), StorageError> {
-        let keep = keep.map(generation_prefix);
-        for kv in self.tree.scan_prefix([CHUNK_TAG]) {
-            let (k, _) = kv.map_err(StorageError::sled("scan snapshot chunks"))?;
-            if keep.is_some_and(|p| k.starts_with(&p)) {
-                continue;
-            }
-            self.tree
-                .remove(k)
-                .map_err(StorageError::sled("remove snapshot chunk"))?;
+        let mut magic_version = [0u8; 9];
+        if file_len < magic_version.len() as u64 {
+            return Err(corrupt(
+                UNKNOWN_ID,
+                format!("file is {file_len} bytes, too short for its magic and version"),
+            ));
         }
-        Ok(())
+        read_exact_or_short(&mut file, &mut magic_version, path, UNKNOWN_ID, "magic")?;
+        if &magic_version[..8] != MAGIC {
+            return Err(corrupt(
+                UNKNOWN_ID,
+                "not a snapshot file (bad magic)".into(),
+            ));
+        }
+        if magic_version[8] != FORMAT_VERSION {
+            return Err(StorageError::SnapshotVersion(
+                magic_version[8],
+                FORMAT_VERSION,
+            ));
+        }
+        crc.update(&magic_version);
+
+        if file_len < PREFIX_LEN + CRC_LEN {
+            return Err(corrupt(
+                UNKNOWN_ID,
+                format!("file is {file_len} bytes, too short for a header length and checksum"),
+            ));
+        }
+        let mut header_len = [0u8; 4];
+        read_exact_or_short(
+            &mut file,
+            &mut header_len,
+            path,
+            UNKNOWN_ID,
+            "header length",
+        )?;
+        crc.update(&header_len);
+        let header_len = u64::from(u32::from_le_bytes(header_len));
+        let room = file_len - PREFIX_LEN - CRC_LEN;
+        if header_len > room {
+            return Err(corrupt(
+                UNKNOWN_ID,
+                format!("header length {header_len} exceeds the {room} bytes the file has for it"),
+            ));
+        }
+        // Bounded by the file's size just above.
+        let header_size = usize::try_from(header_len).map_err(|_| {
+            corrupt(
+                UNKNOWN_ID,
+                format!("header length {header_len} does not fit in memory"),
+            )
+        })?;
+        let mut header = vec![0u8; header_size];
+        read_exact_or_short(&mut file, &mut header, path, UNKNOWN_ID, "header")?;
+        crc.update(&header);
+        let header: Header = decode("decode snapshot header", &header)
+            .map_err(|e| corrupt(UNKNOWN_ID, format!("header does not decode: {e}")))?;
+
+        let data_len = room - header_len;
+        if header.len != data_len {
+            return Err(corrupt(
+                &header.meta.snapshot_id,
+                format!(
+                    "header says {} data bytes, the file holds {data_len}",
+                    header.len
+                ),
+            ));
+        }
+        Ok(Some(Opened { file, header, crc }))
     }
 
     /// The current snapshot's metadata and data.
     pub(crate) fn load(&self) -> Result<Option<StoredSnapshot>, StorageError> {
-        let Some(rec) = self.current()? else {
+        let Some(Opened {
+            mut file,
+            header,
+            mut crc,
+        }) = self.open_current()?
+        else {
             return Ok(None);
         };
-        let corrupt = |reason: String| StorageError::SnapshotCorrupt {
-            id: rec.meta.snapshot_id.clone(),
-            reason,
-        };
-        let mut data = Vec::with_capacity(usize::try_from(rec.len).unwrap_or(0));
-        for i in 0..rec.chunks {
-            let chunk = self
-                .tree
-                .get(chunk_key(rec.generation, i))
-                .map_err(StorageError::sled("read snapshot chunk"))?
-                .ok_or_else(|| corrupt(format!("chunk {i} of {} is missing", rec.chunks)))?;
-            data.extend_from_slice(&chunk);
+        let path = &self.current;
+        let id = header.meta.snapshot_id.as_str();
+        let len = usize::try_from(header.len).map_err(|_| {
+            io_err("load", path)(io::Error::other(format!(
+                "{} bytes do not fit in memory",
+                header.len
+            )))
+        })?;
+        // `open_current` checked `len` against the file's size.
+        let mut data = Vec::with_capacity(len);
+        let read = (&mut file)
+            .take(header.len)
+            .read_to_end(&mut data)
+            .map_err(io_err("read", path))?;
+        if read != len {
+            return Err(corrupt(id, "file ends inside the data".into()));
         }
-        if data.len() as u64 != rec.len {
-            return Err(corrupt(format!(
-                "{} bytes stored, {} expected",
-                data.len(),
-                rec.len
-            )));
+        crc.update(&data);
+        let mut stored = [0u8; 4];
+        read_exact_or_short(&mut file, &mut stored, path, id, "checksum")?;
+        let stored = u32::from_le_bytes(stored);
+        let computed = crc.finalize();
+        if stored != computed {
+            return Err(corrupt(
+                id,
+                format!("checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
+            ));
         }
-        Ok(Some((rec.meta, data)))
+        Ok(Some((header.meta, data)))
     }
 
-    /// Makes `data` the current snapshot, durably. Returns false when `mode` kept the current one.
+    /// Makes `data` the current snapshot, durably. Returns false when `mode` kept the current one
+    /// (and then writes nothing).
     pub(crate) fn save(
         &self,
         meta: &SnapshotMeta<NodeId, Node>,
@@ -147,40 +272,65 @@ impl SnapshotStore {
             .save_lock
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let old = self.current()?;
-        if mode == SaveMode::IfNotOlder
-            && old
-                .as_ref()
-                .is_some_and(|o| o.meta.last_log_id > meta.last_log_id)
-        {
-            return Ok(false);
+        if mode == SaveMode::IfNotOlder {
+            // Only the header is read: the data's checksum is `load`'s business.
+            if let Some(old) = self.open_current()? {
+                if old.header.meta.last_log_id > meta.last_log_id {
+                    return Ok(false);
+                }
+            }
         }
-        let generation = old.as_ref().map_or(0, |o| o.generation + 1);
-        // A failed save in this process may have left chunks under this generation.
-        self.remove_chunks_except(old.as_ref().map(|o| o.generation))?;
-
-        let mut chunks = 0u64;
-        for (i, chunk) in data.chunks(CHUNK_SIZE).enumerate() {
-            self.tree
-                .insert(chunk_key(generation, i as u64), chunk)
-                .map_err(StorageError::sled("write snapshot chunk"))?;
-            chunks += 1;
-        }
-        let rec = CurrentRecord {
-            version: RECORD_VERSION,
-            generation,
+        let header = Header {
             meta: meta.clone(),
             len: data.len() as u64,
-            chunks,
         };
-        self.tree
-            .insert(CURRENT, encode("encode snapshot record", &rec)?)
-            .map_err(StorageError::sled("switch current snapshot"))?;
-        self.tree
-            .flush()
-            .map_err(StorageError::sled("flush snapshot"))?;
-        self.remove_chunks_except(Some(generation))?;
+        if let Err(e) = self.write_temp(&header, data) {
+            // Best effort: a snapshot can be large, give its space back now rather than at the
+            // next open. The next save truncates the file anyway.
+            let _ = fs::remove_file(&self.temp);
+            return Err(e);
+        }
+        fs::rename(&self.temp, &self.current).map_err(io_err("rename", &self.temp))?;
+        sync_dir(&self.dir).map_err(io_err("sync directory", &self.dir))?;
         Ok(true)
+    }
+
+    /// Streams the snapshot file to the temp path and syncs it: the streaming counterpart of
+    /// [`crate::fsutil::write_atomically`]'s first half, so the data is never copied into a
+    /// second buffer.
+    fn write_temp(&self, header: &Header, data: &[u8]) -> Result<(), StorageError> {
+        let path = &self.temp;
+        let header = encode("encode snapshot header", header)?;
+        let header_len = u32::try_from(header.len()).map_err(|_| {
+            io_err("write", path)(io::Error::other(format!(
+                "snapshot header of {} bytes is too large",
+                header.len()
+            )))
+        })?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(io_err("create", path))?;
+        let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+        let mut crc = crc32fast::Hasher::new();
+        for part in [
+            MAGIC.as_slice(),
+            &[FORMAT_VERSION],
+            &header_len.to_le_bytes(),
+            &header,
+            data,
+        ] {
+            crc.update(part);
+            out.write_all(part).map_err(io_err("write", path))?;
+        }
+        out.write_all(&crc.finalize().to_le_bytes())
+            .map_err(io_err("write", path))?;
+        let file = out
+            .into_inner()
+            .map_err(|e| io_err("write", path)(e.into_error()))?;
+        file.sync_all().map_err(io_err("sync", path))
     }
 }
 
@@ -198,42 +348,279 @@ mod tests {
         }
     }
 
-    fn chunk_count(tree: &sled::Tree) -> usize {
-        tree.scan_prefix([CHUNK_TAG]).count()
+    fn names(dir: &Path) -> io::Result<Vec<String>> {
+        let mut names: Vec<String> = fs::read_dir(dir)?
+            .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect::<Result<_, _>>()?;
+        names.sort();
+        Ok(names)
+    }
+
+    /// A store in `<tmp>/raft/g/snapshot` holding `meta(10)` with data `data`.
+    fn saved(data: &[u8]) -> Result<(tempfile::TempDir, PathBuf), StorageError> {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("raft/g/snapshot");
+        let store = SnapshotStore::open(&dir)?;
+        assert!(store.save(&meta(10), data, SaveMode::Replace)?);
+        Ok((tmp, dir))
+    }
+
+    fn load(dir: &Path) -> Result<Option<StoredSnapshot>, StorageError> {
+        SnapshotStore::open(dir)?.load()
+    }
+
+    /// Rewrites the file's trailing crc32 to match its content.
+    fn fix_crc(bytes: &mut [u8]) {
+        let end = bytes.len() - 4;
+        let crc = crc32fast::hash(&bytes[..end]);
+        bytes[end..].copy_from_slice(&crc.to_le_bytes());
+    }
+
+    fn assert_corrupt(r: Result<Option<StoredSnapshot>, StorageError>, id: &str, reason: &str) {
+        match r {
+            Err(StorageError::SnapshotCorrupt { id: i, reason: r }) => {
+                assert_eq!((i.as_str(), r.as_str()), (id, reason));
+            }
+            other => panic!("expected SnapshotCorrupt({id}, {reason}), got {other:?}"),
+        }
     }
 
     #[test]
-    fn multi_chunk_snapshots_round_trip_and_old_generations_go() -> Result<(), StorageError> {
-        let dir = tempfile::tempdir()?;
-        let db = crate::open_db(dir.path())?;
-        let group = GroupId::Region("t".into());
-        let store = SnapshotStore::open(&db, &group)?;
+    fn multi_megabyte_snapshots_round_trip_and_if_not_older_keeps_newer() -> Result<(), StorageError>
+    {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("raft/g/snapshot");
+        let store = SnapshotStore::open(&dir)?;
         assert!(store.load()?.is_none());
 
-        let big: Vec<u8> = (0..(CHUNK_SIZE * 3 + 17))
-            .map(|i| (i % 251) as u8)
-            .collect();
+        // phase: a payload of several MiB (the old chunked layout's multi-chunk case)
+        let big: Vec<u8> = (0..((3 << 20) + 17)).map(|i| (i % 251) as u8).collect();
         assert!(store.save(&meta(10), &big, SaveMode::IfNotOlder)?);
-        assert_eq!(chunk_count(&store.tree), 4);
         let (m, data) = store.load()?.expect("current");
         assert_eq!((m, data == big), (meta(10), true));
 
         // phase: an older build does not replace a newer snapshot; an install does
         assert!(!store.save(&meta(5), b"old", SaveMode::IfNotOlder)?);
         assert_eq!(store.load()?.map(|(m, _)| m), Some(meta(10)));
+        assert!(store.save(&meta(10), b"same", SaveMode::IfNotOlder)?);
+        assert_eq!(store.load()?, Some((meta(10), b"same".to_vec())));
         assert!(store.save(&meta(5), b"installed", SaveMode::Replace)?);
         assert_eq!(store.load()?, Some((meta(5), b"installed".to_vec())));
-        assert_eq!(chunk_count(&store.tree), 1, "previous generation removed");
+        assert!(store.save(&meta(6), b"", SaveMode::IfNotOlder)?);
+        assert_eq!(store.load()?, Some((meta(6), Vec::new())));
+        assert_eq!(names(&dir)?, vec![CURRENT_FILE.to_string()]);
+        Ok(())
+    }
 
-        // phase: chunks left by a crashed save are garbage-collected on open
-        store
-            .tree
-            .insert(chunk_key(99, 0), b"orphan".as_slice())
-            .map_err(StorageError::sled("test"))?;
-        drop(store);
-        let store = SnapshotStore::open(&db, &group)?;
-        assert_eq!(chunk_count(&store.tree), 1);
-        assert_eq!(store.load()?, Some((meta(5), b"installed".to_vec())));
+    #[test]
+    fn file_layout_is_magic_version_header_data_crc() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"payload")?;
+        let bytes = fs::read(dir.join(CURRENT_FILE))?;
+        let header = encode(
+            "test",
+            &Header {
+                meta: meta(10),
+                len: 7,
+            },
+        )?;
+        let mut expected = b"MRDNSNAP\x01".to_vec();
+        expected.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        expected.extend_from_slice(&header);
+        expected.extend_from_slice(b"payload");
+        expected.extend_from_slice(&crc32fast::hash(&expected).to_le_bytes());
+        assert_eq!(bytes, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn reopen_after_save_loads_the_same_snapshot() -> Result<(), StorageError> {
+        let data: Vec<u8> = (0..100_000u32).map(|i| (i % 7) as u8).collect();
+        let (_tmp, dir) = saved(&data)?;
+        assert_eq!(load(&dir)?, Some((meta(10), data)));
+        Ok(())
+    }
+
+    #[test]
+    fn empty_directory_loads_none_and_open_creates_missing_dirs() -> Result<(), StorageError> {
+        let tmp = tempfile::tempdir()?;
+        let dir = tmp.path().join("a/b/c");
+        assert_eq!(load(&dir)?, None);
+        assert!(dir.is_dir());
+        assert_eq!(names(&dir)?, Vec::<String>::new());
+        Ok(())
+    }
+
+    #[test]
+    fn leftover_temp_file_is_removed_on_open_and_current_survives() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"kept")?;
+        fs::write(dir.join("current.snap.tmp"), b"half a snapshot")?;
+        let store = SnapshotStore::open(&dir)?;
+        assert_eq!(names(&dir)?, vec![CURRENT_FILE.to_string()]);
+        assert_eq!(store.load()?, Some((meta(10), b"kept".to_vec())));
+        // The next save works over a fresh temp file too.
+        assert!(store.save(&meta(11), b"next", SaveMode::IfNotOlder)?);
+        assert_eq!(load(&dir)?, Some((meta(11), b"next".to_vec())));
+        Ok(())
+    }
+
+    #[test]
+    fn rejected_if_not_older_save_writes_nothing() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"newer")?;
+        let before = fs::read(dir.join(CURRENT_FILE))?;
+        let store = SnapshotStore::open(&dir)?;
+        assert!(!store.save(&meta(9), b"older", SaveMode::IfNotOlder)?);
+        assert_eq!(names(&dir)?, vec![CURRENT_FILE.to_string()]);
+        assert_eq!(fs::read(dir.join(CURRENT_FILE))?, before);
+        Ok(())
+    }
+
+    #[test]
+    fn flipped_data_byte_is_a_checksum_mismatch() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"payload")?;
+        let path = dir.join(CURRENT_FILE);
+        let mut bytes = fs::read(&path)?;
+        let stored = u32::from_le_bytes(bytes[bytes.len() - 4..].try_into().expect("4 bytes"));
+        let at = bytes.len() - 4 - 3; // the 'l' of "payload"
+        bytes[at] ^= 0x20;
+        let computed = crc32fast::hash(&bytes[..bytes.len() - 4]);
+        fs::write(&path, &bytes)?;
+        assert_corrupt(
+            load(&dir),
+            "s10",
+            &format!("checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn truncated_file_is_reported_short() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"payload")?;
+        let path = dir.join(CURRENT_FILE);
+        let bytes = fs::read(&path)?;
+        fs::write(&path, &bytes[..bytes.len() - 5])?;
+        assert_corrupt(
+            load(&dir),
+            "s10",
+            "header says 7 data bytes, the file holds 2",
+        );
+        fs::write(&path, &bytes[..5])?;
+        assert_corrupt(
+            load(&dir),
+            UNKNOWN_ID,
+            "file is 5 bytes, too short for its magic and version",
+        );
+        fs::write(&path, &bytes[..12])?;
+        assert_corrupt(
+            load(&dir),
+            UNKNOWN_ID,
+            "file is 12 bytes, too short for a header length and checksum",
+        );
+        fs::write(&path, b"")?;
+        assert_corrupt(
+            load(&dir),
+            UNKNOWN_ID,
+            "file is 0 bytes, too short for its magic and version",
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn wrong_magic_is_corrupt() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"payload")?;
+        let path = dir.join(CURRENT_FILE);
+        let mut bytes = fs::read(&path)?;
+        bytes[..8].copy_from_slice(b"NOTASNAP");
+        fs::write(&path, &bytes)?;
+        assert_corrupt(load(&dir), UNKNOWN_ID, "not a snapshot file (bad magic)");
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_version_is_rejected() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"payload")?;
+        let path = dir.join(CURRENT_FILE);
+        let mut bytes = fs::read(&path)?;
+        bytes[8] = 99;
+        fix_crc(&mut bytes);
+        fs::write(&path, &bytes)?;
+        let store = SnapshotStore::open(&dir)?;
+        assert!(matches!(
+            store.load(),
+            Err(StorageError::SnapshotVersion(99, FORMAT_VERSION))
+        ));
+        // A build cannot judge a file it cannot read; an install replaces it.
+        assert!(matches!(
+            store.save(&meta(11), b"x", SaveMode::IfNotOlder),
+            Err(StorageError::SnapshotVersion(99, FORMAT_VERSION))
+        ));
+        assert!(store.save(&meta(11), b"x", SaveMode::Replace)?);
+        assert_eq!(store.load()?, Some((meta(11), b"x".to_vec())));
+        Ok(())
+    }
+
+    #[test]
+    fn corrupt_length_fields_are_rejected_without_allocating() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"payload")?;
+        let path = dir.join(CURRENT_FILE);
+        let good = fs::read(&path)?;
+
+        // phase: a header length far past the end of the file
+        let mut bytes = good.clone();
+        bytes[9..13].copy_from_slice(&u32::MAX.to_le_bytes());
+        fs::write(&path, &bytes)?;
+        let room = good.len() as u64 - PREFIX_LEN - CRC_LEN;
+        assert_corrupt(
+            load(&dir),
+            UNKNOWN_ID,
+            &format!("header length 4294967295 exceeds the {room} bytes the file has for it"),
+        );
+
+        // phase: a well-formed header (valid crc) claiming u64::MAX data bytes
+        let header = encode(
+            "test",
+            &Header {
+                meta: meta(10),
+                len: u64::MAX,
+            },
+        )?;
+        let mut bytes = b"MRDNSNAP\x01".to_vec();
+        bytes.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(&header);
+        bytes.extend_from_slice(b"payload\0\0\0\0");
+        fix_crc(&mut bytes);
+        fs::write(&path, &bytes)?;
+        assert_corrupt(
+            load(&dir),
+            "s10",
+            "header says 18446744073709551615 data bytes, the file holds 7",
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn every_byte_flip_and_every_truncation_is_an_error() -> Result<(), StorageError> {
+        let (_tmp, dir) = saved(b"a small payload")?;
+        let path = dir.join(CURRENT_FILE);
+        let good = fs::read(&path)?;
+        for at in 0..good.len() {
+            for mask in [0x01u8, 0x80, 0xff] {
+                let mut bytes = good.clone();
+                bytes[at] ^= mask;
+                fs::write(&path, &bytes)?;
+                match load(&dir) {
+                    Err(StorageError::SnapshotCorrupt { .. }) => {}
+                    Err(StorageError::SnapshotVersion(_, FORMAT_VERSION)) if at == 8 => {}
+                    other => panic!("byte {at} ^ {mask:#x}: {other:?}"),
+                }
+            }
+        }
+        for len in 0..good.len() {
+            fs::write(&path, &good[..len])?;
+            assert!(
+                matches!(load(&dir), Err(StorageError::SnapshotCorrupt { .. })),
+                "truncated to {len}"
+            );
+        }
         Ok(())
     }
 }

@@ -28,7 +28,7 @@ fn config() -> anyhow::Result<Arc<Config>> {
 
 /// sled holds a file lock until every handle of the previous open is dropped; openraft's tasks
 /// release theirs shortly after shutdown.
-async fn reopen_db(path: &Path) -> anyhow::Result<sled::Db> {
+async fn reopen_db(path: &Path) -> anyhow::Result<meridian_storage::NodeDb> {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         match open_db(path) {

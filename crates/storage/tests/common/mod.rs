@@ -56,7 +56,7 @@ pub fn blank_entry(index: u64) -> Entry<C> {
 /// A group opened in its own temp dir; the dir lives as long as this value.
 pub struct TempStore {
     pub dir: tempfile::TempDir,
-    pub db: sled::Db,
+    pub db: meridian_storage::NodeDb,
     pub log: LogStore,
     pub sm: StateMachine,
     pub handle: SmHandle,

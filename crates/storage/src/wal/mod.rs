@@ -1,0 +1,354 @@
+//! A group's Raft log in its own files: segments `<seq>.wal` of [`record`]s in one directory,
+//! written with `pwrite` and made durable with `fdatasync` by the [`syncer`] thread.
+//!
+//! Invariants:
+//! - live entries (those after the last purge) form one contiguous run of indexes across the
+//!   segments, in segment order; only their offsets are kept in memory (4 bytes an entry);
+//! - only the last segment can hold a record that was never synced: a segment is synced
+//!   before the next one is created, and truncation removes later segments (and syncs the
+//!   directory) before it cuts the earlier one. So on open a torn or damaged record at the end
+//!   of the last segment is a write the crash cut short (never acknowledged) and is cut away,
+//!   while damage anywhere else is reported, never skipped;
+//! - entries at or below the purge point are dead even if their bytes are still on disk.
+
+mod record;
+mod segment;
+mod syncer;
+#[cfg(test)]
+mod tests;
+
+use std::fs::{self, File};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::error::StorageError;
+use crate::fsutil::{create_dir_durable, sync_dir};
+use record::{Kind, Parsed, HEADER_LEN};
+use segment::{damaged, file_err, parse_segment_name, Segment};
+pub(crate) use syncer::Done;
+use syncer::Syncer;
+
+/// A segment is closed and a new one started once it holds this many bytes.
+pub(crate) const SEGMENT_BYTES: u64 = 64 << 20;
+
+/// Records built for one [`Wal::append`]: entries in index order, each followed by the next.
+#[derive(Default)]
+pub(crate) struct Batch {
+    buf: Vec<u8>,
+    /// (index, offset in `buf`) of each entry.
+    entries: Vec<(u64, usize)>,
+}
+
+impl Batch {
+    /// Adds the entry at `index`, its payload written by `payload`.
+    pub(crate) fn push<E>(
+        &mut self,
+        index: u64,
+        payload: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let at = self.buf.len();
+        record::push(&mut self.buf, Kind::Entry, index, payload)?;
+        self.entries.push((index, at));
+        Ok(())
+    }
+}
+
+struct Inner {
+    segments: Vec<Segment>,
+    /// Entries at or below this index are purged.
+    purged: Option<u64>,
+}
+
+/// What [`Wal::open`] found besides the entries.
+pub(crate) struct Recovered {
+    /// Payload of the newest committed-id record, if any survives.
+    pub(crate) committed: Option<Vec<u8>>,
+}
+
+pub(crate) struct Wal {
+    dir: PathBuf,
+    /// [`SEGMENT_BYTES`], smaller in tests.
+    segment_bytes: u64,
+    inner: Mutex<Inner>,
+    syncer: Syncer,
+}
+
+impl Wal {
+    /// Opens the log in `dir` (created if missing), recovering its segments; entries at or
+    /// below `purged` are dead. `name` names the sync thread.
+    pub(crate) fn open(
+        dir: &Path,
+        purged: Option<u64>,
+        name: String,
+    ) -> Result<(Wal, Recovered), StorageError> {
+        Wal::open_with(dir, purged, name, SEGMENT_BYTES)
+    }
+
+    fn open_with(
+        dir: &Path,
+        purged: Option<u64>,
+        name: String,
+        segment_bytes: u64,
+    ) -> Result<(Wal, Recovered), StorageError> {
+        create_dir_durable(dir).map_err(|e| file_err("create log directory", dir, e))?;
+        let mut seqs = Vec::new();
+        for entry in fs::read_dir(dir).map_err(|e| file_err("list log directory", dir, e))? {
+            let entry = entry.map_err(|e| file_err("list log directory", dir, e))?;
+            match parse_segment_name(&entry.file_name().to_string_lossy()) {
+                Some(seq) => seqs.push(seq),
+                None => {
+                    return Err(damaged(
+                        &entry.path(),
+                        0,
+                        "unexpected file in the log directory",
+                    ))
+                }
+            }
+        }
+        seqs.sort_unstable();
+        let mut inner = Inner {
+            segments: Vec::new(),
+            purged,
+        };
+        let mut committed = None;
+        let count = seqs.len();
+        for (i, seq) in seqs.into_iter().enumerate() {
+            let prev = inner.bounds().map(|(_, last)| last);
+            let (seg, found) = Segment::recover(dir, seq, i + 1 == count, purged, prev)?;
+            committed = found.or(committed);
+            inner.segments.push(seg);
+        }
+        inner.remove_dead_segments()?;
+        if inner.segments.is_empty() {
+            inner.segments.push(Segment::create(dir, 1)?);
+        }
+        let syncer =
+            Syncer::start(name).map_err(|e| file_err("start the sync thread of", dir, e))?;
+        let wal = Wal {
+            dir: dir.to_path_buf(),
+            segment_bytes,
+            inner: Mutex::new(inner),
+            syncer,
+        };
+        Ok((wal, Recovered { committed }))
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// First and last live index, or None when no entry is live.
+    pub(crate) fn bounds(&self) -> Option<(u64, u64)> {
+        self.lock().bounds()
+    }
+
+    /// Writes the batch (readable on return, durable only after a [`Wal::sync_then`] on the
+    /// returned file). Entries at or after the batch's first index are replaced, durably.
+    /// Entries must come in increasing order; those at or below the purge point are dead on
+    /// arrival and not written (openraft never sends them; its conformance suite does).
+    pub(crate) fn append(&self, batch: &Batch) -> Result<Arc<File>, StorageError> {
+        if !batch.entries.windows(2).all(|w| w[0].0 < w[1].0) {
+            return Err(StorageError::LogOrder(format!(
+                "entries {:?} are not in increasing order",
+                batch.entries.iter().map(|e| e.0).collect::<Vec<_>>(),
+            )));
+        }
+        let mut inner = self.lock();
+        let live = match inner.purged {
+            Some(p) => batch.entries.partition_point(|&(i, _)| i <= p),
+            None => 0,
+        };
+        let Some(&(first, skip)) = batch.entries.get(live) else {
+            return Ok(inner.active().file.clone());
+        };
+        if inner.bounds().is_some_and(|(_, last)| first <= last) {
+            self.truncate_locked(&mut inner, first)?;
+        }
+        if inner.active().len >= self.segment_bytes {
+            self.roll(&mut inner)?;
+        }
+        let seg = inner.active_mut();
+        let bytes = &batch.buf[skip..];
+        let base = seg.len;
+        let end = base + bytes.len() as u64;
+        if end > u64::from(u32::MAX) {
+            return Err(damaged(
+                &seg.path,
+                base,
+                "a batch this large does not fit a segment",
+            ));
+        }
+        seg.file
+            .write_all_at(bytes, base)
+            .map_err(|e| file_err("write log segment", &seg.path, e))?;
+        for &(index, at) in &batch.entries[live..] {
+            seg.index_entry(index, base + (at - skip) as u64);
+        }
+        seg.len = end;
+        Ok(seg.file.clone())
+    }
+
+    /// Calls `done` once every write to `file` made so far is on disk.
+    pub(crate) fn sync_then(&self, file: Arc<File>, done: Done) {
+        self.syncer.sync_then(file, done);
+    }
+
+    /// Writes a committed-id record (made durable by the next sync).
+    pub(crate) fn save_committed(&self, payload: &[u8]) -> Result<(), StorageError> {
+        let mut buf = Vec::with_capacity(HEADER_LEN + payload.len());
+        record::push::<()>(&mut buf, Kind::Committed, 0, |b| {
+            b.extend_from_slice(payload);
+            Ok(())
+        })
+        .ok();
+        let mut inner = self.lock();
+        let seg = inner.active_mut();
+        seg.file
+            .write_all_at(&buf, seg.len)
+            .map_err(|e| file_err("write log segment", &seg.path, e))?;
+        seg.len += buf.len() as u64;
+        Ok(())
+    }
+
+    /// Calls `f(index, payload)` for each live entry in `start..end`, in order.
+    pub(crate) fn read(
+        &self,
+        start: u64,
+        end: u64,
+        mut f: impl FnMut(u64, &[u8]) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let inner = self.lock();
+        let mut buf = Vec::new();
+        for seg in &inner.segments {
+            let (a, b) = (start.max(seg.start), end.min(seg.end()));
+            if !seg.has_entries() || a >= b {
+                continue;
+            }
+            let from = seg.offset_from(a);
+            let to = seg.offset_from(b);
+            buf.resize((to - from) as usize, 0);
+            seg.file
+                .read_exact_at(&mut buf, from)
+                .map_err(|e| file_err("read log segment", &seg.path, e))?;
+            let mut at = 0;
+            let mut prev = None;
+            while at < buf.len() {
+                let here = from + at as u64;
+                match record::parse(&buf[at..]) {
+                    Parsed::Record {
+                        kind,
+                        index,
+                        payload,
+                        len,
+                    } => {
+                        if kind == Kind::Entry {
+                            if index < a || index >= b || prev.is_some_and(|p| index <= p) {
+                                return Err(damaged(
+                                    &seg.path,
+                                    here,
+                                    format!("entry {index} found reading {a}..{b}"),
+                                ));
+                            }
+                            f(index, payload)?;
+                            prev = Some(index);
+                        }
+                        at += len;
+                    }
+                    Parsed::Incomplete => return Err(damaged(&seg.path, here, "entry cut short")),
+                    Parsed::Damaged(why) => return Err(damaged(&seg.path, here, why)),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the entries at `index` and after, durably.
+    pub(crate) fn truncate(&self, index: u64) -> Result<(), StorageError> {
+        let mut inner = self.lock();
+        self.truncate_locked(&mut inner, index)
+    }
+
+    fn truncate_locked(&self, inner: &mut Inner, index: u64) -> Result<(), StorageError> {
+        let Some(keep) = inner
+            .segments
+            .iter()
+            .position(|s| s.has_entries() && index < s.end())
+        else {
+            return Ok(());
+        };
+        // Later segments go first (and durably), so a crash never leaves a hole.
+        let later: Vec<Segment> = inner.segments.drain(keep + 1..).collect();
+        for seg in later.iter().rev() {
+            fs::remove_file(&seg.path).map_err(|e| file_err("remove log segment", &seg.path, e))?;
+        }
+        if !later.is_empty() {
+            sync_dir(&self.dir).map_err(|e| file_err("sync log directory", &self.dir, e))?;
+        }
+        let seg = &mut inner.segments[keep];
+        let cut = seg.offset_from(index);
+        seg.file
+            .set_len(cut)
+            .and_then(|()| seg.file.sync_data())
+            .map_err(|e| file_err("truncate log segment", &seg.path, e))?;
+        seg.forget_from(index, cut);
+        Ok(())
+    }
+
+    /// Marks the entries up to and including `index` dead and deletes the segments that hold
+    /// nothing else. The caller has made the purge point durable first.
+    pub(crate) fn purge(&self, index: u64) -> Result<(), StorageError> {
+        let mut inner = self.lock();
+        inner.purged = Some(inner.purged.map_or(index, |p| p.max(index)));
+        for seg in &mut inner.segments {
+            seg.forget_through(index);
+        }
+        inner.remove_dead_segments()
+    }
+
+    /// Syncs the active segment and starts a new one.
+    fn roll(&self, inner: &mut Inner) -> Result<(), StorageError> {
+        let old = inner.active();
+        old.file
+            .sync_data()
+            .map_err(|e| file_err("sync log segment", &old.path, e))?;
+        let seg = Segment::create(&self.dir, old.seq + 1)?;
+        inner.segments.push(seg);
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn active(&self) -> &Segment {
+        self.segments.last().expect("a log always has a segment")
+    }
+
+    fn active_mut(&mut self) -> &mut Segment {
+        self.segments
+            .last_mut()
+            .expect("a log always has a segment")
+    }
+
+    fn bounds(&self) -> Option<(u64, u64)> {
+        let first = self.segments.iter().find(|s| s.has_entries())?.start;
+        let last = self.segments.iter().rev().find(|s| s.has_entries())?.end() - 1;
+        Some((first, last))
+    }
+
+    /// Deletes the segments that hold no live entry (purged, or never written), except the
+    /// last one, which takes the next appends. Their entries are dead, so the directory need
+    /// not be synced: a segment that comes back after a crash is skipped again.
+    fn remove_dead_segments(&mut self) -> Result<(), StorageError> {
+        while self.segments.len() > 1 {
+            let Some(dead) = self.segments[..self.segments.len() - 1]
+                .iter()
+                .position(|s| !s.has_entries())
+            else {
+                break;
+            };
+            let seg = self.segments.remove(dead);
+            fs::remove_file(&seg.path).map_err(|e| file_err("remove log segment", &seg.path, e))?;
+        }
+        Ok(())
+    }
+}

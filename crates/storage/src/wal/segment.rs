@@ -1,0 +1,210 @@
+//! One segment file of the log and the in-memory index of its live entries.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::record::{self, Kind, Parsed};
+use crate::error::StorageError;
+use crate::fsutil::sync_dir;
+
+const SEGMENT_EXT: &str = "wal";
+
+/// An index with no entry between two that have one. openraft always appends a contiguous
+/// run, but the log is a map from index to entry, and its storage conformance suite checks it
+/// as one; holes keep such logs readable without slowing the contiguous case.
+const HOLE: u32 = u32::MAX;
+
+pub(super) struct Segment {
+    pub(super) seq: u64,
+    pub(super) path: PathBuf,
+    pub(super) file: Arc<File>,
+    /// Bytes written (the next write's offset).
+    pub(super) len: u64,
+    /// Index of `offsets[0]` (meaningless while `offsets` is empty).
+    pub(super) start: u64,
+    /// Byte offset of each index from `start` on ([`HOLE`] for an index with no entry). Never
+    /// starts or ends with a hole.
+    offsets: Vec<u32>,
+}
+
+pub(super) fn file_err(op: &'static str, path: &Path, source: std::io::Error) -> StorageError {
+    StorageError::File {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+pub(super) fn damaged(path: &Path, offset: u64, reason: impl Into<String>) -> StorageError {
+    StorageError::LogDamaged {
+        path: path.to_path_buf(),
+        offset,
+        reason: reason.into(),
+    }
+}
+
+/// The segment number in a file name made by [`segment_path`].
+pub(super) fn parse_segment_name(name: &str) -> Option<u64> {
+    name.strip_suffix(SEGMENT_EXT)?
+        .strip_suffix('.')?
+        .parse()
+        .ok()
+}
+
+pub(super) fn segment_path(dir: &Path, seq: u64) -> PathBuf {
+    dir.join(format!("{seq:020}.{SEGMENT_EXT}"))
+}
+
+fn open_file(path: &Path, create: bool) -> Result<File, StorageError> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(create)
+        .open(path)
+        .map_err(|e| file_err("open log segment", path, e))
+}
+
+impl Segment {
+    /// Creates segment `seq` in `dir` and makes its name durable.
+    pub(super) fn create(dir: &Path, seq: u64) -> Result<Segment, StorageError> {
+        let path = segment_path(dir, seq);
+        let file = open_file(&path, true)?;
+        sync_dir(dir).map_err(|e| file_err("sync log directory", dir, e))?;
+        Ok(Segment {
+            seq,
+            path,
+            file: Arc::new(file),
+            len: 0,
+            start: 0,
+            offsets: Vec::new(),
+        })
+    }
+
+    pub(super) fn has_entries(&self) -> bool {
+        !self.offsets.is_empty()
+    }
+
+    /// One past the last index held (meaningless while empty).
+    pub(super) fn end(&self) -> u64 {
+        self.start + self.offsets.len() as u64
+    }
+
+    /// Records that the entry `index` starts at byte `offset`; `index` is past `end()`.
+    pub(super) fn index_entry(&mut self, index: u64, offset: u64) {
+        if self.offsets.is_empty() {
+            self.start = index;
+        } else {
+            let holes = (index - self.end()) as usize;
+            self.offsets.extend(std::iter::repeat_n(HOLE, holes));
+        }
+        self.offsets.push(offset as u32);
+    }
+
+    /// Byte offset of the first entry at or after `index`, or the end of the file.
+    pub(super) fn offset_from(&self, index: u64) -> u64 {
+        let skip = index.saturating_sub(self.start) as usize;
+        self.offsets
+            .iter()
+            .skip(skip)
+            .find(|&&o| o != HOLE)
+            .map_or(self.len, |&o| u64::from(o))
+    }
+
+    /// Forgets the entries at `index` and after (the caller cuts the file at
+    /// `offset_from(index)`).
+    pub(super) fn forget_from(&mut self, index: u64, cut: u64) {
+        self.offsets
+            .truncate(index.saturating_sub(self.start) as usize);
+        while self.offsets.last() == Some(&HOLE) {
+            self.offsets.pop();
+        }
+        self.len = cut;
+    }
+
+    /// Forgets the entries at or below `index`.
+    pub(super) fn forget_through(&mut self, index: u64) {
+        if self.offsets.is_empty() || index < self.start {
+            return;
+        }
+        let dead = ((index - self.start + 1) as usize).min(self.offsets.len());
+        let lead = self.offsets[dead..]
+            .iter()
+            .take_while(|&&o| o == HOLE)
+            .count();
+        self.offsets.drain(..dead + lead);
+        self.start += (dead + lead) as u64;
+    }
+
+    /// Reads segment `seq` of `dir` back. Entries at or below `purged` are dead; a live entry
+    /// must come after `prev` (the last live index before this segment). A torn or damaged
+    /// record is cut away when `last` (the newest segment, the only one a crash can have
+    /// left torn) and reported otherwise. Returns the segment and the newest committed-id
+    /// payload it holds.
+    pub(super) fn recover(
+        dir: &Path,
+        seq: u64,
+        last: bool,
+        purged: Option<u64>,
+        mut prev: Option<u64>,
+    ) -> Result<(Segment, Option<Vec<u8>>), StorageError> {
+        let path = segment_path(dir, seq);
+        let bytes = fs::read(&path).map_err(|e| file_err("read log segment", &path, e))?;
+        let mut seg = Segment {
+            seq,
+            file: Arc::new(open_file(&path, false)?),
+            path,
+            len: 0,
+            start: 0,
+            offsets: Vec::new(),
+        };
+        let mut committed = None;
+        let mut at = 0usize;
+        while at < bytes.len() {
+            match record::parse(&bytes[at..]) {
+                Parsed::Record {
+                    kind,
+                    index,
+                    payload,
+                    len,
+                } => {
+                    match kind {
+                        Kind::Committed => committed = Some(payload.to_vec()),
+                        Kind::Entry if purged.is_some_and(|p| index <= p) => {}
+                        Kind::Entry => {
+                            if prev.is_some_and(|p| index <= p) {
+                                return Err(damaged(
+                                    &seg.path,
+                                    at as u64,
+                                    format!("entry {index} follows entry {}", prev.unwrap_or(0)),
+                                ));
+                            }
+                            seg.index_entry(index, at as u64);
+                            prev = Some(index);
+                        }
+                    }
+                    at += len;
+                }
+                Parsed::Incomplete | Parsed::Damaged(_) if last => {
+                    tracing::warn!(
+                        segment = %seg.path.display(),
+                        offset = at,
+                        dropped_bytes = bytes.len() - at,
+                        "cutting a torn write off the end of the Raft log (never acknowledged)"
+                    );
+                    seg.file
+                        .set_len(at as u64)
+                        .and_then(|()| seg.file.sync_data())
+                        .map_err(|e| file_err("cut torn log tail", &seg.path, e))?;
+                    break;
+                }
+                Parsed::Incomplete => {
+                    return Err(damaged(&seg.path, at as u64, "record cut short"))
+                }
+                Parsed::Damaged(why) => return Err(damaged(&seg.path, at as u64, why)),
+            }
+        }
+        seg.len = at as u64;
+        Ok((seg, committed))
+    }
+}
