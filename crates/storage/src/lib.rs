@@ -1,30 +1,37 @@
-//! Durable storage of the Raft groups of a node: openraft's log store and state machines on
-//! one shared sled database, plus the regional replication backlog.
+//! Durable storage of the Raft groups of a node: openraft's log store and state machines,
+//! plus the regional replication backlog.
 //!
 //! The [`LogStore`] is generic over the type config and serves every group. Regional groups
 //! use the keyspace [`StateMachine`] ([`open_group`]); the coordination group keeps its small
 //! control-plane state in memory behind [`MemStateMachine`] ([`open_mem_group`]), snapshotted
 //! through the same crash-safe snapshot store.
 //!
-//! A node opens **one** [`sled::Db`] ([`open_db`]); each group gets its own trees, named
-//! `<group>/log`, `<group>/meta`, `<group>/backlog` and `<group>/snapshot`
-//! ([`open_group`]). The keyspace itself lives in memory, as in Redis: the Raft log in sled is
-//! the AOF, the current snapshot in sled the RDB.
+//! A node opens its storage once ([`open_db`] → [`NodeDb`]). Everything Raft's safety rests on
+//! is in Meridian's own files under `<data>/raft/<group>/`, made durable with `fdatasync` /
+//! `fsync` (see `fsutil`): the log (`log/*.wal`, segments of checksummed records, synced by one
+//! group-commit thread per group), the vote and purge point (`state`, replaced atomically) and
+//! the current snapshot (`snapshot/current.snap`, replaced atomically). sled (in `<data>`)
+//! holds only the replication backlogs, `<group>/backlog`, which a crash may shorten: the log
+//! after the snapshot rebuilds what follows. The keyspace itself lives in memory, as in
+//! Redis: the Raft log is the AOF, the snapshot the RDB.
 //!
 //! ```text
-//!  RaftCore ──append/save_vote──► LogStore ──► <group>/log, <group>/meta   (flushed before ack)
+//!  RaftCore ──append──► LogStore ──pwrite──► raft/<group>/log/*.wal ──► sync thread
+//!     │        save_vote ──► raft/<group>/state          (fdatasync, then ack in order)
 //!     │
 //!     └─committed entries──► StateMachine::apply
 //!                              ├─ Keyspace::execute_write(argv, now_ms, seed_i)   (write lock)
-//!                              ├─ seq += 1 per successful write ─► <group>/backlog
+//!                              ├─ seq += 1 per successful write ─► sled <group>/backlog
 //!                              └─ watch seq ─► SmHandle::subscribe_seq (shipping, waiters)
 //!  build_snapshot ─ read lock ─► version ‖ header{last_applied, membership, seq} ‖ keyspace
-//!                              └─► <group>/snapshot (1 MiB chunks, pointer switch, flush)
+//!                              └─► raft/<group>/snapshot/current.snap (temp, fsync, rename)
 //! ```
 //!
 //! Invariants:
-//! - the vote and every appended batch are on disk before openraft hears they are done;
-//! - the log is one contiguous run of indexes; `last_purged` is durable before a purge;
+//! - the vote and every appended batch are on disk (fsync'd) before openraft hears they are
+//!   done; a torn write can only be at the end of the newest log segment, and is cut on open;
+//! - live log entries form one contiguous run of indexes; the purge point is durable before a
+//!   purge;
 //! - a snapshot's data is exactly the state at its `last_applied` (both read under one lock);
 //! - apply is deterministic: time and randomness come from the entry, never from the node;
 //! - `seq` grows by one per applied write that succeeded (and per key active expiry deleted);

@@ -41,6 +41,10 @@ pub struct LogStore<C: LogConfig = RegionTypeConfig> {
     state: Arc<HardStateFile>,
     /// The committed id found on open (openraft asks for it once, at startup).
     recovered_committed: Option<LogId<NodeId>>,
+    /// The node's sled database, held for its lock on the data directory: while any clone of
+    /// this store lives (a winding-down Raft of a node restarted in the same process), no
+    /// second incarnation can open the directory and write the same files.
+    _dir_lock: sled::Db,
     _config: PhantomData<C>,
 }
 
@@ -50,14 +54,20 @@ impl<C: LogConfig> Clone for LogStore<C> {
             wal: self.wal.clone(),
             state: self.state.clone(),
             recovered_committed: self.recovered_committed,
+            _dir_lock: self._dir_lock.clone(),
             _config: PhantomData,
         }
     }
 }
 
 impl<C: LogConfig> LogStore<C> {
-    /// Opens (or creates) the log kept in `dir`. `name` names the log's sync thread.
-    pub(crate) fn open(dir: &Path, name: &str) -> Result<LogStore<C>, StorageError> {
+    /// Opens (or creates) the log kept in `dir`. `name` names the log's sync thread;
+    /// `dir_lock` is the node's sled database, which locks the data directory.
+    pub(crate) fn open(
+        dir: &Path,
+        name: &str,
+        dir_lock: sled::Db,
+    ) -> Result<LogStore<C>, StorageError> {
         create_dir_durable(dir).map_err(|source| StorageError::File {
             op: "create",
             path: dir.to_path_buf(),
@@ -79,6 +89,7 @@ impl<C: LogConfig> LogStore<C> {
             wal: Arc::new(wal),
             state: Arc::new(state),
             recovered_committed,
+            _dir_lock: dir_lock,
             _config: PhantomData,
         })
     }

@@ -196,7 +196,7 @@ pub(crate) fn open_log<C: LogConfig>(
     group: &GroupId,
 ) -> Result<LogStore<C>, StorageError> {
     db.refuse_old_layout(group)?;
-    LogStore::open(&db.group_dir(group), &group.as_string())
+    LogStore::open(&db.group_dir(group), &group.as_string(), db.db.clone())
 }
 
 #[cfg(test)]
