@@ -5,15 +5,16 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::ops::{Bound, RangeBounds};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use meridian_types::{Node, NodeId, RegionTypeConfig};
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
 use openraft::{Entry, LogId, RaftLogId, RaftLogReader, RaftTypeConfig, Vote};
+use tokio::sync::watch;
 
 use crate::codec::{blocking, decode};
 use crate::error::{IntoRaft, RaftError, StorageError};
-use crate::fsutil::{create_dir_durable, remove_temp_files};
+use crate::fsutil::{create_dir_durable, remove_temp_files, sync_dir};
 use crate::hard_state::HardStateFile;
 use crate::wal::{Batch, Wal};
 
@@ -26,19 +27,23 @@ impl<C> LogConfig for C where C: RaftTypeConfig<NodeId = NodeId, Node = Node, En
 /// openraft's log store for one group. Cheap to clone: clones share the same files, which is
 /// how the log reader handed to replication tasks sees every append.
 ///
-/// Invariants: live entries form one contiguous run; the purge point is durable before
-/// anything is purged; the vote is durable before `save_vote` returns and every appended batch
-/// is `fdatasync`ed before openraft is told it is done.
+/// Invariants: live entries form one contiguous run; the vote is durable before `save_vote`
+/// returns and every appended batch is `fdatasync`ed before openraft is told it is done; the
+/// purge point is made durable (and segments deleted) only once a durable snapshot covers it.
 ///
-/// Appends are group-committed: `append` writes the entries (readable at once) and hands the
-/// callback to the log's sync thread, which syncs once for every append queued meanwhile and
-/// then reports them durable, in order. RaftCore never waits on a sync.
+/// openraft 0.9 waits for each append's callback before its next command, so one append is
+/// synced at a time per group; the sync thread takes the `fdatasync` off the async runtime.
 ///
 /// Generic over the group's type config: the regional groups (the default) and the
 /// coordination group share this one implementation of the durability rules.
 pub struct LogStore<C: LogConfig = RegionTypeConfig> {
     wal: Arc<Wal>,
     state: Arc<HardStateFile>,
+    /// The purge point openraft asked for; it runs ahead of the durable one in `state` while
+    /// the snapshot covering it is not yet durable.
+    purged: Arc<Mutex<Option<LogId<NodeId>>>>,
+    /// The last log id of the durable current snapshot.
+    snapshot: watch::Receiver<Option<LogId<NodeId>>>,
     /// The committed id found on open (openraft asks for it once, at startup).
     recovered_committed: Option<LogId<NodeId>>,
     /// The node's sled database, held for its lock on the data directory: while any clone of
@@ -53,6 +58,8 @@ impl<C: LogConfig> Clone for LogStore<C> {
         LogStore {
             wal: self.wal.clone(),
             state: self.state.clone(),
+            purged: self.purged.clone(),
+            snapshot: self.snapshot.clone(),
             recovered_committed: self.recovered_committed,
             _dir_lock: self._dir_lock.clone(),
             _config: PhantomData,
@@ -62,25 +69,48 @@ impl<C: LogConfig> Clone for LogStore<C> {
 
 impl<C: LogConfig> LogStore<C> {
     /// Opens (or creates) the log kept in `dir`. `name` names the log's sync thread;
-    /// `dir_lock` is the node's sled database, which locks the data directory.
+    /// `dir_lock` is the node's sled database, which locks the data directory; `snapshot`
+    /// watches the group's durable snapshot (already loaded). Blocking.
+    ///
+    /// What a killed process left in the page cache is synced first, so nothing unsynced is
+    /// trusted; entries the durable snapshot covers are purged (a purge deferred until its
+    /// snapshot was durable may not have run).
     pub(crate) fn open(
         dir: &Path,
         name: &str,
         dir_lock: sled::Db,
+        snapshot: watch::Receiver<Option<LogId<NodeId>>>,
     ) -> Result<LogStore<C>, StorageError> {
-        create_dir_durable(dir).map_err(|source| StorageError::File {
-            op: "create",
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        remove_temp_files(dir).map_err(|source| StorageError::File {
-            op: "clean",
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let state = HardStateFile::open(&dir.join("state"))?;
-        let purged = state.get().last_purged.map(|l| l.index);
-        let (wal, recovered) = Wal::open(&dir.join("log"), purged, format!("wal-{name}"))?;
+        let file_err = |op: &'static str, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StorageError::File { op, path, source }
+        };
+        create_dir_durable(dir).map_err(file_err("create", dir))?;
+        remove_temp_files(dir).map_err(file_err("clean", dir))?;
+        for d in dir
+            .ancestors()
+            .take(3)
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            sync_dir(d).map_err(file_err("sync", d))?;
+        }
+        let state_path = dir.join("state");
+        if state_path.is_file() {
+            std::fs::File::open(&state_path)
+                .and_then(|f| f.sync_all())
+                .map_err(file_err("sync", &state_path))?;
+        }
+        let state = HardStateFile::open(&state_path)?;
+        let covered = *snapshot.borrow();
+        if covered > state.get().last_purged {
+            state.update(|s| s.last_purged = covered)?;
+        }
+        let purged = state.get().last_purged;
+        let (wal, recovered) = Wal::open(
+            &dir.join("log"),
+            purged.map(|l| l.index),
+            format!("wal-{name}"),
+        )?;
         let recovered_committed = match recovered.committed {
             Some(bytes) => decode("decode committed log id", &bytes)?,
             None => None,
@@ -88,10 +118,19 @@ impl<C: LogConfig> LogStore<C> {
         Ok(LogStore {
             wal: Arc::new(wal),
             state: Arc::new(state),
+            purged: Arc::new(Mutex::new(purged)),
+            snapshot,
             recovered_committed,
             _dir_lock: dir_lock,
             _config: PhantomData,
         })
+    }
+
+    /// Makes the purge point `upto` durable and deletes the segments it empties.
+    fn purge_durably(&self, upto: LogId<NodeId>) -> Result<(), StorageError> {
+        self.state
+            .update(|s| s.last_purged = s.last_purged.max(Some(upto)))?;
+        self.wal.purge(upto.index)
     }
 
     fn read_range(&self, start: u64, end: u64) -> Result<Vec<Entry<C>>, StorageError> {
@@ -139,7 +178,7 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
     type LogReader = LogStore<C>;
 
     async fn get_log_state(&mut self) -> Result<LogState<C>, RaftError> {
-        let last_purged = self.state.get().last_purged;
+        let last_purged = *self.purged.lock().unwrap_or_else(PoisonError::into_inner);
         let last = self.last_log_id().read_logs()?.or(last_purged);
         Ok(LogState {
             last_purged_log_id: last_purged,
@@ -152,9 +191,9 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
     }
 
     async fn save_vote(&mut self, vote: &Vote<NodeId>) -> Result<(), RaftError> {
-        let state = self.state.clone();
+        let store = self.clone();
         let vote = *vote;
-        blocking(move || state.update(|s| s.vote = Some(vote)))
+        blocking(move || store.state.update(|s| s.vote = Some(vote)))
             .await
             .write_vote()
     }
@@ -203,19 +242,42 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
     }
 
     async fn truncate(&mut self, log_id: LogId<NodeId>) -> Result<(), RaftError> {
-        let wal = self.wal.clone();
-        blocking(move || wal.truncate(log_id.index))
+        let store = self.clone();
+        blocking(move || store.wal.truncate(log_id.index))
             .await
             .write_logs()
     }
 
-    async fn purge(&mut self, log_id: LogId<NodeId>) -> Result<(), RaftError> {
-        let (state, wal) = (self.state.clone(), self.wal.clone());
-        blocking(move || {
-            state.update(|s| s.last_purged = Some(log_id))?;
-            wal.purge(log_id.index)
-        })
-        .await
-        .write_logs()
+    /// The entries up to `upto` are dead at once; their removal from disk waits until a
+    /// durable snapshot covers them. openraft purges after a snapshot install without waiting
+    /// for the state machine to save it, and a purge point on disk ahead of the snapshot would
+    /// leave a node that cannot restart.
+    async fn purge(&mut self, upto: LogId<NodeId>) -> Result<(), RaftError> {
+        {
+            let mut purged = self.purged.lock().unwrap_or_else(PoisonError::into_inner);
+            *purged = (*purged).max(Some(upto));
+        }
+        self.wal.forget_through(upto.index);
+        let store = self.clone();
+        if *self.snapshot.borrow() >= Some(upto) {
+            return blocking(move || store.purge_durably(upto))
+                .await
+                .write_logs();
+        }
+        tokio::spawn(async move {
+            let mut snapshot = store.snapshot.clone();
+            if snapshot.wait_for(|s| *s >= Some(upto)).await.is_err() {
+                return; // the group closed first: the next open purges from the snapshot
+            }
+            let result = blocking(move || store.purge_durably(upto)).await;
+            if let Err(e) = result {
+                tracing::error!(error = %e, upto = %upto, "deferred log purge failed");
+            }
+        });
+        Ok(())
     }
 }
+
+#[cfg(test)]
+#[path = "log_store_tests.rs"]
+mod tests;

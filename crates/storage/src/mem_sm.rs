@@ -156,10 +156,11 @@ where
     C: MemConfig,
     S: ReplicatedState<C>,
 {
-    let log = open_log(db, group)?;
+    db.refuse_old_layout(group)?;
     let dir = db.group_dir(group);
+    let db = db.clone();
     let group = group.clone();
-    let shared = blocking(move || {
+    let (log, shared) = blocking(move || {
         let snapshots = SnapshotStore::open(&dir.join("snapshot"))?;
         let state = match snapshots.load()? {
             Some((_, data)) => MemShared::<S>::decode(&data)?,
@@ -171,11 +172,13 @@ where
         };
         tracing::debug!(group = %group, last_applied = ?state.last_applied, "opened group storage");
         let (applied_tx, _) = watch::channel(state.last_applied);
-        Ok(MemShared {
+        let log = open_log(&db, &group, snapshots.durable())?;
+        let shared = MemShared {
             inner: RwLock::new(state),
             snapshots,
             applied_tx,
-        })
+        };
+        Ok((log, shared))
     })
     .await?;
     let sm = MemStateMachine {

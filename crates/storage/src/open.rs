@@ -80,7 +80,7 @@ impl NodeDb {
 
     /// Refuses a data directory whose group log is still in sled (written by an older build):
     /// starting on it would silently forget every entry.
-    fn refuse_old_layout(&self, group: &GroupId) -> Result<(), StorageError> {
+    pub(crate) fn refuse_old_layout(&self, group: &GroupId) -> Result<(), StorageError> {
         let name = tree_name(group, "log");
         let had_tree = self
             .db
@@ -160,11 +160,11 @@ pub async fn open_group(
     opts: StorageOptions,
 ) -> Result<(LogStore, StateMachine, SmHandle), StorageError> {
     opts.validate()?;
+    db.refuse_old_layout(group)?;
     let dir = db.group_dir(group);
-    let log = open_log(db, group)?;
     let db = db.clone();
     let group = group.clone();
-    let shared = blocking(move || {
+    let (log, shared) = blocking(move || {
         let snapshots = SnapshotStore::open(&dir.join("snapshot"))?;
         let state = match snapshots.load()? {
             Some((_, data)) => SmState::decode(&data)?,
@@ -182,7 +182,8 @@ pub async fn open_group(
             last_applied = ?state.last_applied,
             "opened group storage"
         );
-        Ok(Shared::new(state, backlog, snapshots))
+        let log = open_log(&db, &group, snapshots.durable())?;
+        Ok((log, Shared::new(state, backlog, snapshots)))
     })
     .await?;
     let sm = StateMachine::new(Arc::new(shared));
@@ -190,13 +191,19 @@ pub async fn open_group(
     Ok((log, sm, handle))
 }
 
-/// Opens `group`'s log store in `db`, refusing a log left in sled by an older build.
+/// Opens `group`'s log store in `db` (blocking), after the group's snapshot store: `snapshot`
+/// watches its durable snapshot.
 pub(crate) fn open_log<C: LogConfig>(
     db: &NodeDb,
     group: &GroupId,
+    snapshot: tokio::sync::watch::Receiver<Option<openraft::LogId<meridian_types::NodeId>>>,
 ) -> Result<LogStore<C>, StorageError> {
-    db.refuse_old_layout(group)?;
-    LogStore::open(&db.group_dir(group), &group.as_string(), db.db.clone())
+    LogStore::open(
+        &db.group_dir(group),
+        &group.as_string(),
+        db.db.clone(),
+        snapshot,
+    )
 }
 
 #[cfg(test)]

@@ -19,8 +19,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use meridian_types::{Node, NodeId};
-use openraft::SnapshotMeta;
+use openraft::{LogId, SnapshotMeta};
 use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
 
 use crate::codec::{decode, encode};
 use crate::error::StorageError;
@@ -71,6 +72,9 @@ pub(crate) struct SnapshotStore {
     /// Serialises saves, so two never write the temp file at once and the `IfNotOlder` check
     /// and the rename that follows it are one step.
     save_lock: Mutex<()>,
+    /// The last log id of the snapshot known to be durable (saved, or loaded from disk): the
+    /// log may durably purge entries only up to it (see `LogStore::purge`).
+    durable: watch::Sender<Option<LogId<NodeId>>>,
 }
 
 /// Maps an I/O error to [`StorageError::Io`], naming what was done to which file.
@@ -125,6 +129,14 @@ impl SnapshotStore {
         create_dir_durable(&dir).map_err(io_err("create directory", &dir))?;
         remove_temp_files(&dir).map_err(io_err("remove temp files in", &dir))?;
         let current = dir.join(CURRENT_FILE);
+        // A process killed right after a save may have left the rename unsynced: make what
+        // this node is about to trust durable before it purges any log on the strength of it.
+        sync_dir(&dir).map_err(io_err("sync directory", &dir))?;
+        if current.is_file() {
+            File::open(&current)
+                .and_then(|f| f.sync_all())
+                .map_err(io_err("sync", &current))?;
+        }
         let mut temp = current.as_os_str().to_owned();
         temp.push(TEMP_SUFFIX);
         Ok(SnapshotStore {
@@ -132,6 +144,7 @@ impl SnapshotStore {
             current,
             dir,
             save_lock: Mutex::new(()),
+            durable: watch::Sender::new(None),
         })
     }
 
@@ -257,7 +270,13 @@ impl SnapshotStore {
                 format!("checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"),
             ));
         }
+        self.durable.send_replace(header.meta.last_log_id);
         Ok(Some((header.meta, data)))
+    }
+
+    /// Watches the last log id of the durable current snapshot.
+    pub(crate) fn durable(&self) -> watch::Receiver<Option<LogId<NodeId>>> {
+        self.durable.subscribe()
     }
 
     /// Makes `data` the current snapshot, durably. Returns false when `mode` kept the current one
@@ -292,6 +311,7 @@ impl SnapshotStore {
         }
         fs::rename(&self.temp, &self.current).map_err(io_err("rename", &self.temp))?;
         sync_dir(&self.dir).map_err(io_err("sync directory", &self.dir))?;
+        self.durable.send_replace(meta.last_log_id);
         Ok(true)
     }
 

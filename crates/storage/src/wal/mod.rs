@@ -20,6 +20,7 @@ mod tests;
 use std::fs::{self, File};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::error::StorageError;
@@ -72,6 +73,9 @@ pub(crate) struct Wal {
     segment_bytes: u64,
     inner: Mutex<Inner>,
     syncer: Syncer,
+    /// Set by a failed write or sync: the files may then differ from what memory says, so the
+    /// log takes no more writes (openraft stops the group on the first storage error anyway).
+    failed: Arc<AtomicBool>,
 }
 
 impl Wal {
@@ -123,19 +127,53 @@ impl Wal {
         if inner.segments.is_empty() {
             inner.segments.push(Segment::create(dir, 1)?);
         }
-        let syncer =
-            Syncer::start(name).map_err(|e| file_err("start the sync thread of", dir, e))?;
+        // A killed process may have left writes in the page cache that were never synced:
+        // sync them before they are trusted (openraft takes entries present as durable).
+        let active = inner.active();
+        active
+            .file
+            .sync_data()
+            .map_err(|e| file_err("sync log segment", &active.path, e))?;
+        sync_dir(dir).map_err(|e| file_err("sync log directory", dir, e))?;
+        let failed = Arc::new(AtomicBool::new(false));
+        let syncer = Syncer::start(name, failed.clone())
+            .map_err(|e| file_err("start the sync thread of", dir, e))?;
         let wal = Wal {
             dir: dir.to_path_buf(),
             segment_bytes,
             inner: Mutex::new(inner),
             syncer,
+            failed,
         };
         Ok((wal, Recovered { committed }))
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The log for writing, unless an earlier write or sync failed.
+    fn lock_for_write(&self) -> Result<MutexGuard<'_, Inner>, StorageError> {
+        let inner = self.lock();
+        if self.failed.load(Ordering::Acquire) {
+            return Err(StorageError::LogOrder(format!(
+                "{}: an earlier write or sync of this log failed; restart the node",
+                self.dir.display()
+            )));
+        }
+        Ok(inner)
+    }
+
+    /// Writes `bytes` at the end of the active segment; a failure marks the log failed.
+    fn write_at_end(&self, seg: &mut Segment, bytes: &[u8]) -> Result<u64, StorageError> {
+        let base = seg.len;
+        if let Err(e) = seg.file.write_all_at(bytes, base) {
+            self.failed.store(true, Ordering::Release);
+            let _ = seg.file.set_len(base);
+            return Err(file_err("write log segment", &seg.path, e));
+        }
+        seg.len = base + bytes.len() as u64;
+        Ok(base)
     }
 
     /// First and last live index, or None when no entry is live.
@@ -154,7 +192,7 @@ impl Wal {
                 batch.entries.iter().map(|e| e.0).collect::<Vec<_>>(),
             )));
         }
-        let mut inner = self.lock();
+        let mut inner = self.lock_for_write()?;
         let live = match inner.purged {
             Some(p) => batch.entries.partition_point(|&(i, _)| i <= p),
             None => 0,
@@ -162,30 +200,30 @@ impl Wal {
         let Some(&(first, skip)) = batch.entries.get(live) else {
             return Ok(inner.active().file.clone());
         };
+        if let Some(expected) = inner.next_index().filter(|&e| first > e) {
+            return Err(StorageError::LogOrder(format!(
+                "entry {first} would leave a hole after {}",
+                expected - 1
+            )));
+        }
         if inner.bounds().is_some_and(|(_, last)| first <= last) {
             self.truncate_locked(&mut inner, first)?;
         }
         if inner.active().len >= self.segment_bytes {
             self.roll(&mut inner)?;
         }
-        let seg = inner.active_mut();
         let bytes = &batch.buf[skip..];
-        let base = seg.len;
-        let end = base + bytes.len() as u64;
-        if end > u64::from(u32::MAX) {
-            return Err(damaged(
-                &seg.path,
-                base,
-                "a batch this large does not fit a segment",
-            ));
+        let seg = inner.active_mut();
+        if seg.len + bytes.len() as u64 > u64::from(u32::MAX) {
+            return Err(StorageError::LogOrder(format!(
+                "a batch of {} bytes does not fit a log segment",
+                bytes.len()
+            )));
         }
-        seg.file
-            .write_all_at(bytes, base)
-            .map_err(|e| file_err("write log segment", &seg.path, e))?;
+        let base = self.write_at_end(seg, bytes)?;
         for &(index, at) in &batch.entries[live..] {
             seg.index_entry(index, base + (at - skip) as u64);
         }
-        seg.len = end;
         Ok(seg.file.clone())
     }
 
@@ -202,13 +240,8 @@ impl Wal {
             Ok(())
         })
         .ok();
-        let mut inner = self.lock();
-        let seg = inner.active_mut();
-        seg.file
-            .write_all_at(&buf, seg.len)
-            .map_err(|e| file_err("write log segment", &seg.path, e))?;
-        seg.len += buf.len() as u64;
-        Ok(())
+        let mut inner = self.lock_for_write()?;
+        self.write_at_end(inner.active_mut(), &buf).map(drop)
     }
 
     /// Calls `f(index, payload)` for each live entry in `start..end`, in order.
@@ -265,7 +298,7 @@ impl Wal {
 
     /// Removes the entries at `index` and after, durably.
     pub(crate) fn truncate(&self, index: u64) -> Result<(), StorageError> {
-        let mut inner = self.lock();
+        let mut inner = self.lock_for_write()?;
         self.truncate_locked(&mut inner, index)
     }
 
@@ -278,11 +311,11 @@ impl Wal {
             return Ok(());
         };
         // Later segments go first (and durably), so a crash never leaves a hole.
-        let later: Vec<Segment> = inner.segments.drain(keep + 1..).collect();
-        for seg in later.iter().rev() {
+        // Newest first, each removal synced before the next, so no crash can bring back a
+        // later segment while an earlier one is gone.
+        while inner.segments.len() > keep + 1 {
+            let seg = inner.segments.pop().expect("len > keep + 1");
             fs::remove_file(&seg.path).map_err(|e| file_err("remove log segment", &seg.path, e))?;
-        }
-        if !later.is_empty() {
             sync_dir(&self.dir).map_err(|e| file_err("sync log directory", &self.dir, e))?;
         }
         let seg = &mut inner.segments[keep];
@@ -295,14 +328,17 @@ impl Wal {
         Ok(())
     }
 
-    /// Marks the entries up to and including `index` dead and deletes the segments that hold
-    /// nothing else. The caller has made the purge point durable first.
+    /// Marks the entries up to and including `index` dead, in memory only: they are no longer
+    /// read, and appends at or below `index` are dropped.
+    pub(crate) fn forget_through(&self, index: u64) {
+        self.lock().forget_through(index);
+    }
+
+    /// [`Wal::forget_through`], then deletes the segments that hold nothing live. The caller
+    /// has made the purge point durable first.
     pub(crate) fn purge(&self, index: u64) -> Result<(), StorageError> {
         let mut inner = self.lock();
-        inner.purged = Some(inner.purged.map_or(index, |p| p.max(index)));
-        for seg in &mut inner.segments {
-            seg.forget_through(index);
-        }
+        inner.forget_through(index);
         inner.remove_dead_segments()
     }
 
@@ -327,6 +363,21 @@ impl Inner {
         self.segments
             .last_mut()
             .expect("a log always has a segment")
+    }
+
+    fn forget_through(&mut self, index: u64) {
+        self.purged = Some(self.purged.map_or(index, |p| p.max(index)));
+        for seg in &mut self.segments {
+            seg.forget_through(index);
+        }
+    }
+
+    /// The index the next append must have, when it is known.
+    fn next_index(&self) -> Option<u64> {
+        match self.bounds() {
+            Some((_, last)) => Some(last + 1),
+            None => self.purged.map(|p| p + 1),
+        }
     }
 
     fn bounds(&self) -> Option<(u64, u64)> {

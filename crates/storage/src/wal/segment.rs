@@ -10,11 +10,6 @@ use crate::fsutil::sync_dir;
 
 const SEGMENT_EXT: &str = "wal";
 
-/// An index with no entry between two that have one. openraft always appends a contiguous
-/// run, but the log is a map from index to entry, and its storage conformance suite checks it
-/// as one; holes keep such logs readable without slowing the contiguous case.
-const HOLE: u32 = u32::MAX;
-
 pub(super) struct Segment {
     pub(super) seq: u64,
     pub(super) path: PathBuf,
@@ -23,8 +18,7 @@ pub(super) struct Segment {
     pub(super) len: u64,
     /// Index of `offsets[0]` (meaningless while `offsets` is empty).
     pub(super) start: u64,
-    /// Byte offset of each index from `start` on ([`HOLE`] for an index with no entry). Never
-    /// starts or ends with a hole.
+    /// Byte offset of each entry, in index order from `start` (entries are contiguous).
     offsets: Vec<u32>,
 }
 
@@ -46,10 +40,11 @@ pub(super) fn damaged(path: &Path, offset: u64, reason: impl Into<String>) -> St
 
 /// The segment number in a file name made by [`segment_path`].
 pub(super) fn parse_segment_name(name: &str) -> Option<u64> {
-    name.strip_suffix(SEGMENT_EXT)?
-        .strip_suffix('.')?
-        .parse()
-        .ok()
+    let digits = name.strip_suffix(SEGMENT_EXT)?.strip_suffix('.')?;
+    if digits.len() != 20 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
 }
 
 pub(super) fn segment_path(dir: &Path, seq: u64) -> PathBuf {
@@ -90,25 +85,20 @@ impl Segment {
         self.start + self.offsets.len() as u64
     }
 
-    /// Records that the entry `index` starts at byte `offset`; `index` is past `end()`.
+    /// Records that the entry `index` (the next one, `end()`, unless the segment is empty)
+    /// starts at byte `offset`.
     pub(super) fn index_entry(&mut self, index: u64, offset: u64) {
         if self.offsets.is_empty() {
             self.start = index;
-        } else {
-            let holes = (index - self.end()) as usize;
-            self.offsets.extend(std::iter::repeat_n(HOLE, holes));
         }
+        debug_assert_eq!(index, self.end());
         self.offsets.push(offset as u32);
     }
 
     /// Byte offset of the first entry at or after `index`, or the end of the file.
     pub(super) fn offset_from(&self, index: u64) -> u64 {
         let skip = index.saturating_sub(self.start) as usize;
-        self.offsets
-            .iter()
-            .skip(skip)
-            .find(|&&o| o != HOLE)
-            .map_or(self.len, |&o| u64::from(o))
+        self.offsets.get(skip).map_or(self.len, |&o| u64::from(o))
     }
 
     /// Forgets the entries at `index` and after (the caller cuts the file at
@@ -116,9 +106,6 @@ impl Segment {
     pub(super) fn forget_from(&mut self, index: u64, cut: u64) {
         self.offsets
             .truncate(index.saturating_sub(self.start) as usize);
-        while self.offsets.last() == Some(&HOLE) {
-            self.offsets.pop();
-        }
         self.len = cut;
     }
 
@@ -128,16 +115,12 @@ impl Segment {
             return;
         }
         let dead = ((index - self.start + 1) as usize).min(self.offsets.len());
-        let lead = self.offsets[dead..]
-            .iter()
-            .take_while(|&&o| o == HOLE)
-            .count();
-        self.offsets.drain(..dead + lead);
-        self.start += (dead + lead) as u64;
+        self.offsets.drain(..dead);
+        self.start += dead as u64;
     }
 
     /// Reads segment `seq` of `dir` back. Entries at or below `purged` are dead; a live entry
-    /// must come after `prev` (the last live index before this segment). A torn or damaged
+    /// must follow `prev` (the last live index before it) with no hole. A torn or damaged
     /// record is cut away when `last` (the newest segment, the only one a crash can have
     /// left torn) and reported otherwise. Returns the segment and the newest committed-id
     /// payload it holds.
@@ -172,11 +155,11 @@ impl Segment {
                         Kind::Committed => committed = Some(payload.to_vec()),
                         Kind::Entry if purged.is_some_and(|p| index <= p) => {}
                         Kind::Entry => {
-                            if prev.is_some_and(|p| index <= p) {
+                            if let Some(p) = prev.filter(|&p| index != p + 1) {
                                 return Err(damaged(
                                     &seg.path,
                                     at as u64,
-                                    format!("entry {index} follows entry {}", prev.unwrap_or(0)),
+                                    format!("entry {index} follows entry {p}: the log has a hole"),
                                 ));
                             }
                             seg.index_entry(index, at as u64);

@@ -1,11 +1,13 @@
 //! The log's group commit: one thread per log that `fdatasync`s the segment files written since
 //! its last sync, then reports every append of the wave durable, in order.
 //!
-//! RaftCore never waits on a sync: it hands the append's callback over and goes on batching
-//! new entries while the previous wave is being synced. One `fdatasync` covers every write made
-//! to the file before it started, so under load each sync acknowledges many appends.
+//! The sync runs off the async runtime, on this thread. openraft 0.9's RaftCore awaits each
+//! append's callback before its next command (`RaftCore::append_to_log`), so today a wave is
+//! one append of one group; the wave logic makes no assumption about that and covers every
+//! append queued while the previous sync ran.
 
 use std::fs::File;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 
@@ -24,12 +26,14 @@ pub(crate) struct Syncer {
 }
 
 impl Syncer {
-    /// Starts the sync thread, named after the log it serves.
-    pub(crate) fn start(name: String) -> std::io::Result<Syncer> {
+    /// Starts the sync thread, named after the log it serves. A failed sync sets `failed`
+    /// for good: after one, Linux may report later syncs clean although the lost pages are
+    /// gone, so every later sync is reported failed too.
+    pub(crate) fn start(name: String, failed: Arc<AtomicBool>) -> std::io::Result<Syncer> {
         let (tx, rx) = mpsc::channel::<Request>();
         std::thread::Builder::new()
             .name(name)
-            .spawn(move || run(rx))?;
+            .spawn(move || run(rx, &failed))?;
         Ok(Syncer { tx })
     }
 
@@ -43,7 +47,7 @@ impl Syncer {
     }
 }
 
-fn run(rx: mpsc::Receiver<Request>) {
+fn run(rx: mpsc::Receiver<Request>, failed: &AtomicBool) {
     let mut wave = Vec::new();
     let mut files: Vec<Arc<File>> = Vec::new();
     while let Ok(first) = rx.recv() {
@@ -56,10 +60,17 @@ fn run(rx: mpsc::Receiver<Request>) {
                 files.push(req.file.clone());
             }
         }
-        let result = files
-            .iter()
-            .try_for_each(|f| f.sync_data())
-            .map_err(|e| e.to_string());
+        let result = if failed.load(Ordering::Acquire) {
+            Err("an earlier write or sync of this log failed; restart the node".to_string())
+        } else {
+            files
+                .iter()
+                .try_for_each(|f| f.sync_data())
+                .map_err(|e| e.to_string())
+        };
+        if result.is_err() {
+            failed.store(true, Ordering::Release);
+        }
         files.clear();
         for req in wave.drain(..) {
             (req.done)(result.clone().map_err(std::io::Error::other));
