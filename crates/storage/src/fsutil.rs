@@ -15,7 +15,11 @@ pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
 pub(crate) fn create_dir_durable(dir: &Path) -> std::io::Result<()> {
     let missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.is_dir()).collect();
     for d in missing.into_iter().rev() {
-        fs::create_dir(d)?;
+        match fs::create_dir(d) {
+            // Another group of the node created it meanwhile: its entry still gets synced.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            other => other?,
+        }
         match d.parent() {
             Some(p) if !p.as_os_str().is_empty() => sync_dir(p)?,
             _ => sync_dir(Path::new("."))?,

@@ -30,8 +30,10 @@
 //! Invariants:
 //! - the vote and every appended batch are on disk (fsync'd) before openraft hears they are
 //!   done; a torn write can only be at the end of the newest log segment, and is cut on open;
-//! - live log entries form one contiguous run of indexes; the purge point is durable before a
-//!   purge;
+//! - live log entries form one contiguous run of indexes; the purge point is durable before
+//!   segments are deleted, and only once a durable snapshot covers it (openraft purges right
+//!   after a snapshot install, before the state machine has saved it);
+//! - on open, whatever a killed process left unsynced is synced before it is trusted;
 //! - a snapshot's data is exactly the state at its `last_applied` (both read under one lock);
 //! - apply is deterministic: time and randomness come from the entry, never from the node;
 //! - `seq` grows by one per applied write that succeeded (and per key active expiry deleted);
