@@ -66,6 +66,18 @@ impl StorageError {
     pub(crate) fn codec(op: &'static str) -> impl FnOnce(bincode::Error) -> StorageError {
         move |source| StorageError::Codec { op, source }
     }
+
+    /// Maps an I/O error to [`StorageError::File`], naming what was done to which file.
+    pub(crate) fn file<'a>(
+        op: &'static str,
+        path: &'a std::path::Path,
+    ) -> impl FnOnce(std::io::Error) -> StorageError + 'a {
+        move |source| StorageError::File {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
 }
 
 /// openraft's storage error, for the trait impls.

@@ -11,6 +11,16 @@ pub(crate) fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// Syncs `path` when it exists: what a killed process wrote may still be only in the page
+/// cache, and must be on disk before the node trusts it.
+pub(crate) fn sync_file_if_exists(path: &Path) -> std::io::Result<()> {
+    match File::open(path) {
+        Ok(f) => f.sync_all(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// Creates `dir` and any missing parents, making each new entry durable in its parent.
 pub(crate) fn create_dir_durable(dir: &Path) -> std::io::Result<()> {
     let missing: Vec<&Path> = dir.ancestors().take_while(|a| !a.is_dir()).collect();

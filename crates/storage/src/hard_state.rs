@@ -36,13 +36,7 @@ impl HardStateFile {
         let current = match std::fs::read(path) {
             Ok(bytes) => parse(path, &bytes)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => HardState::default(),
-            Err(source) => {
-                return Err(StorageError::File {
-                    op: "read",
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
+            Err(source) => return Err(StorageError::file("read", path)(source)),
         };
         Ok(HardStateFile {
             path: path.to_path_buf(),
@@ -67,11 +61,7 @@ impl HardStateFile {
         bytes.extend(encode("encode Raft hard state", &next)?);
         let crc = crc32fast::hash(&bytes);
         bytes.extend_from_slice(&crc.to_le_bytes());
-        write_atomically(&self.path, &bytes).map_err(|source| StorageError::File {
-            op: "write",
-            path: self.path.clone(),
-            source,
-        })?;
+        write_atomically(&self.path, &bytes).map_err(StorageError::file("write", &self.path))?;
         *current = next;
         Ok(())
     }

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::codec::{blocking, decode};
 use crate::error::{IntoRaft, RaftError, StorageError};
-use crate::fsutil::{create_dir_durable, remove_temp_files, sync_dir};
+use crate::fsutil::{create_dir_durable, remove_temp_files, sync_dir, sync_file_if_exists};
 use crate::hard_state::HardStateFile;
 use crate::wal::{Batch, Wal};
 
@@ -81,25 +81,17 @@ impl<C: LogConfig> LogStore<C> {
         dir_lock: sled::Db,
         snapshot: watch::Receiver<Option<LogId<NodeId>>>,
     ) -> Result<LogStore<C>, StorageError> {
-        let file_err = |op: &'static str, path: &Path| {
-            let path = path.to_path_buf();
-            move |source| StorageError::File { op, path, source }
-        };
-        create_dir_durable(dir).map_err(file_err("create", dir))?;
-        remove_temp_files(dir).map_err(file_err("clean", dir))?;
+        create_dir_durable(dir).map_err(StorageError::file("create", dir))?;
+        remove_temp_files(dir).map_err(StorageError::file("clean", dir))?;
         for d in dir
             .ancestors()
             .take(3)
             .filter(|d| !d.as_os_str().is_empty())
         {
-            sync_dir(d).map_err(file_err("sync", d))?;
+            sync_dir(d).map_err(StorageError::file("sync", d))?;
         }
         let state_path = dir.join("state");
-        if state_path.is_file() {
-            std::fs::File::open(&state_path)
-                .and_then(|f| f.sync_all())
-                .map_err(file_err("sync", &state_path))?;
-        }
+        sync_file_if_exists(&state_path).map_err(StorageError::file("sync", &state_path))?;
         let state = HardStateFile::open(&state_path)?;
         let covered = *snapshot.borrow();
         if covered > state.get().last_purged {

@@ -25,7 +25,9 @@ use tokio::sync::watch;
 
 use crate::codec::{decode, encode};
 use crate::error::StorageError;
-use crate::fsutil::{create_dir_durable, remove_temp_files, sync_dir, TEMP_SUFFIX};
+use crate::fsutil::{
+    create_dir_durable, remove_temp_files, sync_dir, sync_file_if_exists, TEMP_SUFFIX,
+};
 
 /// Metadata and bytes of a stored snapshot.
 pub(crate) type StoredSnapshot = (SnapshotMeta<NodeId, Node>, Vec<u8>);
@@ -77,16 +79,6 @@ pub(crate) struct SnapshotStore {
     durable: watch::Sender<Option<LogId<NodeId>>>,
 }
 
-/// Maps an I/O error to [`StorageError::Io`], naming what was done to which file.
-fn io_err<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StorageError + 'a {
-    move |e| {
-        StorageError::Io(io::Error::new(
-            e.kind(),
-            format!("{op} {}: {e}", path.display()),
-        ))
-    }
-}
-
 fn corrupt(id: &str, reason: String) -> StorageError {
     StorageError::SnapshotCorrupt {
         id: id.to_string(),
@@ -115,7 +107,7 @@ fn read_exact_or_short(
         if e.kind() == io::ErrorKind::UnexpectedEof {
             corrupt(id, format!("file ends inside the {what}"))
         } else {
-            io_err("read", path)(e)
+            StorageError::file("read", path)(e)
         }
     })
 }
@@ -125,18 +117,14 @@ impl SnapshotStore {
     /// save left.
     pub(crate) fn open(dir: &Path) -> Result<SnapshotStore, StorageError> {
         // Absolute, so every ancestor has a parent whose entry can be synced.
-        let dir = std::path::absolute(dir).map_err(io_err("resolve", dir))?;
-        create_dir_durable(&dir).map_err(io_err("create directory", &dir))?;
-        remove_temp_files(&dir).map_err(io_err("remove temp files in", &dir))?;
+        let dir = std::path::absolute(dir).map_err(StorageError::file("resolve", dir))?;
+        create_dir_durable(&dir).map_err(StorageError::file("create directory", &dir))?;
+        remove_temp_files(&dir).map_err(StorageError::file("remove temp files in", &dir))?;
         let current = dir.join(CURRENT_FILE);
         // A process killed right after a save may have left the rename unsynced: make what
         // this node is about to trust durable before it purges any log on the strength of it.
-        sync_dir(&dir).map_err(io_err("sync directory", &dir))?;
-        if current.is_file() {
-            File::open(&current)
-                .and_then(|f| f.sync_all())
-                .map_err(io_err("sync", &current))?;
-        }
+        sync_dir(&dir).map_err(StorageError::file("sync directory", &dir))?;
+        sync_file_if_exists(&current).map_err(StorageError::file("sync", &current))?;
         let mut temp = current.as_os_str().to_owned();
         temp.push(TEMP_SUFFIX);
         Ok(SnapshotStore {
@@ -156,9 +144,12 @@ impl SnapshotStore {
         let mut file = match File::open(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err("open", path)(e)),
+            Err(e) => return Err(StorageError::file("open", path)(e)),
         };
-        let file_len = file.metadata().map_err(io_err("stat", path))?.len();
+        let file_len = file
+            .metadata()
+            .map_err(StorageError::file("stat", path))?
+            .len();
         let mut crc = crc32fast::Hasher::new();
 
         let mut magic_version = [0u8; 9];
@@ -245,7 +236,7 @@ impl SnapshotStore {
         let path = &self.current;
         let id = header.meta.snapshot_id.as_str();
         let len = usize::try_from(header.len).map_err(|_| {
-            io_err("load", path)(io::Error::other(format!(
+            StorageError::file("load", path)(io::Error::other(format!(
                 "{} bytes do not fit in memory",
                 header.len
             )))
@@ -255,7 +246,7 @@ impl SnapshotStore {
         let read = (&mut file)
             .take(header.len)
             .read_to_end(&mut data)
-            .map_err(io_err("read", path))?;
+            .map_err(StorageError::file("read", path))?;
         if read != len {
             return Err(corrupt(id, "file ends inside the data".into()));
         }
@@ -309,8 +300,8 @@ impl SnapshotStore {
             let _ = fs::remove_file(&self.temp);
             return Err(e);
         }
-        fs::rename(&self.temp, &self.current).map_err(io_err("rename", &self.temp))?;
-        sync_dir(&self.dir).map_err(io_err("sync directory", &self.dir))?;
+        fs::rename(&self.temp, &self.current).map_err(StorageError::file("rename", &self.temp))?;
+        sync_dir(&self.dir).map_err(StorageError::file("sync directory", &self.dir))?;
         self.durable.send_replace(meta.last_log_id);
         Ok(true)
     }
@@ -322,7 +313,7 @@ impl SnapshotStore {
         let path = &self.temp;
         let header = encode("encode snapshot header", header)?;
         let header_len = u32::try_from(header.len()).map_err(|_| {
-            io_err("write", path)(io::Error::other(format!(
+            StorageError::file("write", path)(io::Error::other(format!(
                 "snapshot header of {} bytes is too large",
                 header.len()
             )))
@@ -332,7 +323,7 @@ impl SnapshotStore {
             .create(true)
             .truncate(true)
             .open(path)
-            .map_err(io_err("create", path))?;
+            .map_err(StorageError::file("create", path))?;
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
         let mut crc = crc32fast::Hasher::new();
         for part in [
@@ -343,14 +334,15 @@ impl SnapshotStore {
             data,
         ] {
             crc.update(part);
-            out.write_all(part).map_err(io_err("write", path))?;
+            out.write_all(part)
+                .map_err(StorageError::file("write", path))?;
         }
         out.write_all(&crc.finalize().to_le_bytes())
-            .map_err(io_err("write", path))?;
+            .map_err(StorageError::file("write", path))?;
         let file = out
             .into_inner()
-            .map_err(|e| io_err("write", path)(e.into_error()))?;
-        file.sync_all().map_err(io_err("sync", path))
+            .map_err(|e| StorageError::file("write", path)(e.into_error()))?;
+        file.sync_all().map_err(StorageError::file("sync", path))
     }
 }
 

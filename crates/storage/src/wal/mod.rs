@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::error::StorageError;
 use crate::fsutil::{create_dir_durable, sync_dir};
 use record::{Kind, Parsed, HEADER_LEN};
-use segment::{damaged, file_err, parse_segment_name, Segment};
+use segment::{damaged, parse_segment_name, Segment};
 pub(crate) use syncer::Done;
 use syncer::Syncer;
 
@@ -95,10 +95,10 @@ impl Wal {
         name: String,
         segment_bytes: u64,
     ) -> Result<(Wal, Recovered), StorageError> {
-        create_dir_durable(dir).map_err(|e| file_err("create log directory", dir, e))?;
+        create_dir_durable(dir).map_err(StorageError::file("create log directory", dir))?;
         let mut seqs = Vec::new();
-        for entry in fs::read_dir(dir).map_err(|e| file_err("list log directory", dir, e))? {
-            let entry = entry.map_err(|e| file_err("list log directory", dir, e))?;
+        for entry in fs::read_dir(dir).map_err(StorageError::file("list log directory", dir))? {
+            let entry = entry.map_err(StorageError::file("list log directory", dir))?;
             match parse_segment_name(&entry.file_name().to_string_lossy()) {
                 Some(seq) => seqs.push(seq),
                 None => {
@@ -133,11 +133,11 @@ impl Wal {
         active
             .file
             .sync_data()
-            .map_err(|e| file_err("sync log segment", &active.path, e))?;
-        sync_dir(dir).map_err(|e| file_err("sync log directory", dir, e))?;
+            .map_err(StorageError::file("sync log segment", &active.path))?;
+        sync_dir(dir).map_err(StorageError::file("sync log directory", dir))?;
         let failed = Arc::new(AtomicBool::new(false));
         let syncer = Syncer::start(name, failed.clone())
-            .map_err(|e| file_err("start the sync thread of", dir, e))?;
+            .map_err(StorageError::file("start the sync thread of", dir))?;
         let wal = Wal {
             dir: dir.to_path_buf(),
             segment_bytes,
@@ -170,7 +170,7 @@ impl Wal {
         if let Err(e) = seg.file.write_all_at(bytes, base) {
             self.failed.store(true, Ordering::Release);
             let _ = seg.file.set_len(base);
-            return Err(file_err("write log segment", &seg.path, e));
+            return Err(StorageError::file("write log segment", &seg.path)(e));
         }
         seg.len = base + bytes.len() as u64;
         Ok(base)
@@ -263,31 +263,28 @@ impl Wal {
             buf.resize((to - from) as usize, 0);
             seg.file
                 .read_exact_at(&mut buf, from)
-                .map_err(|e| file_err("read log segment", &seg.path, e))?;
-            let mut at = 0;
+                .map_err(StorageError::file("read log segment", &seg.path))?;
             let mut prev = None;
-            while at < buf.len() {
+            for (at, parsed) in record::walk(&buf) {
                 let here = from + at as u64;
-                match record::parse(&buf[at..]) {
+                match parsed {
                     Parsed::Record {
-                        kind,
+                        kind: Kind::Entry,
                         index,
                         payload,
-                        len,
+                        ..
                     } => {
-                        if kind == Kind::Entry {
-                            if index < a || index >= b || prev.is_some_and(|p| index <= p) {
-                                return Err(damaged(
-                                    &seg.path,
-                                    here,
-                                    format!("entry {index} found reading {a}..{b}"),
-                                ));
-                            }
-                            f(index, payload)?;
-                            prev = Some(index);
+                        if index < a || index >= b || prev.is_some_and(|p| index <= p) {
+                            return Err(damaged(
+                                &seg.path,
+                                here,
+                                format!("entry {index} found reading {a}..{b}"),
+                            ));
                         }
-                        at += len;
+                        f(index, payload)?;
+                        prev = Some(index);
                     }
+                    Parsed::Record { .. } => {}
                     Parsed::Incomplete => return Err(damaged(&seg.path, here, "entry cut short")),
                     Parsed::Damaged(why) => return Err(damaged(&seg.path, here, why)),
                 }
@@ -315,15 +312,16 @@ impl Wal {
         // later segment while an earlier one is gone.
         while inner.segments.len() > keep + 1 {
             let seg = inner.segments.pop().expect("len > keep + 1");
-            fs::remove_file(&seg.path).map_err(|e| file_err("remove log segment", &seg.path, e))?;
-            sync_dir(&self.dir).map_err(|e| file_err("sync log directory", &self.dir, e))?;
+            fs::remove_file(&seg.path)
+                .map_err(StorageError::file("remove log segment", &seg.path))?;
+            sync_dir(&self.dir).map_err(StorageError::file("sync log directory", &self.dir))?;
         }
         let seg = &mut inner.segments[keep];
         let cut = seg.offset_from(index);
         seg.file
             .set_len(cut)
             .and_then(|()| seg.file.sync_data())
-            .map_err(|e| file_err("truncate log segment", &seg.path, e))?;
+            .map_err(StorageError::file("truncate log segment", &seg.path))?;
         seg.forget_from(index, cut);
         Ok(())
     }
@@ -347,7 +345,7 @@ impl Wal {
         let old = inner.active();
         old.file
             .sync_data()
-            .map_err(|e| file_err("sync log segment", &old.path, e))?;
+            .map_err(StorageError::file("sync log segment", &old.path))?;
         let seg = Segment::create(&self.dir, old.seq + 1)?;
         inner.segments.push(seg);
         Ok(())
@@ -398,7 +396,8 @@ impl Inner {
                 break;
             };
             let seg = self.segments.remove(dead);
-            fs::remove_file(&seg.path).map_err(|e| file_err("remove log segment", &seg.path, e))?;
+            fs::remove_file(&seg.path)
+                .map_err(StorageError::file("remove log segment", &seg.path))?;
         }
         Ok(())
     }

@@ -98,6 +98,25 @@ pub(crate) fn parse(buf: &[u8]) -> Parsed<'_> {
     }
 }
 
+/// The records of `buf` from its start, each with its offset; the walk ends after the first
+/// item that is not a whole, sound record.
+pub(crate) fn walk(buf: &[u8]) -> impl Iterator<Item = (usize, Parsed<'_>)> {
+    let mut at = 0;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done || at >= buf.len() {
+            return None;
+        }
+        let here = at;
+        let parsed = parse(&buf[at..]);
+        match &parsed {
+            Parsed::Record { len, .. } => at += len,
+            _ => done = true,
+        }
+        Some((here, parsed))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,14 +22,6 @@ pub(super) struct Segment {
     offsets: Vec<u32>,
 }
 
-pub(super) fn file_err(op: &'static str, path: &Path, source: std::io::Error) -> StorageError {
-    StorageError::File {
-        op,
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 pub(super) fn damaged(path: &Path, offset: u64, reason: impl Into<String>) -> StorageError {
     StorageError::LogDamaged {
         path: path.to_path_buf(),
@@ -57,7 +49,7 @@ fn open_file(path: &Path, create: bool) -> Result<File, StorageError> {
         .write(true)
         .create_new(create)
         .open(path)
-        .map_err(|e| file_err("open log segment", path, e))
+        .map_err(StorageError::file("open log segment", path))
 }
 
 impl Segment {
@@ -65,7 +57,7 @@ impl Segment {
     pub(super) fn create(dir: &Path, seq: u64) -> Result<Segment, StorageError> {
         let path = segment_path(dir, seq);
         let file = open_file(&path, true)?;
-        sync_dir(dir).map_err(|e| file_err("sync log directory", dir, e))?;
+        sync_dir(dir).map_err(StorageError::file("sync log directory", dir))?;
         Ok(Segment {
             seq,
             path,
@@ -132,7 +124,7 @@ impl Segment {
         mut prev: Option<u64>,
     ) -> Result<(Segment, Option<Vec<u8>>), StorageError> {
         let path = segment_path(dir, seq);
-        let bytes = fs::read(&path).map_err(|e| file_err("read log segment", &path, e))?;
+        let bytes = fs::read(&path).map_err(StorageError::file("read log segment", &path))?;
         let mut seg = Segment {
             seq,
             file: Arc::new(open_file(&path, false)?),
@@ -142,32 +134,29 @@ impl Segment {
             offsets: Vec::new(),
         };
         let mut committed = None;
-        let mut at = 0usize;
-        while at < bytes.len() {
-            match record::parse(&bytes[at..]) {
+        let mut end = bytes.len();
+        for (at, parsed) in record::walk(&bytes) {
+            match parsed {
                 Parsed::Record {
                     kind,
                     index,
                     payload,
-                    len,
-                } => {
-                    match kind {
-                        Kind::Committed => committed = Some(payload.to_vec()),
-                        Kind::Entry if purged.is_some_and(|p| index <= p) => {}
-                        Kind::Entry => {
-                            if let Some(p) = prev.filter(|&p| index != p + 1) {
-                                return Err(damaged(
-                                    &seg.path,
-                                    at as u64,
-                                    format!("entry {index} follows entry {p}: the log has a hole"),
-                                ));
-                            }
-                            seg.index_entry(index, at as u64);
-                            prev = Some(index);
+                    ..
+                } => match kind {
+                    Kind::Committed => committed = Some(payload.to_vec()),
+                    Kind::Entry if purged.is_some_and(|p| index <= p) => {}
+                    Kind::Entry => {
+                        if let Some(p) = prev.filter(|&p| index != p + 1) {
+                            return Err(damaged(
+                                &seg.path,
+                                at as u64,
+                                format!("entry {index} follows entry {p}: the log has a hole"),
+                            ));
                         }
+                        seg.index_entry(index, at as u64);
+                        prev = Some(index);
                     }
-                    at += len;
-                }
+                },
                 Parsed::Incomplete | Parsed::Damaged(_) if last => {
                     tracing::warn!(
                         segment = %seg.path.display(),
@@ -178,8 +167,8 @@ impl Segment {
                     seg.file
                         .set_len(at as u64)
                         .and_then(|()| seg.file.sync_data())
-                        .map_err(|e| file_err("cut torn log tail", &seg.path, e))?;
-                    break;
+                        .map_err(StorageError::file("cut torn log tail", &seg.path))?;
+                    end = at;
                 }
                 Parsed::Incomplete => {
                     return Err(damaged(&seg.path, at as u64, "record cut short"))
@@ -187,7 +176,7 @@ impl Segment {
                 Parsed::Damaged(why) => return Err(damaged(&seg.path, at as u64, why)),
             }
         }
-        seg.len = at as u64;
+        seg.len = end as u64;
         Ok((seg, committed))
     }
 }
