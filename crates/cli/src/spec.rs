@@ -76,6 +76,7 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
         coord: coord_spec(cfg),
         shipping: shipping_options(cfg),
         metrics_addr: node.metrics_addr(),
+        faults: None,
         resp: RespSettings {
             requirepass: cfg.resp.requirepass.clone(),
             proto_max_bulk_len: cfg.resp.proto_max_bulk_len,

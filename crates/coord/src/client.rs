@@ -134,9 +134,6 @@ impl CoordClient {
         let Some(addr) = self.voters.get(&id) else {
             return Err(CoordError::NoLeader);
         };
-        if self.pool.filter().is_cut(id) {
-            return Err(CoordError::NoLeader);
-        }
         let channel = self.pool.channel(addr).map_err(|_| CoordError::NoLeader)?;
         let limit = self.pool.limits().max_message_bytes;
         let mut client = CoordForwardClient::new(channel)

@@ -16,7 +16,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::call::{CoordCall, CoordReply};
-use crate::options::{monotonic_instant, monotonic_ms};
 use crate::{ControlPlane, CoordClient, CoordError, CoordOptions, Registration};
 
 /// The term this node leads in and when it noticed (on its monotonic clock).
@@ -234,7 +233,7 @@ impl CoordGroup {
             cluster,
             epoch,
             length_ms: length_ms.min(self.opts.lease.as_millis() as u64),
-            granted_at_ms: monotonic_ms(),
+            granted_at_ms: self.opts.clock.mono_ms(),
             granted_by: self.node_id,
             term,
         };
@@ -271,7 +270,7 @@ impl CoordGroup {
                 .as_ref()
                 .filter(|l| l.granted_by == self.node_id && l.term == lead.term)
             {
-                let own = monotonic_instant(l.granted_at_ms)
+                let own = self.opts.clock.instant_at_ms(l.granted_at_ms)
                     + self.opts.promotion_wait(Duration::from_millis(l.length_ms));
                 at = at.max(own);
             }
@@ -321,7 +320,7 @@ async fn watch_leadership(g: Arc<CoordGroup>, registration: Registration) {
                 (_, true) => {
                     *l = Some(Leadership {
                         term,
-                        since: Instant::now(),
+                        since: g.opts.clock.now(),
                     });
                     true
                 }

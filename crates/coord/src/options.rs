@@ -23,6 +23,8 @@ pub struct CoordOptions {
     pub snapshot_logs_since_last: u64,
     /// Timeout of one snapshot-install chunk (WAN).
     pub install_snapshot_timeout: Duration,
+    /// The voter's clocks (grant stamps, election times): the process's own, except in tests.
+    pub clock: meridian_types::Clock,
 }
 
 impl Default for CoordOptions {
@@ -46,6 +48,7 @@ impl CoordOptions {
             request_timeout: (election_max * 3).max(Duration::from_secs(10)),
             snapshot_logs_since_last: 1_000,
             install_snapshot_timeout: Duration::from_secs(5),
+            clock: meridian_types::Clock::system(),
         }
     }
 
@@ -71,21 +74,4 @@ impl CoordOptions {
         .validate()
         .map_err(|e| e.to_string())
     }
-}
-
-fn anchor() -> std::time::Instant {
-    static ANCHOR: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-    *ANCHOR.get_or_init(std::time::Instant::now)
-}
-
-/// Milliseconds on this process's monotonic clock (from an anchor taken on first use; never
-/// 0). Lease grant times are stamped with it: comparable only within the process that stamped
-/// them.
-pub fn monotonic_ms() -> u64 {
-    anchor().elapsed().as_millis() as u64 + 1
-}
-
-/// An instant no earlier than the moment [`monotonic_ms`] returned `ms` in this process.
-pub fn monotonic_instant(ms: u64) -> std::time::Instant {
-    anchor() + Duration::from_millis(ms)
 }

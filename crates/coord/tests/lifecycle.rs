@@ -356,7 +356,7 @@ async fn leases_are_granted_only_to_the_primary_at_its_epoch() -> anyhow::Result
     // phase: promotion waits D×(1+ε)+margin after the leader's own last grant
     let opts = common::options();
     let allowed = voters.get(leader).group.promotion_allowed_at("g")?;
-    let own = meridian_coord::monotonic_instant(lease.granted_at_ms)
+    let own = opts.clock.instant_at_ms(lease.granted_at_ms)
         + opts.promotion_wait(Duration::from_millis(lease.length_ms));
     assert!(allowed >= own);
     voters.stop_all().await;

@@ -50,6 +50,12 @@ pub enum RegionError {
 }
 
 impl RegionError {
+    /// True when the operation certainly changed nothing: [`RegionError::nothing_written`],
+    /// or a primary without a lease (refused before proposing). Clients may retry these.
+    pub fn certainly_not_applied(&self) -> bool {
+        self.nothing_written() || matches!(self, RegionError::NoLease { .. })
+    }
+
     /// True when the write certainly did not happen, so retrying it is safe.
     pub fn nothing_written(&self) -> bool {
         matches!(

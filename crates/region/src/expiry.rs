@@ -8,7 +8,6 @@ use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
 use crate::group::RegionGroup;
-use crate::proposer::now_unix_ms;
 
 pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
     let mut tick = tokio::time::interval(group.options().active_expiry_interval);
@@ -23,7 +22,7 @@ pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
         if !group.is_leader() || group.role().is_secondary() {
             continue;
         }
-        let now_ms = now_unix_ms();
+        let now_ms = group.leader_now_ms();
         let keys = group
             .sm()
             .expired_keys(now_ms, group.options().active_expiry_batch);

@@ -137,7 +137,7 @@ fn client(
 }
 
 fn unreachable(leader: NodeId, node: &Node, s: &Status, group: &RegionGroup) -> RegionError {
-    if never_sent(s) || group.pool().filter().is_cut(leader) {
+    if never_sent(s) {
         RegionError::NoLeader {
             cluster: group.cluster().to_string(),
         }
@@ -164,11 +164,6 @@ async fn call(
     payload: Vec<u8>,
     rpc: Rpc,
 ) -> Result<Vec<u8>, RegionError> {
-    if group.pool().filter().is_cut(leader) {
-        return Err(RegionError::NoLeader {
-            cluster: group.cluster().to_string(),
-        });
-    }
     let mut c = client(group, node).map_err(|s| unreachable(leader, node, &s, group))?;
     let mut req = Request::new(RaftMessage {
         group: group.group_id().as_string(),

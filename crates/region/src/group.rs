@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::forward::{forward_read_index, forward_set_role, forward_write, ForwardRegistry};
+use crate::leader_time::LeaderTime;
 use crate::lease::{LeaseSource, LeaseState};
 use crate::proposer::Proposal;
 use crate::read_index::ReadIndexWaiter;
@@ -39,6 +40,7 @@ pub struct RegionGroup {
     proposals: mpsc::UnboundedSender<Proposal>,
     read_indexes: mpsc::UnboundedSender<ReadIndexWaiter>,
     lease: LeaseState,
+    leader_time: LeaderTime,
 }
 
 impl RegionGroup {
@@ -63,6 +65,7 @@ impl RegionGroup {
         };
         let storage_opts = StorageOptions {
             backlog_max_bytes: opts.backlog_max_bytes,
+            planted: opts.planted,
         };
         let (log_store, state_machine, sm) = open_group(db, &group, storage_opts)
             .await
@@ -89,9 +92,11 @@ impl RegionGroup {
         let cancel = CancellationToken::new();
         let (proposals, proposal_rx) = mpsc::unbounded_channel();
         let (read_indexes, read_index_rx) = mpsc::unbounded_channel();
+        let leader_time = LeaderTime::new(opts.clock.clone(), sm.clone());
         let proposer = tokio::spawn(crate::proposer::run(
             raft.clone(),
             cluster.to_string(),
+            leader_time.clone(),
             proposal_rx,
             cancel.clone(),
         ));
@@ -117,6 +122,7 @@ impl RegionGroup {
             proposals,
             read_indexes,
             lease: LeaseState::default(),
+            leader_time,
         });
         g.registry.register(g.group.as_string(), g.clone());
         let expiry = tokio::spawn(crate::expiry::run(g.clone(), g.cancel.clone()));
@@ -141,6 +147,16 @@ impl RegionGroup {
 
     pub fn sm(&self) -> &SmHandle {
         &self.sm
+    }
+
+    /// This node's clocks (the process's own, or a test's adjustable one).
+    pub fn clock(&self) -> &meridian_types::Clock {
+        &self.opts.clock
+    }
+
+    /// The time the leader stamps on the next entry it proposes (see `LeaderTime`).
+    pub(crate) fn leader_now_ms(&self) -> u64 {
+        self.leader_time.now_ms()
     }
 
     pub fn options(&self) -> &RegionOptions {
@@ -203,6 +219,11 @@ impl RegionGroup {
         // The leader decides with the newest role: a follower's view may lag a role change.
         let leased = self.write_permission()?;
         let (done, result) = oneshot::channel();
+        let commands_for_bug = if self.opts.planted.ack_before_commit {
+            commands.clone()
+        } else {
+            Vec::new()
+        };
         let stopped = || RegionError::Fatal {
             cluster: self.cluster.clone(),
             reason: "the group is shutting down".into(),
@@ -214,9 +235,16 @@ impl RegionGroup {
                 done,
             })
             .map_err(|_| stopped())?;
+        if self.opts.planted.ack_before_commit && is_plain_set(&commands_for_bug) {
+            return Ok(WriteResult {
+                replies: vec![meridian_types::Reply::ok(); commands_for_bug.len()],
+                seq: 0,
+                aborted: false,
+            });
+        }
         let written = result.await.map_err(|_| stopped())??;
         if let Some(epoch) = leased {
-            if !written.aborted && !self.lease.valid(epoch) {
+            if !written.aborted && !self.lease.valid(epoch, self.clock().now()) {
                 return Err(RegionError::LeaseExpired {
                     cluster: self.cluster.clone(),
                 });
@@ -239,7 +267,7 @@ impl RegionGroup {
             }),
             ClusterRole::Primary {
                 datastore, epoch, ..
-            } if !self.lease.valid(epoch) => Err(RegionError::NoLease {
+            } if !self.lease.valid(epoch, self.clock().now()) => Err(RegionError::NoLease {
                 cluster: self.cluster.clone(),
                 datastore,
                 epoch,
@@ -524,4 +552,12 @@ impl RegionGroup {
             warn!(cluster = %self.cluster, error = %e, "raft shutdown failed");
         }
     }
+}
+
+/// Planted bug `ack_before_commit` applies to batches of plain `SET key value` only.
+fn is_plain_set(commands: &[Vec<Bytes>]) -> bool {
+    !commands.is_empty()
+        && commands
+            .iter()
+            .all(|c| c.len() == 3 && c[0].eq_ignore_ascii_case(b"set"))
 }

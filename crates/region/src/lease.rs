@@ -9,10 +9,9 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use meridian_types::{ClusterRole, Epoch};
-use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
@@ -35,10 +34,10 @@ pub(crate) struct LeaseState {
 }
 
 impl LeaseState {
-    /// True while a lease for `epoch` runs.
-    pub(crate) fn valid(&self, epoch: Epoch) -> bool {
+    /// True while a lease for `epoch` runs at `now` (the node's monotonic clock).
+    pub(crate) fn valid(&self, epoch: Epoch, now: Instant) -> bool {
         matches!(*self.held.lock().unwrap_or_else(|e| e.into_inner()),
-            Some((e, until)) if e == epoch && Instant::now() < until)
+            Some((e, until)) if e == epoch && now < until)
     }
 
     fn set(&self, epoch: Epoch, until: Instant) {
@@ -73,7 +72,7 @@ pub(crate) async fn keep(
             group.lease().clear();
             continue;
         }
-        let t0 = Instant::now();
+        let t0 = group.clock().now();
         match source.grant(&datastore, group.cluster(), epoch).await {
             Ok(length) => {
                 group.lease().set(epoch, t0 + length);

@@ -16,6 +16,7 @@ mod error;
 mod expiry;
 mod forward;
 mod group;
+mod leader_time;
 mod lease;
 mod options;
 mod proposer;

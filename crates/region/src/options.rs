@@ -20,6 +20,11 @@ pub struct RegionOptions {
     pub active_expiry_interval: Duration,
     /// Keys deleted per active-expiry entry at most.
     pub active_expiry_batch: usize,
+    /// Tests only: deliberate bugs that chaos tests plant to prove their checkers (see
+    /// [`meridian_types::PlantedBugs`]). Off by default; no config file can set them.
+    pub planted: meridian_types::PlantedBugs,
+    /// The node's clocks: the process's own, except in tests that skew them.
+    pub clock: meridian_types::Clock,
 }
 
 impl Default for RegionOptions {
@@ -36,6 +41,8 @@ impl Default for RegionOptions {
             request_timeout: Duration::from_secs(5),
             active_expiry_interval: Duration::from_millis(100),
             active_expiry_batch: 500,
+            planted: meridian_types::PlantedBugs::default(),
+            clock: meridian_types::Clock::system(),
         }
     }
 }

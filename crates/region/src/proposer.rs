@@ -8,12 +8,13 @@
 //! ordered as they arrived.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use meridian_types::{RegionRaft, RegionRequest, WriteBatch, WriteResult};
 use openraft::error::ClientWriteError;
 use tokio::sync::{mpsc, oneshot, Semaphore};
+
+use crate::leader_time::LeaderTime;
 use tokio_util::sync::CancellationToken;
 
 use crate::RegionError;
@@ -33,13 +34,6 @@ pub(crate) struct Proposal {
     pub(crate) done: Done,
 }
 
-pub(crate) fn now_unix_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
 fn size_of(commands: &[Vec<Bytes>]) -> usize {
     commands.iter().flatten().map(|a| a.len() + 8).sum()
 }
@@ -47,6 +41,7 @@ fn size_of(commands: &[Vec<Bytes>]) -> usize {
 pub(crate) async fn run(
     raft: RegionRaft,
     cluster: String,
+    time: LeaderTime,
     mut rx: mpsc::UnboundedReceiver<Proposal>,
     cancel: CancellationToken,
 ) {
@@ -80,7 +75,7 @@ pub(crate) async fn run(
                 Err(_) => break,
             }
         }
-        let now_ms = now_unix_ms();
+        let now_ms = time.now_ms();
         let mut batches = Vec::with_capacity(gathered.len());
         let mut waiters = Vec::with_capacity(gathered.len());
         for p in gathered {

@@ -1,7 +1,6 @@
 //! `meridian.v1.KeyValue`: typed access to the cluster this node belongs to.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use meridian_proto::v1 as pb;
@@ -19,13 +18,6 @@ pub(crate) struct KeyValueService {
     limits: EdgeLimits,
     /// The deployment's clusters, to point refused writes at the primary's endpoints.
     clusters: Vec<ClusterSpec>,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 impl KeyValueService {
@@ -51,7 +43,7 @@ impl KeyValueService {
             .read_barrier(level, min_seq)
             .await
             .map_err(region_status)?;
-        let (now, seed) = (now_ms(), rand::random());
+        let (now, seed) = (self.group.clock().unix_ms(), rand::random());
         let sm = self.group.sm();
         let reply = sm.read(|ks| ks.execute_read(&argv, now, seed));
         Ok((reply, sm.seq()))

@@ -7,9 +7,7 @@ use meridian_proto::internal::region_forward_server::RegionForwardServer;
 use meridian_proto::v1::clusters_server::ClustersServer;
 use meridian_proto::v1::key_value_server::KeyValueServer;
 use meridian_region::{ForwardRegistry, RegionForwardService, RegionGroup};
-use meridian_transport::{
-    ChannelPool, GroupRouter, LinkFilter, RaftTransportService, TransportLimits,
-};
+use meridian_transport::{ChannelPool, GroupRouter, RaftTransportService, TransportLimits};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -54,7 +52,6 @@ pub struct MeridianNode {
     spec: NodeSpec,
     db: meridian_storage::NodeDb,
     group: Arc<RegionGroup>,
-    filter: LinkFilter,
     grpc_addr: SocketAddr,
     resp: RespServer,
     metrics: MetricsServer,
@@ -112,12 +109,12 @@ impl MeridianNode {
         let db =
             meridian_storage::open_db(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
 
-        let filter = LinkFilter::new();
         let limits = TransportLimits {
             max_message_bytes: spec.limits.grpc_max_message_bytes,
             ..TransportLimits::default()
         };
-        let pool = ChannelPool::new(limits, filter.clone());
+        let faults = spec.faults.as_ref().map(|net| net.endpoint(spec.node_id));
+        let pool = ChannelPool::with_faults(limits, faults);
         let max_message = spec.limits.grpc_max_message_bytes;
         let router = GroupRouter::new();
         let registry = ForwardRegistry::new();
@@ -244,7 +241,6 @@ impl MeridianNode {
             spec,
             db,
             group,
-            filter,
             grpc_addr,
             resp,
             metrics,
@@ -281,11 +277,6 @@ impl MeridianNode {
     /// The coordination voter this node runs, if it is one.
     pub fn coord(&self) -> Option<&Arc<meridian_coord::CoordGroup>> {
         self.control.group.as_ref()
-    }
-
-    /// Links to cut for fault injection (tests).
-    pub fn link_filter(&self) -> &LinkFilter {
-        &self.filter
     }
 
     /// Stops without a graceful drain (tests' stand-in for a crash): the listener is aborted

@@ -27,6 +27,9 @@ pub struct NodeSpec {
     /// The coordination group: its voters (this node runs a voter when it is one of them),
     /// the clusters it registers, and its timing.
     pub coord: CoordSpec,
+    /// Tests only: the fault network every outgoing connection goes through
+    /// (`meridian_transport::faults`). `None` in production.
+    pub faults: Option<meridian_transport::FaultNet>,
 }
 
 /// What a node needs to know about the coordination group.

@@ -1,6 +1,7 @@
 //! The one place where Meridian errors become gRPC statuses.
 
 use meridian_region::RegionError;
+use meridian_types::outcome::{MAYBE_APPLIED, NOT_APPLIED, WRITE_OUTCOME};
 use meridian_types::Reply;
 
 use crate::spec::ClusterSpec;
@@ -35,7 +36,17 @@ pub(crate) fn region_status(e: RegionError) -> Status {
         RegionError::LeaseExpired { .. } => Code::Unavailable,
         RegionError::Fatal { .. } => Code::Internal,
     };
-    Status::new(code, e.to_string())
+    let mut status = Status::new(code, e.to_string());
+    let outcome = if e.certainly_not_applied() {
+        NOT_APPLIED
+    } else {
+        MAYBE_APPLIED
+    };
+    status.metadata_mut().insert(
+        WRITE_OUTCOME,
+        tonic::metadata::MetadataValue::from_static(outcome),
+    );
+    status
 }
 
 /// The code a Redis error reply maps to.

@@ -10,9 +10,7 @@ use std::time::Duration;
 use meridian_coord::grpc::{CoordForwardServer, GlobalDatastoresServer};
 use meridian_coord::{CoordForwardService, CoordGroup, CoordHandle, GlobalDatastoresService};
 use meridian_proto::internal::raft_transport_server::RaftTransportServer;
-use meridian_transport::{
-    ChannelPool, GroupRouter, LinkFilter, RaftTransportService, TransportLimits,
-};
+use meridian_transport::{ChannelPool, GroupRouter, RaftTransportService, TransportLimits};
 use meridian_types::NodeId;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -80,7 +78,7 @@ impl WitnessNode {
             max_message_bytes: max,
             ..TransportLimits::default()
         };
-        let pool = ChannelPool::new(limits, LinkFilter::new());
+        let pool = ChannelPool::new(limits);
         let router = GroupRouter::new();
         let c = &spec.coord;
         let coord = CoordGroup::start(

@@ -156,9 +156,6 @@ impl Session<'_> {
         let (source_node, node) = nodes[attempt % nodes.len()].clone();
         let allow_leader = (attempt / nodes.len()) % 2 == 1;
         let position = self.group.sm().position();
-        if self.pool.filter().is_cut(source_node) {
-            return Err(format!("the link to node {source_node} of {source} is cut"));
-        }
         let channel = self
             .pool
             .channel(&node.grpc_addr)
@@ -221,9 +218,6 @@ impl Session<'_> {
                 Ok(Some(Ok(f))) => unframe::<Down>(&f).map_err(|s| s.message().to_string())?,
             };
             let received = Instant::now();
-            if self.pool.filter().is_cut(source_node) {
-                return Err(format!("the link to node {source_node} of {source} is cut"));
-            }
             self.link.heard();
             if !self.group.is_leader() || self.group.role() != role {
                 return Ok(());

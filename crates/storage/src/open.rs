@@ -25,12 +25,15 @@ pub const DEFAULT_CACHE_BYTES: u64 = 16 << 20;
 pub struct StorageOptions {
     /// Bytes of replication backlog kept before the oldest ops are trimmed. Default 64 MiB.
     pub backlog_max_bytes: u64,
+    /// Tests only: deliberate bugs (see [`meridian_types::PlantedBugs`]).
+    pub planted: meridian_types::PlantedBugs,
 }
 
 impl Default for StorageOptions {
     fn default() -> StorageOptions {
         StorageOptions {
             backlog_max_bytes: 64 << 20,
+            planted: meridian_types::PlantedBugs::default(),
         }
     }
 }
@@ -166,10 +169,11 @@ pub async fn open_group(
     let group = group.clone();
     let (log, shared) = blocking(move || {
         let snapshots = SnapshotStore::open(&dir.join("snapshot"))?;
-        let state = match snapshots.load()? {
+        let mut state = match snapshots.load()? {
             Some((_, data)) => SmState::decode(&data)?,
             None => SmState::default(),
         };
+        state.planted = opts.planted;
         let backlog = Backlog::open(&db, &group, opts.backlog_max_bytes)?;
         // A backlog that ends before the snapshot's seq has a gap after it (a crash between an
         // install and its backlog clear): drop it.

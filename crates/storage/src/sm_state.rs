@@ -38,6 +38,8 @@ pub(crate) struct SmState {
     pub(crate) last_op_ms: u64,
     /// A full sync being collected.
     pub(crate) staging: Option<Staging>,
+    /// Tests only: deliberate bugs; not part of a snapshot (kept across installs).
+    pub(crate) planted: meridian_types::PlantedBugs,
 }
 
 /// A full sync's image, gathered entry by entry before it replaces the data.
@@ -252,16 +254,23 @@ impl SmState {
         if self.position().is_none() {
             return;
         }
-        for op in ops {
-            if op.seq <= self.seq {
-                continue;
-            }
-            if op.seq != self.seq + 1 {
-                break;
-            }
-            // The primary applied this op without error with this time and seed; replaying it
-            // is deterministic, so it succeeds here too.
+        let runnable: Vec<&BacklogOp> = ops
+            .iter()
+            .filter(|op| op.seq > self.seq)
+            .enumerate()
+            .take_while(|(i, op)| op.seq == self.seq + 1 + *i as u64)
+            .map(|(_, op)| op)
+            .collect();
+        // The primary applied these ops without error with these times and seeds; replaying
+        // them is deterministic, so they succeed here too.
+        let mut effects = runnable.clone();
+        if self.planted.ship_out_of_order {
+            effects.reverse();
+        }
+        for op in effects {
             self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+        }
+        for op in runnable {
             self.seq = op.seq;
             self.last_op_ms = op.now_ms;
             fx.ops.push(op.clone());
@@ -370,6 +379,7 @@ impl SmState {
             history: header.history,
             last_op_ms: header.last_op_ms,
             staging,
+            planted: Default::default(),
         })
     }
 }

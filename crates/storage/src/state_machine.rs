@@ -82,7 +82,8 @@ impl StateMachine {
         meta: &SnapshotMeta<NodeId, Node>,
         data: &[u8],
     ) -> Result<Seq, StorageError> {
-        let state = SmState::decode(data)?;
+        let mut state = SmState::decode(data)?;
+        state.planted = shared.read().planted;
         if state.last_applied != meta.last_log_id || state.membership != meta.last_membership {
             return Err(StorageError::SnapshotCorrupt {
                 id: meta.snapshot_id.clone(),

@@ -101,6 +101,7 @@ async fn apply_assigns_seq_only_to_successful_writes() -> anyhow::Result<()> {
 async fn backlog_trims_oldest_ops_by_bytes() -> anyhow::Result<()> {
     let opts = StorageOptions {
         backlog_max_bytes: 2_000,
+        ..StorageOptions::default()
     };
     let mut st = temp_store(opts.clone()).await?;
     let value = "v".repeat(50);

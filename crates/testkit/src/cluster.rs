@@ -7,6 +7,7 @@ use meridian_coord::CoordOptions;
 use meridian_proto::v1::key_value_client::KeyValueClient;
 use meridian_region::{RegionGroup, RegionOptions};
 use meridian_server::{ClusterSpec, CoordSpec, EdgeLimits, MeridianNode, NodeSpec, RespSettings};
+use meridian_transport::FaultNet;
 use meridian_types::NodeId;
 use tonic::transport::Channel;
 
@@ -48,11 +49,12 @@ pub struct TestCluster {
 impl TestCluster {
     /// Starts `opts.nodes` nodes (ids 1..=n) and waits until they have a leader.
     pub async fn start(opts: TestClusterOptions) -> Result<TestCluster> {
-        let mut nodes = Nodes::new()?;
+        let mut nodes = Nodes::new(0)?;
         let mut bound = Vec::new();
         let mut members = Vec::new();
         for i in 1..=opts.nodes as NodeId {
             let b = Bound::loopback().await?;
+            b.register(i, &nodes.net)?;
             members.push((i, b.node()?));
             bound.push((i, b));
         }
@@ -78,12 +80,23 @@ impl TestCluster {
                     options: opts.coord.clone(),
                     ..CoordSpec::for_clusters(std::slice::from_ref(&cluster), &voters, 4)
                 },
+                faults: None,
             };
             nodes.start(spec, b).await?;
         }
         let tc = TestCluster { nodes };
         tc.wait_for_leader(Duration::from_secs(10)).await?;
         Ok(tc)
+    }
+
+    /// The network between the nodes (and test clients that dial through it).
+    pub fn net(&self) -> &FaultNet {
+        &self.nodes.net
+    }
+
+    /// Node `id`'s clocks: skew, drift or jump them (`meridian_types::Clock`).
+    pub fn clock(&self, id: NodeId) -> Result<meridian_types::Clock> {
+        self.nodes.clock_of(id)
     }
 
     pub fn ids(&self) -> Vec<NodeId> {

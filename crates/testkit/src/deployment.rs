@@ -13,6 +13,7 @@ use meridian_region::{RegionGroup, RegionOptions};
 use meridian_server::{
     ClusterSpec, CoordSpec, EdgeLimits, MeridianNode, NodeSpec, RespSettings, ShipOptions,
 };
+use meridian_transport::FaultNet;
 use meridian_types::{Datastore, NodeId};
 use tonic::transport::Channel;
 
@@ -50,6 +51,8 @@ pub struct TestDeploymentOptions {
     pub coord: CoordOptions,
     /// Log shipping settings of every node.
     pub shipping: ShipOptions,
+    /// Seeds the fault network's jitter and message loss.
+    pub fault_seed: u64,
 }
 
 impl Default for TestDeploymentOptions {
@@ -71,6 +74,7 @@ impl Default for TestDeploymentOptions {
                 idle_timeout: Duration::from_millis(1500),
                 ..ShipOptions::default()
             },
+            fault_seed: 0,
         }
     }
 }
@@ -87,7 +91,7 @@ impl TestDeployment {
     /// Starts every node, then waits until every cluster has a leader and the coordination
     /// group answers.
     pub async fn start(opts: TestDeploymentOptions) -> Result<TestDeployment> {
-        let mut nodes = Nodes::new()?;
+        let mut nodes = Nodes::new(opts.fault_seed)?;
         let mut bound = Vec::new();
         let mut clusters = Vec::new();
         let mut voters = Vec::new();
@@ -96,6 +100,7 @@ impl TestDeployment {
             let mut members = Vec::new();
             for _ in 0..def.nodes {
                 let b = Bound::loopback().await?;
+                b.register(next, &nodes.net)?;
                 members.push((next, b.node()?));
                 bound.push((next, def.clone(), b));
                 next += 1;
@@ -126,6 +131,7 @@ impl TestDeployment {
                 metrics_addr: b.metrics_addr()?,
                 coord: coord.clone(),
                 shipping: opts.shipping.clone(),
+                faults: None,
             };
             nodes.start(spec, b).await?;
         }
@@ -147,6 +153,17 @@ impl TestDeployment {
 
     pub fn options(&self) -> &TestDeploymentOptions {
         &self.opts
+    }
+
+    /// The network between the nodes (and test clients that dial through it): partitions,
+    /// delay, pauses, lost and repeated messages.
+    pub fn net(&self) -> &FaultNet {
+        &self.nodes.net
+    }
+
+    /// Node `id`'s clocks: skew, drift or jump them (`meridian_types::Clock`).
+    pub fn clock(&self, id: NodeId) -> Result<meridian_types::Clock> {
+        self.nodes.clock_of(id)
     }
 
     /// Every node id.

@@ -3,7 +3,10 @@
 //!
 //! Faults: [`TestCluster::kill`] (stop a node without a graceful shutdown),
 //! [`TestCluster::restart`] (same id, data and address), [`TestCluster::isolate`] /
-//! [`TestCluster::heal`] (cut links in both directions). Waits take deadlines and poll
+//! [`TestCluster::heal`] (cut links in both directions), and through `net()` every fault of
+//! the transport's [`meridian_transport::FaultNet`] (one-way cuts, delay, pauses, lost and
+//! repeated Raft messages). Every node's outgoing connections go through that network; its
+//! addresses are registered before any node starts. Waits take deadlines and poll
 //! conditions; nothing sleeps for a fixed time hoping things happened.
 //!
 //! [`TestDeployment`] runs several clusters (regions) with one coordination group, for the

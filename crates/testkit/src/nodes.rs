@@ -11,7 +11,8 @@ use meridian_coord::CoordOptions;
 use meridian_proto::v1::key_value_client::KeyValueClient;
 use meridian_region::{RegionGroup, RegionOptions};
 use meridian_server::{MeridianNode, NodeSpec};
-use meridian_types::{Node, NodeId};
+use meridian_transport::FaultNet;
+use meridian_types::{Clock, Node, NodeId};
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
 
@@ -69,6 +70,14 @@ impl Bound {
         Ok(self.metrics.local_addr()?.to_string())
     }
 
+    /// Registers this node's gRPC and RESP addresses as `id`'s on `net`. Done for every node
+    /// before any starts: a connection opened to an unregistered address escapes the faults.
+    pub(crate) fn register(&self, id: NodeId, net: &FaultNet) -> Result<()> {
+        net.register(id, &self.grpc.local_addr()?.to_string());
+        net.register(id, &self.resp.local_addr()?.to_string());
+        Ok(())
+    }
+
     pub(crate) fn node(&self) -> Result<Node> {
         Ok(Node {
             grpc_addr: self.grpc.local_addr()?.to_string(),
@@ -83,17 +92,24 @@ pub(crate) struct Nodes {
     addrs: BTreeMap<NodeId, SocketAddr>,
     resp_addrs: BTreeMap<NodeId, SocketAddr>,
     pub(crate) running: BTreeMap<NodeId, MeridianNode>,
+    /// The network every node's outgoing connections go through.
+    pub(crate) net: FaultNet,
+    /// Each node's adjustable clocks, kept across restarts.
+    clocks: BTreeMap<NodeId, Clock>,
     dir: tempfile::TempDir,
 }
 
 impl Nodes {
-    pub(crate) fn new() -> Result<Nodes> {
+    /// `seed` drives the fault network's jitter and message loss.
+    pub(crate) fn new(seed: u64) -> Result<Nodes> {
         crate::init_tracing();
         Ok(Nodes {
             specs: BTreeMap::new(),
             addrs: BTreeMap::new(),
             resp_addrs: BTreeMap::new(),
             running: BTreeMap::new(),
+            net: FaultNet::new(seed),
+            clocks: BTreeMap::new(),
             dir: tempfile::tempdir().context("creating temp dir")?,
         })
     }
@@ -102,17 +118,40 @@ impl Nodes {
         self.dir.path().join(format!("node-{id}"))
     }
 
-    /// Starts a node on listeners bound earlier and remembers it for restarts.
-    pub(crate) async fn start(&mut self, spec: NodeSpec, bound: Bound) -> Result<()> {
+    /// Starts a node on listeners bound earlier and remembers it for restarts. The node
+    /// joins this set's fault network and runs on its own adjustable clock, whatever its
+    /// spec said.
+    pub(crate) async fn start(&mut self, mut spec: NodeSpec, bound: Bound) -> Result<()> {
         let id = spec.node_id;
-        self.addrs.insert(id, bound.grpc.local_addr()?);
-        self.resp_addrs.insert(id, bound.resp.local_addr()?);
+        spec.faults = Some(self.net.clone());
+        let clock = self.clock(id);
+        spec.region_options.clock = clock.clone();
+        spec.coord.options.clock = clock;
+        bound.register(id, &self.net)?;
+        let (grpc, resp) = (bound.grpc.local_addr()?, bound.resp.local_addr()?);
+        self.addrs.insert(id, grpc);
+        self.resp_addrs.insert(id, resp);
         let node = MeridianNode::start_with(spec.clone(), bound.grpc, bound.resp, bound.metrics)
             .await
             .with_context(|| format!("starting node {id}"))?;
         self.specs.insert(id, spec);
         self.running.insert(id, node);
         Ok(())
+    }
+
+    /// Node `id`'s clock (created at its first start, then the same across restarts).
+    fn clock(&mut self, id: NodeId) -> Clock {
+        self.clocks
+            .entry(id)
+            .or_insert_with(Clock::adjustable)
+            .clone()
+    }
+
+    pub(crate) fn clock_of(&self, id: NodeId) -> Result<Clock> {
+        self.clocks
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| anyhow!("no node {id}"))
     }
 
     pub(crate) fn node(&self, id: NodeId) -> Result<&MeridianNode> {
@@ -237,24 +276,12 @@ impl Nodes {
 
     /// Cuts the links between every node of `a` and every node of `b`, both ways.
     pub(crate) fn cut(&self, a: &[NodeId], b: &[NodeId]) {
-        for (id, node) in &self.running {
-            let others: &[NodeId] = if a.contains(id) {
-                b
-            } else if b.contains(id) {
-                a
-            } else {
-                continue;
-            };
-            for peer in others.iter().filter(|p| *p != id) {
-                node.link_filter().cut(*peer);
-            }
-        }
+        self.net.partition(a, b);
     }
 
+    /// Removes every network fault.
     pub(crate) fn heal(&self) {
-        for node in self.running.values() {
-            node.link_filter().heal_all();
-        }
+        self.net.heal();
     }
 
     pub(crate) async fn shutdown(&mut self) {

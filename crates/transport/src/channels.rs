@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tonic::transport::{Channel, Endpoint};
 
-use crate::LinkFilter;
+use crate::faults::{FaultConnector, Faults};
 
 /// Sizes and timeouts of node-to-node gRPC.
 #[derive(Debug, Clone, Copy)]
@@ -29,15 +29,24 @@ impl Default for TransportLimits {
 pub struct ChannelPool {
     inner: Arc<Mutex<HashMap<String, Channel>>>,
     limits: TransportLimits,
-    filter: LinkFilter,
+    /// Set in tests: every channel goes through the fault network.
+    faults: Option<Faults>,
 }
 
 impl ChannelPool {
-    pub fn new(limits: TransportLimits, filter: LinkFilter) -> ChannelPool {
+    pub fn new(limits: TransportLimits) -> ChannelPool {
         ChannelPool {
             inner: Arc::default(),
             limits,
-            filter,
+            faults: None,
+        }
+    }
+
+    /// A pool whose channels connect through `faults` (tests: see [`crate::FaultNet`]).
+    pub fn with_faults(limits: TransportLimits, faults: Option<Faults>) -> ChannelPool {
+        ChannelPool {
+            faults,
+            ..ChannelPool::new(limits)
         }
     }
 
@@ -45,8 +54,9 @@ impl ChannelPool {
         self.limits
     }
 
-    pub fn filter(&self) -> &LinkFilter {
-        &self.filter
+    /// The fault network this pool's channels go through, if any.
+    pub fn faults(&self) -> Option<&Faults> {
+        self.faults.as_ref()
     }
 
     /// The channel to `addr` (`host:port`), created on first use. Creating it does not connect.
@@ -55,12 +65,15 @@ impl ChannelPool {
         if let Some(ch) = map.get(addr) {
             return Ok(ch.clone());
         }
-        let ch = Endpoint::from_shared(format!("http://{addr}"))?
+        let endpoint = Endpoint::from_shared(format!("http://{addr}"))?
             .connect_timeout(self.limits.connect_timeout)
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(10))
-            .keep_alive_while_idle(true)
-            .connect_lazy();
+            .keep_alive_while_idle(true);
+        let ch = match &self.faults {
+            Some(f) => endpoint.connect_with_connector_lazy(FaultConnector::new(f.clone())),
+            None => endpoint.connect_lazy(),
+        };
         map.insert(addr.to_string(), ch.clone());
         Ok(ch)
     }

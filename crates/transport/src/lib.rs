@@ -7,16 +7,17 @@
 //! ```
 //!
 //! Channels are pooled per address and reused; message size limits are explicit on both ends.
-//! A [`LinkFilter`] lets tests cut links between nodes in-process.
+//! Faults (partitions, delay, pauses, lost and repeated messages) are injected here and only
+//! here: a pool built with a [`FaultNet`] opens every connection through it (see [`faults`]).
 
 mod channels;
 mod codec;
-mod filter;
+pub mod faults;
 mod network;
 mod service;
 
 pub use channels::{never_sent, ChannelPool, TransportLimits};
 pub use codec::{decode, encode, CodecError};
-pub use filter::LinkFilter;
+pub use faults::{Delay, Fate, FaultConnector, FaultNet, Faults, Lossy};
 pub use network::{GrpcNetwork, GrpcNetworkFactory};
 pub use service::{GroupEndpoint, GroupRouter, RaftEndpoint, RaftTransportService};

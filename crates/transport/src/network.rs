@@ -1,6 +1,7 @@
 use std::io::Cursor;
 use std::marker::PhantomData;
 
+use bytes::Bytes;
 use meridian_proto::internal::raft_transport_client::RaftTransportClient;
 use meridian_proto::internal::RaftMessage;
 use meridian_types::{GroupId, Node, NodeId};
@@ -18,7 +19,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use crate::codec::{decode, encode};
-use crate::ChannelPool;
+use crate::{ChannelPool, Fate};
 
 /// Creates [`GrpcNetwork`] clients for one Raft group.
 pub struct GrpcNetworkFactory<C> {
@@ -106,11 +107,9 @@ where
         Resp: DeserializeOwned,
         E: std::error::Error + DeserializeOwned,
     {
-        if self.pool.filter().is_cut(self.target) {
-            return Err(unreachable(format!("link to node {} is cut", self.target)));
-        }
-        let payload =
-            encode("raft request", req).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        let payload: Bytes = encode("raft request", req)
+            .map_err(|e| RPCError::Network(NetworkError::new(&e)))?
+            .into();
         let limit = self.pool.limits().max_message_bytes;
         if payload.len() + ENVELOPE_BYTES > limit && entries > 1 {
             // Ask openraft to send fewer entries per request (large values or full-sync
@@ -118,6 +117,38 @@ where
             let fit = (entries as u64 * limit as u64 / 2) / payload.len().max(1) as u64;
             return Err(PayloadTooLarge::new_entries_hint(fit.max(1)).into());
         }
+        let fate = self
+            .pool
+            .faults()
+            .map_or(Fate::Deliver, |f| f.fate(self.target));
+        let reply = match fate {
+            Fate::Drop => {
+                return Err(unreachable(format!(
+                    "the request to node {} was lost (fault injection)",
+                    self.target
+                )))
+            }
+            Fate::Duplicate => {
+                let _ = self.send::<E>(rpc, payload.clone(), option).await;
+                self.send(rpc, payload, option).await?
+            }
+            Fate::Deliver => self.send(rpc, payload, option).await?,
+        };
+        let result: Result<Resp, RaftError<NodeId, E>> =
+            decode("raft reply", &reply).map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
+        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+    }
+}
+
+impl<C> GrpcNetwork<C> {
+    /// One request, as bytes, and its reply payload.
+    async fn send<E: std::error::Error>(
+        &self,
+        rpc: Rpc,
+        payload: Bytes,
+        option: &RPCOption,
+    ) -> Result<Bytes, RPCError<NodeId, Node, E>> {
+        let limit = self.pool.limits().max_message_bytes;
         let channel = self
             .pool
             .channel(&self.addr)
@@ -128,7 +159,7 @@ where
         let mut request = tonic::Request::new(RaftMessage {
             group: self.group.clone(),
             target: self.target,
-            payload: payload.into(),
+            payload,
         });
         request.set_timeout(option.hard_ttl());
         let reply = match rpc {
@@ -137,10 +168,7 @@ where
             Rpc::Snapshot => client.install_snapshot(request).await,
         }
         .map_err(status_to_rpc_error)?;
-        let result: Result<Resp, RaftError<NodeId, E>> =
-            decode("raft reply", &reply.get_ref().payload)
-                .map_err(|e| RPCError::Network(NetworkError::new(&e)))?;
-        result.map_err(|e| RPCError::RemoteError(RemoteError::new(self.target, e)))
+        Ok(reply.into_inner().payload)
     }
 }
 

@@ -13,20 +13,25 @@
 //!                         RegionResponse{results: [WriteResult{replies, seq}], seq} ◄┘
 //! ```
 
+mod clock;
 mod coord;
 mod ids;
+pub mod outcome;
+mod planted;
 mod reply;
 mod request;
 mod role;
 mod shipping;
 mod type_config;
 
+pub use clock::Clock;
 pub use coord::{
     AutoFailover, ClusterInfo, ControlError, ControlLimits, CoordOutcome, CoordRaft, CoordRequest,
     CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, FailoverInProgress, Lease, Member,
     MemberStatus, Role,
 };
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
+pub use planted::PlantedBugs;
 pub use reply::Reply;
 pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch, WriteResult};
 pub use role::{ClusterRole, READONLY_ERROR};

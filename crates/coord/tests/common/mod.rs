@@ -13,9 +13,7 @@ use meridian_coord::{
     GlobalDatastoresService, Registration,
 };
 use meridian_proto::internal::raft_transport_server::RaftTransportServer;
-use meridian_transport::{
-    ChannelPool, GroupRouter, LinkFilter, RaftTransportService, TransportLimits,
-};
+use meridian_transport::{ChannelPool, GroupRouter, RaftTransportService, TransportLimits};
 use meridian_types::{ClusterInfo, ControlLimits, Node, NodeId};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -40,6 +38,7 @@ pub fn options() -> CoordOptions {
         request_timeout: Duration::from_secs(5),
         snapshot_logs_since_last: 20,
         install_snapshot_timeout: Duration::from_secs(2),
+        clock: meridian_types::Clock::system(),
     }
 }
 
@@ -100,7 +99,7 @@ impl Voters {
         for (id, listener) in listeners {
             let dir = tempfile::tempdir()?;
             let db = meridian_storage::open_db(dir.path())?;
-            let pool = ChannelPool::new(TransportLimits::default(), LinkFilter::new());
+            let pool = ChannelPool::new(TransportLimits::default());
             let router = GroupRouter::new();
             let group = CoordGroup::start(
                 &db,
@@ -156,7 +155,7 @@ impl Voters {
     pub fn client(&self) -> CoordHandle {
         CoordHandle::from(CoordClient::new(
             self.addrs.clone(),
-            ChannelPool::new(TransportLimits::default(), LinkFilter::new()),
+            ChannelPool::new(TransportLimits::default()),
             Duration::from_secs(10),
         ))
     }

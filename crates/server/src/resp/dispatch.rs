@@ -3,7 +3,6 @@
 
 use std::io;
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use meridian_keyspace::{lookup, unknown_command, wrong_arity, CommandDef};
@@ -64,13 +63,6 @@ pub(crate) enum Step {
 pub(crate) enum Target {
     Server(&'static ServerCommand),
     Data(&'static CommandDef),
-}
-
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// Existence and arity, as Redis checks them before anything else. `Err` is the rejection.
@@ -315,7 +307,7 @@ impl Connection {
         if let Err(reply) = self.read_barrier().await {
             return reply;
         }
-        let (now, seed) = (now_ms(), rand::random());
+        let (now, seed) = (self.shared.group.clock().unix_ms(), rand::random());
         self.shared
             .group
             .sm()

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::resp::connection::Connection;
-use crate::resp::dispatch::{now_ms, resolve, Answer, Step, Target};
+use crate::resp::dispatch::{resolve, Answer, Step, Target};
 use crate::resp::errors::write_error;
 use crate::resp::session::Multi;
 
@@ -34,7 +34,7 @@ impl Connection {
         if let Err(reply) = self.read_barrier().await {
             return reply;
         }
-        let now = now_ms();
+        let now = self.shared.group.clock().unix_ms();
         for key in keys {
             if self.session.watched.iter().any(|(k, _)| k == key) {
                 continue;
@@ -83,7 +83,7 @@ impl Connection {
             if let Err(reply) = self.read_barrier().await {
                 return Answer::Reply(reply);
             }
-            let now = now_ms();
+            let now = self.shared.group.clock().unix_ms();
             self.shared.group.sm().read(|ks| {
                 data.iter()
                     .map(|argv| ks.execute_read(argv, now, rand::random()))

@@ -1,0 +1,163 @@
+//! The deployment a chaos run uses: three regions of three nodes, global datastore `gds1` with
+//! primary `use1` and secondaries `euw1` and `aps1`, each associated before clients start.
+
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use meridian_proto::v1 as pb;
+use meridian_testkit::{eventually, TestDeployment, TestDeploymentOptions};
+use meridian_types::NodeId;
+
+use crate::client::Target;
+use crate::options::ChaosOptions;
+use crate::schedule::Topology;
+
+pub const DATASTORE: &str = "gds1";
+pub const PRIMARY: &str = "use1";
+pub const SECONDARIES: [&str; 2] = ["euw1", "aps1"];
+const READY: Duration = Duration::from_secs(60);
+
+/// Starts the deployment and makes `gds1` available.
+pub async fn deployment(opts: &ChaosOptions) -> Result<TestDeployment> {
+    let mut o = TestDeploymentOptions {
+        fault_seed: opts.seed,
+        ..TestDeploymentOptions::default()
+    };
+    o.region_options.planted = opts.planted;
+    // Clients' calls give up after a few seconds; nodes must answer or refuse before that.
+    o.region_options.request_timeout = Duration::from_secs(2);
+    let d = TestDeployment::start(o)
+        .await
+        .context("starting the deployment")?;
+    let via = d.voters()[0];
+    let mut g = d.global(via).await?;
+    g.create(pb::CreateGlobalDatastoreRequest {
+        id: DATASTORE.into(),
+        description: "chaos".into(),
+        primary_cluster: PRIMARY.into(),
+        auto_failover: None,
+    })
+    .await
+    .map_err(|s| anyhow!("create {DATASTORE}: {}", s.message()))?;
+    wait_status(&d, via, "primary-only").await?;
+    for s in SECONDARIES {
+        g.add_secondary(pb::AddSecondaryRequest {
+            id: DATASTORE.into(),
+            cluster: s.into(),
+        })
+        .await
+        .map_err(|e| anyhow!("add-secondary {s}: {}", e.message()))?;
+        wait_status(&d, via, "available").await?;
+    }
+    Ok(d)
+}
+
+async fn wait_status(d: &TestDeployment, via: NodeId, want: &str) -> Result<()> {
+    eventually(&format!("{DATASTORE} {want}"), READY, || async {
+        let mut g = d.global(via).await?;
+        let r = g
+            .describe(pb::DescribeGlobalDatastoresRequest {
+                id: DATASTORE.into(),
+            })
+            .await;
+        let ds = match r {
+            Ok(r) => r.into_inner().datastores.into_iter().next(),
+            Err(_) => None,
+        };
+        Ok(ds
+            .filter(|ds| ds.status == want && ds.members.iter().all(|m| m.status == "associated"))
+            .map(|_| ()))
+    })
+    .await
+}
+
+pub fn topology(d: &TestDeployment) -> Result<Topology> {
+    let mut clusters = Vec::new();
+    for name in std::iter::once(PRIMARY).chain(SECONDARIES) {
+        clusters.push((name.to_string(), d.cluster_ids(name)?));
+    }
+    Ok(Topology {
+        clusters,
+        voters: d.voters().to_vec(),
+    })
+}
+
+/// Every node of `cluster` as a client target.
+pub fn targets(d: &TestDeployment, cluster: &str) -> Result<Vec<Target>> {
+    d.cluster_ids(cluster)?
+        .into_iter()
+        .map(|node| {
+            Ok(Target {
+                node,
+                cluster: cluster.to_string(),
+                resp: d.resp_addr(node)?,
+                grpc: d.grpc_addr(node)?,
+            })
+        })
+        .collect()
+}
+
+/// Heals the network, restarts stopped nodes, and waits until every node of every cluster
+/// holds exactly the primary leader's data and seq.
+pub async fn converge(d: &mut TestDeployment, limit: Duration) -> Result<()> {
+    d.net().heal();
+    for id in d.ids() {
+        if !d.running().contains(&id) {
+            d.restart(id).await?;
+        }
+    }
+    eventually(
+        "every node equal to the primary's leader",
+        limit,
+        || async {
+            let leader = d.wait_for_leader(PRIMARY, limit).await?;
+            let (seq, ks) = d.group(leader)?.sm().read_at(|s, ks| (s, ks.clone()));
+            for id in d.ids() {
+                let (s, k) = d.group(id)?.sm().read_at(|s, ks| (s, ks.clone()));
+                if s != seq || k != ks {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(()))
+        },
+    )
+    .await
+}
+
+/// The primary's history as register writes `(seq, key, value)` in seq order, read from its
+/// leader's backlog; fails when the backlog no longer starts at seq 1.
+pub async fn primary_writes(d: &TestDeployment) -> Result<Vec<(u64, String, Option<i64>)>> {
+    let leader = d.wait_for_leader(PRIMARY, READY).await?;
+    let sm = d.group(leader)?.sm();
+    let ops = sm.backlog_range(1, u64::MAX)?;
+    if ops.first().is_some_and(|o| o.seq != 1) {
+        bail!(
+            "the primary's backlog was trimmed: it starts at seq {}",
+            ops[0].seq
+        );
+    }
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        let name = op.argv.first().map(|a| a.to_ascii_lowercase());
+        let key = |i: usize| {
+            op.argv
+                .get(i)
+                .map(|k| String::from_utf8_lossy(k).into_owned())
+                .unwrap_or_default()
+        };
+        match name.as_deref() {
+            Some(b"set") => out.push((
+                op.seq,
+                key(1),
+                op.argv.get(2).and_then(|v| crate::client::parse_int(v)),
+            )),
+            Some(b"del") => out.push((op.seq, key(1), None)),
+            _ => bail!(
+                "seq {}: an op the shipping workload never sends: {:?}",
+                op.seq,
+                op.argv
+            ),
+        }
+    }
+    Ok(out)
+}

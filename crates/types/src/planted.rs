@@ -1,0 +1,21 @@
+//! Deliberate bugs that a chaos test switches on to show that its checker catches them
+//! (a checker that has never caught a planted bug proves nothing). Test code sets them through
+//! `RegionOptions`; the deployment file and `MERIDIAN_*` variables cannot reach them, and
+//! every switch is off by default.
+
+/// Which planted bugs a node runs with. All off by default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlantedBugs {
+    /// The regional leader answers a plain `SET` with `+OK` as soon as it queues the write,
+    /// before the write is committed or applied (caught by the linearizability checker).
+    pub ack_before_commit: bool,
+    /// A secondary applies each shipped batch back to front, so it shows states the primary
+    /// never had (caught by the prefix checker).
+    pub ship_out_of_order: bool,
+}
+
+impl PlantedBugs {
+    pub fn any(&self) -> bool {
+        self.ack_before_commit || self.ship_out_of_order
+    }
+}
