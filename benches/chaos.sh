@@ -37,6 +37,7 @@ for workload in register list-append shipping; do
 done
 one register $((first + runs)) INVALID --plant ack-before-commit
 one shipping $((first + runs)) INVALID --plant ship-out-of-order
+one shipping $((first + runs + 1)) INVALID --plant snapshot-drops-key --faults kill --converge-within 10s
 
 echo
 echo "workload       seed expected verdict  time  summary"

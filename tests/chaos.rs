@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
-use meridian_chaos::{ChaosOptions, RunReport, Workload};
+use meridian_chaos::{ChaosOptions, FaultKind, RunReport, Workload};
 use meridian_types::PlantedBugs;
 
 /// Seconds of faults per run; the suite stays within a few minutes on two cores.
@@ -108,6 +108,32 @@ async fn the_prefix_checker_catches_shipped_batches_applied_out_of_order() -> Re
     let verdict = verdict_of(&report, "prefix");
     ensure!(
         verdict.is_some_and(|v| v.is_invalid()),
+        "the planted bug went unnoticed: {}",
+        report.summary()
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prefix_checker_catches_a_write_dropped_from_snapshots() -> Result<()> {
+    let planted = PlantedBugs {
+        snapshot_drops_key: true,
+        ..PlantedBugs::default()
+    };
+    let opts = ChaosOptions {
+        seed: 61,
+        duration: RUN,
+        workload: Workload::Shipping,
+        // Nodes restart from their snapshots.
+        faults: vec![FaultKind::Kill],
+        planted,
+        converge_within: Duration::from_secs(10),
+        ..ChaosOptions::default()
+    };
+    let report = meridian_chaos::run(&opts).await?;
+    eprintln!("{}", report.summary());
+    ensure!(
+        verdict_of(&report, "prefix").is_some_and(|v| v.is_invalid()),
         "the planted bug went unnoticed: {}",
         report.summary()
     );

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::options::Workload;
 use crate::setup::{self, PRIMARY};
+use crate::staleness;
 
 /// One checker's verdict on a run.
 #[derive(Debug, Serialize)]
@@ -50,9 +51,15 @@ impl Check {
     }
 }
 
-/// Every check of `workload` on `history` (the deployment has converged).
-pub async fn judge(workload: Workload, history: &History, d: &TestDeployment) -> Vec<Check> {
+/// Every check of `workload` on `history` (the deployment has converged), and for the
+/// shipping workload the largest staleness of a secondary read, in ms.
+pub async fn judge(
+    workload: Workload,
+    history: &History,
+    d: &TestDeployment,
+) -> (Vec<Check>, Option<u64>) {
     let mut checks = vec![secondary_refusals(history)];
+    let mut stale = None;
     match workload {
         Workload::Register => checks.push(match linearizable::check(history) {
             Ok(r) => Check::of("linearizable", &r),
@@ -63,11 +70,15 @@ pub async fn judge(workload: Workload, history: &History, d: &TestDeployment) ->
             Err(e) => Check::harness("list-append", e),
         }),
         Workload::Shipping => match setup::primary_writes(d).await {
-            Ok(primary) => checks.extend(shipping_checks(history, &primary)),
+            Ok(primary) => {
+                let with_seqs = seqs_from_values(history, &primary);
+                stale = Some(staleness::max_staleness_ms(&with_seqs, &primary, PRIMARY));
+                checks.extend(shipping_checks(history, &with_seqs, &primary));
+            }
             Err(e) => checks.push(Check::harness("primary history", format!("{e:#}"))),
         },
     }
-    checks
+    (checks, stale)
 }
 
 /// No write sent to a secondary's node was acknowledged.
@@ -98,7 +109,11 @@ fn secondary_refusals(history: &History) -> Check {
     )
 }
 
-fn shipping_checks(history: &History, primary: &[(u64, String, Option<i64>)]) -> Vec<Check> {
+fn shipping_checks(
+    history: &History,
+    with_seqs: &History,
+    primary: &[(u64, String, Option<i64>)],
+) -> Vec<Check> {
     let prefix = prefix::Primary {
         writes: primary.to_vec(),
         ..Default::default()
@@ -107,13 +122,12 @@ fn shipping_checks(history: &History, primary: &[(u64, String, Option<i64>)]) ->
         .iter()
         .map(|(seq, key, value)| (*seq, (key.clone(), *value)))
         .collect();
-    let with_seqs = seqs_from_values(history, primary);
     vec![
         match prefix::check(&prefix, history) {
             Ok(r) => Check::of("prefix", &r),
             Err(e) => Check::harness("prefix", e),
         },
-        match loss::check(&with_seqs, &survived, &[]) {
+        match loss::check(with_seqs, &survived, &[]) {
             Ok(r) => Check::of("no lost writes", &r),
             Err(e) => Check::harness("no lost writes", e),
         },

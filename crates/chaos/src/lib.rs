@@ -25,6 +25,7 @@ pub mod options;
 pub mod run;
 pub mod schedule;
 pub mod setup;
+pub mod staleness;
 pub mod workload;
 
 pub use options::{ChaosOptions, FaultKind, Workload};

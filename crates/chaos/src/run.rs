@@ -27,6 +27,9 @@ pub struct RunReport {
     pub fail: u64,
     pub info: u64,
     pub faults: usize,
+    /// Shipping workload: the largest staleness of a secondary read, in ms (see
+    /// `staleness`).
+    pub max_staleness_ms: Option<u64>,
     pub checks: Vec<Check>,
     /// Where the seed, schedule and history were written (failing runs, or when asked).
     pub artifacts: Option<PathBuf>,
@@ -51,6 +54,9 @@ impl RunReport {
             self.faults,
             self.duration_ms
         );
+        if let Some(ms) = self.max_staleness_ms {
+            s.push_str(&format!(", secondary reads at most {ms} ms stale"));
+        }
         for c in &self.checks {
             s.push_str(&format!("\n  {:<22} {}", c.name, c.verdict));
         }
@@ -85,7 +91,7 @@ pub async fn run(opts: &ChaosOptions) -> Result<RunReport> {
     let converged = setup::converge(&mut d, opts.converge_within).await;
     final_reads(&d, &ctx, opts.workload).await?;
     let history = recorder.snapshot();
-    let mut checks = checks::judge(opts.workload, &history, &d).await;
+    let (mut checks, max_staleness_ms) = checks::judge(opts.workload, &history, &d).await;
     checks.push(Check::new(
         "convergence",
         match &converged {
@@ -103,6 +109,7 @@ pub async fn run(opts: &ChaosOptions) -> Result<RunReport> {
         fail: counts.fail,
         info: counts.info,
         faults,
+        max_staleness_ms,
         checks,
         artifacts: None,
     };
@@ -185,8 +192,9 @@ fn spawn_clients(d: &TestDeployment, ctx: &Ctx, opts: &ChaosOptions) -> Result<J
     Ok(set)
 }
 
-/// After convergence: the register workload reads every key on the primary; the shipping
-/// workload reads the whole state on every secondary node. Recorded like any other op.
+/// After convergence: the register and list-append workloads read every key on the primary;
+/// the shipping workload reads the whole state on every node (local reads). Recorded like any
+/// other op.
 async fn final_reads(d: &TestDeployment, ctx: &Ctx, workload: Workload) -> Result<()> {
     let mut n = 10_000;
     match workload {
@@ -205,7 +213,7 @@ async fn final_reads(d: &TestDeployment, ctx: &Ctx, workload: Workload) -> Resul
             }
         }
         Workload::Shipping => {
-            for cluster in SECONDARIES {
+            for cluster in std::iter::once(PRIMARY).chain(SECONDARIES) {
                 for t in setup::targets(d, cluster)? {
                     n += 1;
                     let mut s = Session::new(ctx.clone(), t.clone());

@@ -26,6 +26,9 @@ pub async fn deployment(opts: &ChaosOptions) -> Result<TestDeployment> {
     o.region_options.planted = opts.planted;
     // Clients' calls give up after a few seconds; nodes must answer or refuse before that.
     o.region_options.request_timeout = Duration::from_secs(2);
+    // Snapshots every few dozen entries: restarts and lagging followers go through them.
+    o.region_options.snapshot_logs_since_last = 50;
+    o.region_options.max_in_snapshot_log_to_keep = 20;
     let d = TestDeployment::start(o)
         .await
         .context("starting the deployment")?;

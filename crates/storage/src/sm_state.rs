@@ -342,7 +342,17 @@ impl SmState {
         };
         bincode::serialize_into(&mut out, &header)
             .map_err(StorageError::codec("encode snapshot header"))?;
-        self.keyspace.write_snapshot(&mut out)?;
+        if self.planted.snapshot_drops_key {
+            // Planted bug: the snapshot silently lacks its smallest key.
+            let mut ks = self.keyspace.clone();
+            let first = ks.iter(0).map(|(k, _)| k.to_bytes()).min();
+            if let Some(first) = first {
+                ks.remove(&first, 0);
+            }
+            ks.write_snapshot(&mut out)?;
+        } else {
+            self.keyspace.write_snapshot(&mut out)?;
+        }
         if let Some(st) = &self.staging {
             st.keyspace.write_snapshot(&mut out)?;
         }

@@ -12,10 +12,14 @@ pub struct PlantedBugs {
     /// A secondary applies each shipped batch back to front, so it shows states the primary
     /// never had (caught by the prefix checker).
     pub ship_out_of_order: bool,
+    /// Every snapshot a node builds lacks its smallest key, so a node restarted or caught up
+    /// from a snapshot has lost an acknowledged write (caught by the prefix checker's final reads
+    /// and by convergence).
+    pub snapshot_drops_key: bool,
 }
 
 impl PlantedBugs {
     pub fn any(&self) -> bool {
-        self.ack_before_commit || self.ship_out_of_order
+        self.ack_before_commit || self.ship_out_of_order || self.snapshot_drops_key
     }
 }

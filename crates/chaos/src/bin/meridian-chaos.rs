@@ -37,6 +37,9 @@ struct Args {
     /// a temp directory).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// How long healing may take before a run counts as not converged.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    converge_within: Duration,
     /// Plants a deliberate bug, to watch a checker catch it (the run should be INVALID).
     #[arg(long, value_enum)]
     plant: Vec<Plant>,
@@ -48,6 +51,9 @@ enum Plant {
     AckBeforeCommit,
     /// Secondaries apply shipped batches back to front (prefix order catches it).
     ShipOutOfOrder,
+    /// Every snapshot lacks one key (prefix order of the final reads and convergence catch
+    /// it, with kills).
+    SnapshotDropsKey,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -82,10 +88,11 @@ async fn main() -> Result<()> {
             keys: args.keys,
             clients_per_node: args.clients_per_node,
             out_dir: args.out.clone(),
-            converge_within: Duration::from_secs(60),
+            converge_within: args.converge_within,
             planted: PlantedBugs {
                 ack_before_commit: args.plant.contains(&Plant::AckBeforeCommit),
                 ship_out_of_order: args.plant.contains(&Plant::ShipOutOfOrder),
+                snapshot_drops_key: args.plant.contains(&Plant::SnapshotDropsKey),
             },
         };
         let report = meridian_chaos::run(&opts).await?;

@@ -20,9 +20,10 @@ use crate::client::{Outcome, Target};
 /// Fault-network ids of test clients start here (nodes are numbered from 1).
 pub const FIRST_CLIENT_ID: u64 = 1_000;
 
-/// How long the register workload's clients stay on one set of keys before moving to fresh
-/// ones (Jepsen's "independent" keys): a key's history stays short, so the linearizability
-/// search stays tractable even with many operations of unknown outcome.
+/// How long clients stay on one set of keys before moving to fresh ones (Jepsen's
+/// "independent" keys): a key's history stays short, so the linearizability search stays
+/// tractable even with many operations of unknown outcome, and old keys keep a value that
+/// no later write hides (a lost write stays visible).
 pub const KEY_GENERATION: Duration = Duration::from_secs(2);
 
 /// What every client of a run shares.
@@ -70,23 +71,31 @@ impl Ctx {
         Instant::now() < self.deadline
     }
 
-    /// The fixed key set (`k0`, `k1`, …), for workloads that keep their keys.
-    pub fn fixed_keys(&self) -> Vec<String> {
-        (0..self.keys).map(|i| format!("k{i}")).collect()
+    fn generation(&self) -> u128 {
+        self.start.elapsed().as_millis() / KEY_GENERATION.as_millis()
+    }
+
+    fn keys_of(&self, generations: std::ops::RangeInclusive<u128>) -> Vec<String> {
+        generations
+            .flat_map(|g| (0..self.keys).map(move |i| format!("g{g}-k{i}")))
+            .collect()
     }
 
     /// The keys of the current generation (`g3-k0`, …; see [`KEY_GENERATION`]).
     pub fn keys_now(&self) -> Vec<String> {
-        let gen = self.start.elapsed().as_millis() / KEY_GENERATION.as_millis();
-        (0..self.keys).map(|i| format!("g{gen}-k{i}")).collect()
+        let g = self.generation();
+        self.keys_of(g..=g)
+    }
+
+    /// Every key of every generation so far (an old generation's keys keep their last value).
+    pub fn keys_so_far(&self) -> Vec<String> {
+        self.keys_of(0..=self.generation())
     }
 
     /// Every key of every generation up to the deadline.
     pub fn all_generations(&self) -> Vec<String> {
         let last = (self.deadline - self.start).as_millis() / KEY_GENERATION.as_millis();
-        (0..=last)
-            .flat_map(|g| (0..self.keys).map(move |i| format!("g{g}-k{i}")))
-            .collect()
+        self.keys_of(0..=last)
     }
 }
 

@@ -25,7 +25,7 @@ pub async fn resp_writer(mut s: Session, mut c: RespClient, seed: u64, think_ms:
     while s.ctx.running() {
         let key = s
             .ctx
-            .fixed_keys()
+            .keys_now()
             .choose(&mut rng)
             .cloned()
             .unwrap_or_default();
@@ -53,7 +53,7 @@ pub async fn grpc_writer(mut s: Session, mut c: GrpcClient, seed: u64) {
     while s.ctx.running() {
         let key = s
             .ctx
-            .fixed_keys()
+            .keys_now()
             .choose(&mut rng)
             .cloned()
             .unwrap_or_default();
@@ -72,7 +72,7 @@ pub async fn grpc_writer(mut s: Session, mut c: GrpcClient, seed: u64) {
 
 /// One multi-key local read over RESP (`READONLY` connection), recorded as a ReadState.
 pub async fn resp_read_state(s: &mut Session, c: &mut RespClient) {
-    let keys = s.ctx.fixed_keys();
+    let keys = s.ctx.keys_so_far();
     let op = Op::ReadState {
         value: BTreeMap::new(),
     };
@@ -102,8 +102,8 @@ pub async fn resp_reader(mut s: Session, mut c: RespClient, seed: u64) {
 /// gRPC MGet LOCAL readers on a secondary node until the deadline.
 pub async fn grpc_reader(mut s: Session, mut c: GrpcClient, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let keys = s.ctx.fixed_keys();
     while s.ctx.running() {
+        let keys = s.ctx.keys_so_far();
         let op = Op::ReadState {
             value: BTreeMap::new(),
         };
