@@ -10,6 +10,8 @@ use meridian_types::{
 
 use crate::ControlPlane;
 
+mod failover;
+mod lease;
 mod refusals;
 
 const CLUSTERS: &[(&str, &str)] = &[
@@ -245,86 +247,6 @@ fn delete_needs_no_secondaries_and_the_primary_stays() {
     assert!(matches!(
         refused(&mut cp, CoordRequest::DatastoreDeleted { id: "g".into() }),
         ControlError::WrongDatastoreStatus { .. }
-    ));
-}
-
-#[test]
-fn failover_requests_are_validated() {
-    let mut cp = available(&["euw1"]);
-    ok(&mut cp, add("g", "aps1"));
-    let fo = |to: &str, force| CoordRequest::Failover {
-        id: "g".into(),
-        to: to.into(),
-        force,
-    };
-    assert!(matches!(
-        refused(&mut cp, fo("use1", false)),
-        ControlError::AlreadyPrimary { .. }
-    ));
-    assert!(matches!(
-        refused(&mut cp, fo("usw2", false)),
-        ControlError::NotAMember { .. }
-    ));
-    assert!(matches!(
-        refused(&mut cp, fo("aps1", true)),
-        ControlError::WrongMemberStatus { .. }
-    ));
-    for force in [false, true] {
-        let e = refused(&mut cp, fo("euw1", force));
-        assert!(matches!(e, ControlError::NotSupported { .. }));
-        assert!(e.to_string().contains("not supported yet"), "{e}");
-    }
-    let mut creating = plane();
-    ok(&mut creating, create("g", "use1"));
-    assert!(matches!(
-        refused(&mut creating, fo("euw1", false)),
-        ControlError::WrongDatastoreStatus { .. }
-    ));
-}
-
-#[test]
-fn leases_only_for_the_primary_at_the_current_epoch() {
-    let mut cp = available(&["euw1"]);
-    assert!(matches!(
-        refused(&mut cp, lease("g", "euw1", 1)),
-        ControlError::NotPrimary { ref primary, .. } if primary == "use1"
-    ));
-    for epoch in [0, 2] {
-        assert!(matches!(
-            refused(&mut cp, lease("g", "use1", epoch)),
-            ControlError::StaleEpoch { current: 1, .. }
-        ));
-    }
-    assert!(matches!(
-        refused(&mut cp, lease("g", "aps1", 1)),
-        ControlError::NotAMember { .. }
-    ));
-    let mut zero = Lease {
-        datastore: "g".into(),
-        cluster: "use1".into(),
-        epoch: 1,
-        length_ms: 0,
-        granted_at_ms: 1,
-        granted_by: 1,
-        term: 1,
-    };
-    assert!(matches!(
-        refused(&mut cp, CoordRequest::GrantLease(zero.clone())),
-        ControlError::InvalidArgument { .. }
-    ));
-    zero.length_ms = 100;
-    assert!(matches!(
-        ok(&mut cp, CoordRequest::GrantLease(zero.clone())),
-        CoordOutcome::Lease(ref l) if l == &zero
-    ));
-    // a failover draining the primary stops grants
-    cp.datastores.get_mut("g").expect("g").failover = Some(FailoverInProgress {
-        to: "euw1".into(),
-        force: false,
-    });
-    assert!(matches!(
-        refused(&mut cp, lease("g", "use1", 1)),
-        ControlError::FailoverDraining { .. }
     ));
 }
 

@@ -1,23 +1,31 @@
+//! [`RegionGroup`]: one node's membership in its cluster's regional Raft group.
+//!
+//! This file holds the struct, its accessors and its lifecycle (start, lease renewal,
+//! shutdown). The request paths live in submodules, each adding an `impl RegionGroup` block:
+//!
+//! - `routing`: runs a request on the leader, here or forwarded, retrying while nothing was
+//!   written;
+//! - `write_path`: client writes, role changes and direct proposals;
+//! - `read_path`: read barriers, the read index and `min_seq` waits.
+
+mod read_path;
+mod routing;
+mod write_path;
+
 use std::collections::BTreeMap;
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use meridian_storage::{open_group, SmHandle, StorageOptions};
 use meridian_transport::{ChannelPool, GroupRouter, GrpcNetworkFactory, RaftEndpoint};
-use meridian_types::{
-    ClusterRole, Consistency, GroupId, Node, NodeId, RegionRaft, RegionRequest, RegionResponse,
-    WriteResult,
-};
-use openraft::error::{ClientWriteError, RaftError};
+use meridian_types::{ClusterRole, GroupId, Node, NodeId, RegionRaft};
 use openraft::ServerState;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::forward::{forward_read_index, forward_set_role, forward_write, ForwardRegistry};
+use crate::forward::ForwardRegistry;
 use crate::leader_time::LeaderTime;
 use crate::lease::{LeaseSource, LeaseState};
 use crate::proposer::Proposal;
@@ -185,96 +193,9 @@ impl RegionGroup {
         m.state == ServerState::Leader && m.current_leader == Some(self.node_id)
     }
 
-    /// Applies `commands` atomically through the cluster's leader (this node or another) and
-    /// returns their replies once committed and applied.
-    pub async fn write(&self, commands: Vec<Vec<Bytes>>) -> Result<WriteResult, RegionError> {
-        self.write_watched(commands, Vec::new()).await
-    }
-
-    /// Like [`RegionGroup::write`], but applies nothing (and reports `aborted`) if a watched
-    /// key's digest changed since it was watched (MULTI/EXEC after WATCH).
-    pub async fn write_watched(
-        &self,
-        commands: Vec<Vec<Bytes>>,
-        watched: Vec<(Bytes, Option<u64>)>,
-    ) -> Result<WriteResult, RegionError> {
-        let (commands, watched) = (&commands, &watched);
-        self.on_leader(
-            || self.write_as_leader(commands.clone(), watched.clone()),
-            |id, node| async move { forward_write(self, id, &node, commands, watched).await },
-        )
-        .await
-    }
-
-    /// Proposes `commands` on this node, which must be the leader; concurrent writes share
-    /// one Raft entry (see `proposer`).
-    pub async fn write_as_leader(
-        &self,
-        commands: Vec<Vec<Bytes>>,
-        watched: Vec<(Bytes, Option<u64>)>,
-    ) -> Result<WriteResult, RegionError> {
-        if !self.is_leader() {
-            return Err(self.not_leader());
-        }
-        // The leader decides with the newest role: a follower's view may lag a role change.
-        let leased = self.write_permission()?;
-        let (done, result) = oneshot::channel();
-        let commands_for_bug = if self.opts.planted.ack_before_commit {
-            commands.clone()
-        } else {
-            Vec::new()
-        };
-        let stopped = || RegionError::Fatal {
-            cluster: self.cluster.clone(),
-            reason: "the group is shutting down".into(),
-        };
-        self.proposals
-            .send(Proposal {
-                commands,
-                watched,
-                done,
-            })
-            .map_err(|_| stopped())?;
-        if self.opts.planted.ack_before_commit && is_plain_set(&commands_for_bug) {
-            return Ok(WriteResult {
-                replies: vec![meridian_types::Reply::ok(); commands_for_bug.len()],
-                seq: 0,
-                aborted: false,
-            });
-        }
-        let written = result.await.map_err(|_| stopped())??;
-        if let Some(epoch) = leased {
-            if !written.aborted && !self.lease.valid(epoch, self.clock().now()) {
-                return Err(RegionError::LeaseExpired {
-                    cluster: self.cluster.clone(),
-                });
-            }
-        }
-        Ok(written)
-    }
-
-    /// Whether this leader may propose a client write, decided from one read of the role: a
-    /// secondary refuses (apply refuses too, for a write that raced a role change); a primary
-    /// needs a valid lease and returns its epoch; a standalone cluster needs nothing.
-    fn write_permission(&self) -> Result<Option<u64>, RegionError> {
-        match self.sm.role() {
-            ClusterRole::Secondary {
-                datastore, source, ..
-            } => Err(RegionError::ReadOnly {
-                cluster: self.cluster.clone(),
-                datastore,
-                primary: source,
-            }),
-            ClusterRole::Primary {
-                datastore, epoch, ..
-            } if !self.lease.valid(epoch, self.clock().now()) => Err(RegionError::NoLease {
-                cluster: self.cluster.clone(),
-                datastore,
-                epoch,
-            }),
-            ClusterRole::Primary { epoch, .. } => Ok(Some(epoch)),
-            ClusterRole::Standalone => Ok(None),
-        }
+    /// The cluster's current role (as of this node's last applied entry).
+    pub fn role(&self) -> ClusterRole {
+        self.sm.role()
     }
 
     pub(crate) fn lease(&self) -> &LeaseState {
@@ -293,244 +214,6 @@ impl RegionGroup {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(task);
-    }
-
-    /// Proposes one entry directly (used for active expiry).
-    pub(crate) async fn propose(&self, req: RegionRequest) -> Result<RegionResponse, RegionError> {
-        match self.raft.client_write(req).await {
-            Ok(resp) => Ok(resp.data),
-            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(_))) => {
-                Err(RegionError::OutcomeUnknown {
-                    cluster: self.cluster.clone(),
-                })
-            }
-            Err(e) => Err(RegionError::Fatal {
-                cluster: self.cluster.clone(),
-                reason: e.to_string(),
-            }),
-        }
-    }
-
-    /// Submits `req` on this node, which must lead the group, and returns as soon as it is
-    /// queued, with the outcome to await (applied here). Requests submitted one after another
-    /// from one task enter the log in that order, so log shipping keeps several batches
-    /// committing at once instead of waiting for each.
-    pub async fn submit_as_leader(
-        &self,
-        req: RegionRequest,
-    ) -> Result<
-        impl Future<Output = Result<RegionResponse, RegionError>> + Send + 'static,
-        RegionError,
-    > {
-        if !self.is_leader() {
-            return Err(self.not_leader());
-        }
-        let cluster = self.cluster.clone();
-        let outcome = self
-            .raft
-            .client_write_ff(req)
-            .await
-            .map_err(|fatal| RegionError::Fatal {
-                cluster: cluster.clone(),
-                reason: fatal.to_string(),
-            })?;
-        Ok(async move {
-            match outcome.await {
-                Ok(Ok(resp)) => Ok(resp.data),
-                Ok(Err(ClientWriteError::ForwardToLeader(_))) | Err(_) => {
-                    Err(RegionError::OutcomeUnknown { cluster })
-                }
-                Ok(Err(e)) => Err(RegionError::Fatal {
-                    cluster,
-                    reason: e.to_string(),
-                }),
-            }
-        })
-    }
-
-    /// The cluster's current role (as of this node's last applied entry).
-    pub fn role(&self) -> ClusterRole {
-        self.sm.role()
-    }
-
-    /// Records `role` in the cluster's log through its leader (this node or another) and
-    /// returns once it is applied. With `wipe`, every key is deleted first.
-    pub async fn set_role(&self, role: ClusterRole, wipe: bool) -> Result<u64, RegionError> {
-        let role = &role;
-        self.on_leader(
-            || self.set_role_as_leader(role.clone(), wipe),
-            |id, node| async move { forward_set_role(self, id, &node, role, wipe).await },
-        )
-        .await
-    }
-
-    /// Runs `local` when this node leads the group and `remote` (with the leader's id and
-    /// address) otherwise; while the error proves nothing happened (no leader, not the
-    /// leader) it waits for a leader change and tries again, until the request timeout.
-    async fn on_leader<T, L, LF, R, RF>(
-        &self,
-        mut local: L,
-        mut remote: R,
-    ) -> Result<T, RegionError>
-    where
-        L: FnMut() -> LF,
-        LF: Future<Output = Result<T, RegionError>>,
-        R: FnMut(NodeId, Node) -> RF,
-        RF: Future<Output = Result<T, RegionError>>,
-    {
-        let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
-        loop {
-            let attempt = if self.is_leader() {
-                local().await
-            } else {
-                match self.leader() {
-                    Some((id, node)) if id != self.node_id => remote(id, node).await,
-                    _ => Err(RegionError::NoLeader {
-                        cluster: self.cluster.clone(),
-                    }),
-                }
-            };
-            match attempt {
-                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
-                    self.wait_for_leader_change(deadline).await;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Proposes a role change on this node, which must be the leader; returns the seq after it.
-    pub async fn set_role_as_leader(
-        &self,
-        role: ClusterRole,
-        wipe: bool,
-    ) -> Result<u64, RegionError> {
-        if !self.is_leader() {
-            return Err(self.not_leader());
-        }
-        self.propose(RegionRequest::SetRole { role, wipe })
-            .await
-            .map(|r| r.seq)
-    }
-
-    fn not_leader(&self) -> RegionError {
-        RegionError::NotLeader {
-            cluster: self.cluster.clone(),
-            node: self.node_id,
-            leader: self.raft.metrics().borrow().current_leader,
-        }
-    }
-
-    async fn wait_for_leader_change(&self, deadline: tokio::time::Instant) {
-        let before = self.raft.metrics().borrow().current_leader;
-        let mut rx = self.raft.metrics();
-        let wait = async {
-            loop {
-                if rx.changed().await.is_err() {
-                    return;
-                }
-                let m = rx.borrow().clone();
-                if m.current_leader.is_some() && m.current_leader != before {
-                    return;
-                }
-                if m.current_leader.is_some() && m.state == ServerState::Leader {
-                    return;
-                }
-            }
-        };
-        // Also re-check periodically: the leader may be known but unreachable for a moment.
-        let nap = deadline.min(tokio::time::Instant::now() + Duration::from_millis(50));
-        tokio::select! {
-            _ = wait => {}
-            _ = tokio::time::sleep_until(nap) => {}
-        }
-    }
-
-    /// Makes this node's state fresh enough for `consistency`, then waits for `min_seq`.
-    pub async fn read_barrier(
-        &self,
-        consistency: Consistency,
-        min_seq: u64,
-    ) -> Result<(), RegionError> {
-        let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
-        match consistency {
-            Consistency::Local => {}
-            Consistency::Linearizable | Consistency::Regional => {
-                self.on_leader(
-                    || async { self.read_index_as_leader().await.map(|_| ()) },
-                    |id, node| async move {
-                        let index = forward_read_index(self, id, &node).await?;
-                        self.wait_applied(index, deadline).await
-                    },
-                )
-                .await?
-            }
-        }
-        if min_seq > 0 {
-            self.wait_seq(min_seq, deadline).await?;
-        }
-        Ok(())
-    }
-
-    /// Confirms leadership with a quorum and waits until everything committed before is
-    /// applied; returns the read index.
-    pub async fn read_index_as_leader(&self) -> Result<u64, RegionError> {
-        if !self.is_leader() {
-            return Err(self.not_leader());
-        }
-        let (tx, rx) = oneshot::channel();
-        let stopped = || RegionError::Fatal {
-            cluster: self.cluster.clone(),
-            reason: "the group is shutting down".into(),
-        };
-        self.read_indexes.send(tx).map_err(|_| stopped())?;
-        rx.await.map_err(|_| stopped())?
-    }
-
-    async fn wait_applied(
-        &self,
-        index: u64,
-        deadline: tokio::time::Instant,
-    ) -> Result<(), RegionError> {
-        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-        self.raft
-            .wait(Some(left))
-            .applied_index_at_least(Some(index), "read index")
-            .await
-            .map(|_| ())
-            .map_err(|_| RegionError::Timeout {
-                what: format!("applying log index {index} on node {}", self.node_id),
-                waited_ms: self.opts.request_timeout.as_millis() as u64,
-            })
-    }
-
-    async fn wait_seq(
-        &self,
-        min_seq: u64,
-        deadline: tokio::time::Instant,
-    ) -> Result<(), RegionError> {
-        let mut rx = self.sm.subscribe_seq();
-        let reached = async {
-            loop {
-                if *rx.borrow_and_update() >= min_seq {
-                    return true;
-                }
-                if rx.changed().await.is_err() {
-                    return false;
-                }
-            }
-        };
-        match tokio::time::timeout_at(deadline, reached).await {
-            Ok(true) => Ok(()),
-            _ => Err(RegionError::Timeout {
-                what: format!(
-                    "cluster {} reaching seq {min_seq} (applied: {})",
-                    self.cluster,
-                    self.sm.seq()
-                ),
-                waited_ms: self.opts.request_timeout.as_millis() as u64,
-            }),
-        }
     }
 
     /// Stops background tasks and Raft; the storage is flushed by the caller closing the db.
@@ -552,12 +235,4 @@ impl RegionGroup {
             warn!(cluster = %self.cluster, error = %e, "raft shutdown failed");
         }
     }
-}
-
-/// Planted bug `ack_before_commit` applies to batches of plain `SET key value` only.
-fn is_plain_set(commands: &[Vec<Bytes>]) -> bool {
-    !commands.is_empty()
-        && commands
-            .iter()
-            .all(|c| c.len() == 3 && c[0].eq_ignore_ascii_case(b"set"))
 }

@@ -1,0 +1,53 @@
+//! The primary's lease (DESIGN §5): the rule a grant must pass, recording a grant, and the
+//! longest lease a new coordination leader must outwait before any promotion.
+
+use meridian_types::{ControlError, CoordOutcome, Lease};
+
+use crate::rules;
+use crate::ControlPlane;
+
+impl ControlPlane {
+    /// Longest lease length ever recorded, in milliseconds (what a new leader must outwait).
+    pub fn max_lease_ms(&self) -> u64 {
+        self.datastores
+            .values()
+            .filter_map(|d| d.lease.as_ref().map(|l| l.length_ms))
+            .max()
+            .unwrap_or(0)
+    }
+
+    pub(super) fn grant_lease(&mut self, lease: &Lease) -> Result<CoordOutcome, ControlError> {
+        self.check_lease(lease)?;
+        self.update(&lease.datastore, |ds| ds.lease = Some(lease.clone()))?;
+        Ok(CoordOutcome::Lease(lease.clone()))
+    }
+
+    /// Whether `lease` may be granted: its cluster is the datastore's primary at its epoch and
+    /// no failover is draining it. The leader checks this before its quorum round too.
+    pub fn check_lease(&self, lease: &Lease) -> Result<(), ControlError> {
+        let ds = self.datastore(&lease.datastore)?;
+        rules::member(ds, &lease.cluster)?;
+        rules::check_epoch(ds, lease.epoch)?;
+        if ds.primary != lease.cluster {
+            return Err(ControlError::NotPrimary {
+                id: ds.id.clone(),
+                cluster: lease.cluster.clone(),
+                primary: ds.primary.clone(),
+            });
+        }
+        if let Some(f) = &ds.failover {
+            return Err(ControlError::FailoverDraining {
+                id: ds.id.clone(),
+                to: f.to.clone(),
+            });
+        }
+        if lease.length_ms == 0 {
+            return Err(ControlError::InvalidArgument {
+                field: "lease length".into(),
+                value: "0".into(),
+                reason: "a lease must last at least 1 ms".into(),
+            });
+        }
+        Ok(())
+    }
+}

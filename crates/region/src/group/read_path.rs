@@ -1,0 +1,98 @@
+//! The read path: a read barrier makes this node's state fresh enough for the requested
+//! consistency (through the read index, here or on the leader), then waits for `min_seq`.
+
+use meridian_types::Consistency;
+use tokio::sync::oneshot;
+
+use super::RegionGroup;
+use crate::forward::forward_read_index;
+use crate::RegionError;
+
+impl RegionGroup {
+    /// Makes this node's state fresh enough for `consistency`, then waits for `min_seq`.
+    pub async fn read_barrier(
+        &self,
+        consistency: Consistency,
+        min_seq: u64,
+    ) -> Result<(), RegionError> {
+        let deadline = tokio::time::Instant::now() + self.opts.request_timeout;
+        match consistency {
+            Consistency::Local => {}
+            Consistency::Linearizable | Consistency::Regional => {
+                self.on_leader(
+                    || async { self.read_index_as_leader().await.map(|_| ()) },
+                    |id, node| async move {
+                        let index = forward_read_index(self, id, &node).await?;
+                        self.wait_applied(index, deadline).await
+                    },
+                )
+                .await?
+            }
+        }
+        if min_seq > 0 {
+            self.wait_seq(min_seq, deadline).await?;
+        }
+        Ok(())
+    }
+
+    /// Confirms leadership with a quorum and waits until everything committed before is
+    /// applied; returns the read index.
+    pub async fn read_index_as_leader(&self) -> Result<u64, RegionError> {
+        if !self.is_leader() {
+            return Err(self.not_leader());
+        }
+        let (tx, rx) = oneshot::channel();
+        let stopped = || RegionError::Fatal {
+            cluster: self.cluster.clone(),
+            reason: "the group is shutting down".into(),
+        };
+        self.read_indexes.send(tx).map_err(|_| stopped())?;
+        rx.await.map_err(|_| stopped())?
+    }
+
+    async fn wait_applied(
+        &self,
+        index: u64,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), RegionError> {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        self.raft
+            .wait(Some(left))
+            .applied_index_at_least(Some(index), "read index")
+            .await
+            .map(|_| ())
+            .map_err(|_| RegionError::Timeout {
+                what: format!("applying log index {index} on node {}", self.node_id),
+                waited_ms: self.opts.request_timeout.as_millis() as u64,
+            })
+    }
+
+    async fn wait_seq(
+        &self,
+        min_seq: u64,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), RegionError> {
+        let mut rx = self.sm.subscribe_seq();
+        let reached = async {
+            loop {
+                if *rx.borrow_and_update() >= min_seq {
+                    return true;
+                }
+                if rx.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        match tokio::time::timeout_at(deadline, reached).await {
+            Ok(true) => Ok(()),
+            _ => Err(RegionError::Timeout {
+                what: format!(
+                    "cluster {} reaching seq {min_seq} (applied: {})",
+                    self.cluster,
+                    self.sm.seq()
+                ),
+                waited_ms: self.opts.request_timeout.as_millis() as u64,
+            }),
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Apply rules on a secondary: shipped ops, and full syncs staged aside until complete.
+
+use bytes::Bytes;
+use meridian_keyspace::Keyspace;
+use meridian_types::{epoch_at, BacklogOp, HistoryMark, Seq, SyncId};
+
+use super::{ApplyEffects, SmState};
+
+/// A full sync's image, gathered entry by entry before it replaces the data.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct Staging {
+    pub(crate) id: SyncId,
+    pub(crate) seq: Seq,
+    pub(crate) history: Vec<HistoryMark>,
+    /// A chunk failed to decode: the image is incomplete and `SyncEnd` discards it.
+    pub(crate) corrupt: bool,
+    pub(crate) keyspace: Keyspace,
+}
+
+impl SmState {
+    /// Applies shipped ops on a secondary that holds a position, strictly in seq order.
+    pub(super) fn apply_shipped(
+        &mut self,
+        ops: &[BacklogOp],
+        history: &[HistoryMark],
+        fx: &mut ApplyEffects,
+    ) {
+        if self.position().is_none() {
+            return;
+        }
+        let runnable: Vec<&BacklogOp> = ops
+            .iter()
+            .filter(|op| op.seq > self.seq)
+            .enumerate()
+            .take_while(|(i, op)| op.seq == self.seq + 1 + *i as u64)
+            .map(|(_, op)| op)
+            .collect();
+        // The primary applied these ops without error with these times and seeds; replaying
+        // them is deterministic, so they succeed here too.
+        let mut effects = runnable.clone();
+        if self.planted.ship_out_of_order {
+            effects.reverse();
+        }
+        for op in effects {
+            self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+        }
+        for op in runnable {
+            self.seq = op.seq;
+            self.last_op_ms = op.now_ms;
+            fx.ops.push(op.clone());
+        }
+        if epoch_at(history, self.seq).is_some() {
+            self.history = history.to_vec();
+        }
+    }
+
+    /// Starts collecting a full sync's image aside (only on a secondary); it replaces any
+    /// sync already being collected.
+    pub(super) fn begin_sync(&mut self, id: SyncId, seq: Seq, history: &[HistoryMark]) {
+        if self.role.is_secondary() {
+            self.staging = Some(Staging {
+                id,
+                seq,
+                history: history.to_vec(),
+                ..Staging::default()
+            });
+        }
+    }
+
+    /// Adds a chunk to the sync being collected, if it is sync `id`; a chunk that fails to
+    /// decode marks the image corrupt.
+    pub(super) fn stage_chunk(&mut self, id: SyncId, entries: &Bytes) {
+        if let Some(st) = self.staging.as_mut().filter(|st| st.id == id) {
+            if st.keyspace.import_chunk(entries).is_err() {
+                st.corrupt = true;
+            }
+        }
+    }
+
+    /// Swaps in a complete staged image.
+    pub(super) fn finish_sync(&mut self, id: SyncId, fx: &mut ApplyEffects) {
+        let Some(st) = self.staging.take() else {
+            return;
+        };
+        if st.id != id || st.corrupt || !self.role.is_secondary() {
+            // Another sync's end, or an image that cannot be trusted: drop it; the shipper
+            // starts over.
+            return;
+        }
+        self.keyspace = st.keyspace;
+        self.seq = st.seq;
+        self.history = st.history;
+        fx.reset();
+    }
+}

@@ -1,0 +1,165 @@
+//! Apply rules of client writes, active expiry and roles, and the snapshot encoding.
+
+use bytes::Bytes;
+use meridian_keyspace::{SmallBytes, Value};
+use meridian_types::{
+    BacklogOp, ClusterRole, HistoryMark, RegionRequest, RegionResponse, RegionTypeConfig, Reply,
+    WriteBatch, READONLY_ERROR,
+};
+use openraft::{CommittedLeaderId, Entry, EntryPayload, LogId};
+
+use super::codec::SNAPSHOT_VERSION;
+use super::{ApplyEffects, SmState};
+use crate::error::StorageError;
+
+fn expire_entry(index: u64, keys: &[&'static str], now_ms: u64) -> Entry<RegionTypeConfig> {
+    Entry {
+        log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
+        payload: EntryPayload::Normal(RegionRequest::Expire {
+            keys: keys
+                .iter()
+                .map(|k| Bytes::from_static(k.as_bytes()))
+                .collect(),
+            now_ms,
+        }),
+    }
+}
+
+fn with_ttl(st: &mut SmState, key: &'static str, at_ms: u64) {
+    let k = Bytes::from_static(key.as_bytes());
+    st.keyspace
+        .insert(k.clone(), Value::Str(SmallBytes::new(b"v")));
+    st.keyspace.set_expire(&k, Some(at_ms));
+}
+
+#[test]
+fn expire_deletes_only_due_keys_and_logs_a_del_for_each() {
+    let mut st = SmState::default();
+    with_ttl(&mut st, "due", 500);
+    with_ttl(&mut st, "later", 5_000);
+    let mut fx = ApplyEffects::default();
+    let resp = st.apply_entry(
+        &expire_entry(7, &["due", "later", "missing"], 1_000),
+        &mut fx,
+    );
+    assert_eq!(
+        resp,
+        RegionResponse {
+            results: vec![],
+            seq: 1
+        }
+    );
+    assert_eq!(
+        fx.ops,
+        vec![BacklogOp {
+            seq: 1,
+            now_ms: 1_000,
+            seed: 0,
+            argv: vec![Bytes::from_static(b"DEL"), Bytes::from_static(b"due")],
+        }]
+    );
+    assert_eq!(st.keyspace.len(), 1);
+    assert_eq!(st.last_applied.map(|l| l.index), Some(7));
+}
+
+#[test]
+fn snapshot_encoding_round_trips_and_checks_its_version() {
+    let mut st = SmState {
+        seq: 42,
+        last_applied: Some(LogId::new(CommittedLeaderId::new(3, 1), 9)),
+        ..SmState::default()
+    };
+    with_ttl(&mut st, "k", 900);
+    let bytes = st.encode().expect("encode");
+    let back = SmState::decode(&bytes).expect("decode");
+    assert_eq!(back.keyspace, st.keyspace);
+    assert_eq!((back.seq, back.last_applied), (42, st.last_applied));
+
+    let mut bad = bytes;
+    bad[0] = 99;
+    assert!(matches!(
+        SmState::decode(&bad),
+        Err(StorageError::SnapshotVersion(99, SNAPSHOT_VERSION))
+    ));
+}
+
+fn entry(index: u64, req: RegionRequest) -> Entry<RegionTypeConfig> {
+    Entry {
+        log_id: LogId::new(CommittedLeaderId::new(1, 1), index),
+        payload: EntryPayload::Normal(req),
+    }
+}
+
+fn set(key: &'static str) -> RegionRequest {
+    RegionRequest::Write(vec![WriteBatch {
+        commands: vec![vec![
+            Bytes::from_static(b"SET"),
+            Bytes::from_static(key.as_bytes()),
+            Bytes::from_static(b"v"),
+        ]],
+        now_ms: 1,
+        seed: 1,
+        watched: vec![],
+    }])
+}
+
+#[test]
+fn a_secondary_refuses_writes_and_its_role_survives_a_snapshot() {
+    let mut st = SmState::default();
+    let mut fx = ApplyEffects::default();
+    st.apply_entry(&entry(1, set("a")), &mut fx);
+    let secondary = ClusterRole::Secondary {
+        datastore: "gds1".into(),
+        epoch: 1,
+        source: "use1".into(),
+    };
+    let wipe = RegionRequest::SetRole {
+        role: secondary.clone(),
+        wipe: true,
+    };
+    st.apply_entry(&entry(2, wipe), &mut fx);
+    assert_eq!(
+        st.keyspace.len(),
+        0,
+        "joining as a secondary wipes the data"
+    );
+
+    let resp = st.apply_entry(&entry(3, set("b")), &mut fx);
+    assert_eq!(resp.results[0].replies, vec![Reply::error(READONLY_ERROR)]);
+    assert_eq!(
+        (st.keyspace.len(), st.seq, fx.ops.len(), fx.reset_backlog),
+        (0, 0, 0, true),
+        "the wipe reset seq and backlog; the refused write changed nothing"
+    );
+
+    let back = SmState::decode(&st.encode().expect("encode")).expect("decode");
+    assert_eq!(back.role, secondary);
+
+    // Promotion records the seq it started from.
+    let promote = RegionRequest::SetRole {
+        role: ClusterRole::Primary {
+            datastore: "gds1".into(),
+            epoch: 2,
+            base_seq: 0,
+        },
+        wipe: false,
+    };
+    st.apply_entry(&entry(4, promote), &mut fx);
+    assert!(matches!(
+        st.role,
+        ClusterRole::Primary {
+            epoch: 2,
+            base_seq: 0,
+            ..
+        }
+    ));
+    assert_eq!(
+        st.history,
+        vec![HistoryMark {
+            epoch: 2,
+            start_seq: 0
+        }]
+    );
+    let resp = st.apply_entry(&entry(5, set("c")), &mut fx);
+    assert_eq!(resp.results[0].replies, vec![Reply::ok()]);
+}

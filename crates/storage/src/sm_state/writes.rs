@@ -1,0 +1,97 @@
+//! Writes that originate on this cluster: client batches and active expiry. Each write that
+//! succeeds moves `seq` by one and is pushed to the backlog; a secondary takes neither (its
+//! data changes only through shipping).
+
+use bytes::Bytes;
+use meridian_types::{BacklogOp, Reply, WriteBatch, WriteResult, READONLY_ERROR};
+
+use super::{ApplyEffects, SmState};
+
+/// Mixes a batch's seed with a command's position, so every command of a batch draws its own
+/// random numbers, identically on every replica.
+fn command_seed(batch_seed: u64, i: usize) -> u64 {
+    batch_seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+impl SmState {
+    /// Applies one client batch atomically, or aborts it whole when a watched key changed.
+    pub(super) fn apply_batch(&mut self, batch: &WriteBatch, fx: &mut ApplyEffects) -> WriteResult {
+        if self.role.is_secondary() {
+            // The edge refuses writes on a secondary before proposing; this keeps
+            // the rule even for a write that raced a role change.
+            return WriteResult {
+                replies: vec![Reply::error(READONLY_ERROR); batch.commands.len()],
+                seq: self.seq,
+                aborted: false,
+            };
+        }
+        let touched = batch
+            .watched
+            .iter()
+            .any(|(key, digest)| self.keyspace.digest(key, batch.now_ms) != *digest);
+        if touched {
+            return WriteResult {
+                replies: vec![],
+                seq: self.seq,
+                aborted: true,
+            };
+        }
+        let replies = self.apply_write(batch, &mut fx.ops);
+        WriteResult {
+            replies,
+            seq: self.seq,
+            aborted: false,
+        }
+    }
+
+    fn apply_write(
+        &mut self,
+        batch: &WriteBatch,
+        backlog: &mut Vec<BacklogOp>,
+    ) -> Vec<meridian_types::Reply> {
+        let mut replies = Vec::with_capacity(batch.commands.len());
+        for (i, argv) in batch.commands.iter().enumerate() {
+            let seed = command_seed(batch.seed, i);
+            let reply = self.keyspace.execute_write(argv, batch.now_ms, seed);
+            let is_write = argv
+                .first()
+                .and_then(|name| meridian_keyspace::lookup(name))
+                .is_some_and(|d| d.is_write());
+            if is_write && !reply.is_error() {
+                self.seq += 1;
+                self.last_op_ms = batch.now_ms;
+                backlog.push(BacklogOp {
+                    seq: self.seq,
+                    now_ms: batch.now_ms,
+                    seed,
+                    argv: argv.clone(),
+                });
+            }
+            replies.push(reply);
+        }
+        replies
+    }
+
+    /// Active expiry: deletes each of `keys` that is due at `now_ms`, logging a `DEL` for each.
+    pub(super) fn expire_due(&mut self, keys: &[Bytes], now_ms: u64, fx: &mut ApplyEffects) {
+        // A secondary never expires keys by itself: the primary's deletions arrive as
+        // shipped ops, and reads hide keys past their TTL meanwhile.
+        let keys = if self.role.is_secondary() {
+            &[][..]
+        } else {
+            keys
+        };
+        for key in keys {
+            if self.keyspace.expire_if_due(key, now_ms) {
+                self.seq += 1;
+                self.last_op_ms = now_ms;
+                fx.ops.push(BacklogOp {
+                    seq: self.seq,
+                    now_ms,
+                    seed: 0,
+                    argv: vec![Bytes::from_static(b"DEL"), key.clone()],
+                });
+            }
+        }
+    }
+}
