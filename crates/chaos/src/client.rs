@@ -28,6 +28,25 @@ pub enum Outcome<T> {
     Unknown(String),
 }
 
+impl<T> Outcome<T> {
+    /// Judges a completed call's result with `f`; failures and unknowns pass through.
+    pub fn and_then<U>(self, f: impl FnOnce(T) -> Outcome<U>) -> Outcome<U> {
+        match self {
+            Outcome::Done(v) => f(v),
+            Outcome::Failed(e) => Outcome::Failed(e),
+            Outcome::Unknown(e) => Outcome::Unknown(e),
+        }
+    }
+}
+
+/// `+OK` is done; any other reply to a write leaves its outcome unknown.
+pub fn expect_ok(v: Value) -> Outcome<()> {
+    match v {
+        Value::Okay => Outcome::Done(()),
+        v => Outcome::Unknown(format!("unexpected reply {v:?}")),
+    }
+}
+
 /// A node a client talks to.
 #[derive(Debug, Clone)]
 pub struct Target {

@@ -9,7 +9,7 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use redis::Value;
 
-use super::Session;
+use super::{pause, Session};
 use crate::client::{value_int, Outcome, RespClient};
 
 /// A client's loop until the deadline.
@@ -18,7 +18,7 @@ pub async fn client(mut s: Session, mut c: RespClient, seed: u64) {
     while s.ctx.running() {
         let micros = draw(&s, &mut rng);
         transact(&mut s, &mut c, micros).await;
-        tokio::time::sleep(std::time::Duration::from_millis(rng.random_range(1..10))).await;
+        pause(&mut rng, 10).await;
     }
 }
 
@@ -93,11 +93,9 @@ async fn transact(s: &mut Session, c: &mut RespClient, micros: Vec<Micro>) {
         value: micros.clone(),
     };
     s.invoke(&op);
-    let out = match c.pipeline(&pipeline(&micros)).await {
-        Outcome::Done(Value::Array(replies)) => completed(&micros, &replies),
-        Outcome::Done(v) => Outcome::Unknown(format!("unexpected EXEC reply {v:?}")),
-        Outcome::Failed(e) => Outcome::Failed(e),
-        Outcome::Unknown(e) => Outcome::Unknown(e),
-    };
+    let out = c.pipeline(&pipeline(&micros)).await.and_then(|v| match v {
+        Value::Array(replies) => completed(&micros, &replies),
+        v => Outcome::Unknown(format!("unexpected EXEC reply {v:?}")),
+    });
     s.record(op, out, |micros| (Op::Txn { value: micros }, None));
 }

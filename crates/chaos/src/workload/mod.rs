@@ -13,6 +13,9 @@ use std::time::Duration;
 
 use meridian_history::{Kind, Op, Recorder};
 use meridian_transport::{FaultNet, Faults};
+use rand::rngs::StdRng;
+use rand::seq::IndexedRandom;
+use rand::Rng;
 use tokio::time::Instant;
 
 use crate::client::{Outcome, Target};
@@ -81,6 +84,11 @@ impl Ctx {
             .collect()
     }
 
+    /// One key of the current generation, drawn with `rng`.
+    pub fn pick_key(&self, rng: &mut StdRng) -> String {
+        self.keys_now().choose(rng).cloned().unwrap_or_default()
+    }
+
     /// The keys of the current generation (`g3-k0`, …; see [`KEY_GENERATION`]).
     pub fn keys_now(&self) -> Vec<String> {
         let g = self.generation();
@@ -97,6 +105,11 @@ impl Ctx {
         let last = (self.deadline - self.start).as_millis() / KEY_GENERATION.as_millis();
         self.keys_of(0..=last)
     }
+}
+
+/// A client's think time between calls: 1 to `max_ms` ms.
+pub async fn pause(rng: &mut StdRng, max_ms: u64) {
+    tokio::time::sleep(Duration::from_millis(rng.random_range(1..max_ms))).await;
 }
 
 /// One client's process id and recording.

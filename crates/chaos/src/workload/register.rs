@@ -4,23 +4,17 @@
 use meridian_history::Op;
 use meridian_proto::v1::Consistency;
 use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use redis::Value;
 
-use super::Session;
-use crate::client::{value_int, GrpcClient, Outcome, RespClient};
+use super::{pause, Session};
+use crate::client::{expect_ok, value_int, GrpcClient, Outcome, RespClient};
 
 /// A RESP client's loop until the deadline.
 pub async fn resp_client(mut s: Session, mut c: RespClient, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     while s.ctx.running() {
-        let key = s
-            .ctx
-            .keys_now()
-            .choose(&mut rng)
-            .cloned()
-            .unwrap_or_default();
+        let key = s.ctx.pick_key(&mut rng);
         match rng.random_range(0..100) {
             0..40 => {
                 resp_read(&mut s, &mut c, &key).await;
@@ -29,12 +23,8 @@ pub async fn resp_client(mut s: Session, mut c: RespClient, seed: u64) {
             65..85 => resp_incr(&mut s, &mut c, &key, rng.random_range(1..5)).await,
             _ => resp_cas(&mut s, &mut c, &key, rng.random_range(0..100)).await,
         }
-        pause(&mut rng).await;
+        pause(&mut rng, 10).await;
     }
-}
-
-async fn pause(rng: &mut StdRng) {
-    tokio::time::sleep(std::time::Duration::from_millis(rng.random_range(1..10))).await;
 }
 
 async fn resp_read(s: &mut Session, c: &mut RespClient, key: &str) -> Option<Option<i64>> {
@@ -66,13 +56,10 @@ async fn resp_write(s: &mut Session, c: &mut RespClient, key: &str, value: i64) 
         value,
     };
     s.invoke(&op);
-    let out = c.write(redis::cmd("SET").arg(key).arg(value)).await;
-    let out = match out {
-        Outcome::Done(Value::Okay) => Outcome::Done(()),
-        Outcome::Done(v) => Outcome::Unknown(format!("unexpected reply {v:?}")),
-        Outcome::Failed(e) => Outcome::Failed(e),
-        Outcome::Unknown(e) => Outcome::Unknown(e),
-    };
+    let out = c
+        .write(redis::cmd("SET").arg(key).arg(value))
+        .await
+        .and_then(expect_ok);
     let done = op.clone();
     s.record(op, out, |()| (done, None));
 }
@@ -111,15 +98,11 @@ async fn resp_cas(s: &mut Session, c: &mut RespClient, key: &str, to: i64) {
             };
             s.invoke(&op);
             let out = c.pipeline(redis::pipe().atomic().set(key, to)).await;
-            let out = match out {
-                Outcome::Done(Value::Nil) => {
-                    Outcome::Failed("EXEC aborted: the key changed".into())
-                }
-                Outcome::Done(Value::Array(_)) => Outcome::Done(()),
-                Outcome::Done(v) => Outcome::Unknown(format!("unexpected EXEC reply {v:?}")),
-                Outcome::Failed(e) => Outcome::Failed(e),
-                Outcome::Unknown(e) => Outcome::Unknown(e),
-            };
+            let out = out.and_then(|v| match v {
+                Value::Nil => Outcome::Failed("EXEC aborted: the key changed".into()),
+                Value::Array(_) => Outcome::Done(()),
+                v => Outcome::Unknown(format!("unexpected EXEC reply {v:?}")),
+            });
             let done = op.clone();
             s.record(op, out, |()| (done, None));
             return;
@@ -130,27 +113,18 @@ async fn resp_cas(s: &mut Session, c: &mut RespClient, key: &str, to: i64) {
 
 /// An integer (or nil) reply; anything else is a failed read or an unknown write.
 fn int_outcome(out: Outcome<Value>, read: bool) -> Outcome<Option<i64>> {
-    match out {
-        Outcome::Done(v) => match value_int(&v) {
-            Ok(i) => Outcome::Done(i),
-            Err(e) if read => Outcome::Failed(e),
-            Err(e) => Outcome::Unknown(e),
-        },
-        Outcome::Failed(e) => Outcome::Failed(e),
-        Outcome::Unknown(e) => Outcome::Unknown(e),
-    }
+    out.and_then(|v| match value_int(&v) {
+        Ok(i) => Outcome::Done(i),
+        Err(e) if read => Outcome::Failed(e),
+        Err(e) => Outcome::Unknown(e),
+    })
 }
 
 /// A gRPC client's loop until the deadline (linearizable GET, SET, INCR).
 pub async fn grpc_client(mut s: Session, mut c: GrpcClient, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     while s.ctx.running() {
-        let key = s
-            .ctx
-            .keys_now()
-            .choose(&mut rng)
-            .cloned()
-            .unwrap_or_default();
+        let key = s.ctx.pick_key(&mut rng);
         match rng.random_range(0..100) {
             0..45 => {
                 let op = Op::Read {
@@ -193,7 +167,7 @@ pub async fn grpc_client(mut s: Session, mut c: GrpcClient, seed: u64) {
                 });
             }
         }
-        pause(&mut rng).await;
+        pause(&mut rng, 10).await;
     }
 }
 

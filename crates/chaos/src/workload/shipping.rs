@@ -3,46 +3,23 @@
 //! secondaries, which must all be refused.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use meridian_history::Op;
 use meridian_proto::v1::Consistency;
 use rand::rngs::StdRng;
-use rand::seq::IndexedRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use redis::Value;
 
-use super::Session;
-use crate::client::{value_int, GrpcClient, Outcome, RespClient};
-
-async fn pause(rng: &mut StdRng, max_ms: u64) {
-    tokio::time::sleep(Duration::from_millis(rng.random_range(1..max_ms))).await;
-}
+use super::{pause, Session};
+use crate::client::{expect_ok, value_int, GrpcClient, Outcome, RespClient};
 
 /// SETs of unique values over RESP, on a primary node or (expected to be refused) a secondary.
 pub async fn resp_writer(mut s: Session, mut c: RespClient, seed: u64, think_ms: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     while s.ctx.running() {
-        let key = s
-            .ctx
-            .keys_now()
-            .choose(&mut rng)
-            .cloned()
-            .unwrap_or_default();
-        let value = s.ctx.unique_value();
-        let op = Op::Write {
-            key: key.clone(),
-            value,
-        };
-        s.invoke(&op);
-        let out = match c.write(redis::cmd("SET").arg(&key).arg(value)).await {
-            Outcome::Done(Value::Okay) => Outcome::Done(()),
-            Outcome::Done(v) => Outcome::Unknown(format!("unexpected reply {v:?}")),
-            Outcome::Failed(e) => Outcome::Failed(e),
-            Outcome::Unknown(e) => Outcome::Unknown(e),
-        };
-        let done = op.clone();
-        s.record(op, out, |()| (done, None));
+        let (key, value, op) = unique_write(&mut s, &mut rng);
+        let out = c.write(redis::cmd("SET").arg(&key).arg(value)).await;
+        s.record(op.clone(), out.and_then(expect_ok), |()| (op, None));
         pause(&mut rng, think_ms).await;
     }
 }
@@ -51,23 +28,23 @@ pub async fn resp_writer(mut s: Session, mut c: RespClient, seed: u64, think_ms:
 pub async fn grpc_writer(mut s: Session, mut c: GrpcClient, seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
     while s.ctx.running() {
-        let key = s
-            .ctx
-            .keys_now()
-            .choose(&mut rng)
-            .cloned()
-            .unwrap_or_default();
-        let value = s.ctx.unique_value();
-        let op = Op::Write {
-            key: key.clone(),
-            value,
-        };
-        s.invoke(&op);
+        let (key, value, op) = unique_write(&mut s, &mut rng);
         let out = c.set(&key, value).await;
-        let done = op.clone();
-        s.record(op, out, |seq| (done, Some(seq)));
+        s.record(op.clone(), out, |seq| (op, Some(seq)));
         pause(&mut rng, 10).await;
     }
+}
+
+/// A write of a value no other write uses, to a key of the current generation; invoked.
+fn unique_write(s: &mut Session, rng: &mut StdRng) -> (String, i64, Op) {
+    let key = s.ctx.pick_key(rng);
+    let value = s.ctx.unique_value();
+    let op = Op::Write {
+        key: key.clone(),
+        value,
+    };
+    s.invoke(&op);
+    (key, value, op)
 }
 
 /// One multi-key local read over RESP (`READONLY` connection), recorded as a ReadState.
@@ -77,16 +54,16 @@ pub async fn resp_read_state(s: &mut Session, c: &mut RespClient) {
         value: BTreeMap::new(),
     };
     s.invoke(&op);
-    let out = match c.read(redis::cmd("MGET").arg(&keys)).await {
-        Outcome::Done(Value::Array(vs)) => {
-            match vs.iter().map(value_int).collect::<Result<Vec<_>, _>>() {
+    let out = c
+        .read(redis::cmd("MGET").arg(&keys))
+        .await
+        .and_then(|v| match v {
+            Value::Array(vs) => match vs.iter().map(value_int).collect() {
                 Ok(vals) => Outcome::Done(vals),
                 Err(e) => Outcome::Failed(e),
-            }
-        }
-        Outcome::Done(v) => Outcome::Failed(format!("unexpected reply {v:?}")),
-        Outcome::Failed(e) | Outcome::Unknown(e) => Outcome::Failed(e),
-    };
+            },
+            v => Outcome::Failed(format!("unexpected reply {v:?}")),
+        });
     s.record(op, out, |vals| (state_of(&keys, vals), None));
 }
 

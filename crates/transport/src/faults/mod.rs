@@ -145,36 +145,27 @@ impl FaultNet {
     /// Cuts every link between a node of `a` and a node of `b`, both ways.
     pub fn partition(&self, a: &[NodeId], b: &[NodeId]) {
         self.change(|r| {
-            for &x in a {
-                for &y in b.iter().filter(|&&y| y != x) {
-                    r.cut.insert((x, y));
-                    r.cut.insert((y, x));
-                }
+            for link in both_ways(a, b) {
+                r.cut.insert(link);
             }
         });
     }
 
-    /// Adds latency to every link from a node of `a` to a node of `b`, both ways.
+    /// Adds latency to every link between a node of `a` and a node of `b`, both ways.
     pub fn delay(&self, a: &[NodeId], b: &[NodeId], delay: Delay) {
         self.change(|r| {
-            for &x in a {
-                for &y in b.iter().filter(|&&y| y != x) {
-                    r.delay.insert((x, y), delay);
-                    r.delay.insert((y, x), delay);
-                }
+            for link in both_ways(a, b) {
+                r.delay.insert(link, delay);
             }
         });
     }
 
-    /// Drops or duplicates Raft RPCs on every link from a node of `a` to a node of `b`, both
-    /// ways.
+    /// Drops or duplicates Raft RPCs on every link between a node of `a` and a node of `b`,
+    /// both ways.
     pub fn lossy(&self, a: &[NodeId], b: &[NodeId], lossy: Lossy) {
         self.change(|r| {
-            for &x in a {
-                for &y in b.iter().filter(|&&y| y != x) {
-                    r.lossy.insert((x, y), lossy);
-                    r.lossy.insert((y, x), lossy);
-                }
+            for link in both_ways(a, b) {
+                r.lossy.insert(link, lossy);
             }
         });
     }
@@ -261,6 +252,15 @@ impl FaultNet {
             net: self.clone(),
         }
     }
+}
+
+/// Every directed link between a node of `a` and a different node of `b`, both directions.
+fn both_ways<'a>(a: &'a [NodeId], b: &'a [NodeId]) -> impl Iterator<Item = (NodeId, NodeId)> + 'a {
+    a.iter().flat_map(move |&x| {
+        b.iter()
+            .filter(move |&&y| y != x)
+            .flat_map(move |&y| [(x, y), (y, x)])
+    })
 }
 
 /// One endpoint's view of a [`FaultNet`]: who it is, for judging the links it uses.
