@@ -22,6 +22,11 @@ pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
         if !group.is_leader() || group.role().is_secondary() {
             continue;
         }
+        // A primary expires keys only under a valid lease: once it may have been replaced,
+        // its deletions must not enter its history.
+        if group.write_permission().is_err() {
+            continue;
+        }
         let now_ms = group.leader_now_ms();
         let keys = group
             .sm()

@@ -117,7 +117,9 @@ impl RegionForward for RegionForwardService {
     ) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let group = self.group(&msg)?;
-        let result = group.read_index_as_leader().await;
+        // One byte 1: a linearizable read, which needs the primary's lease.
+        let leased = msg.payload.first() == Some(&1);
+        let result = group.read_index_for(leased).await;
         reply(&msg, &result)
     }
 }
@@ -206,8 +208,10 @@ pub(crate) async fn forward_read_index(
     group: &RegionGroup,
     leader: NodeId,
     node: &Node,
+    leased: bool,
 ) -> Result<u64, RegionError> {
-    let out = call(group, leader, node, Vec::new(), Rpc::ReadIndex).await?;
+    let payload = if leased { vec![1] } else { Vec::new() };
+    let out = call(group, leader, node, payload, Rpc::ReadIndex).await?;
     decode::<Result<u64, RegionError>>("read-index reply", &out).map_err(|e| {
         RegionError::Unreachable {
             node: leader,

@@ -4,7 +4,9 @@
 //! Every session starts from the committed position (after a read index, so the new leader
 //! has applied everything its predecessor committed). Apply rules make a repeat harmless and
 //! stop at a gap, and each proposal's result is checked, so any surprise ends the session and
-//! the next one resumes from wherever the log really is.
+//! the next one resumes from wherever the log really is. A session returns only once its own
+//! proposals have completed, so the next one never reads its position while they are still
+//! on their way; and it follows the role read after its read index, not before.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
@@ -128,20 +130,55 @@ impl Pipeline {
     }
 }
 
-impl Session<'_> {
-    async fn run(&self, attempt: usize) -> SessionResult {
-        let ClusterRole::Secondary {
-            datastore, source, ..
-        } = self.group.role()
-        else {
-            return Ok(());
+impl Pipeline {
+    /// Waits until every proposal still in flight has completed (applied or failed), at most
+    /// `limit`. A session that ended with proposals in flight would otherwise let the next
+    /// session read its position before they apply, and they could then land after the next
+    /// session's own proposals (from another source, after a failover).
+    async fn drain(&mut self, limit: Duration) -> Result<(), String> {
+        let all = async {
+            while let Some((outcome, _)) = self.in_flight.pop_front() {
+                let _ = outcome.await;
+            }
         };
-        // Apply everything committed before reading the position.
+        tokio::time::timeout(limit, all)
+            .await
+            .map_err(|_| format!("proposals still in flight after {limit:?}"))
+    }
+}
+
+impl Session<'_> {
+    /// One session; whatever ends it, it returns only once its own proposals have completed.
+    async fn run(&self, attempt: usize) -> SessionResult {
+        let mut pipeline = Pipeline {
+            sync: None,
+            in_flight: VecDeque::new(),
+        };
+        let result = self.follow(attempt, &mut pipeline).await;
+        let drained = pipeline
+            .drain(self.group.options().request_timeout * 2)
+            .await;
+        result.and(drained)
+    }
+
+    async fn follow(&self, attempt: usize, run: &mut Pipeline) -> SessionResult {
+        if !self.group.role().is_secondary() {
+            return Ok(());
+        }
+        // Apply everything committed before reading the role and the position.
         self.group
             .read_index_as_leader()
             .await
             .map_err(|e| e.to_string())?;
+        // The role read after the read index decides what to follow (a role change committed
+        // during the read index is seen here).
         let role = self.group.role();
+        let ClusterRole::Secondary {
+            datastore, source, ..
+        } = role.clone()
+        else {
+            return Ok(());
+        };
         let nodes: Vec<(NodeId, Node)> = self
             .clusters
             .get(&source)
@@ -194,10 +231,6 @@ impl Session<'_> {
         self.link.heard();
         info!(cluster = self.group.cluster(), %source, source_node, ?position, "following the primary");
 
-        let mut run = Pipeline {
-            sync: None,
-            in_flight: VecDeque::new(),
-        };
         loop {
             let room = run.in_flight.len() < MAX_IN_FLIGHT;
             let msg = tokio::select! {
@@ -262,7 +295,7 @@ impl Session<'_> {
                     }
                     let last = ops.last().map_or(0, |o| o.seq);
                     self.submit(
-                        &mut run,
+                        run,
                         RegionRequest::Ship { ops, history },
                         Check::Ship {
                             last,
@@ -290,18 +323,18 @@ impl Session<'_> {
                         *pending = pending.or(Some(received));
                     });
                     let req = RegionRequest::SyncBegin { id, seq, history };
-                    self.submit(&mut run, req, Check::Applied).await?;
+                    self.submit(run, req, Check::Applied).await?;
                     run.sync = Some((id, seq));
                 }
                 Down::SyncChunk(entries) => {
                     let (id, _) = run.sync.ok_or("a sync chunk arrived outside a sync")?;
                     let req = RegionRequest::SyncChunk { id, entries };
-                    self.submit(&mut run, req, Check::Applied).await?;
+                    self.submit(run, req, Check::Applied).await?;
                 }
                 Down::SyncEnd => {
                     let (id, seq) = run.sync.take().ok_or("a sync end arrived outside a sync")?;
                     let req = RegionRequest::SyncEnd { id };
-                    self.submit(&mut run, req, Check::SyncEnd { seq }).await?;
+                    self.submit(run, req, Check::SyncEnd { seq }).await?;
                 }
             }
         }

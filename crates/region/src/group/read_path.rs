@@ -19,10 +19,11 @@ impl RegionGroup {
         match consistency {
             Consistency::Local => {}
             Consistency::Linearizable | Consistency::Regional => {
+                let leased = consistency == Consistency::Linearizable;
                 self.on_leader(
-                    || async { self.read_index_as_leader().await.map(|_| ()) },
+                    || async { self.read_index_for(leased).await.map(|_| ()) },
                     |id, node| async move {
-                        let index = forward_read_index(self, id, &node).await?;
+                        let index = forward_read_index(self, id, &node, leased).await?;
                         self.wait_applied(index, deadline).await
                     },
                 )
@@ -33,6 +34,29 @@ impl RegionGroup {
             self.wait_seq(min_seq, deadline).await?;
         }
         Ok(())
+    }
+
+    /// [`RegionGroup::read_index_as_leader`]; with `leased`, for a linearizable read: on a
+    /// primary the leader must hold a valid write lease before and after the round, so a
+    /// primary cut off from the coordination group (perhaps already replaced by a failover)
+    /// never answers a "linearizable" read from a stale state.
+    pub async fn read_index_for(&self, leased: bool) -> Result<u64, RegionError> {
+        if !leased {
+            return self.read_index_as_leader().await;
+        }
+        self.lease_gate()?;
+        let index = self.read_index_as_leader().await?;
+        self.lease_gate()?;
+        Ok(index)
+    }
+
+    /// Refuses when this node leads a primary without a valid lease (`NoLease`); secondaries
+    /// and standalone clusters pass.
+    fn lease_gate(&self) -> Result<(), RegionError> {
+        match self.write_permission() {
+            Err(e @ RegionError::NoLease { .. }) => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Confirms leadership with a quorum and waits until everything committed before is

@@ -85,7 +85,7 @@ impl RegionGroup {
     /// Whether this leader may propose a client write, decided from one read of the role: a
     /// secondary refuses (apply refuses too, for a write that raced a role change); a primary
     /// needs a valid lease and returns its epoch; a standalone cluster needs nothing.
-    fn write_permission(&self) -> Result<Option<u64>, RegionError> {
+    pub(crate) fn write_permission(&self) -> Result<Option<u64>, RegionError> {
         match self.sm.role() {
             ClusterRole::Secondary {
                 datastore, source, ..
