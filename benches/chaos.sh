@@ -36,7 +36,7 @@ for workload in register list-append shipping; do
   for i in $(seq 0 $((runs - 1))); do one "$workload" $((first + i)) VALID; done
 done
 one register $((first + runs)) INVALID --plant ack-before-commit
-one shipping $((first + runs)) INVALID --plant ship-out-of-order
+one shipping $((first + runs)) INVALID --plant ship-out-of-order --converge-within 10s
 one shipping $((first + runs + 1)) INVALID --plant snapshot-drops-key --faults kill --converge-within 10s
 
 echo
