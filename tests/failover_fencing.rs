@@ -43,7 +43,10 @@ async fn a_primary_without_a_lease_neither_expires_keys_nor_serves_linearizable_
     ensure!(line.starts_with("-TRYAGAIN"), "refusal: {line:?}");
     // Counted once writes stop (probes written while the lease lasted included).
     let stored = stored_keys(&d, leader)?;
-    ensure!(tokio::time::Instant::now() < due, "the lease outlived the key's TTL");
+    ensure!(
+        tokio::time::Instant::now() < due,
+        "the lease outlived the key's TTL"
+    );
 
     phase("a linearizable read is refused; a local read is served");
     let read = resp_line(addr, &["GET", "warm"]).await?;

@@ -1,14 +1,40 @@
 //! Role changes recorded by the coordination group.
 
-use meridian_types::{ClusterRole, HistoryMark};
+use meridian_types::{ClusterRole, Epoch, HistoryMark};
 
 use super::{ApplyEffects, SmState};
+
+/// The datastore and epoch a role belongs to (none for a standalone cluster).
+fn epoch_of(role: &ClusterRole) -> Option<(&str, Epoch)> {
+    match role {
+        ClusterRole::Standalone => None,
+        ClusterRole::Primary {
+            datastore, epoch, ..
+        }
+        | ClusterRole::Secondary {
+            datastore, epoch, ..
+        } => Some((datastore, *epoch)),
+    }
+}
+
+/// `new` is of the same datastore as `current` but from an older epoch.
+fn is_stale(current: &ClusterRole, new: &ClusterRole) -> bool {
+    matches!(
+        (epoch_of(current), epoch_of(new)),
+        (Some((a, x)), Some((b, y))) if a == b && y < x
+    )
+}
 
 impl SmState {
     /// Records a role. Re-recording the role a cluster already has changes nothing (the
     /// control plane retries steps), so a secondary is wiped once per association and a
-    /// primary keeps the seq it started its epoch at.
+    /// primary keeps the seq it started its epoch at. A role of the same datastore at an
+    /// older epoch than the current one is refused (a delayed entry from before a failover
+    /// must not undo it).
     pub(super) fn set_role(&mut self, role: &ClusterRole, wipe: bool, fx: &mut ApplyEffects) {
+        if is_stale(&self.role, role) {
+            return;
+        }
         let same = match (&self.role, role) {
             (
                 ClusterRole::Primary {

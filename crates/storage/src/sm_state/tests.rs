@@ -163,3 +163,36 @@ fn a_secondary_refuses_writes_and_its_role_survives_a_snapshot() {
     let resp = st.apply_entry(&entry(5, set("c")), &mut fx);
     assert_eq!(resp.results[0].replies, vec![Reply::ok()]);
 }
+
+#[test]
+fn a_role_from_an_older_epoch_of_the_same_datastore_is_refused() {
+    let mut st = SmState::default();
+    let mut fx = ApplyEffects::default();
+    let primary = |epoch| ClusterRole::Primary {
+        datastore: "gds1".into(),
+        epoch,
+        base_seq: 0,
+    };
+    let secondary = |epoch| ClusterRole::Secondary {
+        datastore: "gds1".into(),
+        epoch,
+        source: "use1".into(),
+    };
+    st.set_role(&secondary(3), false, &mut fx);
+    st.set_role(&primary(2), false, &mut fx);
+    assert_eq!(
+        st.role,
+        secondary(3),
+        "an older epoch's role changes nothing"
+    );
+    st.set_role(&primary(4), false, &mut fx);
+    assert!(matches!(st.role, ClusterRole::Primary { epoch: 4, .. }));
+    // Another datastore's epochs are not comparable: its role is recorded.
+    let other = ClusterRole::Primary {
+        datastore: "gds2".into(),
+        epoch: 1,
+        base_seq: 0,
+    };
+    st.set_role(&other, false, &mut fx);
+    assert!(matches!(&st.role, ClusterRole::Primary { datastore, .. } if datastore == "gds2"));
+}
