@@ -69,7 +69,7 @@ pub async fn judge(
             Ok(r) => Check::of("list-append", &r),
             Err(e) => Check::harness("list-append", e),
         }),
-        Workload::Shipping => match setup::primary_writes(d).await {
+        Workload::Shipping => match setup::primary_writes(d, PRIMARY).await {
             Ok(primary) => {
                 let with_seqs = seqs_from_values(history, &primary);
                 stale = Some(staleness::max_staleness_ms(&with_seqs, &primary, PRIMARY));
@@ -140,7 +140,7 @@ fn shipping_checks(
 
 /// RESP replies carry no seq: an acknowledged SET of a unique value gets the seq at which the
 /// primary's history holds that value (none when the history lacks it: a lost write).
-fn seqs_from_values(history: &History, primary: &[(u64, String, Option<i64>)]) -> History {
+pub fn seqs_from_values(history: &History, primary: &[(u64, String, Option<i64>)]) -> History {
     let at: HashMap<(&str, i64), u64> = primary
         .iter()
         .filter_map(|(seq, k, v)| v.map(|v| ((k.as_str(), v), *seq)))

@@ -88,7 +88,7 @@ pub async fn run(opts: &ChaosOptions) -> Result<RunReport> {
     clients.join_all().await;
     let faults = nemesis.context("running the fault schedule")?;
 
-    let converged = setup::converge(&mut d, opts.converge_within).await;
+    let converged = setup::converge(&mut d, PRIMARY, opts.converge_within).await;
     final_reads(&d, &ctx, opts.workload).await?;
     let history = recorder.snapshot();
     let (mut checks, max_staleness_ms) = checks::judge(opts.workload, &history, &d).await;

@@ -101,8 +101,8 @@ pub fn targets(d: &TestDeployment, cluster: &str) -> Result<Vec<Target>> {
 }
 
 /// Heals the network, restarts stopped nodes, and waits until every node of every cluster
-/// holds exactly the primary leader's data and seq.
-pub async fn converge(d: &mut TestDeployment, limit: Duration) -> Result<()> {
+/// holds exactly the data and seq of `primary`'s leader.
+pub async fn converge(d: &mut TestDeployment, primary: &str, limit: Duration) -> Result<()> {
     d.net().heal();
     for id in d.ids() {
         if !d.running().contains(&id) {
@@ -113,7 +113,7 @@ pub async fn converge(d: &mut TestDeployment, limit: Duration) -> Result<()> {
         "every node equal to the primary's leader",
         limit,
         || async {
-            let leader = d.wait_for_leader(PRIMARY, limit).await?;
+            let leader = d.wait_for_leader(primary, limit).await?;
             let (seq, ks) = d.group(leader)?.sm().read_at(|s, ks| (s, ks.clone()));
             for id in d.ids() {
                 let (s, k) = d.group(id)?.sm().read_at(|s, ks| (s, ks.clone()));
@@ -127,10 +127,13 @@ pub async fn converge(d: &mut TestDeployment, limit: Duration) -> Result<()> {
     .await
 }
 
-/// The primary's history as register writes `(seq, key, value)` in seq order, read from its
-/// leader's backlog; fails when the backlog no longer starts at seq 1.
-pub async fn primary_writes(d: &TestDeployment) -> Result<Vec<(u64, String, Option<i64>)>> {
-    let leader = d.wait_for_leader(PRIMARY, READY).await?;
+/// The history of `primary` as register writes `(seq, key, value)` in seq order, read from
+/// its leader's backlog; fails when the backlog no longer starts at seq 1.
+pub async fn primary_writes(
+    d: &TestDeployment,
+    primary: &str,
+) -> Result<Vec<(u64, String, Option<i64>)>> {
+    let leader = d.wait_for_leader(primary, READY).await?;
     let sm = d.group(leader)?.sm();
     let ops = sm.backlog_range(1, u64::MAX)?;
     if ops.first().is_some_and(|o| o.seq != 1) {

@@ -28,8 +28,9 @@ pub enum GlobalCommand {
     Modify(ModifyArgs),
     /// Delete a global datastore that has no secondaries left (the primary stays a cluster).
     Delete(DeleteArgs),
-    /// Promote a secondary to primary: planned (waits until it has every write), or --force
-    /// when the primary is unreachable.
+    /// Promote a secondary to primary: planned (the primary is fenced, the target catches up
+    /// to its last write, then takes over; nothing acknowledged is lost). `describe` shows
+    /// the phases.
     Failover(FailoverArgs),
 }
 
@@ -122,9 +123,13 @@ pub struct FailoverArgs {
     #[arg(long)]
     pub to: String,
     /// Do not wait for the old primary (it is unreachable): writes it acknowledged that were
-    /// not yet shipped are lost, and their range is reported.
+    /// not yet shipped are lost, and their range is reported. Not carried out yet: a forced
+    /// request is validated, then refused.
     #[arg(long)]
     pub force: bool,
+    /// Wait until the failover is done or aborted (at most 2 minutes) and print the outcome.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 /// `off`, or forced failover after this long.
@@ -256,7 +261,39 @@ pub async fn run(cmd: GlobalCommand) -> Result<()> {
                 })
                 .await
                 .with_context(|| format!("failing {:?} over to {:?}", a.id, a.to))?;
+            if a.wait {
+                return wait_failover(&mut c, &a.id).await;
+            }
             print_one(r.into_inner())
+        }
+    }
+}
+
+/// Polls describe until the failover of `id` is done or aborted; an abort is an error.
+async fn wait_failover(c: &mut GlobalDatastoresClient<Channel>, id: &str) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let r = c
+            .describe(pb::DescribeGlobalDatastoresRequest { id: id.into() })
+            .await
+            .with_context(|| format!("describing {id:?}"))?;
+        let ds = r.into_inner().datastores.into_iter().next();
+        let phase = ds
+            .as_ref()
+            .and_then(|d| d.failover.as_ref())
+            .map(|f| (f.phase.clone(), f.reason.clone()));
+        match phase {
+            Some((p, _)) if p == "done" => {
+                print!("{}", render_table(&ds.into_iter().collect::<Vec<_>>()));
+                return Ok(());
+            }
+            Some((p, reason)) if p == "aborted" => {
+                bail!("the failover of {id:?} aborted: {reason}")
+            }
+            _ if tokio::time::Instant::now() > deadline => {
+                bail!("the failover of {id:?} did not finish within 2 minutes; `meridian global describe` shows where it is")
+            }
+            _ => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
 }
@@ -315,11 +352,19 @@ fn to_json(r: &pb::DescribeGlobalDatastoresResponse) -> serde_json::Value {
                     "granted_by": l.granted_by, "term": l.term,
                 })
             });
+            let failover = d.failover.as_ref().map(|f| {
+                serde_json::json!({
+                    "from": f.from_cluster, "to": f.to_cluster, "force": f.force,
+                    "phase": f.phase, "final_seq": f.final_seq, "new_epoch": f.new_epoch,
+                    "reason": f.reason,
+                })
+            });
             serde_json::json!({
                 "id": d.id, "description": d.description, "status": d.status,
                 "primary": d.primary_cluster, "epoch": d.epoch,
                 "auto_failover": policy(d.auto_failover.as_ref()),
                 "failover_to": d.failover_to, "members": members, "lease": lease,
+                "failover": failover,
             })
         })
         .collect();
@@ -341,8 +386,23 @@ pub fn render_table(all: &[pb::GlobalDatastore]) -> String {
         if !d.description.is_empty() {
             out.push_str(&format!("  description: {}\n", d.description));
         }
-        if !d.failover_to.is_empty() {
-            out.push_str(&format!("  failover to {} under way\n", d.failover_to));
+        if let Some(f) = &d.failover {
+            out.push_str(&format!(
+                "  failover {} -> {}: {}{}{}\n",
+                f.from_cluster,
+                f.to_cluster,
+                f.phase,
+                if f.final_seq > 0 {
+                    format!(", final seq {}", f.final_seq)
+                } else {
+                    String::new()
+                },
+                if f.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", f.reason)
+                }
+            ));
         }
         out.push_str(&format!(
             "  {:<16} {:<16} {:<10} {:<15} {:>12} {:>8} {:>8}\n",

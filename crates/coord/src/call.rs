@@ -33,6 +33,8 @@ impl CoordCall {
                 CoordRequest::RegisterClusters { .. }
                     | CoordRequest::ReportAppliedSeq { .. }
                     | CoordRequest::MemberReady { .. }
+                    | CoordRequest::FailoverStep { .. }
+                    | CoordRequest::Failover { .. }
                     | CoordRequest::MemberRemoved { .. }
             ),
         }

@@ -62,6 +62,7 @@ impl CoordError {
                 | E::StaleEpoch { .. }
                 | E::NotPrimary { .. }
                 | E::FailoverDraining { .. }
+                | E::FailoverStepOutOfOrder { .. }
                 | E::RegionChange { .. } => Code::FailedPrecondition,
             },
             CoordError::NoLeader | CoordError::NotLeader { .. } => Code::Unavailable,

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use meridian_types::{AutoFailover, CoordOutcome, CoordRequest, Datastore, Epoch, Lease, Seq};
+use meridian_types::{
+    AutoFailover, CoordOutcome, CoordRequest, Datastore, Epoch, FailoverStep, Lease, Seq,
+};
 
 use crate::call::{CoordCall, CoordReply};
 use crate::{ControlPlane, CoordClient, CoordError, CoordGroup, Registration};
@@ -186,6 +188,21 @@ impl CoordHandle {
     }
 
     /// Reconciler: `cluster` finished associating (or the primary finished setting up).
+    /// Records a step of the failover of `id` to `to` (idempotent).
+    pub async fn failover_step(
+        &self,
+        id: &str,
+        to: &str,
+        step: FailoverStep,
+    ) -> Result<Datastore, CoordError> {
+        self.write_datastore(CoordRequest::FailoverStep {
+            id: id.into(),
+            to: to.into(),
+            step,
+        })
+        .await
+    }
+
     pub async fn member_ready(
         &self,
         id: &str,

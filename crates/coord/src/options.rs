@@ -25,6 +25,9 @@ pub struct CoordOptions {
     pub install_snapshot_timeout: Duration,
     /// The voter's clocks (grant stamps, election times): the process's own, except in tests.
     pub clock: meridian_types::Clock,
+    /// How long a planned failover waits for its target to reach the old primary's final seq
+    /// before it aborts and lifts the drain. Default 30 s.
+    pub failover_catch_up: Duration,
 }
 
 impl Default for CoordOptions {
@@ -49,6 +52,7 @@ impl CoordOptions {
             snapshot_logs_since_last: 1_000,
             install_snapshot_timeout: Duration::from_secs(5),
             clock: meridian_types::Clock::system(),
+            failover_catch_up: Duration::from_secs(30),
         }
     }
 

@@ -66,7 +66,7 @@ pub fn check_idle(ds: &Datastore) -> Result<(), ControlError> {
     if !ds.is_busy() {
         return Ok(());
     }
-    let what = if let Some(f) = &ds.failover {
+    let what = if let Some(f) = ds.failover.as_ref().filter(|f| f.under_way()) {
         format!("a failover to {:?} is under way", f.to)
     } else if let Some(m) = ds
         .members

@@ -3,7 +3,7 @@
 
 use meridian_proto::v1 as pb;
 use meridian_proto::v1::global_datastores_server::GlobalDatastores;
-use meridian_types::{AutoFailover, Datastore, Lease, Member};
+use meridian_types::{AutoFailover, Datastore, FailoverInProgress, FailoverPhase, Lease, Member};
 use tonic::{Request, Response, Status};
 
 use crate::CoordHandle;
@@ -81,9 +81,27 @@ pub fn to_pb(ds: &Datastore) -> pb::GlobalDatastore {
         failover_to: ds
             .failover
             .as_ref()
+            .filter(|f| f.under_way())
             .map(|f| f.to.clone())
             .unwrap_or_default(),
         lease: ds.lease.as_ref().map(lease_to_pb),
+        failover: ds.failover.as_deref().map(failover_to_pb),
+    }
+}
+
+fn failover_to_pb(f: &FailoverInProgress) -> pb::FailoverInfo {
+    let reason = match &f.phase {
+        FailoverPhase::Aborting { reason } | FailoverPhase::Aborted { reason } => reason.clone(),
+        _ => String::new(),
+    };
+    pb::FailoverInfo {
+        from_cluster: f.from.clone(),
+        to_cluster: f.to.clone(),
+        force: f.force,
+        phase: f.phase.to_string(),
+        final_seq: f.final_seq.unwrap_or(0),
+        new_epoch: f.new_epoch.unwrap_or(0),
+        reason,
     }
 }
 

@@ -61,6 +61,7 @@ impl ControlPlane {
             } => self.modify(id, description.as_deref(), *auto_failover),
             CoordRequest::Delete { id } => self.delete(id),
             CoordRequest::Failover { id, to, force } => self.failover(id, to, *force),
+            CoordRequest::FailoverStep { id, to, step } => self.failover_step(id, to, step),
             CoordRequest::ReportAppliedSeq {
                 id,
                 cluster,

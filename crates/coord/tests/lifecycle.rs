@@ -169,10 +169,10 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
         .failover(pb::FailoverGlobalDatastoreRequest {
             id: "g".into(),
             to_cluster: "euw1".into(),
-            force: false,
+            force: true,
         })
         .await
-        .expect_err("not yet");
+        .expect_err("forced failover: not yet");
     assert_eq!(fo.code(), Code::Unimplemented, "{fo:?}");
 
     // phase: disassociate both secondaries

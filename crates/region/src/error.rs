@@ -34,6 +34,10 @@ pub enum RegionError {
         datastore: String,
         epoch: u64,
     },
+    /// A planned failover is draining this primary: nothing was written; the write goes to the
+    /// new primary once the failover completes.
+    #[error("cluster {cluster} is the primary of {datastore} being drained by a failover; nothing was written, try again on the new primary shortly")]
+    Draining { cluster: String, datastore: String },
     /// The write committed, but the lease ran out before it could be acknowledged.
     #[error("the write lease of cluster {cluster} ran out before the write was acknowledged; it may or may not be kept after a failover")]
     LeaseExpired { cluster: String },
@@ -53,7 +57,11 @@ impl RegionError {
     /// True when the operation certainly changed nothing: [`RegionError::nothing_written`],
     /// or a primary without a lease (refused before proposing). Clients may retry these.
     pub fn certainly_not_applied(&self) -> bool {
-        self.nothing_written() || matches!(self, RegionError::NoLease { .. })
+        self.nothing_written()
+            || matches!(
+                self,
+                RegionError::NoLease { .. } | RegionError::Draining { .. }
+            )
     }
 
     /// True when the write certainly did not happen, so retrying it is safe.

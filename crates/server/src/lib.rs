@@ -17,6 +17,7 @@
 
 mod clusters_service;
 mod control_plane;
+mod failover;
 mod grpc_incoming;
 mod kv_argv;
 mod kv_service;

@@ -31,6 +31,8 @@ pub(crate) async fn run(
     // Secondaries whose role this voter already recorded while it leads, so waiting for their
     // full sync does not append a (no-op) role entry to their log every tick.
     let mut joined: HashSet<(String, String, Epoch)> = HashSet::new();
+    let mut deadlines = crate::failover::Deadlines::default();
+    let catch_up = coord.options().failover_catch_up;
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -39,6 +41,7 @@ pub(crate) async fn run(
         }
         if !coord.is_leader() {
             joined.clear();
+            deadlines.clear();
             continue;
         }
         let Ok(state) = handle.state().await else {
@@ -47,6 +50,17 @@ pub(crate) async fn run(
         for ds in state.datastores.values() {
             if let Err(e) = reconcile(ds, &state.clusters, &handle, &pool, &mut joined).await {
                 debug!(datastore = %ds.id, error = %e, "reconcile step failed; retrying");
+            }
+            let failover = crate::failover::drive(
+                ds,
+                &state.clusters,
+                &handle,
+                &pool,
+                catch_up,
+                &mut deadlines,
+            );
+            if let Err(e) = failover.await {
+                debug!(datastore = %ds.id, error = %e, "failover step failed; retrying");
             }
         }
     }
@@ -132,7 +146,7 @@ async fn reconcile(
 
 /// Records `role` in `cluster`'s log through whichever of its nodes answers (each forwards to
 /// the cluster's leader).
-async fn set_role(
+pub(crate) async fn set_role(
     pool: &ChannelPool,
     cluster: &ClusterInfo,
     role: ClusterRole,

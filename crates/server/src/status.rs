@@ -32,7 +32,7 @@ pub(crate) fn region_status(e: RegionError) -> Status {
         RegionError::OutcomeUnknown { .. } => Code::Unavailable,
         RegionError::Timeout { .. } => Code::DeadlineExceeded,
         RegionError::ReadOnly { .. } => Code::FailedPrecondition,
-        RegionError::NoLease { .. } => Code::Unavailable,
+        RegionError::NoLease { .. } | RegionError::Draining { .. } => Code::Unavailable,
         RegionError::LeaseExpired { .. } => Code::Unavailable,
         RegionError::Fatal { .. } => Code::Internal,
     };

@@ -11,7 +11,7 @@ use meridian_proto::internal::shipping_server::Shipping;
 use meridian_proto::internal::ShipFrame;
 use meridian_region::RegionGroup;
 use meridian_transport::ChannelPool;
-use meridian_types::{ClusterRole, Node, NodeId};
+use meridian_types::{Node, NodeId};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
@@ -114,8 +114,9 @@ impl Shipping for ShippingService {
                 sub.source
             )));
         }
+        // A draining primary keeps serving: its replacement catches up from it.
         match self.group.role() {
-            ClusterRole::Primary { datastore, .. } if datastore == sub.datastore => {}
+            role if role.primary_of() == Some(sub.datastore.as_str()) => {}
             role => {
                 return Err(Status::failed_precondition(format!(
                     "cluster {} is not the primary of {} (its role is {})",

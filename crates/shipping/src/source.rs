@@ -10,7 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use meridian_keyspace::encode_chunk;
 use meridian_region::RegionGroup;
-use meridian_types::{on_history, ClusterRole, Seq, ShipPosition};
+use meridian_types::{on_history, Seq, ShipPosition};
 use tokio::sync::mpsc;
 use tonic::Status;
 use tracing::info;
@@ -131,7 +131,7 @@ impl Source {
 
     fn check_role(&self) -> Result<(), Stop> {
         match self.group.role() {
-            ClusterRole::Primary { datastore, .. } if datastore == self.datastore => Ok(()),
+            role if role.primary_of() == Some(self.datastore.as_str()) => Ok(()),
             role => Err(Status::failed_precondition(format!(
                 "cluster {} is no longer the primary of {} (its role is {})",
                 self.group.cluster(),

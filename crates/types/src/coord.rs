@@ -110,12 +110,99 @@ pub struct Lease {
     pub term: u64,
 }
 
-/// A failover that was requested and is under way. Reserved for the failover work: the rules
-/// refuse leases to a primary that is being drained and every other change meanwhile.
+/// The newest failover of a datastore: under way until its phase is `Done` or `Aborted`
+/// (then kept, so describe shows the last one's outcome). While one is under way the rules
+/// refuse every other change and, once it drains the primary, that primary's leases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailoverInProgress {
     pub to: String,
     pub force: bool,
+    /// The primary being replaced.
+    pub from: String,
+    pub phase: FailoverPhase,
+    /// The old primary's final seq, fixed by its fence entry (from `Draining` on).
+    pub final_seq: Option<Seq>,
+    /// The epoch the target was promoted at (from `Promoted` on).
+    pub new_epoch: Option<Epoch>,
+}
+
+impl FailoverInProgress {
+    /// Not yet `Done` or `Aborted`.
+    pub fn under_way(&self) -> bool {
+        !matches!(
+            self.phase,
+            FailoverPhase::Done | FailoverPhase::Aborted { .. }
+        )
+    }
+
+    /// The old primary gets no lease: it is being drained (until the promotion, or until an
+    /// aborted failover has lifted the drain). After the promotion it is no longer the primary.
+    pub fn drains_primary(&self) -> bool {
+        matches!(
+            self.phase,
+            FailoverPhase::Requested
+                | FailoverPhase::Draining
+                | FailoverPhase::CaughtUp
+                | FailoverPhase::Aborting { .. }
+        )
+    }
+}
+
+/// Where a planned failover stands (DESIGN §7). Each step is one coordination entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailoverPhase {
+    /// Recorded; the old primary's leases stop.
+    Requested,
+    /// The old primary appended its fence entry: its seq is final (`final_seq`).
+    Draining,
+    /// The target applied exactly `final_seq` (asked of the target itself).
+    CaughtUp,
+    /// The epoch is bumped and the target is the primary in the control plane.
+    Promoted,
+    /// The target took its primary role; the other members are being pointed at it.
+    Repointing,
+    Done,
+    /// Giving up before the promotion: the old primary's drain is being lifted.
+    Aborting {
+        reason: String,
+    },
+    Aborted {
+        reason: String,
+    },
+}
+
+impl fmt::Display for FailoverPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailoverPhase::Requested => f.write_str("requested"),
+            FailoverPhase::Draining => f.write_str("draining"),
+            FailoverPhase::CaughtUp => f.write_str("caught-up"),
+            FailoverPhase::Promoted => f.write_str("promoted"),
+            FailoverPhase::Repointing => f.write_str("repointing"),
+            FailoverPhase::Done => f.write_str("done"),
+            FailoverPhase::Aborting { .. } => f.write_str("aborting"),
+            FailoverPhase::Aborted { .. } => f.write_str("aborted"),
+        }
+    }
+}
+
+/// A step of a failover under way, reported by the coordination leader that drives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailoverStep {
+    /// The old primary's fence entry applied at `final_seq`.
+    Drained { final_seq: Seq },
+    /// The target applied exactly the final seq.
+    CaughtUp,
+    /// Bump the epoch and make the target the primary.
+    Promote,
+    /// The target recorded its primary role.
+    TargetPrimary,
+    /// Every other member follows the target.
+    Repointed,
+    /// Give up (only before the promotion).
+    Abort { reason: String },
+    /// The old primary's drain is lifted.
+    DrainLifted,
 }
 
 /// A global datastore: one primary cluster and its secondaries, each in a region of its own.
@@ -131,7 +218,8 @@ pub struct Datastore {
     pub epoch: Epoch,
     pub status: DatastoreStatus,
     pub auto_failover: AutoFailover,
-    pub failover: Option<FailoverInProgress>,
+    /// Boxed: rarely present, and it would make every datastore value large.
+    pub failover: Option<Box<FailoverInProgress>>,
     /// The newest lease granted to the primary.
     pub lease: Option<Lease>,
 }
@@ -151,7 +239,7 @@ impl Datastore {
         matches!(
             self.status,
             DatastoreStatus::Creating | DatastoreStatus::Modifying | DatastoreStatus::Deleting
-        ) || self.failover.is_some()
+        ) || self.failover.as_ref().is_some_and(|f| f.under_way())
             || self
                 .members
                 .iter()
@@ -192,6 +280,12 @@ pub enum CoordRequest {
     Delete { id: String },
     /// Promotes `to` (planned, or forced when the primary is unreachable).
     Failover { id: String, to: String, force: bool },
+    /// The coordination leader carried out a step of the failover of `id` to `to`.
+    FailoverStep {
+        id: String,
+        to: String,
+        step: FailoverStep,
+    },
     /// A secondary's applied position.
     ReportAppliedSeq {
         id: String,
@@ -228,6 +322,7 @@ impl CoordRequest {
             | CoordRequest::Modify { id, .. }
             | CoordRequest::Delete { id }
             | CoordRequest::Failover { id, .. }
+            | CoordRequest::FailoverStep { id, .. }
             | CoordRequest::ReportAppliedSeq { id, .. }
             | CoordRequest::MemberReady { id, .. }
             | CoordRequest::MemberRemoved { id, .. }
@@ -337,6 +432,12 @@ pub enum ControlError {
         registered: String,
         requested: String,
         datastore: String,
+    },
+    #[error("the failover of {id:?} is {phase}; step {step} does not apply to it")]
+    FailoverStepOutOfOrder {
+        id: String,
+        step: String,
+        phase: String,
     },
     #[error("{what} of {id:?} is valid but not supported yet: {detail}")]
     NotSupported {

@@ -27,8 +27,8 @@ mod type_config;
 pub use clock::Clock;
 pub use coord::{
     AutoFailover, ClusterInfo, ControlError, ControlLimits, CoordOutcome, CoordRaft, CoordRequest,
-    CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, FailoverInProgress, Lease, Member,
-    MemberStatus, Role,
+    CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, FailoverInProgress, FailoverPhase,
+    FailoverStep, Lease, Member, MemberStatus, Role,
 };
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use planted::PlantedBugs;

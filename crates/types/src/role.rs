@@ -22,6 +22,10 @@ pub enum ClusterRole {
         epoch: Epoch,
         source: String,
     },
+    /// The primary of `epoch` being replaced by a planned failover. Its fence entry (this role)
+    /// fixes its final seq: from it on, client writes and active expiry are refused (clients
+    /// are told to try again), while it keeps shipping to the secondaries, the target first.
+    Draining { datastore: String, epoch: Epoch },
 }
 
 impl ClusterRole {
@@ -30,12 +34,23 @@ impl ClusterRole {
         matches!(self, ClusterRole::Secondary { .. })
     }
 
-    /// `standalone`, `primary` or `secondary`.
+    /// `standalone`, `primary`, `secondary` or `draining`.
     pub fn name(&self) -> &'static str {
         match self {
             ClusterRole::Standalone => "standalone",
             ClusterRole::Primary { .. } => "primary",
             ClusterRole::Secondary { .. } => "secondary",
+            ClusterRole::Draining { .. } => "draining",
+        }
+    }
+
+    /// The datastore a primary (draining or not) serves shipping for.
+    pub fn primary_of(&self) -> Option<&str> {
+        match self {
+            ClusterRole::Primary { datastore, .. } | ClusterRole::Draining { datastore, .. } => {
+                Some(datastore)
+            }
+            _ => None,
         }
     }
 }

@@ -35,7 +35,7 @@ impl ControlPlane {
                 primary: ds.primary.clone(),
             });
         }
-        if let Some(f) = &ds.failover {
+        if let Some(f) = ds.failover.as_ref().filter(|f| f.drains_primary()) {
             return Err(ControlError::FailoverDraining {
                 id: ds.id.clone(),
                 to: f.to.clone(),

@@ -1,16 +1,37 @@
-//! Failover requests: validated fully, then refused as not supported yet.
+//! Failover requests and the phases of a planned failover.
+
+use meridian_types::{FailoverPhase, FailoverStep};
 
 use super::*;
+
+fn fo(to: &str, force: bool) -> CoordRequest {
+    CoordRequest::Failover {
+        id: "g".into(),
+        to: to.into(),
+        force,
+    }
+}
+
+fn step(to: &str, step: FailoverStep) -> CoordRequest {
+    CoordRequest::FailoverStep {
+        id: "g".into(),
+        to: to.into(),
+        step,
+    }
+}
+
+fn phase(cp: &ControlPlane) -> FailoverPhase {
+    cp.datastores["g"]
+        .failover
+        .as_ref()
+        .map(|f| f.phase.clone())
+        .expect("a failover is recorded")
+}
 
 #[test]
 fn failover_requests_are_validated() {
     let mut cp = available(&["euw1"]);
     ok(&mut cp, add("g", "aps1"));
-    let fo = |to: &str, force| CoordRequest::Failover {
-        id: "g".into(),
-        to: to.into(),
-        force,
-    };
     assert!(matches!(
         refused(&mut cp, fo("use1", false)),
         ControlError::AlreadyPrimary { .. }
@@ -23,15 +44,108 @@ fn failover_requests_are_validated() {
         refused(&mut cp, fo("aps1", true)),
         ControlError::WrongMemberStatus { .. }
     ));
-    for force in [false, true] {
-        let e = refused(&mut cp, fo("euw1", force));
-        assert!(matches!(e, ControlError::NotSupported { .. }));
-        assert!(e.to_string().contains("not supported yet"), "{e}");
-    }
+    let e = refused(&mut cp, fo("euw1", true));
+    assert!(matches!(e, ControlError::NotSupported { .. }), "{e}");
     let mut creating = plane();
     ok(&mut creating, create("g", "use1"));
     assert!(matches!(
         refused(&mut creating, fo("euw1", false)),
         ControlError::WrongDatastoreStatus { .. }
     ));
+}
+
+#[test]
+fn a_planned_failover_moves_through_its_phases_and_bumps_the_epoch_once() {
+    let mut cp = available(&["euw1", "aps1"]);
+    ok(&mut cp, fo("euw1", false));
+    assert_eq!(phase(&cp), FailoverPhase::Requested);
+    // The same request again is harmless; another target is refused; so is any other change.
+    let before = cp.clone();
+    ok(&mut cp, fo("euw1", false));
+    assert_eq!(cp, before);
+    assert!(matches!(
+        refused(&mut cp, fo("aps1", false)),
+        ControlError::ModificationInProgress { .. }
+    ));
+    assert!(matches!(
+        refused(&mut cp, fo("use1", false)),
+        ControlError::ModificationInProgress { .. }
+    ));
+    // The old primary gets no lease from now on.
+    assert!(matches!(
+        refused(&mut cp, lease("g", "use1", 1)),
+        ControlError::FailoverDraining { .. }
+    ));
+    // Steps out of order are refused and change nothing.
+    assert!(matches!(
+        refused(&mut cp, step("euw1", FailoverStep::Promote)),
+        ControlError::FailoverStepOutOfOrder { .. }
+    ));
+    for s in [
+        FailoverStep::Drained { final_seq: 42 },
+        FailoverStep::CaughtUp,
+        FailoverStep::Promote,
+    ] {
+        ok(&mut cp, step("euw1", s.clone()));
+        // Each step again (a leader unsure it committed) changes nothing.
+        let before = cp.clone();
+        ok(&mut cp, step("euw1", s));
+        assert_eq!(cp, before);
+    }
+    let ds = &cp.datastores["g"];
+    assert_eq!((ds.primary.as_str(), ds.epoch), ("euw1", 2));
+    assert_eq!(ds.members[0].cluster, "euw1", "the primary is listed first");
+    assert_eq!(ds.member("use1").map(|m| m.role), Some(Role::Secondary));
+    let f = ds.failover.as_ref().expect("recorded");
+    assert_eq!((f.final_seq, f.new_epoch), (Some(42), Some(2)));
+    // The new primary gets leases at the new epoch; the old one at neither.
+    ok(&mut cp, lease("g", "euw1", 2));
+    assert!(matches!(
+        refused(&mut cp, lease("g", "use1", 2)),
+        ControlError::NotPrimary { .. }
+    ));
+    assert!(matches!(
+        refused(
+            &mut cp,
+            step(
+                "euw1",
+                FailoverStep::Abort {
+                    reason: "late".into()
+                }
+            )
+        ),
+        ControlError::FailoverStepOutOfOrder { .. }
+    ));
+    ok(&mut cp, step("euw1", FailoverStep::TargetPrimary));
+    ok(&mut cp, step("euw1", FailoverStep::Repointed));
+    assert_eq!(phase(&cp), FailoverPhase::Done);
+    // Done: the record stays (describe shows the outcome) and the datastore is free again.
+    ok(&mut cp, add("g", "usw2"));
+}
+
+#[test]
+fn an_aborted_failover_keeps_the_primary_and_its_epoch() {
+    let mut cp = available(&["euw1"]);
+    ok(&mut cp, fo("euw1", false));
+    ok(
+        &mut cp,
+        step("euw1", FailoverStep::Drained { final_seq: 7 }),
+    );
+    let abort = FailoverStep::Abort {
+        reason: "euw1 did not catch up".into(),
+    };
+    ok(&mut cp, step("euw1", abort));
+    assert!(matches!(phase(&cp), FailoverPhase::Aborting { .. }));
+    // Until the drain is lifted the old primary still gets no lease.
+    assert!(matches!(
+        refused(&mut cp, lease("g", "use1", 1)),
+        ControlError::FailoverDraining { .. }
+    ));
+    ok(&mut cp, step("euw1", FailoverStep::DrainLifted));
+    assert!(matches!(phase(&cp), FailoverPhase::Aborted { .. }));
+    let ds = &cp.datastores["g"];
+    assert_eq!((ds.primary.as_str(), ds.epoch), ("use1", 1));
+    ok(&mut cp, lease("g", "use1", 1));
+    // A new failover may start.
+    ok(&mut cp, fo("euw1", false));
 }

@@ -194,18 +194,15 @@ fn one_modification_at_a_time() {
             ControlError::ModificationInProgress { .. }
         ));
     }
-    // failover is excepted from the rule: it is validated (and then not supported yet)
-    assert!(matches!(
-        refused(
-            &mut cp,
-            CoordRequest::Failover {
-                id: "g".into(),
-                to: "euw1".into(),
-                force: false
-            }
-        ),
-        ControlError::NotSupported { .. }
-    ));
+    // failover is excepted from the rule: it is recorded
+    ok(
+        &mut cp,
+        CoordRequest::Failover {
+            id: "g".into(),
+            to: "euw1".into(),
+            force: false,
+        },
+    );
     // deleting
     let mut cp = available(&[]);
     ok(&mut cp, CoordRequest::Delete { id: "g".into() });
@@ -221,10 +218,14 @@ fn one_modification_at_a_time() {
     }
     // a failover under way (recorded by the failover work) blocks changes too
     let mut cp = available(&["euw1"]);
-    cp.datastores.get_mut("g").expect("g").failover = Some(FailoverInProgress {
+    cp.datastores.get_mut("g").expect("g").failover = Some(Box::new(FailoverInProgress {
         to: "euw1".into(),
         force: false,
-    });
+        from: "use1".into(),
+        phase: meridian_types::FailoverPhase::Requested,
+        final_seq: None,
+        new_epoch: None,
+    }));
     assert!(matches!(
         refused(&mut cp, add("g", "aps1")),
         ControlError::ModificationInProgress { .. }

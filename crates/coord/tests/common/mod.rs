@@ -39,6 +39,7 @@ pub fn options() -> CoordOptions {
         snapshot_logs_since_last: 20,
         install_snapshot_timeout: Duration::from_secs(2),
         clock: meridian_types::Clock::system(),
+        failover_catch_up: Duration::from_secs(10),
     }
 }
 

@@ -54,7 +54,7 @@ impl RegionGroup {
     /// and standalone clusters pass.
     fn lease_gate(&self) -> Result<(), RegionError> {
         match self.write_permission() {
-            Err(e @ RegionError::NoLease { .. }) => Err(e),
+            Err(e @ (RegionError::NoLease { .. } | RegionError::Draining { .. })) => Err(e),
             _ => Ok(()),
         }
     }

@@ -102,6 +102,10 @@ impl RegionGroup {
                 epoch,
             }),
             ClusterRole::Primary { epoch, .. } => Ok(Some(epoch)),
+            ClusterRole::Draining { datastore, .. } => Err(RegionError::Draining {
+                cluster: self.cluster.clone(),
+                datastore,
+            }),
             ClusterRole::Standalone => Ok(None),
         }
     }

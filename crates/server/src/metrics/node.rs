@@ -8,7 +8,7 @@ use prometheus::proto::MetricFamily;
 use prometheus::{IntGauge, IntGaugeVec, Opts};
 
 /// Every value of `ClusterRole::name`, so each role has a series (0 or 1).
-const ROLES: [&str; 3] = ["standalone", "primary", "secondary"];
+const ROLES: [&str; 4] = ["standalone", "primary", "secondary", "draining"];
 
 /// The regional group's state as gauges labelled `node` and `cluster`. Nothing is updated
 /// between scrapes: [`Collector::collect`] reads the group and sets every gauge first.

@@ -10,9 +10,10 @@ use meridian_types::Reply;
 /// The reply for a failed write (or the write half of an EXEC).
 pub(crate) fn write_error(err: &RegionError) -> Reply {
     match err {
-        RegionError::NoLeader { .. } | RegionError::NotLeader { .. } | RegionError::NoLease { .. } => {
-            tryagain(err)
-        }
+        RegionError::NoLeader { .. }
+        | RegionError::NotLeader { .. }
+        | RegionError::NoLease { .. }
+        | RegionError::Draining { .. } => tryagain(err),
         // Exactly what a Redis replica answers, so clients recognise it.
         RegionError::ReadOnly { .. } => Reply::error(meridian_types::READONLY_ERROR),
         RegionError::LeaseExpired { .. } => Reply::Error(format!("ERR {err}")),

@@ -124,7 +124,12 @@ pub(crate) fn info_fields(shared: &Shared, facts: &ReplicationFacts) -> Vec<(Str
         }
     }
     let first = sm.backlog_first_seq().ok().flatten().unwrap_or(0);
-    f("master_failover_state", "no-failover".into());
+    // Redis's states: a draining primary waits for its replacement to catch up.
+    let failover_state = match facts.role {
+        ClusterRole::Draining { .. } => "waiting-for-sync",
+        _ => "no-failover",
+    };
+    f("master_failover_state", failover_state.into());
     f("master_replid", shared.replid.clone());
     f("master_replid2", "0".repeat(40));
     f("master_repl_offset", seq.to_string());
@@ -139,6 +144,10 @@ pub(crate) fn info_fields(shared: &Shared, facts: &ReplicationFacts) -> Vec<(Str
     f("meridian_cluster", group.cluster().to_string());
     f("meridian_cluster_role", facts.role.name().into());
     match &facts.role {
+        ClusterRole::Draining { datastore, epoch } => {
+            f("meridian_datastore", datastore.clone());
+            f("meridian_epoch", epoch.to_string());
+        }
         ClusterRole::Primary {
             datastore, epoch, ..
         } => {

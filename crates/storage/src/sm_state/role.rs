@@ -13,7 +13,8 @@ fn epoch_of(role: &ClusterRole) -> Option<(&str, Epoch)> {
         }
         | ClusterRole::Secondary {
             datastore, epoch, ..
-        } => Some((datastore, *epoch)),
+        }
+        | ClusterRole::Draining { datastore, epoch } => Some((datastore, *epoch)),
     }
 }
 

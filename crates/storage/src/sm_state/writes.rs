@@ -3,7 +3,7 @@
 //! data changes only through shipping).
 
 use bytes::Bytes;
-use meridian_types::{BacklogOp, Reply, WriteBatch, WriteResult, READONLY_ERROR};
+use meridian_types::{BacklogOp, ClusterRole, Reply, WriteBatch, WriteResult, READONLY_ERROR};
 
 use super::{ApplyEffects, SmState};
 
@@ -21,6 +21,17 @@ impl SmState {
             // the rule even for a write that raced a role change.
             return WriteResult {
                 replies: vec![Reply::error(READONLY_ERROR); batch.commands.len()],
+                seq: self.seq,
+                aborted: false,
+            };
+        }
+        if let ClusterRole::Draining { datastore, .. } = &self.role {
+            // After the fence entry nothing may change: the seq it fixed is final.
+            let refused = Reply::Error(format!(
+                "TRYAGAIN the primary of {datastore} is being drained by a failover; nothing was written"
+            ));
+            return WriteResult {
+                replies: vec![refused; batch.commands.len()],
                 seq: self.seq,
                 aborted: false,
             };
@@ -76,7 +87,9 @@ impl SmState {
     pub(super) fn expire_due(&mut self, keys: &[Bytes], now_ms: u64, fx: &mut ApplyEffects) {
         // A secondary never expires keys by itself: the primary's deletions arrive as
         // shipped ops, and reads hide keys past their TTL meanwhile.
-        let keys = if self.role.is_secondary() {
+        // A draining primary's seq is final.
+        let keys = if self.role.is_secondary() || matches!(self.role, ClusterRole::Draining { .. })
+        {
             &[][..]
         } else {
             keys

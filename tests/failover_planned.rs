@@ -1,0 +1,180 @@
+//! Planned failover under continuous writes, judged from recorded histories: racing requests
+//! promote exactly one target; no acknowledged write is lost; no two clusters take writes in
+//! overlapping time; the old primary refuses writes and rejoins as a secondary; no cluster
+//! full-syncs; every node converges to the new primary's data.
+
+#[path = "global_datastores/support.rs"]
+mod support;
+
+use std::sync::Arc;
+
+use meridian_chaos::checks::seqs_from_values;
+use meridian_chaos::client::GrpcClient;
+use meridian_chaos::setup;
+use meridian_chaos::workload::{shipping, Ctx, Session};
+use meridian_history::loss::{self, FinalHistory};
+use meridian_history::{single_writer, History, Kind, Op, Recorder, Report};
+use support::*;
+use tokio::task::JoinSet;
+
+/// Writers run this long; the failover happens inside.
+const WRITING: Duration = Duration::from_secs(10);
+
+/// One gRPC writer of unique values per node of every cluster (secondaries refuse them).
+fn spawn_writers(d: &TestDeployment, ctx: &Ctx) -> Result<JoinSet<()>> {
+    let mut set = JoinSet::new();
+    let mut n = 0;
+    for cluster in ["use1", "euw1", "aps1"] {
+        for t in setup::targets(d, cluster)? {
+            n += 1;
+            let c = GrpcClient::new(ctx.faults(n), t.clone())?;
+            set.spawn(shipping::grpc_writer(Session::new(ctx.clone(), t), c, n));
+        }
+    }
+    Ok(set)
+}
+
+/// `INFO replication`'s `meridian_full_syncs` of every node that reports one (secondary
+/// leaders: full syncs completed since the node began leading).
+async fn full_syncs(d: &TestDeployment) -> Result<std::collections::BTreeMap<NodeId, u64>> {
+    let mut out = std::collections::BTreeMap::new();
+    for id in d.ids() {
+        let client = redis::Client::open(format!("redis://{}", d.resp_addr(id)?))?;
+        let mut c = client.get_multiplexed_async_connection().await?;
+        let info: String = redis::cmd("INFO")
+            .arg("replication")
+            .query_async(&mut c)
+            .await?;
+        if let Some(n) = info
+            .lines()
+            .find_map(|l| l.strip_prefix("meridian_full_syncs:"))
+            .and_then(|v| v.trim().parse::<u64>().ok())
+        {
+            out.insert(id, n);
+        }
+    }
+    Ok(out)
+}
+
+async fn request_failover(
+    d: &TestDeployment,
+    via: NodeId,
+    to: &str,
+) -> Result<tonic::Response<pb::GlobalDatastoreResponse>, tonic::Status> {
+    let mut g = d
+        .global(via)
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    g.failover(pb::FailoverGlobalDatastoreRequest {
+        id: "gds1".into(),
+        to_cluster: to.into(),
+        force: false,
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_planned_failover_under_writes_loses_nothing_and_needs_no_full_sync() -> Result<()> {
+    let d = TestDeployment::start(TestDeploymentOptions::default()).await?;
+    create_ready(&d, "gds1", "use1").await?;
+    add_ready(&d, "gds1", "euw1").await?;
+    add_ready(&d, "gds1", "aps1").await?;
+    let syncs_before = full_syncs(&d).await?;
+
+    phase("writers on every node of every cluster");
+    let recorder = Arc::new(Recorder::new(std::time::Instant::now()));
+    let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
+    let writers = spawn_writers(&d, &ctx)?;
+    eventually("writes acknowledged by use1", WAIT, || async {
+        Ok((recorder.counts().ok > 50).then_some(()))
+    })
+    .await?;
+
+    phase("two racing failovers: exactly one is accepted");
+    let (a, b) = tokio::join!(
+        request_failover(&d, 1, "euw1"),
+        request_failover(&d, 4, "aps1")
+    );
+    let target = match (&a, &b) {
+        (Ok(_), Err(e)) | (Err(e), Ok(_)) => {
+            ensure!(e.code() == Code::FailedPrecondition, "the loser: {e:?}");
+            if a.is_ok() {
+                "euw1"
+            } else {
+                "aps1"
+            }
+        }
+        _ => bail!("exactly one failover must be accepted: {a:?} / {b:?}"),
+    };
+    let done = wait_describe(&d, 7, "gds1", "the failover done", |ds| {
+        ds.and_then(|ds| ds.failover.as_ref())
+            .is_some_and(|f| f.phase == "done")
+    })
+    .await?
+    .context("describe")?;
+    ensure!(
+        done.primary_cluster == target && done.epoch == 2,
+        "after the failover: {}",
+        view(&done)
+    );
+    ensure!(
+        has_member(&done, "use1", "secondary", "associated"),
+        "{}",
+        view(&done)
+    );
+    let f = done.failover.clone().context("failover info")?;
+    eprintln!("    failover to {target}: final seq {}", f.final_seq);
+
+    phase("the old primary refuses writes and says where to go");
+    let line = resp_line(d.resp_addr(1)?, &["SET", "late", "v"]).await?;
+    ensure!(line.starts_with("-READONLY"), "old primary: {line:?}");
+
+    phase("writes go on at the new primary until the writers stop");
+    writers.join_all().await;
+    let mut d = d;
+    setup::converge(&mut d, target, WAIT).await?;
+
+    phase("check the history");
+    let history: History = recorder.snapshot();
+    let primary = setup::primary_writes(&d, target).await?;
+    let survived: FinalHistory = primary
+        .iter()
+        .map(|(seq, k, v)| (*seq, (k.clone(), *v)))
+        .collect();
+    let with_seqs = seqs_from_values(&history, &primary);
+    let lost = loss::check(&with_seqs, &survived, &[])?;
+    ensure!(lost.is_valid(), "{lost}");
+    let writers = single_writer::check(&history)?;
+    ensure!(writers.is_valid(), "{writers}");
+    let acked_on = |cluster: &str| {
+        history
+            .events
+            .iter()
+            .filter(|e| e.kind == Kind::Ok && matches!(e.op, Op::Write { .. }))
+            .filter(|e| e.cluster.as_deref() == Some(cluster))
+            .count()
+    };
+    ensure!(
+        acked_on("use1") > 0 && acked_on(target) > 0,
+        "both primaries took writes: use1 {}, {target} {}",
+        acked_on("use1"),
+        acked_on(target)
+    );
+    eprintln!(
+        "    {} writes acknowledged ({} by use1, {} by {target}), all in the final history",
+        lost.acknowledged,
+        acked_on("use1"),
+        acked_on(target)
+    );
+    // A node that followed before counts the syncs it had; one that did not (the old
+    // primary's nodes) must have none.
+    for (id, n) in full_syncs(&d).await? {
+        let before = syncs_before.get(&id).copied().unwrap_or(0);
+        ensure!(
+            n == before,
+            "node {id} full-synced during the failover ({before} -> {n})"
+        );
+    }
+    d.shutdown().await;
+    Ok(())
+}
