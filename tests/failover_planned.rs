@@ -178,3 +178,57 @@ async fn a_planned_failover_under_writes_loses_nothing_and_needs_no_full_sync() 
     d.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failover_whose_target_cannot_catch_up_aborts_and_lifts_the_drain() -> Result<()> {
+    let mut opts = TestDeploymentOptions::default();
+    opts.coord.failover_catch_up = Duration::from_secs(2);
+    let d = TestDeployment::start(opts).await?;
+    create_ready(&d, "gds1", "use1").await?;
+    add_ready(&d, "gds1", "euw1").await?;
+    let leader = d.wait_for_leader("use1", WAIT).await?;
+    eventually("a write acknowledged by use1", WAIT, || async {
+        Ok(grpc_set(&d, leader, "before", "cut").await.ok())
+    })
+    .await?;
+
+    phase("stop two of euw1's three nodes (it has no leader), then fail over to euw1");
+    let mut d = d;
+    let euw1 = d.cluster_ids("euw1")?;
+    for id in &euw1[1..] {
+        d.kill(*id).await?;
+    }
+    datastore(request_failover(&d, 7, "euw1").await)?;
+    let line = eventually("use1 drained: writes refused", WAIT, || async {
+        let line = resp_line(d.resp_addr(leader)?, &["SET", "during", "drain"]).await?;
+        Ok(line.contains("drained").then_some(line))
+    })
+    .await?;
+    ensure!(
+        line.starts_with("-TRYAGAIN"),
+        "a draining primary: {line:?}"
+    );
+
+    phase("the target never reports the final seq: the failover aborts");
+    let aborted = wait_describe(&d, 7, "gds1", "the failover aborted", |ds| {
+        ds.and_then(|ds| ds.failover.as_ref())
+            .is_some_and(|f| f.phase == "aborted")
+    })
+    .await?
+    .context("describe")?;
+    let f = aborted.failover.clone().context("failover info")?;
+    ensure!(
+        aborted.primary_cluster == "use1" && aborted.epoch == 1 && f.reason.contains("euw1"),
+        "after the abort: {} ({})",
+        view(&aborted),
+        f.reason
+    );
+
+    phase("the drain is lifted: use1 takes writes again");
+    eventually("use1 takes a write after the abort", WAIT, || async {
+        Ok(grpc_set(&d, leader, "after", "abort").await.ok())
+    })
+    .await?;
+    d.shutdown().await;
+    Ok(())
+}

@@ -28,8 +28,8 @@ use tracing::info;
 
 use crate::reconciler::set_role;
 
-/// When this leader first saw each datastore's failover draining (for the catch-up deadline;
-/// a new leader starts the count again).
+/// When this leader first saw each datastore's failover under way (for the catch-up deadline,
+/// which covers fencing too; a new leader starts the count again).
 #[derive(Default)]
 pub(crate) struct Deadlines {
     draining_since: HashMap<String, Instant>,
@@ -59,21 +59,28 @@ pub(crate) async fn drive(
             .get(name)
             .ok_or_else(|| format!("cluster {name} is not registered"))
     };
+    let since = *deadlines
+        .draining_since
+        .entry(ds.id.clone())
+        .or_insert_with(Instant::now);
     let step = match &f.phase {
         FailoverPhase::Requested => {
             let fence = ClusterRole::Draining {
                 datastore: ds.id.clone(),
                 epoch: ds.epoch,
             };
-            let final_seq = set_role(pool, cluster(&f.from)?, fence, false).await?;
-            info!(datastore = %ds.id, from = %f.from, final_seq, "failover: the primary is fenced");
-            FailoverStep::Drained { final_seq }
+            match set_role(pool, cluster(&f.from)?, fence, false).await {
+                Ok(final_seq) => {
+                    info!(datastore = %ds.id, from = %f.from, final_seq, "failover: the primary is fenced");
+                    FailoverStep::Drained { final_seq }
+                }
+                Err(e) if since.elapsed() > catch_up => FailoverStep::Abort {
+                    reason: format!("{} could not be fenced within {catch_up:?}: {e}", f.from),
+                },
+                Err(e) => return Err(e),
+            }
         }
         FailoverPhase::Draining => {
-            let since = *deadlines
-                .draining_since
-                .entry(ds.id.clone())
-                .or_insert_with(Instant::now);
             match caught_up(f, pool, cluster(&f.to)?, since, catch_up).await {
                 Some(step) => step,
                 None => return Ok(()),
