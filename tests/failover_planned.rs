@@ -166,6 +166,22 @@ async fn a_planned_failover_under_writes_loses_nothing_and_needs_no_full_sync() 
         acked_on("use1"),
         acked_on(target)
     );
+    // A figure for benches/failover.sh (not a goal asserted here).
+    let acks = |cluster: &str| -> Vec<u64> {
+        history
+            .events
+            .iter()
+            .filter(|e| e.kind == Kind::Ok && e.cluster.as_deref() == Some(cluster))
+            .map(|e| e.time)
+            .collect()
+    };
+    let (old, new) = (acks("use1"), acks(target));
+    if let (Some(last_old), Some(first_new)) = (old.iter().max(), new.iter().min()) {
+        eprintln!(
+            "    write gap: {} ms from the last write acknowledged by use1 to the first by {target}",
+            first_new.saturating_sub(*last_old) / 1_000_000
+        );
+    }
     // A node that followed before counts the syncs it had; one that did not (the old
     // primary's nodes) must have none.
     for (id, n) in full_syncs(&d).await? {
