@@ -56,23 +56,6 @@ async fn full_syncs(d: &TestDeployment) -> Result<std::collections::BTreeMap<Nod
     Ok(out)
 }
 
-async fn request_failover(
-    d: &TestDeployment,
-    via: NodeId,
-    to: &str,
-) -> Result<tonic::Response<pb::GlobalDatastoreResponse>, tonic::Status> {
-    let mut g = d
-        .global(via)
-        .await
-        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-    g.failover(pb::FailoverGlobalDatastoreRequest {
-        id: "gds1".into(),
-        to_cluster: to.into(),
-        force: false,
-    })
-    .await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_planned_failover_under_writes_loses_nothing_and_needs_no_full_sync() -> Result<()> {
     let d = TestDeployment::start(TestDeploymentOptions::default()).await?;
@@ -92,8 +75,8 @@ async fn a_planned_failover_under_writes_loses_nothing_and_needs_no_full_sync() 
 
     phase("two racing failovers: exactly one is accepted");
     let (a, b) = tokio::join!(
-        request_failover(&d, 1, "euw1"),
-        request_failover(&d, 4, "aps1")
+        failover(&d, 1, "gds1", "euw1"),
+        failover(&d, 4, "gds1", "aps1")
     );
     let target = match (&a, &b) {
         (Ok(_), Err(e)) | (Err(e), Ok(_)) => {
@@ -214,7 +197,7 @@ async fn a_failover_whose_target_cannot_catch_up_aborts_and_lifts_the_drain() ->
     for id in &euw1[1..] {
         d.kill(*id).await?;
     }
-    datastore(request_failover(&d, 7, "euw1").await)?;
+    datastore(failover(&d, 7, "gds1", "euw1").await)?;
     let line = eventually("use1 drained: writes refused", WAIT, || async {
         let line = resp_line(d.resp_addr(leader)?, &["SET", "during", "drain"]).await?;
         Ok(line.contains("drained").then_some(line))

@@ -180,6 +180,25 @@ pub async fn disassociate(
     .await
 }
 
+/// Asks for a planned failover of `id` to `to`.
+pub async fn failover(
+    d: &TestDeployment,
+    via: NodeId,
+    id: &str,
+    to: &str,
+) -> Result<tonic::Response<pb::GlobalDatastoreResponse>, tonic::Status> {
+    let mut g = d
+        .global(via)
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    g.failover(pb::FailoverGlobalDatastoreRequest {
+        id: id.into(),
+        to_cluster: to.into(),
+        force: false,
+    })
+    .await
+}
+
 /// Creates `id` around `primary` and waits until it is primary-only.
 pub async fn create_ready(d: &TestDeployment, id: &str, primary: &str) -> Result<()> {
     datastore(create(d, 1, id, primary).await).context("create")?;

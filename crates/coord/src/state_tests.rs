@@ -126,6 +126,18 @@ fn ds<'a>(cp: &'a ControlPlane, id: &str) -> &'a Datastore {
     cp.datastore(id).expect("datastore exists")
 }
 
+/// A failover of `g` to euw1 just recorded (phase `requested`).
+fn requested_failover() -> Option<Box<FailoverInProgress>> {
+    Some(Box::new(FailoverInProgress {
+        to: "euw1".into(),
+        force: false,
+        from: "use1".into(),
+        phase: meridian_types::FailoverPhase::Requested,
+        final_seq: None,
+        new_epoch: None,
+    }))
+}
+
 /// A datastore `g` with primary use1 and associated secondaries `secondaries`.
 fn available(secondaries: &[&str]) -> ControlPlane {
     let mut cp = plane();

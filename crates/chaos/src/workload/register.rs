@@ -126,15 +126,7 @@ pub async fn grpc_client(mut s: Session, mut c: GrpcClient, seed: u64) {
     while s.ctx.running() {
         let key = s.ctx.pick_key(&mut rng);
         match rng.random_range(0..100) {
-            0..45 => {
-                let op = Op::Read {
-                    key: key.clone(),
-                    value: None,
-                };
-                s.invoke(&op);
-                let out = c.get(&key, Consistency::Linearizable).await;
-                s.record(op, out, |v| (Op::Read { key, value: v }, None));
-            }
+            0..45 => grpc_read(&mut s, &mut c, key).await,
             45..75 => {
                 let value = rng.random_range(0..100);
                 let op = Op::Write {
@@ -174,12 +166,17 @@ pub async fn grpc_client(mut s: Session, mut c: GrpcClient, seed: u64) {
 /// One linearizable GET of every key of every generation (after healing).
 pub async fn final_reads(s: &mut Session, c: &mut GrpcClient) {
     for key in s.ctx.all_generations() {
-        let op = Op::Read {
-            key: key.clone(),
-            value: None,
-        };
-        s.invoke(&op);
-        let out = c.get(&key, Consistency::Linearizable).await;
-        s.record(op, out, |v| (Op::Read { key, value: v }, None));
+        grpc_read(s, c, key).await;
     }
+}
+
+/// One recorded linearizable GET over gRPC.
+async fn grpc_read(s: &mut Session, c: &mut GrpcClient, key: String) {
+    let op = Op::Read {
+        key: key.clone(),
+        value: None,
+    };
+    s.invoke(&op);
+    let out = c.get(&key, Consistency::Linearizable).await;
+    s.record(op, out, |v| (Op::Read { key, value: v }, None));
 }

@@ -38,14 +38,7 @@ fn leases_only_for_the_primary_at_the_current_epoch() {
         CoordOutcome::Lease(ref l) if l == &zero
     ));
     // a failover draining the primary stops grants
-    cp.datastores.get_mut("g").expect("g").failover = Some(Box::new(FailoverInProgress {
-        to: "euw1".into(),
-        force: false,
-        from: "use1".into(),
-        phase: meridian_types::FailoverPhase::Requested,
-        final_seq: None,
-        new_epoch: None,
-    }));
+    cp.datastores.get_mut("g").expect("g").failover = requested_failover();
     assert!(matches!(
         refused(&mut cp, lease("g", "use1", 1)),
         ControlError::FailoverDraining { .. }

@@ -218,14 +218,7 @@ fn one_modification_at_a_time() {
     }
     // a failover under way (recorded by the failover work) blocks changes too
     let mut cp = available(&["euw1"]);
-    cp.datastores.get_mut("g").expect("g").failover = Some(Box::new(FailoverInProgress {
-        to: "euw1".into(),
-        force: false,
-        from: "use1".into(),
-        phase: meridian_types::FailoverPhase::Requested,
-        final_seq: None,
-        new_epoch: None,
-    }));
+    cp.datastores.get_mut("g").expect("g").failover = requested_failover();
     assert!(matches!(
         refused(&mut cp, add("g", "aps1")),
         ControlError::ModificationInProgress { .. }
