@@ -1,6 +1,8 @@
 //! Real processes, real crashes: three `meridian node` processes; the leader is killed with
 //! SIGKILL while writes flow, and every acknowledged write survives (DESIGN.md §10.1).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -8,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
+use common::free_port;
 use meridian_proto::v1 as pb;
 use meridian_proto::v1::clusters_client::ClustersClient;
 use meridian_proto::v1::key_value_client::KeyValueClient;
@@ -16,13 +19,6 @@ struct Proc {
     id: u64,
     grpc: String,
     child: Option<Child>,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn write_config(dir: &Path) -> Result<(std::path::PathBuf, Vec<(u64, String)>)> {

@@ -1,6 +1,9 @@
 //! `meridian up` as a newcomer runs it: starts every node of a config, prints the endpoints,
 //! stops everything on Ctrl-C (SIGINT), and starts again on the same data.
 
+mod common;
+
+use common::free_port;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -9,13 +12,6 @@ use std::time::Duration;
 
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
 
 fn config(dir: &Path) -> (std::path::PathBuf, u16) {
     let mut text =
