@@ -272,24 +272,3 @@ fn a_stale_read_planted_in_a_long_counter_history_is_caught() {
         "the report names the planted read"
     );
 }
-
-/// Figures, not a test: `cargo test -p meridian-history --release -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn measure_the_search() {
-    for mix in [Mix::Everything, Mix::Register, Mix::Counter] {
-        let valid = simulated(3, 10, 5_000, mix).build();
-        let mut invalid = valid.clone();
-        plant_last_read(&mut invalid, |v| v.map(|v| v - 100));
-        for (name, history) in [("valid", valid), ("planted", invalid)] {
-            let t = std::time::Instant::now();
-            let report = check(&history).ok();
-            let steps = report.as_ref().map(|r| r.steps);
-            let verdict = report.map(|r| r.verdict().to_string());
-            println!(
-                "{mix:?} {name}: {:?}, {steps:?} steps, {verdict:?}",
-                t.elapsed()
-            );
-        }
-    }
-}
