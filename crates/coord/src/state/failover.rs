@@ -145,6 +145,8 @@ fn promote(ds: &mut Datastore) {
     for m in &mut ds.members {
         if m.cluster == to {
             m.role = Role::Primary;
+            // A primary reports no replication position (describe shows 0).
+            (m.applied_seq, m.lag_ms, m.lag_seq) = (0, 0, 0);
         } else if m.cluster == from {
             m.role = Role::Secondary;
         }

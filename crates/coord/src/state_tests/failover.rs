@@ -95,6 +95,7 @@ fn a_planned_failover_moves_through_its_phases_and_bumps_the_epoch_once() {
     let ds = &cp.datastores["g"];
     assert_eq!((ds.primary.as_str(), ds.epoch), ("euw1", 2));
     assert_eq!(ds.members[0].cluster, "euw1", "the primary is listed first");
+    assert_eq!(ds.members[0].applied_seq, 0, "a primary reports no position");
     assert_eq!(ds.member("use1").map(|m| m.role), Some(Role::Secondary));
     let f = ds.failover.as_ref().expect("recorded");
     assert_eq!((f.final_seq, f.new_epoch), (Some(42), Some(2)));
