@@ -57,6 +57,18 @@ fn failover_requests_are_validated() {
 #[test]
 fn a_planned_failover_moves_through_its_phases_and_bumps_the_epoch_once() {
     let mut cp = available(&["euw1", "aps1"]);
+    ok(
+        &mut cp,
+        CoordRequest::ReportAppliedSeq {
+            id: "g".into(),
+            cluster: "euw1".into(),
+            epoch: 1,
+            seq: 5,
+            lag_ms: 3,
+            lag_seq: 1,
+            synced: true,
+        },
+    );
     ok(&mut cp, fo("euw1", false));
     assert_eq!(phase(&cp), FailoverPhase::Requested);
     // The same request again is harmless; another target is refused; so is any other change.
@@ -95,7 +107,10 @@ fn a_planned_failover_moves_through_its_phases_and_bumps_the_epoch_once() {
     let ds = &cp.datastores["g"];
     assert_eq!((ds.primary.as_str(), ds.epoch), ("euw1", 2));
     assert_eq!(ds.members[0].cluster, "euw1", "the primary is listed first");
-    assert_eq!(ds.members[0].applied_seq, 0, "a primary reports no position");
+    assert_eq!(
+        ds.members[0].applied_seq, 0,
+        "a primary reports no position"
+    );
     assert_eq!(ds.member("use1").map(|m| m.role), Some(Role::Secondary));
     let f = ds.failover.as_ref().expect("recorded");
     assert_eq!((f.final_seq, f.new_epoch), (Some(42), Some(2)));
