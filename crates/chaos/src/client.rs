@@ -95,25 +95,34 @@ impl RespClient {
         Ok(conn)
     }
 
+    /// The open connection, or the failed outcome of a call that could not be sent.
+    async fn open(&mut self) -> Result<MultiplexedConnection, Outcome<Value>> {
+        // Nothing was sent on a connection that never opened.
+        self.connect()
+            .await
+            .map_err(|e| Outcome::Failed(format!("connect: {e}")))
+    }
+
+    /// Judges a call's error (see [`judge_write`]); a broken connection is reopened next time.
+    fn failed(&mut self, e: RedisError) -> Outcome<Value> {
+        if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() {
+            self.conn = None;
+        }
+        judge_write(&e)
+    }
+
     /// Sends `cmd`; a write's errors are judged by [`judge_write`].
     pub async fn write(&mut self, cmd: &redis::Cmd) -> Outcome<Value> {
-        let mut conn = match self.connect().await {
+        let mut conn = match self.open().await {
             Ok(c) => c,
-            // Nothing was sent on a connection that never opened.
-            Err(e) => return Outcome::Failed(format!("connect: {e}")),
+            Err(out) => return out,
         };
         match cmd.query_async::<Value>(&mut conn).await {
             Ok(v) => match server_error(&v) {
                 Some(text) => judge_text(text),
                 None => Outcome::Done(v),
             },
-            Err(e) => {
-                let out = judge_write(&e);
-                if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() {
-                    self.conn = None;
-                }
-                out
-            }
+            Err(e) => self.failed(e),
         }
     }
 
@@ -127,19 +136,13 @@ impl RespClient {
 
     /// A pipeline sent as one (MULTI … EXEC, WATCH …); judged like a write.
     pub async fn pipeline(&mut self, p: &redis::Pipeline) -> Outcome<Value> {
-        let mut conn = match self.connect().await {
+        let mut conn = match self.open().await {
             Ok(c) => c,
-            Err(e) => return Outcome::Failed(format!("connect: {e}")),
+            Err(out) => return out,
         };
         match p.query_async::<Value>(&mut conn).await {
             Ok(v) => Outcome::Done(v),
-            Err(e) => {
-                let out = judge_write(&e);
-                if e.is_io_error() || e.is_timeout() || e.is_connection_dropped() {
-                    self.conn = None;
-                }
-                out
-            }
+            Err(e) => self.failed(e),
         }
     }
 }

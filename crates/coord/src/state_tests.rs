@@ -122,6 +122,19 @@ fn lease(id: &str, cluster: &str, epoch: u64) -> CoordRequest {
     })
 }
 
+/// A secondary of `g` reporting its applied `seq` at `epoch`.
+fn report(cluster: &str, epoch: u64, seq: u64) -> CoordRequest {
+    CoordRequest::ReportAppliedSeq {
+        id: "g".into(),
+        cluster: cluster.into(),
+        epoch,
+        seq,
+        lag_ms: 3,
+        lag_seq: 0,
+        synced: true,
+    }
+}
+
 fn ds<'a>(cp: &'a ControlPlane, id: &str) -> &'a Datastore {
     cp.datastore(id).expect("datastore exists")
 }
@@ -198,18 +211,7 @@ fn lifecycle_walks_through_the_aws_states() {
         )
     );
     // phase: reports and leases
-    ok(
-        &mut cp,
-        CoordRequest::ReportAppliedSeq {
-            id: "g".into(),
-            cluster: "euw1".into(),
-            epoch: 1,
-            seq: 42,
-            lag_ms: 7,
-            lag_seq: 2,
-            synced: true,
-        },
-    );
+    ok(&mut cp, report("euw1", 1, 42));
     assert_eq!(ds(&cp, "g").member("euw1").map(|m| m.applied_seq), Some(42));
     ok(&mut cp, lease("g", "use1", 1));
     assert_eq!(cp.max_lease_ms(), 4000);
@@ -265,15 +267,6 @@ fn delete_needs_no_secondaries_and_the_primary_stays() {
 #[test]
 fn reports_and_reconciler_transitions_are_checked() {
     let mut cp = available(&["euw1"]);
-    let report = |cluster: &str, epoch, seq| CoordRequest::ReportAppliedSeq {
-        id: "g".into(),
-        cluster: cluster.into(),
-        epoch,
-        seq,
-        lag_ms: 3,
-        lag_seq: 0,
-        synced: true,
-    };
     assert!(matches!(
         refused(&mut cp, report("use1", 1, 5)),
         ControlError::InvalidArgument { .. }

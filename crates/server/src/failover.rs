@@ -32,12 +32,96 @@ use crate::reconciler::set_role;
 /// which covers fencing too; a new leader starts the count again).
 #[derive(Default)]
 pub(crate) struct Deadlines {
-    draining_since: HashMap<String, Instant>,
+    since: HashMap<String, Instant>,
 }
 
 impl Deadlines {
     pub(crate) fn clear(&mut self) {
-        self.draining_since.clear();
+        self.since.clear();
+    }
+}
+
+/// What one failover step needs: the datastore, the clusters, how to reach them.
+struct Step<'a> {
+    ds: &'a Datastore,
+    f: &'a FailoverInProgress,
+    clusters: &'a BTreeMap<String, ClusterInfo>,
+    pool: &'a ChannelPool,
+}
+
+impl Step<'_> {
+    fn cluster(&self, name: &str) -> Result<&ClusterInfo, String> {
+        self.clusters
+            .get(name)
+            .ok_or_else(|| format!("cluster {name} is not registered"))
+    }
+
+    /// Records `role` in `cluster`'s regional log; returns the seq after it.
+    async fn set_role(&self, cluster: &str, role: ClusterRole) -> Result<Seq, String> {
+        set_role(self.pool, self.cluster(cluster)?, role, false).await
+    }
+
+    /// Appends the fence to the old primary's log: its reply is the final seq.
+    async fn fence(&self, since: Instant, catch_up: Duration) -> Result<FailoverStep, String> {
+        let (ds, f) = (self.ds, self.f);
+        let fence = ClusterRole::Draining {
+            datastore: ds.id.clone(),
+            epoch: ds.epoch,
+        };
+        match self.set_role(&f.from, fence).await {
+            Ok(final_seq) => {
+                info!(datastore = %ds.id, from = %f.from, final_seq, "failover: the primary is fenced");
+                Ok(FailoverStep::Drained { final_seq })
+            }
+            Err(e) if since.elapsed() > catch_up => Ok(FailoverStep::Abort {
+                reason: format!("{} could not be fenced within {catch_up:?}: {e}", f.from),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Makes the target the primary of the new epoch, starting at the final seq.
+    async fn promote_target(&self) -> Result<FailoverStep, String> {
+        let (ds, f) = (self.ds, self.f);
+        let role = ClusterRole::Primary {
+            datastore: ds.id.clone(),
+            epoch: f.new_epoch.unwrap_or(ds.epoch),
+            base_seq: f.final_seq.unwrap_or(0),
+        };
+        self.set_role(&f.to, role).await?;
+        info!(datastore = %ds.id, to = %f.to, epoch = ds.epoch, "failover: the target is primary");
+        Ok(FailoverStep::TargetPrimary)
+    }
+
+    /// Points every other associated member at the target, without a wipe. Members joining
+    /// or leaving are the reconciler's: it records their roles with the current epoch and
+    /// primary.
+    async fn repoint(&self) -> Result<FailoverStep, String> {
+        let (ds, f) = (self.ds, self.f);
+        let settled = |m: &&Member| m.cluster != f.to && m.status == MemberStatus::Associated;
+        for m in ds.members.iter().filter(settled) {
+            let role = ClusterRole::Secondary {
+                datastore: ds.id.clone(),
+                epoch: ds.epoch,
+                source: f.to.clone(),
+            };
+            self.set_role(&m.cluster, role).await?;
+        }
+        info!(datastore = %ds.id, to = %f.to, "failover: every member follows the new primary");
+        Ok(FailoverStep::Repointed)
+    }
+
+    /// Gives the old primary its role (and its writes) back.
+    async fn lift_drain(&self, reason: &str) -> Result<FailoverStep, String> {
+        let (ds, f) = (self.ds, self.f);
+        let role = ClusterRole::Primary {
+            datastore: ds.id.clone(),
+            epoch: ds.epoch,
+            base_seq: 0,
+        };
+        self.set_role(&f.from, role).await?;
+        info!(datastore = %ds.id, from = %f.from, %reason, "failover aborted: the drain is lifted");
+        Ok(FailoverStep::DrainLifted)
     }
 }
 
@@ -50,78 +134,32 @@ pub(crate) async fn drive(
     catch_up: Duration,
     deadlines: &mut Deadlines,
 ) -> Result<(), String> {
-    let Some(f) = ds.failover.as_ref().filter(|f| f.under_way()) else {
-        deadlines.draining_since.remove(&ds.id);
+    let Some(f) = ds.failover.as_deref().filter(|f| f.under_way()) else {
+        deadlines.since.remove(&ds.id);
         return Ok(());
     };
-    let cluster = |name: &str| {
-        clusters
-            .get(name)
-            .ok_or_else(|| format!("cluster {name} is not registered"))
-    };
     let since = *deadlines
-        .draining_since
+        .since
         .entry(ds.id.clone())
         .or_insert_with(Instant::now);
+    let s = Step {
+        ds,
+        f,
+        clusters,
+        pool,
+    };
     let step = match &f.phase {
-        FailoverPhase::Requested => {
-            let fence = ClusterRole::Draining {
-                datastore: ds.id.clone(),
-                epoch: ds.epoch,
-            };
-            match set_role(pool, cluster(&f.from)?, fence, false).await {
-                Ok(final_seq) => {
-                    info!(datastore = %ds.id, from = %f.from, final_seq, "failover: the primary is fenced");
-                    FailoverStep::Drained { final_seq }
-                }
-                Err(e) if since.elapsed() > catch_up => FailoverStep::Abort {
-                    reason: format!("{} could not be fenced within {catch_up:?}: {e}", f.from),
-                },
-                Err(e) => return Err(e),
-            }
-        }
+        FailoverPhase::Requested => s.fence(since, catch_up).await?,
         FailoverPhase::Draining => {
-            match caught_up(f, pool, cluster(&f.to)?, since, catch_up).await {
+            match caught_up(f, pool, s.cluster(&f.to)?, since, catch_up).await {
                 Some(step) => step,
                 None => return Ok(()),
             }
         }
         FailoverPhase::CaughtUp => FailoverStep::Promote,
-        FailoverPhase::Promoted => {
-            let role = ClusterRole::Primary {
-                datastore: ds.id.clone(),
-                epoch: f.new_epoch.unwrap_or(ds.epoch),
-                base_seq: f.final_seq.unwrap_or(0),
-            };
-            set_role(pool, cluster(&f.to)?, role, false).await?;
-            info!(datastore = %ds.id, to = %f.to, epoch = ds.epoch, "failover: the target is primary");
-            FailoverStep::TargetPrimary
-        }
-        FailoverPhase::Repointing => {
-            // Members joining or leaving are the reconciler's: it records their roles with
-            // the datastore's current epoch and primary.
-            let settled = |m: &&Member| m.cluster != f.to && m.status == MemberStatus::Associated;
-            for m in ds.members.iter().filter(settled) {
-                let role = ClusterRole::Secondary {
-                    datastore: ds.id.clone(),
-                    epoch: ds.epoch,
-                    source: f.to.clone(),
-                };
-                set_role(pool, cluster(&m.cluster)?, role, false).await?;
-            }
-            info!(datastore = %ds.id, to = %f.to, "failover: every member follows the new primary");
-            FailoverStep::Repointed
-        }
-        FailoverPhase::Aborting { reason } => {
-            let role = ClusterRole::Primary {
-                datastore: ds.id.clone(),
-                epoch: ds.epoch,
-                base_seq: 0,
-            };
-            set_role(pool, cluster(&f.from)?, role, false).await?;
-            info!(datastore = %ds.id, from = %f.from, %reason, "failover aborted: the drain is lifted");
-            FailoverStep::DrainLifted
-        }
+        FailoverPhase::Promoted => s.promote_target().await?,
+        FailoverPhase::Repointing => s.repoint().await?,
+        FailoverPhase::Aborting { reason } => s.lift_drain(reason).await?,
         FailoverPhase::Done | FailoverPhase::Aborted { .. } => return Ok(()),
     };
     handle

@@ -128,9 +128,7 @@ impl Pipeline {
             None => std::future::pending().await,
         }
     }
-}
 
-impl Pipeline {
     /// Waits until every proposal still in flight has completed (applied or failed), at most
     /// `limit`. A session that ended with proposals in flight would otherwise let the next
     /// session read its position before they apply, and they could then land after the next

@@ -34,6 +34,11 @@ impl SmHandle {
         self.shared.read().role.clone()
     }
 
+    /// Looks at the role without copying it (for checks on every request).
+    pub fn with_role<R>(&self, f: impl FnOnce(&meridian_types::ClusterRole) -> R) -> R {
+        f(&self.shared.read().role)
+    }
+
     /// The seq after the last applied entry. It may briefly run ahead of the backlog; use
     /// [`SmHandle::subscribe_seq`] to know which ops the backlog holds.
     pub fn seq(&self) -> Seq {

@@ -15,6 +15,7 @@
 
 mod clock;
 mod coord;
+mod failover;
 mod ids;
 pub mod outcome;
 mod planted;
@@ -27,9 +28,9 @@ mod type_config;
 pub use clock::Clock;
 pub use coord::{
     AutoFailover, ClusterInfo, ControlError, ControlLimits, CoordOutcome, CoordRaft, CoordRequest,
-    CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, FailoverInProgress, FailoverPhase,
-    FailoverStep, Lease, Member, MemberStatus, Role,
+    CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, Lease, Member, MemberStatus, Role,
 };
+pub use failover::{FailoverInProgress, FailoverPhase, FailoverStep};
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use planted::PlantedBugs;
 pub use reply::Reply;

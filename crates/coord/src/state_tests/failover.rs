@@ -57,18 +57,7 @@ fn failover_requests_are_validated() {
 #[test]
 fn a_planned_failover_moves_through_its_phases_and_bumps_the_epoch_once() {
     let mut cp = available(&["euw1", "aps1"]);
-    ok(
-        &mut cp,
-        CoordRequest::ReportAppliedSeq {
-            id: "g".into(),
-            cluster: "euw1".into(),
-            epoch: 1,
-            seq: 5,
-            lag_ms: 3,
-            lag_seq: 1,
-            synced: true,
-        },
-    );
+    ok(&mut cp, report("euw1", 1, 5));
     ok(&mut cp, fo("euw1", false));
     assert_eq!(phase(&cp), FailoverPhase::Requested);
     // The same request again is harmless; another target is refused; so is any other change.

@@ -74,6 +74,7 @@ impl Entries {
 #[cfg(test)]
 mod tests {
     use super::super::model::Step;
+    use super::super::search::tests::{op, write};
     use super::*;
 
     #[test]
@@ -86,16 +87,5 @@ mod tests {
         assert_eq!(list.op[list.first()], 1);
         list.unlift(first);
         assert_eq!((list.next.clone(), list.prev.clone()), before);
-    }
-
-    fn op(step: Step, call: u64, ret: u64) -> Operation {
-        Operation { step, call, ret }
-    }
-
-    fn write(value: i64) -> Step {
-        Step::Write {
-            value,
-            certain: true,
-        }
     }
 }

@@ -286,14 +286,16 @@ fn toggle(set: &mut [u64], bit: Option<usize>) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn op(step: Step, call: u64, ret: u64) -> Operation {
+    /// An operation of `step` called at `call`, returning at `ret` (for the search's tests).
+    pub(in crate::linearizable) fn op(step: Step, call: u64, ret: u64) -> Operation {
         Operation { step, call, ret }
     }
 
-    fn write(value: i64) -> Step {
+    /// A write whose outcome is known.
+    pub(in crate::linearizable) fn write(value: i64) -> Step {
         Step::Write {
             value,
             certain: true,

@@ -1,7 +1,7 @@
 //! The read path: a read barrier makes this node's state fresh enough for the requested
 //! consistency (through the read index, here or on the leader), then waits for `min_seq`.
 
-use meridian_types::Consistency;
+use meridian_types::{ClusterRole, Consistency};
 use tokio::sync::oneshot;
 
 use super::RegionGroup;
@@ -53,6 +53,17 @@ impl RegionGroup {
     /// Refuses when this node leads a primary without a valid lease (`NoLease`); secondaries
     /// and standalone clusters pass.
     fn lease_gate(&self) -> Result<(), RegionError> {
+        // Checked on every linearizable read: look at the role in place, and build the
+        // error (which copies names) only when refusing.
+        let now = self.clock().now();
+        let passes = self.sm.with_role(|role| match role {
+            ClusterRole::Primary { epoch, .. } => self.lease.valid(*epoch, now),
+            ClusterRole::Draining { .. } => false,
+            ClusterRole::Standalone | ClusterRole::Secondary { .. } => true,
+        });
+        if passes {
+            return Ok(());
+        }
         match self.write_permission() {
             Err(e @ (RegionError::NoLease { .. } | RegionError::Draining { .. })) => Err(e),
             _ => Ok(()),

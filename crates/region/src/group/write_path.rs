@@ -48,11 +48,9 @@ impl RegionGroup {
         // The leader decides with the newest role: a follower's view may lag a role change.
         let leased = self.write_permission()?;
         let (done, result) = oneshot::channel();
-        let commands_for_bug = if self.opts.planted.ack_before_commit {
-            commands.clone()
-        } else {
-            Vec::new()
-        };
+        // Planted bug: answer a plain SET batch before it commits.
+        let early_ack = (self.opts.planted.ack_before_commit && is_plain_set(&commands))
+            .then_some(commands.len());
         let stopped = || RegionError::Fatal {
             cluster: self.cluster.clone(),
             reason: "the group is shutting down".into(),
@@ -64,9 +62,9 @@ impl RegionGroup {
                 done,
             })
             .map_err(|_| stopped())?;
-        if self.opts.planted.ack_before_commit && is_plain_set(&commands_for_bug) {
+        if let Some(n) = early_ack {
             return Ok(WriteResult {
-                replies: vec![meridian_types::Reply::ok(); commands_for_bug.len()],
+                replies: vec![meridian_types::Reply::ok(); n],
                 seq: 0,
                 aborted: false,
             });

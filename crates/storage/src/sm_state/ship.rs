@@ -28,21 +28,25 @@ impl SmState {
         if self.position().is_none() {
             return;
         }
-        let runnable: Vec<&BacklogOp> = ops
+        // Ops arrive in seq order: skip repeats, stop at a gap.
+        let skip = ops.iter().take_while(|op| op.seq <= self.seq).count();
+        let ops = &ops[skip..];
+        let run = ops
             .iter()
-            .filter(|op| op.seq > self.seq)
             .enumerate()
             .take_while(|(i, op)| op.seq == self.seq + 1 + *i as u64)
-            .map(|(_, op)| op)
-            .collect();
+            .count();
+        let runnable = &ops[..run];
         // The primary applied these ops without error with these times and seeds; replaying
         // them is deterministic, so they succeed here too.
-        let mut effects = runnable.clone();
         if self.planted.ship_out_of_order {
-            effects.reverse();
-        }
-        for op in effects {
-            self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+            for op in runnable.iter().rev() {
+                self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+            }
+        } else {
+            for op in runnable {
+                self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+            }
         }
         for op in runnable {
             self.seq = op.seq;

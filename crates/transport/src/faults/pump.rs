@@ -6,7 +6,7 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use hyper_util::rt::TokioIo;
 use meridian_types::NodeId;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream};
@@ -100,14 +100,15 @@ impl Link {
         tx: mpsc::UnboundedSender<(Instant, Bytes)>,
     ) {
         let mut last = Instant::now();
+        // One buffer, split per chunk: a small chunk does not hold a whole buffer of its own.
+        let mut buf = BytesMut::with_capacity(CHUNK_BYTES);
         loop {
-            let mut buf = vec![0u8; CHUNK_BYTES];
-            match src.read(&mut buf).await {
+            buf.reserve(CHUNK_BYTES);
+            match src.read_buf(&mut buf).await {
                 Ok(0) => return,
-                Ok(n) => {
-                    buf.truncate(n);
+                Ok(_) => {
                     last = last.max(Instant::now() + self.net.latency(self.from, self.to));
-                    if tx.send((last, Bytes::from(buf))).is_err() {
+                    if tx.send((last, buf.split().freeze())).is_err() {
                         return;
                     }
                 }

@@ -1,0 +1,103 @@
+//! A datastore's failover record: its phases and the steps that move it (DESIGN §7; the
+//! rules are in the coordination crate's `state/failover.rs`).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Epoch, Seq};
+
+/// The newest failover of a datastore: under way until its phase is `Done` or `Aborted`
+/// (then kept, so describe shows the last one's outcome). While one is under way the rules
+/// refuse every other change and, once it drains the primary, that primary's leases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailoverInProgress {
+    pub to: String,
+    pub force: bool,
+    /// The primary being replaced.
+    pub from: String,
+    pub phase: FailoverPhase,
+    /// The old primary's final seq, fixed by its fence entry (from `Draining` on).
+    pub final_seq: Option<Seq>,
+    /// The epoch the target was promoted at (from `Promoted` on).
+    pub new_epoch: Option<Epoch>,
+}
+
+impl FailoverInProgress {
+    /// Not yet `Done` or `Aborted`.
+    pub fn under_way(&self) -> bool {
+        !matches!(
+            self.phase,
+            FailoverPhase::Done | FailoverPhase::Aborted { .. }
+        )
+    }
+
+    /// The old primary gets no lease: it is being drained (until the promotion, or until an
+    /// aborted failover has lifted the drain). After the promotion it is no longer the primary.
+    pub fn drains_primary(&self) -> bool {
+        matches!(
+            self.phase,
+            FailoverPhase::Requested
+                | FailoverPhase::Draining
+                | FailoverPhase::CaughtUp
+                | FailoverPhase::Aborting { .. }
+        )
+    }
+}
+
+/// Where a planned failover stands (DESIGN §7). Each step is one coordination entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailoverPhase {
+    /// Recorded; the old primary's leases stop.
+    Requested,
+    /// The old primary appended its fence entry: its seq is final (`final_seq`).
+    Draining,
+    /// The target applied exactly `final_seq` (asked of the target itself).
+    CaughtUp,
+    /// The epoch is bumped and the target is the primary in the control plane.
+    Promoted,
+    /// The target took its primary role; the other members are being pointed at it.
+    Repointing,
+    Done,
+    /// Giving up before the promotion: the old primary's drain is being lifted.
+    Aborting {
+        reason: String,
+    },
+    Aborted {
+        reason: String,
+    },
+}
+
+impl fmt::Display for FailoverPhase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FailoverPhase::Requested => f.write_str("requested"),
+            FailoverPhase::Draining => f.write_str("draining"),
+            FailoverPhase::CaughtUp => f.write_str("caught-up"),
+            FailoverPhase::Promoted => f.write_str("promoted"),
+            FailoverPhase::Repointing => f.write_str("repointing"),
+            FailoverPhase::Done => f.write_str("done"),
+            FailoverPhase::Aborting { .. } => f.write_str("aborting"),
+            FailoverPhase::Aborted { .. } => f.write_str("aborted"),
+        }
+    }
+}
+
+/// A step of a failover under way, reported by the coordination leader that drives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FailoverStep {
+    /// The old primary's fence entry applied at `final_seq`.
+    Drained { final_seq: Seq },
+    /// The target applied exactly the final seq.
+    CaughtUp,
+    /// Bump the epoch and make the target the primary.
+    Promote,
+    /// The target recorded its primary role.
+    TargetPrimary,
+    /// Every other member follows the target.
+    Repointed,
+    /// Give up (only before the promotion).
+    Abort { reason: String },
+    /// The old primary's drain is lifted.
+    DrainLifted,
+}
