@@ -1,6 +1,6 @@
 //! What travels between a caller and the coordination leader (`CoordForward.Call`, bincode).
 
-use meridian_types::{CoordOutcome, CoordRequest, Epoch};
+use meridian_types::{CoordOutcome, CoordRequest, Epoch, Seq};
 use serde::{Deserialize, Serialize};
 
 use crate::ControlPlane;
@@ -16,6 +16,7 @@ pub(crate) enum CoordCall {
         cluster: String,
         epoch: Epoch,
         length_ms: u64,
+        head_seq: Seq,
     },
     /// The whole control plane, linearizably.
     Read,

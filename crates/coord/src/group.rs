@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use meridian_storage::{open_mem_group, MemSmHandle};
 use meridian_transport::{ChannelPool, GroupRouter, GrpcNetworkFactory, RaftEndpoint};
 use meridian_types::{
-    ControlError, CoordOutcome, CoordRaft, CoordRequest, GroupId, Lease, Node, NodeId,
+    ControlError, CoordOutcome, CoordRaft, CoordRequest, GroupId, Lease, Node, NodeId, Seq,
 };
 use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
 use openraft::ServerState;
@@ -167,8 +167,9 @@ impl CoordGroup {
                 cluster,
                 epoch,
                 length_ms,
+                head_seq,
             } => self
-                .grant_lease_as_leader(datastore, cluster, epoch, length_ms)
+                .grant_lease_as_leader(datastore, cluster, epoch, (length_ms, head_seq))
                 .await
                 .map(|l| CoordReply::Outcome(CoordOutcome::Lease(l))),
             CoordCall::Read => {
@@ -221,7 +222,7 @@ impl CoordGroup {
         datastore: String,
         cluster: String,
         epoch: u64,
-        length_ms: u64,
+        (length_ms, head_seq): (u64, Seq),
     ) -> Result<Lease, CoordError> {
         self.linearize().await?;
         let term = self
@@ -236,6 +237,7 @@ impl CoordGroup {
             granted_at_ms: self.opts.clock.mono_ms(),
             granted_by: self.node_id,
             term,
+            head_seq,
         };
         self.sm.read(|cp| cp.check_lease(&lease))?;
         match self.propose(CoordRequest::GrantLease(lease)).await? {

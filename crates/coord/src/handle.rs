@@ -167,19 +167,22 @@ impl CoordHandle {
 
     /// Asks for a write lease of `length` for the primary `cluster` of `id` at `epoch`. The
     /// caller notes its own monotonic time `t0` *before* calling and treats the lease as valid
-    /// until `t0 + granted.length_ms` (the length may be capped by the group).
+    /// until `t0 + granted.length_ms` (the length may be capped by the group). `head_seq` is
+    /// the primary's applied seq at `t0`, recorded with the grant.
     pub async fn grant_lease(
         &self,
         id: &str,
         cluster: &str,
         epoch: Epoch,
         length: Duration,
+        head_seq: Seq,
     ) -> Result<Lease, CoordError> {
         let call = CoordCall::GrantLease {
             datastore: id.into(),
             cluster: cluster.into(),
             epoch,
             length_ms: length.as_millis() as u64,
+            head_seq,
         };
         match self.call(call).await? {
             CoordReply::Outcome(CoordOutcome::Lease(l)) => Ok(l),

@@ -119,6 +119,7 @@ fn lease(id: &str, cluster: &str, epoch: u64) -> CoordRequest {
         granted_at_ms: 10,
         granted_by: 1,
         term: 1,
+        head_seq: 0,
     })
 }
 

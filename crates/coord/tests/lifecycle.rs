@@ -317,7 +317,7 @@ async fn leases_are_granted_only_to_the_primary_at_its_epoch() -> anyhow::Result
 
     // phase: the primary gets a lease, capped at the configured length
     let lease = client
-        .grant_lease("g", "use1", 1, Duration::from_secs(60))
+        .grant_lease("g", "use1", 1, Duration::from_secs(60), 0)
         .await?;
     assert_eq!((lease.cluster.as_str(), lease.epoch), ("use1", 1));
     assert_eq!(lease.length_ms, common::options().lease.as_millis() as u64);
@@ -329,7 +329,7 @@ async fn leases_are_granted_only_to_the_primary_at_its_epoch() -> anyhow::Result
     let refusals = [("euw1", 1), ("use1", 0), ("use1", 2), ("aps1", 1)];
     for (cluster, epoch) in refusals {
         let err = client
-            .grant_lease("g", cluster, epoch, Duration::from_secs(1))
+            .grant_lease("g", cluster, epoch, Duration::from_secs(1), 0)
             .await
             .expect_err("refused");
         assert!(

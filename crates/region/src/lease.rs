@@ -11,7 +11,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use meridian_types::{ClusterRole, Epoch};
+use meridian_types::{ClusterRole, Epoch, Seq};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
@@ -23,8 +23,15 @@ pub type LeaseFuture<'a> = Pin<Box<dyn Future<Output = Result<Duration, String>>
 /// Grants leases: in production the coordination group (after its own quorum round), in tests
 /// anything that can be cut off.
 pub trait LeaseSource: Send + Sync + 'static {
-    /// Asks for a lease of `datastore` for `cluster` at `epoch`; returns its length.
-    fn grant<'a>(&'a self, datastore: &'a str, cluster: &'a str, epoch: Epoch) -> LeaseFuture<'a>;
+    /// Asks for a lease of `datastore` for `cluster` at `epoch`, reporting the cluster's
+    /// applied seq `head_seq`; returns its length.
+    fn grant<'a>(
+        &'a self,
+        datastore: &'a str,
+        cluster: &'a str,
+        epoch: Epoch,
+        head_seq: Seq,
+    ) -> LeaseFuture<'a>;
 }
 
 /// The lease this node holds, if any.
@@ -73,7 +80,11 @@ pub(crate) async fn keep(
             continue;
         }
         let t0 = group.clock().now();
-        match source.grant(&datastore, group.cluster(), epoch).await {
+        let head_seq = group.sm().seq();
+        match source
+            .grant(&datastore, group.cluster(), epoch, head_seq)
+            .await
+        {
             Ok(length) => {
                 group.lease().set(epoch, t0 + length);
                 every = (length / 3).max(Duration::from_millis(50));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use meridian_coord::{CoordClient, CoordError, CoordGroup, CoordHandle};
 use meridian_region::{LeaseFuture, LeaseSource, RegionGroup};
 use meridian_transport::{ChannelPool, GroupRouter};
-use meridian_types::Epoch;
+use meridian_types::{Epoch, Seq};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -90,10 +90,16 @@ struct CoordLeases {
 }
 
 impl LeaseSource for CoordLeases {
-    fn grant<'a>(&'a self, datastore: &'a str, cluster: &'a str, epoch: Epoch) -> LeaseFuture<'a> {
+    fn grant<'a>(
+        &'a self,
+        datastore: &'a str,
+        cluster: &'a str,
+        epoch: Epoch,
+        head_seq: Seq,
+    ) -> LeaseFuture<'a> {
         Box::pin(async move {
             self.handle
-                .grant_lease(datastore, cluster, epoch, self.length)
+                .grant_lease(datastore, cluster, epoch, self.length, head_seq)
                 .await
                 .map(|lease| Duration::from_millis(lease.length_ms))
                 .map_err(|e| e.to_string())

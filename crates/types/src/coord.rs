@@ -109,6 +109,10 @@ pub struct Lease {
     pub granted_by: NodeId,
     /// That leader's Raft term.
     pub term: u64,
+    /// The primary's applied seq when it asked (its writes up to here may be acknowledged;
+    /// a forced failover reports the seqs past the target's position up to at least this
+    /// one as possibly lost).
+    pub head_seq: Seq,
 }
 
 /// A global datastore: one primary cluster and its secondaries, each in a region of its own.

@@ -18,7 +18,9 @@ impl ControlPlane {
 
     pub(super) fn grant_lease(&mut self, lease: &Lease) -> Result<CoordOutcome, ControlError> {
         self.check_lease(lease)?;
-        self.update(&lease.datastore, |ds| ds.lease = Some(lease.clone()))?;
+        self.update(&lease.datastore, |ds| {
+            ds.lease = Some(newest(ds.lease.take(), lease))
+        })?;
         Ok(CoordOutcome::Lease(lease.clone()))
     }
 
@@ -50,4 +52,23 @@ impl ControlPlane {
         }
         Ok(())
     }
+}
+
+/// The lease to keep on record after granting `new`: the one that ends later (grants of one
+/// leader may commit out of their stamp order, and a promotion must outwait the later one),
+/// with the highest head seq the primary reported in this epoch.
+fn newest(old: Option<Lease>, new: &Lease) -> Lease {
+    let Some(old) = old.filter(|o| o.cluster == new.cluster && o.epoch == new.epoch) else {
+        return new.clone();
+    };
+    let head_seq = old.head_seq.max(new.head_seq);
+    let same_clock = old.granted_by == new.granted_by && old.term == new.term;
+    let ends = |l: &Lease| l.granted_at_ms.saturating_add(l.length_ms);
+    let mut kept = if same_clock && ends(&old) > ends(new) {
+        old
+    } else {
+        new.clone()
+    };
+    kept.head_seq = head_seq;
+    kept
 }

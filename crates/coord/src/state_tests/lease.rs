@@ -27,6 +27,7 @@ fn leases_only_for_the_primary_at_the_current_epoch() {
         granted_at_ms: 1,
         granted_by: 1,
         term: 1,
+        head_seq: 0,
     };
     assert!(matches!(
         refused(&mut cp, CoordRequest::GrantLease(zero.clone())),
