@@ -11,6 +11,7 @@ use meridian_proto::v1::global_datastores_client::GlobalDatastoresClient;
 use tonic::transport::Channel;
 
 use crate::cluster::{endpoint_or_first, Output};
+use crate::global_render::{loss_line, render_table, to_json};
 
 #[derive(Subcommand, Debug)]
 pub enum GlobalCommand {
@@ -119,14 +120,18 @@ pub struct FailoverArgs {
     /// Datastore id.
     #[arg(long)]
     pub id: String,
-    /// The secondary cluster to promote.
+    /// The secondary cluster to promote (required unless --force: a forced failover without
+    /// it promotes the secondary furthest ahead).
     #[arg(long)]
-    pub to: String,
-    /// Do not wait for the old primary (it is unreachable): writes it acknowledged that were
-    /// not yet shipped are lost, and their range is reported. Not carried out yet: a forced
-    /// request is validated, then refused.
+    pub to: Option<String>,
+    /// The primary is unreachable: do not drain it. The coordination group waits until its
+    /// lease certainly ran out, then promotes. Writes it acknowledged that the target does not
+    /// hold are lost; their range is recorded and counted when it rejoins.
     #[arg(long)]
     pub force: bool,
+    /// Do not ask before a forced failover that may lose writes (for scripts).
+    #[arg(long)]
+    pub yes: bool,
     /// Wait until the failover is done or aborted (at most 2 minutes) and print the outcome.
     #[arg(long)]
     pub wait: bool,
@@ -252,21 +257,72 @@ pub async fn run(cmd: GlobalCommand) -> Result<()> {
             print_one(r.into_inner())
         }
         GlobalCommand::Failover(a) => {
+            let to = match (&a.to, a.force) {
+                (Some(to), _) => to.clone(),
+                (None, true) => String::new(),
+                (None, false) => bail!("give --to CLUSTER (only a forced failover may leave the target to the coordination group)"),
+            };
             let mut c = connect(&a.target).await?;
+            if a.force && !a.yes {
+                confirm_forced(&mut c, &a.id, &to).await?;
+            }
             let r = c
                 .failover(pb::FailoverGlobalDatastoreRequest {
                     id: a.id.clone(),
-                    to_cluster: a.to.clone(),
+                    to_cluster: to.clone(),
                     force: a.force,
                 })
                 .await
-                .with_context(|| format!("failing {:?} over to {:?}", a.id, a.to))?;
+                .with_context(|| format!("failing {:?} over to {to:?}", a.id))?;
             if a.wait {
                 return wait_failover(&mut c, &a.id).await;
             }
             print_one(r.into_inner())
         }
     }
+}
+
+/// Shows what a forced failover of `id` may lose and asks to go on; without a terminal to
+/// ask on, refuses (scripts pass `--yes`).
+async fn confirm_forced(c: &mut GlobalDatastoresClient<Channel>, id: &str, to: &str) -> Result<()> {
+    use std::io::{BufRead, IsTerminal, Write};
+    let r = c
+        .describe(pb::DescribeGlobalDatastoresRequest { id: id.into() })
+        .await
+        .with_context(|| format!("describing {id:?}"))?;
+    let ds = r
+        .into_inner()
+        .datastores
+        .into_iter()
+        .next()
+        .with_context(|| format!("no global datastore {id:?}"))?;
+    let head = ds.lease.as_ref().map_or(0, |l| l.head_seq);
+    let mut text = format!(
+        "A forced failover of {id:?} promotes {} without draining {}. Writes {} acknowledged that the new primary does not hold are lost; it last reported head seq {head}. Secondaries last reported:\n",
+        if to.is_empty() { "the secondary furthest ahead" } else { to },
+        ds.primary_cluster,
+        ds.primary_cluster,
+    );
+    for m in ds.members.iter().filter(|m| m.role == "secondary") {
+        text.push_str(&format!(
+            "  {:<16} applied seq {} ({} behind)\n",
+            m.cluster,
+            m.applied_seq,
+            head.saturating_sub(m.applied_seq)
+        ));
+    }
+    eprint!("{text}");
+    if !std::io::stdin().is_terminal() {
+        bail!("a forced failover may lose writes; run it again with --yes to confirm");
+    }
+    eprint!("Type yes to fail over: ");
+    std::io::stderr().flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    if answer.trim() != "yes" {
+        bail!("forced failover not confirmed; nothing was changed");
+    }
+    Ok(())
 }
 
 /// Polls describe until the failover of `id` is done or aborted; an abort is an error.
@@ -284,7 +340,15 @@ async fn wait_failover(c: &mut GlobalDatastoresClient<Channel>, id: &str) -> Res
             .map(|f| (f.phase.clone(), f.reason.clone()));
         match phase {
             Some((p, _)) if p == "done" => {
-                print!("{}", render_table(&ds.into_iter().collect::<Vec<_>>()));
+                let all: Vec<_> = ds.into_iter().collect();
+                print!("{}", render_table(&all));
+                if let Some(l) = all
+                    .iter()
+                    .filter_map(|d| d.failover.as_ref()?.loss.as_ref())
+                    .next()
+                {
+                    eprintln!("{}", loss_line(l));
+                }
                 return Ok(());
             }
             Some((p, reason)) if p == "aborted" => {
@@ -321,101 +385,6 @@ fn print_one(r: pb::GlobalDatastoreResponse) -> Result<()> {
         .context("the node answered without a datastore")?;
     print!("{}", render_table(std::slice::from_ref(&ds)));
     Ok(())
-}
-
-fn policy(p: Option<&pb::AutoFailoverPolicy>) -> String {
-    match p {
-        Some(p) if p.enabled => format!("after {}ms", p.after_ms),
-        _ => "off".to_string(),
-    }
-}
-
-fn to_json(r: &pb::DescribeGlobalDatastoresResponse) -> serde_json::Value {
-    let all: Vec<_> = r
-        .datastores
-        .iter()
-        .map(|d| {
-            let members: Vec<_> = d
-                .members
-                .iter()
-                .map(|m| {
-                    serde_json::json!({
-                        "cluster": m.cluster, "region": m.region, "role": m.role,
-                        "status": m.status, "applied_seq": m.applied_seq,
-                        "lag_seq": m.lag_seq, "lag_ms": m.lag_ms,
-                    })
-                })
-                .collect();
-            let lease = d.lease.as_ref().map(|l| {
-                serde_json::json!({
-                    "cluster": l.cluster, "epoch": l.epoch, "length_ms": l.length_ms,
-                    "granted_by": l.granted_by, "term": l.term,
-                })
-            });
-            let failover = d.failover.as_ref().map(|f| {
-                serde_json::json!({
-                    "from": f.from_cluster, "to": f.to_cluster, "force": f.force,
-                    "phase": f.phase, "final_seq": f.final_seq, "new_epoch": f.new_epoch,
-                    "reason": f.reason,
-                })
-            });
-            serde_json::json!({
-                "id": d.id, "description": d.description, "status": d.status,
-                "primary": d.primary_cluster, "epoch": d.epoch,
-                "auto_failover": policy(d.auto_failover.as_ref()),
-                "failover_to": d.failover_to, "members": members, "lease": lease,
-                "failover": failover,
-            })
-        })
-        .collect();
-    serde_json::json!({ "global_datastores": all })
-}
-
-/// A fixed-width block per datastore.
-pub fn render_table(all: &[pb::GlobalDatastore]) -> String {
-    let mut out = String::new();
-    for d in all {
-        out.push_str(&format!(
-            "global datastore {}  status: {}  primary: {}  epoch: {}  auto-failover: {}\n",
-            d.id,
-            d.status,
-            d.primary_cluster,
-            d.epoch,
-            policy(d.auto_failover.as_ref())
-        ));
-        if !d.description.is_empty() {
-            out.push_str(&format!("  description: {}\n", d.description));
-        }
-        if let Some(f) = &d.failover {
-            out.push_str(&format!(
-                "  failover {} -> {}: {}{}{}\n",
-                f.from_cluster,
-                f.to_cluster,
-                f.phase,
-                if f.final_seq > 0 {
-                    format!(", final seq {}", f.final_seq)
-                } else {
-                    String::new()
-                },
-                if f.reason.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", f.reason)
-                }
-            ));
-        }
-        out.push_str(&format!(
-            "  {:<16} {:<16} {:<10} {:<15} {:>12} {:>8} {:>8}\n",
-            "cluster", "region", "role", "status", "applied-seq", "lag-seq", "lag-ms"
-        ));
-        for m in &d.members {
-            out.push_str(&format!(
-                "  {:<16} {:<16} {:<10} {:<15} {:>12} {:>8} {:>8}\n",
-                m.cluster, m.region, m.role, m.status, m.applied_seq, m.lag_seq, m.lag_ms
-            ));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

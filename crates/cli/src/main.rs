@@ -5,6 +5,7 @@ mod bench_lag;
 mod bootstrap;
 mod cluster;
 mod global;
+mod global_render;
 mod logging;
 mod node;
 mod spec;

@@ -85,7 +85,7 @@ pub async fn run(args: UpArgs) -> Result<()> {
         match crate::bootstrap::create_datastores(&cfg, &endpoint).await {
             Ok(all) => println!(
                 "\nglobal datastores:\n{}",
-                crate::global::render_table(&all)
+                crate::global_render::render_table(&all)
             ),
             Err(e) => {
                 stop_all(&mut nodes).await;

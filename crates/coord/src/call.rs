@@ -37,6 +37,8 @@ impl CoordCall {
                     | CoordRequest::FailoverStep { .. }
                     | CoordRequest::Failover { .. }
                     | CoordRequest::MemberRemoved { .. }
+                    | CoordRequest::MemberRejoined { .. }
+                    | CoordRequest::ReportDiscarded { .. }
             ),
         }
     }

@@ -49,7 +49,6 @@ impl CoordError {
                 }
                 E::DuplicateDatastore { .. } => Code::AlreadyExists,
                 E::InvalidArgument { .. } => Code::InvalidArgument,
-                E::NotSupported { .. } => Code::Unimplemented,
                 E::ClusterInUse { .. }
                 | E::SameRegion { .. }
                 | E::TooManySecondaries { .. }
@@ -63,6 +62,7 @@ impl CoordError {
                 | E::NotPrimary { .. }
                 | E::FailoverDraining { .. }
                 | E::FailoverStepOutOfOrder { .. }
+                | E::PromotionTooEarly { .. }
                 | E::RegionChange { .. } => Code::FailedPrecondition,
             },
             CoordError::NoLeader | CoordError::NotLeader { .. } => Code::Unavailable,

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use meridian_storage::{open_mem_group, MemSmHandle};
 use meridian_transport::{ChannelPool, GroupRouter, GrpcNetworkFactory, RaftEndpoint};
 use meridian_types::{
-    ControlError, CoordOutcome, CoordRaft, CoordRequest, GroupId, Lease, Node, NodeId, Seq,
+    ControlError, CoordOutcome, CoordRaft, CoordRequest, FailoverStep, GroupId, Lease, Node,
+    NodeId, Seq,
 };
 use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
 use openraft::ServerState;
@@ -161,7 +162,10 @@ impl CoordGroup {
                     reason: "leases are granted by the leader after a quorum round; ask for one with grant_lease".into(),
                 }))
             }
-            CoordCall::Write(req) => self.propose(req).await.map(CoordReply::Outcome),
+            CoordCall::Write(req) => {
+                self.check_promotion_time(&req)?;
+                self.propose(req).await.map(CoordReply::Outcome)
+            }
             CoordCall::GrantLease {
                 datastore,
                 cluster,
@@ -278,6 +282,45 @@ impl CoordGroup {
             }
             Ok(at)
         })
+    }
+
+    /// Since when, as far as this leader can tell, the primary of `datastore` holds no lease:
+    /// the end of the last lease it granted itself in its term, or its election when it
+    /// granted none (it cannot know its predecessor's grants, so the count starts again).
+    /// The automatic failover policy measures from here.
+    pub fn unleased_since(&self, datastore: &str) -> Result<Instant, CoordError> {
+        let lead = self.leadership().ok_or_else(|| self.not_leader())?;
+        self.sm.read(|cp| {
+            let ds = cp.datastore(datastore)?;
+            let own_end = ds
+                .lease
+                .as_ref()
+                .filter(|l| l.granted_by == self.node_id && l.term == lead.term)
+                .map(|l| self.opts.clock.instant_at_ms(l.granted_at_ms + l.length_ms));
+            Ok(own_end.map_or(lead.since, |end| end.max(lead.since)))
+        })
+    }
+
+    /// A forced promotion is proposed only once the old primary's lease certainly ran out
+    /// ([`CoordGroup::promotion_allowed_at`]), whoever asks for it.
+    fn check_promotion_time(&self, req: &CoordRequest) -> Result<(), CoordError> {
+        let CoordRequest::FailoverStep {
+            id,
+            step: FailoverStep::ForcedPromote { .. },
+            ..
+        } = req
+        else {
+            return Ok(());
+        };
+        let at = self.promotion_allowed_at(id)?;
+        let now = self.opts.clock.now();
+        if now < at {
+            return Err(CoordError::Rule(ControlError::PromotionTooEarly {
+                id: id.clone(),
+                wait_ms: (at - now).as_millis() as u64,
+            }));
+        }
+        Ok(())
     }
 
     /// Stops the leadership watcher and Raft; the caller flushes and closes the database.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meridian_types::{
-    AutoFailover, CoordOutcome, CoordRequest, Datastore, Epoch, FailoverStep, Lease, Seq,
+    AutoFailover, CoordOutcome, CoordRequest, Datastore, DiscardedRange, Epoch, FailoverStep,
+    Lease, Seq,
 };
 
 use crate::call::{CoordCall, CoordReply};
@@ -132,8 +133,9 @@ impl CoordHandle {
             .await
     }
 
-    /// Validated by the coordination group; carrying it out is not supported yet, so a valid
-    /// request is answered with `ControlError::NotSupported`.
+    /// Records a failover of `id` to `to` (forced: `to` may be empty, for the secondary
+    /// furthest ahead); the coordination leader carries it out. Answers the datastore with the
+    /// failover record.
     pub async fn failover(&self, id: &str, to: &str, force: bool) -> Result<Datastore, CoordError> {
         self.write_datastore(CoordRequest::Failover {
             id: id.into(),
@@ -218,6 +220,37 @@ impl CoordHandle {
             epoch,
         })
         .await
+    }
+
+    /// Reconciler: the deposed primary `cluster` took its secondary role of `epoch`.
+    pub async fn member_rejoined(
+        &self,
+        id: &str,
+        cluster: &str,
+        epoch: Epoch,
+    ) -> Result<Datastore, CoordError> {
+        self.write_datastore(CoordRequest::MemberRejoined {
+            id: id.into(),
+            cluster: cluster.into(),
+            epoch,
+        })
+        .await
+    }
+
+    /// A member's runs of discarded writes (all it holds; known runs are kept once).
+    pub async fn report_discarded(
+        &self,
+        id: &str,
+        cluster: &str,
+        ranges: Vec<DiscardedRange>,
+    ) -> Result<(), CoordError> {
+        self.write(CoordRequest::ReportDiscarded {
+            id: id.into(),
+            cluster: cluster.into(),
+            ranges,
+        })
+        .await
+        .map(|_| ())
     }
 
     /// Reconciler: `cluster` finished disassociating.

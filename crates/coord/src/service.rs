@@ -55,6 +55,8 @@ fn member_to_pb(m: &Member) -> pb::GlobalDatastoreMember {
         applied_seq: m.applied_seq,
         lag_seq: m.lag_seq,
         lag_ms: m.lag_ms,
+        rejoin_pending: m.rejoin_pending,
+        discarded_writes: m.discarded_writes(),
     }
 }
 
@@ -65,6 +67,7 @@ fn lease_to_pb(l: &Lease) -> pb::LeaseInfo {
         length_ms: l.length_ms,
         granted_by: l.granted_by,
         term: l.term,
+        head_seq: l.head_seq,
     }
 }
 
@@ -102,6 +105,12 @@ fn failover_to_pb(f: &FailoverInProgress) -> pb::FailoverInfo {
         final_seq: f.final_seq.unwrap_or(0),
         new_epoch: f.new_epoch.unwrap_or(0),
         reason,
+        loss: f.loss.as_ref().map(|l| pb::LossRange {
+            epoch: l.epoch,
+            after_seq: l.after_seq.unwrap_or(0),
+            reported_head: l.reported_head,
+            discarded: l.discarded,
+        }),
     }
 }
 
@@ -173,11 +182,6 @@ impl GlobalDatastores for GlobalDatastoresService {
         request: Request<pb::FailoverGlobalDatastoreRequest>,
     ) -> Result<Response<pb::GlobalDatastoreResponse>, Status> {
         let r = request.into_inner();
-        if r.to_cluster.is_empty() {
-            return Err(Status::invalid_argument(
-                "to_cluster is required: name the secondary cluster to promote",
-            ));
-        }
         Ok(reply(
             self.coord.failover(&r.id, &r.to_cluster, r.force).await?,
         ))

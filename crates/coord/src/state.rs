@@ -72,6 +72,14 @@ impl ControlPlane {
                 synced,
             } => self.report_applied_seq(id, cluster, *epoch, (*seq, *lag_ms, *lag_seq, *synced)),
             CoordRequest::GrantLease(lease) => self.grant_lease(lease),
+            CoordRequest::ReportDiscarded {
+                id,
+                cluster,
+                ranges,
+            } => self.report_discarded(id, cluster, ranges),
+            CoordRequest::MemberRejoined { id, cluster, epoch } => {
+                self.member_rejoined(id, cluster, *epoch)
+            }
             CoordRequest::MemberReady { id, cluster, epoch } => {
                 self.member_ready(id, cluster, *epoch)
             }

@@ -149,6 +149,7 @@ fn requested_failover() -> Option<Box<FailoverInProgress>> {
         phase: meridian_types::FailoverPhase::Requested,
         final_seq: None,
         new_epoch: None,
+        loss: None,
     }))
 }
 

@@ -168,12 +168,12 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
     let fo = api
         .failover(pb::FailoverGlobalDatastoreRequest {
             id: "g".into(),
-            to_cluster: "euw1".into(),
-            force: true,
+            to_cluster: String::new(),
+            force: false,
         })
         .await
-        .expect_err("forced failover: not yet");
-    assert_eq!(fo.code(), Code::Unimplemented, "{fo:?}");
+        .expect_err("a planned failover names its target");
+    assert_eq!(fo.code(), Code::InvalidArgument, "{fo:?}");
 
     // phase: disassociate both secondaries
     for s in ["euw1", "aps1"] {

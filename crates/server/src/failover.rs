@@ -11,20 +11,28 @@
 //! - repointing: record `Secondary{epoch + 1, source: target}` in every other member, without
 //!   a wipe: each resumes shipping from its own position, on the target's history.
 //! - aborting: lift the drain (the old primary is `Primary` of its epoch again).
+//!
+//! A forced failover (the old primary is unreachable) skips the fence: once this leader's
+//! promotion wait has passed (the old primary's last lease certainly ran out; the coordination
+//! group enforces it again when the step is proposed), it asks the target, or every associated
+//! secondary when none was named, for its applied seq live and promotes the one furthest
+//! ahead (`ForcedPromote`). The target's role entry fixes the seq it starts from (the loss
+//! range begins after it). Repointing leaves out the old primary: the reconciler repoints it
+//! whenever it answers again (`rejoin_pending`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
-use meridian_coord::CoordHandle;
+use meridian_coord::{CoordGroup, CoordHandle};
 use meridian_proto::v1::clusters_client::ClustersClient;
 use meridian_proto::v1::NodeStatusRequest;
 use meridian_transport::ChannelPool;
 use meridian_types::{
-    ClusterInfo, ClusterRole, Datastore, FailoverInProgress, FailoverPhase, FailoverStep, Member,
-    MemberStatus, Seq,
+    AutoFailover, ClusterInfo, ClusterRole, Datastore, DatastoreStatus, FailoverInProgress,
+    FailoverPhase, FailoverStep, Member, MemberStatus, Seq,
 };
 use tokio::time::Instant;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::reconciler::set_role;
 
@@ -80,7 +88,8 @@ impl Step<'_> {
         }
     }
 
-    /// Makes the target the primary of the new epoch, starting at the final seq.
+    /// Makes the target the primary of the new epoch; its reply is the seq it starts from
+    /// (the final seq of a planned failover).
     async fn promote_target(&self) -> Result<FailoverStep, String> {
         let (ds, f) = (self.ds, self.f);
         let role = ClusterRole::Primary {
@@ -88,9 +97,43 @@ impl Step<'_> {
             epoch: f.new_epoch.unwrap_or(ds.epoch),
             base_seq: f.final_seq.unwrap_or(0),
         };
-        self.set_role(&f.to, role).await?;
-        info!(datastore = %ds.id, to = %f.to, epoch = ds.epoch, "failover: the target is primary");
-        Ok(FailoverStep::TargetPrimary)
+        let base_seq = self.set_role(&f.to, role).await?;
+        info!(datastore = %ds.id, to = %f.to, epoch = ds.epoch, base_seq, "failover: the target is primary");
+        Ok(FailoverStep::TargetPrimary { base_seq })
+    }
+
+    /// Forced, once the old primary's lease certainly ran out: the target (or the associated
+    /// secondary furthest ahead, asked live); `Abort` when none answers by the deadline.
+    async fn choose_forced_target(
+        &self,
+        since: Instant,
+        catch_up: Duration,
+    ) -> Result<Option<FailoverStep>, String> {
+        let (ds, f) = (self.ds, self.f);
+        let candidates = ds.members.iter().filter(|m| {
+            m.status == MemberStatus::Associated
+                && m.cluster != f.from
+                && (f.to.is_empty() || m.cluster == f.to)
+        });
+        let mut best: Option<(Seq, &str)> = None;
+        for m in candidates {
+            let Some(seq) = leader_applied_seq(self.pool, self.cluster(&m.cluster)?).await else {
+                continue;
+            };
+            if best.is_none_or(|(s, _)| seq > s) {
+                best = Some((seq, &m.cluster));
+            }
+        }
+        match best {
+            Some((seq, to)) => {
+                info!(datastore = %ds.id, from = %f.from, to, applied_seq = seq, "forced failover: promoting");
+                Ok(Some(FailoverStep::ForcedPromote { to: to.to_string() }))
+            }
+            None if since.elapsed() > catch_up => Ok(Some(FailoverStep::Abort {
+                reason: format!("no secondary to promote answered within {catch_up:?}"),
+            })),
+            None => Ok(None),
+        }
     }
 
     /// Points every other associated member at the target, without a wipe. Members joining
@@ -98,7 +141,9 @@ impl Step<'_> {
     /// primary.
     async fn repoint(&self) -> Result<FailoverStep, String> {
         let (ds, f) = (self.ds, self.f);
-        let settled = |m: &&Member| m.cluster != f.to && m.status == MemberStatus::Associated;
+        let settled = |m: &&Member| {
+            m.cluster != f.to && m.status == MemberStatus::Associated && !m.rejoin_pending
+        };
         for m in ds.members.iter().filter(settled) {
             let role = ClusterRole::Secondary {
                 datastore: ds.id.clone(),
@@ -125,15 +170,22 @@ impl Step<'_> {
     }
 }
 
+/// What the driver needs from the coordination leader it runs on.
+pub(crate) struct Driver<'a> {
+    pub(crate) coord: &'a CoordGroup,
+    pub(crate) handle: &'a CoordHandle,
+    pub(crate) pool: &'a ChannelPool,
+    pub(crate) catch_up: Duration,
+}
+
 /// One step of `ds`'s failover, if one is under way.
 pub(crate) async fn drive(
     ds: &Datastore,
     clusters: &BTreeMap<String, ClusterInfo>,
-    handle: &CoordHandle,
-    pool: &ChannelPool,
-    catch_up: Duration,
+    d: &Driver<'_>,
     deadlines: &mut Deadlines,
 ) -> Result<(), String> {
+    let (handle, pool, catch_up) = (d.handle, d.pool, d.catch_up);
     let Some(f) = ds.failover.as_deref().filter(|f| f.under_way()) else {
         deadlines.since.remove(&ds.id);
         return Ok(());
@@ -149,6 +201,19 @@ pub(crate) async fn drive(
         pool,
     };
     let step = match &f.phase {
+        FailoverPhase::Requested if f.force => {
+            let allowed_at = d
+                .coord
+                .promotion_allowed_at(&ds.id)
+                .map_err(|e| e.to_string())?;
+            if d.coord.options().clock.now() < allowed_at {
+                return Ok(());
+            }
+            match s.choose_forced_target(since, catch_up).await? {
+                Some(step) => step,
+                None => return Ok(()),
+            }
+        }
         FailoverPhase::Requested => s.fence(since, catch_up).await?,
         FailoverPhase::Draining => {
             match caught_up(f, pool, s.cluster(&f.to)?, since, catch_up).await {
@@ -213,4 +278,33 @@ async fn leader_applied_seq(pool: &ChannelPool, cluster: &ClusterInfo) -> Option
         }
     }
     None
+}
+
+/// The automatic failover policy (DESIGN §7, off by default): once the primary of `ds` has
+/// held no lease for the configured time, as this leader measures it (the count restarts at
+/// every coordination election, and every renewal moves it), request a forced failover to
+/// the secondary furthest ahead. Nothing while a failover is under way or no associated
+/// secondary exists.
+pub(crate) async fn auto(ds: &Datastore, d: &Driver<'_>) -> Result<(), String> {
+    let AutoFailover::After { ms } = ds.auto_failover else {
+        return Ok(());
+    };
+    let busy = ds.failover.as_ref().is_some_and(|f| f.under_way());
+    let promotable = ds
+        .secondaries()
+        .any(|m| m.status == MemberStatus::Associated && !m.rejoin_pending);
+    if busy || !promotable || ds.status == DatastoreStatus::Deleting {
+        return Ok(());
+    }
+    let since = d.coord.unleased_since(&ds.id).map_err(|e| e.to_string())?;
+    let clock = &d.coord.options().clock;
+    if clock.now() < since + Duration::from_millis(ms) {
+        return Ok(());
+    }
+    warn!(datastore = %ds.id, primary = %ds.primary, after_ms = ms, "automatic failover: the primary has held no lease for the configured time");
+    d.handle
+        .failover(&ds.id, "", true)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }

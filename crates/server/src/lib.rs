@@ -24,6 +24,7 @@ mod kv_service;
 mod metrics;
 mod node;
 mod reconciler;
+mod rejoin;
 mod replication;
 mod resp;
 mod spec;

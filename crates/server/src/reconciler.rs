@@ -32,6 +32,7 @@ pub(crate) async fn run(
     // full sync does not append a (no-op) role entry to their log every tick.
     let mut joined: HashSet<(String, String, Epoch)> = HashSet::new();
     let mut deadlines = crate::failover::Deadlines::default();
+    let mut rejoins = crate::rejoin::Rejoins::default();
     let catch_up = coord.options().failover_catch_up;
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -42,6 +43,7 @@ pub(crate) async fn run(
         if !coord.is_leader() {
             joined.clear();
             deadlines.clear();
+            rejoins.clear();
             continue;
         }
         let Ok(state) = handle.state().await else {
@@ -51,17 +53,20 @@ pub(crate) async fn run(
             if let Err(e) = reconcile(ds, &state.clusters, &handle, &pool, &mut joined).await {
                 debug!(datastore = %ds.id, error = %e, "reconcile step failed; retrying");
             }
-            let failover = crate::failover::drive(
-                ds,
-                &state.clusters,
-                &handle,
-                &pool,
+            let driver = crate::failover::Driver {
+                coord: &coord,
+                handle: &handle,
+                pool: &pool,
                 catch_up,
-                &mut deadlines,
-            );
+            };
+            if let Err(e) = crate::failover::auto(ds, &driver).await {
+                debug!(datastore = %ds.id, error = %e, "automatic failover check failed; retrying");
+            }
+            let failover = crate::failover::drive(ds, &state.clusters, &driver, &mut deadlines);
             if let Err(e) = failover.await {
                 debug!(datastore = %ds.id, error = %e, "failover step failed; retrying");
             }
+            rejoins.start(ds, &state.clusters, &handle, &pool);
         }
     }
 }

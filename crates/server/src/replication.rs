@@ -115,6 +115,8 @@ async fn report(
     let mut tick = tokio::time::interval(REPORT_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last = None;
+    // How many discarded runs the coordination group has acknowledged from this leader.
+    let mut discarded_reported = 0;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -130,7 +132,21 @@ async fn report(
             continue;
         };
         if !group.is_leader() {
+            discarded_reported = 0;
             continue;
+        }
+        let discarded = group.sm().discarded();
+        if discarded.len() > discarded_reported {
+            let count = discarded.len();
+            match coord
+                .report_discarded(&datastore, group.cluster(), discarded)
+                .await
+            {
+                Ok(()) => discarded_reported = count,
+                Err(e) => {
+                    debug!(cluster = group.cluster(), error = %e, "reporting discarded writes failed")
+                }
+            }
         }
         let seq = group.sm().seq();
         let synced = group.sm().position().is_some() && !view.syncing;

@@ -45,6 +45,11 @@ impl SmHandle {
         self.shared.read().seq
     }
 
+    /// The runs of writes this cluster discarded when it rejoined newer histories.
+    pub fn discarded(&self) -> Vec<meridian_types::DiscardedRange> {
+        self.shared.read().discarded.clone()
+    }
+
     /// Runs `f` on the seq and the keyspace as of the last applied entry, read together.
     pub fn read_at<R>(&self, f: impl FnOnce(Seq, &Keyspace) -> R) -> R {
         let st = self.shared.read();

@@ -42,6 +42,7 @@
 mod apply_times;
 mod backlog;
 mod codec;
+mod discarded;
 mod error;
 mod fsutil;
 mod handle;

@@ -68,17 +68,12 @@ impl Deref for NodeDb {
 impl NodeDb {
     /// The directory of `group`'s Raft files: `<data>/raft/<group>`.
     pub fn group_dir(&self, group: &GroupId) -> PathBuf {
-        let name: String = group
-            .as_string()
-            .bytes()
-            .map(|b| match b {
-                b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
-                    char::from(b).to_string()
-                }
-                other => format!("%{other:02x}"),
-            })
-            .collect();
-        self.dir.join("raft").join(name)
+        self.dir.join("raft").join(dir_name(group))
+    }
+
+    /// Where `group` keeps the writes it discarded on rejoins: `<data>/discarded/<group>`.
+    pub fn discarded_dir(&self, group: &GroupId) -> PathBuf {
+        self.dir.join("discarded").join(dir_name(group))
     }
 
     /// Refuses a data directory whose group log is still in sled (written by an older build):
@@ -104,6 +99,20 @@ impl NodeDb {
         }
         Ok(())
     }
+}
+
+/// `group`'s name as a directory name (bytes outside `[A-Za-z0-9._-]` as `%xx`).
+fn dir_name(group: &GroupId) -> String {
+    group
+        .as_string()
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'-' | b'_' => {
+                char::from(b).to_string()
+            }
+            other => format!("%{other:02x}"),
+        })
+        .collect()
 }
 
 /// Opens (or creates) the node's storage in `path`. A second open of the same path in this
@@ -165,6 +174,7 @@ pub async fn open_group(
     opts.validate()?;
     db.refuse_old_layout(group)?;
     let dir = db.group_dir(group);
+    let discarded_dir = db.discarded_dir(group);
     let db = db.clone();
     let group = group.clone();
     let (log, shared) = blocking(move || {
@@ -187,7 +197,7 @@ pub async fn open_group(
             "opened group storage"
         );
         let log = open_log(&db, &group, snapshots.durable())?;
-        Ok((log, Shared::new(state, backlog, snapshots)))
+        Ok((log, Shared::new(state, backlog, snapshots, discarded_dir)))
     })
     .await?;
     let sm = StateMachine::new(Arc::new(shared));

@@ -15,8 +15,8 @@ mod writes;
 
 use meridian_keyspace::Keyspace;
 use meridian_types::{
-    epoch_at, BacklogOp, ClusterRole, HistoryMark, Node, NodeId, RegionRequest, RegionResponse,
-    RegionTypeConfig, Seq, ShipPosition, WriteResult,
+    epoch_at, BacklogOp, ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, RegionRequest,
+    RegionResponse, RegionTypeConfig, Seq, ShipPosition, WriteResult,
 };
 use openraft::{Entry, EntryPayload, LogId, StoredMembership};
 
@@ -38,6 +38,9 @@ pub(crate) struct SmState {
     pub(crate) last_op_ms: u64,
     /// A full sync being collected.
     pub(crate) staging: Option<Staging>,
+    /// Runs of seqs this cluster held and gave up when a full sync put it on a newer history
+    /// (a deposed primary's writes past the failover point), oldest first.
+    pub(crate) discarded: Vec<DiscardedRange>,
     /// Tests only: deliberate bugs; not part of a snapshot (kept across installs).
     pub(crate) planted: meridian_types::PlantedBugs,
 }
@@ -48,6 +51,8 @@ pub(crate) struct SmState {
 pub(crate) struct ApplyEffects {
     pub(crate) ops: Vec<BacklogOp>,
     pub(crate) reset_backlog: bool,
+    /// Runs given up in this apply: their ops are saved from the backlog before it is reset.
+    pub(crate) discarded: Vec<DiscardedRange>,
 }
 
 impl ApplyEffects {

@@ -1,6 +1,7 @@
 //! openraft's state machine for a regional group.
 
 use std::io::Cursor;
+use std::path::PathBuf;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use meridian_types::{Node, NodeId, RegionResponse, RegionTypeConfig, Seq};
@@ -26,10 +27,17 @@ pub(crate) struct Shared {
     pub(crate) snapshots: SnapshotStore,
     pub(crate) seq_tx: watch::Sender<Seq>,
     pub(crate) apply_times: ApplyTimes,
+    /// Where discarded writes are saved ([`crate::discarded`]).
+    discarded_dir: PathBuf,
 }
 
 impl Shared {
-    pub(crate) fn new(state: SmState, backlog: Backlog, snapshots: SnapshotStore) -> Shared {
+    pub(crate) fn new(
+        state: SmState,
+        backlog: Backlog,
+        snapshots: SnapshotStore,
+        discarded_dir: PathBuf,
+    ) -> Shared {
         let (seq_tx, _) = watch::channel(state.seq);
         Shared {
             state: RwLock::new(state),
@@ -37,6 +45,7 @@ impl Shared {
             snapshots,
             seq_tx,
             apply_times: ApplyTimes::default(),
+            discarded_dir,
         }
     }
 
@@ -72,6 +81,30 @@ impl StateMachine {
     }
 
     /// A handle for readers (the server), valid for the life of the group.
+    /// Saves a run of discarded writes to its file before the backlog that holds them is reset.
+    /// Never fails the apply: the run is in the state (and reported) whatever happens to the
+    /// file; a failure to write it is logged.
+    fn save_discarded(&self, run: meridian_types::DiscardedRange) {
+        match crate::discarded::save(&self.shared.discarded_dir, run, &self.shared.backlog) {
+            Ok(path) => tracing::warn!(
+                epoch = run.epoch,
+                first_seq = run.first_seq,
+                last_seq = run.last_seq,
+                count = run.count(),
+                file = %path.display(),
+                "rejoined a newer history: discarded writes this cluster held"
+            ),
+            Err(e) => tracing::error!(
+                epoch = run.epoch,
+                first_seq = run.first_seq,
+                last_seq = run.last_seq,
+                count = run.count(),
+                error = %e,
+                "rejoined a newer history: discarded writes, and could not save them to a file"
+            ),
+        }
+    }
+
     pub fn handle(&self) -> SmHandle {
         SmHandle::new(self.shared.clone())
     }
@@ -125,6 +158,9 @@ impl RaftStateMachine<C> for StateMachine {
             replies.push(self.shared.write().apply_entry(&entry, &mut fx));
         }
         let seq = self.shared.read().seq;
+        for run in &fx.discarded {
+            self.save_discarded(*run);
+        }
         if fx.reset_backlog {
             self.shared.backlog.clear().write_sm()?;
         }

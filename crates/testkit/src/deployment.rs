@@ -190,6 +190,11 @@ impl TestDeployment {
             .ok_or_else(|| anyhow!("no cluster {name:?} in the deployment"))
     }
 
+    /// Node `id`'s data directory (kept across restarts).
+    pub fn data_dir(&self, id: NodeId) -> std::path::PathBuf {
+        self.nodes.data_dir(id)
+    }
+
     pub fn node(&self, id: NodeId) -> Result<&MeridianNode> {
         self.nodes.node(id)
     }

@@ -11,7 +11,7 @@ use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 
-use crate::failover::{FailoverInProgress, FailoverStep};
+use crate::failover::{DiscardedRange, FailoverInProgress, FailoverStep};
 use crate::{Epoch, Node, NodeId, Seq};
 
 /// A cluster as the control plane knows it (registered from the deployment config).
@@ -89,6 +89,34 @@ pub struct Member {
     pub lag_seq: Seq,
     /// The secondary holds a full copy (its first full sync completed) and follows the stream.
     pub synced: bool,
+    /// A primary deposed by a forced failover that has not yet taken its secondary role
+    /// (it was unreachable); the reconciler repoints it once it answers.
+    pub rejoin_pending: bool,
+    /// Runs of its own writes this cluster discarded when it rejoined a newer history.
+    pub discarded: Vec<DiscardedRange>,
+}
+
+impl Member {
+    /// A cluster starting to associate with `role`, with nothing reported yet.
+    pub fn associating(cluster: &str, region: &str, role: Role) -> Member {
+        Member {
+            cluster: cluster.to_string(),
+            region: region.to_string(),
+            role,
+            status: MemberStatus::Associating,
+            applied_seq: 0,
+            lag_ms: 0,
+            lag_seq: 0,
+            synced: false,
+            rejoin_pending: false,
+            discarded: Vec::new(),
+        }
+    }
+
+    /// Writes this cluster discarded on rejoins, in all.
+    pub fn discarded_writes(&self) -> u64 {
+        self.discarded.iter().map(DiscardedRange::count).sum()
+    }
 }
 
 /// A write lease: the right of `cluster` to accept writes for `datastore` at `epoch`.
@@ -188,7 +216,8 @@ pub enum CoordRequest {
     },
     /// Starts deleting a datastore that has no secondaries left.
     Delete { id: String },
-    /// Promotes `to` (planned, or forced when the primary is unreachable).
+    /// Promotes `to` (planned, or forced when the primary is unreachable). A forced failover
+    /// may leave `to` empty: the secondary found furthest ahead is promoted.
     Failover { id: String, to: String, force: bool },
     /// The coordination leader carried out a step of the failover of `id` to `to`.
     FailoverStep {
@@ -208,6 +237,19 @@ pub enum CoordRequest {
     },
     /// Records a lease the leader decided to grant (after confirming its leadership).
     GrantLease(Lease),
+    /// A member discarded these runs of its own writes when it rejoined (all it ever did;
+    /// known runs are kept once).
+    ReportDiscarded {
+        id: String,
+        cluster: String,
+        ranges: Vec<DiscardedRange>,
+    },
+    /// The reconciler recorded the secondary role of `epoch` in a deposed primary.
+    MemberRejoined {
+        id: String,
+        cluster: String,
+        epoch: Epoch,
+    },
     /// The reconciler finished associating `cluster` (or setting up the primary) at `epoch`.
     MemberReady {
         id: String,
@@ -234,6 +276,8 @@ impl CoordRequest {
             | CoordRequest::Failover { id, .. }
             | CoordRequest::FailoverStep { id, .. }
             | CoordRequest::ReportAppliedSeq { id, .. }
+            | CoordRequest::ReportDiscarded { id, .. }
+            | CoordRequest::MemberRejoined { id, .. }
             | CoordRequest::MemberReady { id, .. }
             | CoordRequest::MemberRemoved { id, .. }
             | CoordRequest::DatastoreDeleted { id } => Some(id),
@@ -349,12 +393,8 @@ pub enum ControlError {
         step: String,
         phase: String,
     },
-    #[error("{what} of {id:?} is valid but not supported yet: {detail}")]
-    NotSupported {
-        id: String,
-        what: String,
-        detail: String,
-    },
+    #[error("the primary of {id:?} may still hold its lease; a forced promotion must wait {wait_ms} ms more")]
+    PromotionTooEarly { id: String, wait_ms: u64 },
 }
 
 impl fmt::Display for Role {

@@ -21,6 +21,49 @@ pub struct FailoverInProgress {
     pub final_seq: Option<Seq>,
     /// The epoch the target was promoted at (from `Promoted` on).
     pub new_epoch: Option<Epoch>,
+    /// A forced failover's record of what may be lost (from `Promoted` on).
+    pub loss: Option<LossRange>,
+}
+
+/// What a forced failover may lose: the old primary's writes of `epoch` after the seq the
+/// new primary started from. The old primary reported its head seq with every lease renewal;
+/// it may have acknowledged writes past the last report until its lease ran out, so the range
+/// is known exactly only when the old primary rejoins and counts what it discards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LossRange {
+    /// The old primary's epoch.
+    pub epoch: Epoch,
+    /// The seq the new primary started from (known once it took its role): writes of `epoch`
+    /// up to here survive.
+    pub after_seq: Option<Seq>,
+    /// The highest head seq the old primary reported with a lease renewal in `epoch`.
+    pub reported_head: Seq,
+    /// Writes the old primary discarded when it rejoined (its ops past `after_seq`).
+    pub discarded: Option<u64>,
+}
+
+impl LossRange {
+    /// How many of the old primary's seqs past `after_seq` it certainly applied (up to its last
+    /// reported head): the count known before it rejoins. It may have written more.
+    pub fn at_least(&self) -> u64 {
+        self.after_seq
+            .map_or(0, |after| self.reported_head.saturating_sub(after))
+    }
+}
+
+/// A run of a cluster's own writes it discarded when it rejoined a newer primary's history:
+/// seqs `first_seq ..= last_seq` it had written (or applied) in `epoch`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiscardedRange {
+    pub epoch: Epoch,
+    pub first_seq: Seq,
+    pub last_seq: Seq,
+}
+
+impl DiscardedRange {
+    pub fn count(&self) -> u64 {
+        self.last_seq.saturating_sub(self.first_seq) + 1
+    }
 }
 
 impl FailoverInProgress {
@@ -54,7 +97,8 @@ pub enum FailoverPhase {
     Draining,
     /// The target applied exactly `final_seq` (asked of the target itself).
     CaughtUp,
-    /// The epoch is bumped and the target is the primary in the control plane.
+    /// The epoch is bumped and the target is the primary in the control plane (a forced
+    /// failover gets here from `Requested`, once the old primary's lease certainly ran out).
     Promoted,
     /// The target took its primary role; the other members are being pointed at it.
     Repointing,
@@ -92,8 +136,11 @@ pub enum FailoverStep {
     CaughtUp,
     /// Bump the epoch and make the target the primary.
     Promote,
-    /// The target recorded its primary role.
-    TargetPrimary,
+    /// Forced: the old primary's lease certainly ran out; bump the epoch and make `to` (the
+    /// requested target, or the secondary found furthest ahead) the primary.
+    ForcedPromote { to: String },
+    /// The target recorded its primary role, starting at `base_seq`.
+    TargetPrimary { base_seq: Seq },
     /// Every other member follows the target.
     Repointed,
     /// Give up (only before the promotion).

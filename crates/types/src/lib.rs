@@ -30,7 +30,7 @@ pub use coord::{
     AutoFailover, ClusterInfo, ControlError, ControlLimits, CoordOutcome, CoordRaft, CoordRequest,
     CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, Lease, Member, MemberStatus, Role,
 };
-pub use failover::{FailoverInProgress, FailoverPhase, FailoverStep};
+pub use failover::{DiscardedRange, FailoverInProgress, FailoverPhase, FailoverStep, LossRange};
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use planted::PlantedBugs;
 pub use reply::Reply;

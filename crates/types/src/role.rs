@@ -44,6 +44,16 @@ impl ClusterRole {
         }
     }
 
+    /// The epoch of the datastore role (0 for a standalone cluster).
+    pub fn epoch(&self) -> crate::Epoch {
+        match self {
+            ClusterRole::Standalone => 0,
+            ClusterRole::Primary { epoch, .. }
+            | ClusterRole::Secondary { epoch, .. }
+            | ClusterRole::Draining { epoch, .. } => *epoch,
+        }
+    }
+
     /// The datastore a primary (draining or not) serves shipping for.
     pub fn primary_of(&self) -> Option<&str> {
         match self {

@@ -30,16 +30,7 @@ impl ControlPlane {
         let ds = Datastore {
             id: id.to_string(),
             description: description.to_string(),
-            members: vec![Member {
-                cluster: primary.to_string(),
-                region: cluster.region.clone(),
-                role: Role::Primary,
-                status: MemberStatus::Associating,
-                applied_seq: 0,
-                lag_ms: 0,
-                lag_seq: 0,
-                synced: false,
-            }],
+            members: vec![Member::associating(primary, &cluster.region, Role::Primary)],
             primary: primary.to_string(),
             epoch: 1,
             status: DatastoreStatus::Creating,
@@ -75,16 +66,7 @@ impl ControlPlane {
                 limit,
             });
         }
-        let member = Member {
-            cluster: cluster.to_string(),
-            region: info.region.clone(),
-            role: Role::Secondary,
-            status: MemberStatus::Associating,
-            applied_seq: 0,
-            lag_ms: 0,
-            lag_seq: 0,
-            synced: false,
-        };
+        let member = Member::associating(cluster, &info.region, Role::Secondary);
         self.update(id, |ds| {
             ds.members.push(member);
             ds.status = DatastoreStatus::Modifying;

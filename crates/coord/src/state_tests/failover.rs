@@ -44,8 +44,6 @@ fn failover_requests_are_validated() {
         refused(&mut cp, fo("aps1", true)),
         ControlError::WrongMemberStatus { .. }
     ));
-    let e = refused(&mut cp, fo("euw1", true));
-    assert!(matches!(e, ControlError::NotSupported { .. }), "{e}");
     let mut creating = plane();
     ok(&mut creating, create("g", "use1"));
     assert!(matches!(
@@ -121,7 +119,10 @@ fn a_planned_failover_moves_through_its_phases_and_bumps_the_epoch_once() {
         ),
         ControlError::FailoverStepOutOfOrder { .. }
     ));
-    ok(&mut cp, step("euw1", FailoverStep::TargetPrimary));
+    ok(
+        &mut cp,
+        step("euw1", FailoverStep::TargetPrimary { base_seq: 42 }),
+    );
     ok(&mut cp, step("euw1", FailoverStep::Repointed));
     assert_eq!(phase(&cp), FailoverPhase::Done);
     // Done: the record stays (describe shows the outcome) and the datastore is free again.
@@ -153,4 +154,131 @@ fn an_aborted_failover_keeps_the_primary_and_its_epoch() {
     ok(&mut cp, lease("g", "use1", 1));
     // A new failover may start.
     ok(&mut cp, fo("euw1", false));
+}
+
+/// `g` with primary use1, secondaries euw1 and aps1, and a lease use1 holds reporting head 90.
+fn leased() -> ControlPlane {
+    let mut cp = available(&["euw1", "aps1"]);
+    let mut l = match lease("g", "use1", 1) {
+        CoordRequest::GrantLease(l) => l,
+        _ => unreachable!(),
+    };
+    l.head_seq = 90;
+    ok(&mut cp, CoordRequest::GrantLease(l));
+    cp
+}
+
+#[test]
+fn a_forced_failover_promotes_records_the_loss_range_and_leaves_the_old_primary_to_rejoin() {
+    let mut cp = leased();
+    ok(&mut cp, fo("", true));
+    assert_eq!(phase(&cp), FailoverPhase::Requested);
+    // No lease for the old primary from the request on; no planned step applies.
+    assert!(matches!(
+        refused(&mut cp, lease("g", "use1", 1)),
+        ControlError::FailoverDraining { .. }
+    ));
+    assert!(matches!(
+        refused(&mut cp, step("", FailoverStep::Drained { final_seq: 1 })),
+        ControlError::FailoverStepOutOfOrder { .. }
+    ));
+    // The target chosen must be a promotable member.
+    assert!(matches!(
+        refused(
+            &mut cp,
+            step("", FailoverStep::ForcedPromote { to: "use1".into() })
+        ),
+        ControlError::AlreadyPrimary { .. }
+    ));
+    let promote = step("", FailoverStep::ForcedPromote { to: "aps1".into() });
+    ok(&mut cp, promote.clone());
+    let again = cp.clone();
+    ok(&mut cp, promote);
+    ok(
+        &mut cp,
+        step("aps1", FailoverStep::ForcedPromote { to: "aps1".into() }),
+    );
+    assert_eq!(cp, again, "a repeated promotion changes nothing");
+    let ds = &cp.datastores["g"];
+    assert_eq!((ds.primary.as_str(), ds.epoch), ("aps1", 2));
+    let old = ds.member("use1").expect("member");
+    assert!(old.rejoin_pending && old.role == Role::Secondary);
+    ok(
+        &mut cp,
+        step("aps1", FailoverStep::TargetPrimary { base_seq: 80 }),
+    );
+    let f = cp.datastores["g"].failover.clone().expect("recorded");
+    let loss = f.loss.expect("a forced failover records its loss range");
+    assert_eq!(
+        (loss.epoch, loss.after_seq, loss.reported_head),
+        (1, Some(80), 90)
+    );
+    assert_eq!(loss.at_least(), 10);
+    ok(&mut cp, step("aps1", FailoverStep::Repointed));
+    assert_eq!(phase(&cp), FailoverPhase::Done);
+    // The old primary rejoins at the new epoch only, and reports what it discarded, once.
+    assert!(matches!(
+        refused(&mut cp, rejoined("use1", 1)),
+        ControlError::StaleEpoch { .. }
+    ));
+    ok(&mut cp, rejoined("use1", 2));
+    assert!(
+        !cp.datastores["g"]
+            .member("use1")
+            .expect("member")
+            .rejoin_pending
+    );
+    let run = meridian_types::DiscardedRange {
+        epoch: 1,
+        first_seq: 81,
+        last_seq: 93,
+    };
+    for _ in 0..2 {
+        ok(&mut cp, discarded("use1", vec![run]));
+    }
+    let ds = &cp.datastores["g"];
+    assert_eq!(ds.member("use1").map(|m| m.discarded_writes()), Some(13));
+    let loss = ds
+        .failover
+        .as_ref()
+        .and_then(|f| f.loss.clone())
+        .expect("loss");
+    assert_eq!(loss.discarded, Some(13));
+}
+
+#[test]
+fn a_forced_failover_to_a_named_target_keeps_it_and_aborts_without_a_drain() {
+    let mut cp = leased();
+    ok(&mut cp, fo("euw1", true));
+    assert!(matches!(
+        refused(
+            &mut cp,
+            step("euw1", FailoverStep::ForcedPromote { to: "aps1".into() })
+        ),
+        ControlError::FailoverStepOutOfOrder { .. }
+    ));
+    let abort = FailoverStep::Abort {
+        reason: "no secondary answered".into(),
+    };
+    ok(&mut cp, step("euw1", abort));
+    assert!(matches!(phase(&cp), FailoverPhase::Aborted { .. }));
+    let ds = &cp.datastores["g"];
+    assert_eq!((ds.primary.as_str(), ds.epoch), ("use1", 1));
+    ok(&mut cp, lease("g", "use1", 1));
+}
+
+fn rejoined(cluster: &str, epoch: u64) -> CoordRequest {
+    CoordRequest::MemberRejoined {
+        id: "g".into(),
+        cluster: cluster.into(),
+        epoch,
+    }
+}
+
+fn discarded(cluster: &str, ranges: Vec<meridian_types::DiscardedRange>) -> CoordRequest {
+    CoordRequest::ReportDiscarded {
+        id: "g".into(),
+        cluster: cluster.into(),
+        ranges,
+    }
 }

@@ -22,6 +22,8 @@ pub struct NodeMetrics {
     snapshot_index: IntGauge,
     backlog_bytes: IntGauge,
     keys: IntGauge,
+    epoch: IntGauge,
+    discarded_writes: IntGauge,
     role: IntGaugeVec,
 }
 
@@ -62,6 +64,14 @@ impl NodeMetrics {
                 "meridian_keys",
                 "Keys in the keyspace, expired ones not yet removed included.",
             )?,
+            epoch: gauge(
+                "meridian_epoch",
+                "Epoch of the cluster's role in its global datastore (0: standalone).",
+            )?,
+            discarded_writes: gauge(
+                "meridian_discarded_writes",
+                "Writes this cluster gave up when it rejoined a newer primary's history (saved under <data>/discarded).",
+            )?,
             role: IntGaugeVec::new(
                 Opts::new(
                     "meridian_cluster_role",
@@ -74,7 +84,7 @@ impl NodeMetrics {
         })
     }
 
-    fn gauges(&self) -> [&IntGauge; 8] {
+    fn gauges(&self) -> [&IntGauge; 10] {
         [
             &self.applied_seq,
             &self.is_leader,
@@ -84,6 +94,8 @@ impl NodeMetrics {
             &self.snapshot_index,
             &self.backlog_bytes,
             &self.keys,
+            &self.epoch,
+            &self.discarded_writes,
         ]
     }
 
@@ -106,7 +118,11 @@ impl NodeMetrics {
         self.backlog_bytes.set(to_i64(g.sm().backlog_bytes()));
         self.keys
             .set(i64::try_from(g.sm().read(|ks| ks.len())).unwrap_or(i64::MAX));
-        let current = g.role().name();
+        let role = g.role();
+        self.epoch.set(to_i64(role.epoch()));
+        let discarded: u64 = g.sm().discarded().iter().map(|r| r.count()).sum();
+        self.discarded_writes.set(to_i64(discarded));
+        let current = role.name();
         for role in ROLES {
             self.role
                 .with_label_values(&[role])

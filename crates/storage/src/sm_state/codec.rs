@@ -4,7 +4,7 @@
 use std::io::{Cursor, Read, Write};
 
 use meridian_keyspace::Keyspace;
-use meridian_types::{ClusterRole, HistoryMark, Node, NodeId, Seq, SyncId};
+use meridian_types::{ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, Seq, SyncId};
 use openraft::{LogId, StoredMembership};
 use serde::{Deserialize, Serialize};
 
@@ -12,7 +12,7 @@ use super::{SmState, Staging};
 use crate::error::StorageError;
 
 /// Version byte at the head of every snapshot this crate writes.
-pub(super) const SNAPSHOT_VERSION: u8 = 3;
+pub(super) const SNAPSHOT_VERSION: u8 = 4;
 
 /// What precedes the keyspace in a snapshot.
 #[derive(Serialize, Deserialize)]
@@ -25,6 +25,7 @@ struct SnapshotHeader {
     last_op_ms: u64,
     /// The staged image's `(id, seq, history, corrupt)`; its keyspace follows the main one.
     staging: Option<(SyncId, Seq, Vec<HistoryMark>, bool)>,
+    discarded: Vec<DiscardedRange>,
 }
 
 impl SmState {
@@ -43,6 +44,7 @@ impl SmState {
                 .staging
                 .as_ref()
                 .map(|st| (st.id, st.seq, st.history.clone(), st.corrupt)),
+            discarded: self.discarded.clone(),
         };
         bincode::serialize_into(&mut out, &header)
             .map_err(StorageError::codec("encode snapshot header"))?;
@@ -93,6 +95,7 @@ impl SmState {
             history: header.history,
             last_op_ms: header.last_op_ms,
             staging,
+            discarded: header.discarded,
             planted: Default::default(),
         })
     }

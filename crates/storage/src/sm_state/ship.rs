@@ -2,7 +2,9 @@
 
 use bytes::Bytes;
 use meridian_keyspace::Keyspace;
-use meridian_types::{epoch_at, BacklogOp, HistoryMark, Seq, SyncId};
+use meridian_types::{
+    epoch_at, on_history, BacklogOp, DiscardedRange, HistoryMark, Seq, ShipPosition, SyncId,
+};
 
 use super::{ApplyEffects, SmState};
 
@@ -91,9 +93,53 @@ impl SmState {
             // starts over.
             return;
         }
+        if let Some(run) = self.diverged_run(&st.history, st.seq) {
+            self.discarded.push(run);
+            fx.discarded.push(run);
+        }
         self.keyspace = st.keyspace;
         self.seq = st.seq;
         self.history = st.history;
         fx.reset();
     }
+
+    /// The seqs this cluster holds that the history `history` (head `head`) does not: its
+    /// ops after the last seq both histories place in the same epoch. None when it holds a
+    /// prefix of that history (a secondary that merely fell behind).
+    fn diverged_run(&self, history: &[HistoryMark], head: Seq) -> Option<DiscardedRange> {
+        let epoch = epoch_at(&self.history, self.seq)?;
+        let own = ShipPosition {
+            epoch,
+            seq: self.seq,
+        };
+        if on_history(history, head, own) {
+            return None;
+        }
+        let shared_end = ranges(&self.history, self.seq)
+            .rev()
+            .find_map(|(e, a, b)| {
+                ranges(history, head)
+                    .filter(|(e2, ..)| *e2 == e)
+                    .find(|(_, x, y)| b.min(*y) >= a.max(*x))
+                    .map(|(_, _, y)| b.min(y))
+            })
+            .unwrap_or(0);
+        (shared_end < self.seq).then_some(DiscardedRange {
+            epoch,
+            first_seq: shared_end + 1,
+            last_seq: self.seq,
+        })
+    }
+}
+
+/// Each mark of `history` (newest seq `head`) as `(epoch, first state, last state)`: the
+/// states at seqs `start_seq ..= end` were reached in that epoch.
+fn ranges(
+    history: &[HistoryMark],
+    head: Seq,
+) -> impl DoubleEndedIterator<Item = (u64, Seq, Seq)> + '_ {
+    history.iter().enumerate().map(move |(i, m)| {
+        let end = history.get(i + 1).map_or(head, |next| next.start_seq);
+        (m.epoch, m.start_seq, end)
+    })
 }

@@ -192,3 +192,53 @@ fn re_recording_a_role_changes_nothing() {
     assert_eq!(st.seq, 5, "the same secondary role is not wiped again");
     assert!(!fx.reset_backlog);
 }
+
+#[test]
+fn a_full_sync_onto_a_newer_history_records_the_run_it_discards_and_keeps_it_in_snapshots() {
+    let marks = |v: &[(u64, u64)]| -> Vec<HistoryMark> {
+        v.iter()
+            .map(|&(epoch, start_seq)| HistoryMark { epoch, start_seq })
+            .collect()
+    };
+    let sync = |st: &mut SmState, id: u64, seq: u64, history: Vec<HistoryMark>| {
+        let mut fx = ApplyEffects::default();
+        for (i, r) in [
+            RegionRequest::SyncBegin { id, seq, history },
+            RegionRequest::SyncEnd { id },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            st.apply_entry(&entry(100 + id * 10 + i as u64, r), &mut fx);
+        }
+        fx.discarded
+    };
+    // A secondary merely behind the new primary's history discards nothing.
+    let mut behind = synced_at(30, &Keyspace::new());
+    assert!(sync(&mut behind, 20, 50, marks(&[(1, 0), (2, 40)])).is_empty());
+    assert!(behind.discarded.is_empty());
+
+    // A deposed primary at seq 100 of epoch 1; the new primary's epoch 2 started at 80.
+    let mut old = synced_at(100, &Keyspace::new());
+    let run = sync(&mut old, 21, 120, marks(&[(1, 0), (2, 80)]));
+    let want = meridian_types::DiscardedRange {
+        epoch: 1,
+        first_seq: 81,
+        last_seq: 100,
+    };
+    assert_eq!(run, vec![want]);
+    assert_eq!(want.count(), 20);
+    assert_eq!(old.seq, 120);
+    let back = SmState::decode(&old.encode().expect("encode")).expect("decode");
+    assert_eq!(back.discarded, vec![want], "kept across snapshots");
+
+    // A cluster whose epoch the new history never saw gives up everything after the last seq
+    // both place in the same epoch.
+    let mut forked = synced_at(70, &Keyspace::new());
+    forked.history = marks(&[(1, 0), (3, 50)]);
+    let run = sync(&mut forked, 22, 90, marks(&[(1, 0), (2, 40)]));
+    assert_eq!(
+        run.first().map(|r| (r.epoch, r.first_seq, r.last_seq)),
+        Some((3, 41, 70))
+    );
+}

@@ -1,0 +1,246 @@
+//! Forced failover with the primary region cut off from everything, judged from recorded
+//! histories: the coordination group promotes only after the old primary's lease certainly ran
+//! out, so no two clusters acknowledge writes in overlapping time; every acknowledged write
+//! survives or lies after the seq the new primary started from; the old primary, healed,
+//! never takes another write, rejoins as a secondary and counts exactly the writes it
+//! discards (and saves them to a file); every node converges.
+
+#[path = "global_datastores/support.rs"]
+mod support;
+
+use std::sync::Arc;
+
+use meridian_chaos::checks::seqs_from_values;
+use meridian_chaos::client::GrpcClient;
+use meridian_chaos::setup;
+use meridian_chaos::workload::{shipping, Ctx, Session};
+use meridian_history::loss::{self, FinalHistory};
+use meridian_history::{single_writer, History, Kind, Op, Recorder, Report};
+use support::*;
+use tokio::task::JoinSet;
+
+/// Writers run this long; the cut and the failover happen inside.
+const WRITING: Duration = Duration::from_secs(16);
+
+/// One gRPC writer of unique values per node of every cluster (secondaries refuse them).
+fn spawn_writers(d: &TestDeployment, ctx: &Ctx) -> Result<JoinSet<()>> {
+    let mut set = JoinSet::new();
+    let mut n = 0;
+    for cluster in ["use1", "euw1", "aps1"] {
+        for t in setup::targets(d, cluster)? {
+            n += 1;
+            let c = GrpcClient::new(ctx.faults(n), t.clone())?;
+            set.spawn(shipping::grpc_writer(Session::new(ctx.clone(), t), c, n));
+        }
+    }
+    Ok(set)
+}
+
+/// Asks for a forced failover of `id` (to `to`, or to the secondary furthest ahead).
+async fn forced(
+    d: &TestDeployment,
+    via: NodeId,
+    id: &str,
+    to: &str,
+) -> Result<tonic::Response<pb::GlobalDatastoreResponse>, tonic::Status> {
+    let mut g = d
+        .global(via)
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    g.failover(pb::FailoverGlobalDatastoreRequest {
+        id: id.into(),
+        to_cluster: to.into(),
+        force: true,
+    })
+    .await
+}
+
+/// Acknowledged writes of `cluster` in `history`: (time, seq).
+fn acks(history: &History, cluster: &str) -> Vec<(u64, Option<u64>)> {
+    history
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Ok && matches!(e.op, Op::Write { .. }))
+        .filter(|e| e.cluster.as_deref() == Some(cluster))
+        .map(|e| (e.time, e.seq))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_primary_discards(
+) -> Result<()> {
+    let d = TestDeployment::start(TestDeploymentOptions::default()).await?;
+    create_ready(&d, "gds1", "use1").await?;
+    add_ready(&d, "gds1", "euw1").await?;
+    add_ready(&d, "gds1", "aps1").await?;
+
+    phase("writers on every node of every cluster");
+    let start = std::time::Instant::now();
+    let recorder = Arc::new(Recorder::new(start));
+    let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
+    let writers = spawn_writers(&d, &ctx)?;
+    eventually("writes acknowledged by use1", WAIT, || async {
+        Ok((recorder.counts().ok > 50).then_some(()))
+    })
+    .await?;
+
+    phase("cut use1 off from every other node; its clients still reach it");
+    let use1 = d.cluster_ids("use1")?;
+    let others: Vec<NodeId> = d
+        .ids()
+        .into_iter()
+        .filter(|id| !use1.contains(id))
+        .collect();
+    d.net().partition(&use1, &others);
+    let cut_ns = start.elapsed().as_nanos() as u64;
+    // use1 keeps acknowledging on its lease for a while: those writes are what a forced
+    // failover loses, and the test needs some.
+    eventually("use1 acknowledges a write after the cut", WAIT, || async {
+        let h = recorder.snapshot();
+        Ok(acks(&h, "use1")
+            .iter()
+            .any(|(t, _)| *t > cut_ns)
+            .then_some(()))
+    })
+    .await?;
+
+    phase("a forced failover without a target, asked of a node in euw1");
+    let via = d.cluster_ids("euw1")?[0];
+    datastore(forced(&d, via, "gds1", "").await)?;
+    let done = wait_describe(&d, via, "gds1", "the forced failover done", |ds| {
+        ds.and_then(|ds| ds.failover.as_ref())
+            .is_some_and(|f| f.phase == "done")
+    })
+    .await?
+    .context("describe")?;
+    let target = done.primary_cluster.clone();
+    ensure!(target != "use1" && done.epoch == 2, "{}", view(&done));
+    let old = member(&done, "use1").context("use1 is still a member")?;
+    ensure!(
+        old.role == "secondary" && old.rejoin_pending,
+        "use1 waits to rejoin: {}",
+        view(&done)
+    );
+    let loss = done
+        .failover
+        .as_ref()
+        .and_then(|f| f.loss)
+        .context("a forced failover records its loss range")?;
+    ensure!(loss.epoch == 1 && loss.after_seq > 0, "{loss:?}");
+    eprintln!(
+        "    promoted {target} at seq {}; use1 last reported head {}",
+        loss.after_seq, loss.reported_head
+    );
+
+    phase("the old primary, still cut off, takes no write");
+    for id in &use1 {
+        let line = resp_line(d.resp_addr(*id)?, &["SET", "late", "v"]).await?;
+        ensure!(
+            !line.starts_with("+OK"),
+            "node {id} of use1 took a write: {line:?}"
+        );
+    }
+
+    phase("heal: use1 rejoins as a secondary and counts what it discards");
+    d.net().heal();
+    let rejoined = wait_describe(&d, via, "gds1", "use1 rejoined with its count", |ds| {
+        let Some(ds) = ds else { return false };
+        let counted = ds
+            .failover
+            .as_ref()
+            .and_then(|f| f.loss.as_ref())
+            .is_some_and(|l| l.discarded.is_some());
+        counted && member(ds, "use1").is_some_and(|m| !m.rejoin_pending)
+    })
+    .await?
+    .context("describe")?;
+    let discarded = rejoined
+        .failover
+        .as_ref()
+        .and_then(|f| f.loss.as_ref())
+        .and_then(|l| l.discarded)
+        .unwrap_or(0);
+    for id in &use1 {
+        let line = resp_line(d.resp_addr(*id)?, &["SET", "late", "v"]).await?;
+        ensure!(line.starts_with("-READONLY"), "node {id} of use1: {line:?}");
+    }
+
+    phase("writes go on at the new primary until the writers stop; every node converges");
+    writers.join_all().await;
+    let mut d = d;
+    setup::converge(&mut d, &target, WAIT).await?;
+
+    phase("check the history");
+    let history: History = recorder.snapshot();
+    let single = single_writer::check(&history)?;
+    ensure!(single.is_valid(), "{single}");
+    let primary = setup::primary_writes(&d, &target).await?;
+    let survived: FinalHistory = primary
+        .iter()
+        .map(|(seq, k, v)| (*seq, (k.clone(), *v)))
+        .collect();
+    let with_seqs = seqs_from_values(&history, &primary);
+    // Acknowledged by use1 past the seq the new primary started from: lost, and counted.
+    let range = loss::LossRange {
+        epoch: 1,
+        from_seq: loss.after_seq + 1,
+        to_seq: loss.after_seq + discarded,
+    };
+    let old_acks = acks(&history, "use1");
+    let lost_acks = old_acks
+        .iter()
+        .filter(|(_, seq)| seq.is_some_and(|s| range.contains(s)))
+        .count() as u64;
+    let unknown_on_use1 = history
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Info && e.cluster.as_deref() == Some("use1"))
+        .count() as u64;
+    ensure!(
+        lost_acks > 0 && lost_acks <= discarded && discarded <= lost_acks + unknown_on_use1,
+        "use1 discarded {discarded} writes; the history shows {lost_acks} acknowledged and {unknown_on_use1} of unknown outcome past seq {}",
+        loss.after_seq
+    );
+    let checked = loss::check(&with_seqs, &survived, &[range])?;
+    ensure!(checked.is_valid(), "{checked}");
+    ensure!(
+        checked.in_reported_ranges == lost_acks,
+        "{} acknowledged writes missing inside the discarded range, but use1 acknowledged {lost_acks} there",
+        checked.in_reported_ranges
+    );
+    eprintln!(
+        "    {} writes acknowledged; use1 discarded {discarded} ({lost_acks} of them acknowledged)",
+        checked.acknowledged
+    );
+
+    phase("the discarded writes are in a file on every node of use1, one line per seq");
+    for id in &use1 {
+        let group = d.group(*id)?;
+        let runs = group.sm().discarded();
+        let counted: u64 = runs.iter().map(|r| r.count()).sum();
+        ensure!(counted == discarded, "node {id} holds runs {runs:?}");
+        let dir = d.data_dir(*id).join("discarded");
+        let lines = count_lines(&dir)?;
+        ensure!(
+            lines == discarded,
+            "node {id}: {lines} lines under {}",
+            dir.display()
+        );
+    }
+    d.shutdown().await;
+    Ok(())
+}
+
+/// Lines in every file under `dir` (recursively).
+fn count_lines(dir: &std::path::Path) -> Result<u64> {
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            n += count_lines(&path)?;
+        } else {
+            n += std::fs::read_to_string(&path)?.lines().count() as u64;
+        }
+    }
+    Ok(n)
+}
