@@ -178,22 +178,50 @@ pub(crate) struct Driver<'a> {
     pub(crate) catch_up: Duration,
 }
 
-/// One step of `ds`'s failover, if one is under way.
+/// Carries `ds`'s failover forward, if one is under way: step after step, each recorded
+/// before the next starts, until it waits (for a catch-up or the lease wait) or is finished.
 pub(crate) async fn drive(
     ds: &Datastore,
     clusters: &BTreeMap<String, ClusterInfo>,
     d: &Driver<'_>,
     deadlines: &mut Deadlines,
 ) -> Result<(), String> {
-    let (handle, pool, catch_up) = (d.handle, d.pool, d.catch_up);
-    let Some(f) = ds.failover.as_deref().filter(|f| f.under_way()) else {
+    if !ds.failover.as_deref().is_some_and(|f| f.under_way()) {
         deadlines.since.remove(&ds.id);
         return Ok(());
-    };
+    }
     let since = *deadlines
         .since
         .entry(ds.id.clone())
         .or_insert_with(Instant::now);
+    let mut current = ds.clone();
+    while let Some(f) = current.failover.as_deref().filter(|f| f.under_way()) {
+        let Some(step) = next_step(&current, f, clusters, d, since).await? else {
+            return Ok(());
+        };
+        let before = f.phase.clone();
+        current = d
+            .handle
+            .failover_step(&current.id, &f.to, step)
+            .await
+            .map_err(|e| e.to_string())?;
+        if current.failover.as_ref().map(|f| &f.phase) == Some(&before) {
+            // Nothing moved (cannot happen with the rules as they are): next tick.
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// The step to record next, after carrying it out on the clusters; None while waiting.
+async fn next_step(
+    ds: &Datastore,
+    f: &FailoverInProgress,
+    clusters: &BTreeMap<String, ClusterInfo>,
+    d: &Driver<'_>,
+    since: Instant,
+) -> Result<Option<FailoverStep>, String> {
+    let (pool, catch_up) = (d.pool, d.catch_up);
     let s = Step {
         ds,
         f,
@@ -207,31 +235,21 @@ pub(crate) async fn drive(
                 .promotion_allowed_at(&ds.id)
                 .map_err(|e| e.to_string())?;
             if d.coord.options().clock.now() < allowed_at {
-                return Ok(());
+                return Ok(None);
             }
-            match s.choose_forced_target(since, catch_up).await? {
-                Some(step) => step,
-                None => return Ok(()),
-            }
+            return s.choose_forced_target(since, catch_up).await;
         }
         FailoverPhase::Requested => s.fence(since, catch_up).await?,
         FailoverPhase::Draining => {
-            match caught_up(f, pool, s.cluster(&f.to)?, since, catch_up).await {
-                Some(step) => step,
-                None => return Ok(()),
-            }
+            return Ok(caught_up(f, pool, s.cluster(&f.to)?, since, catch_up).await);
         }
         FailoverPhase::CaughtUp => FailoverStep::Promote,
         FailoverPhase::Promoted => s.promote_target().await?,
         FailoverPhase::Repointing => s.repoint().await?,
         FailoverPhase::Aborting { reason } => s.lift_drain(reason).await?,
-        FailoverPhase::Done | FailoverPhase::Aborted { .. } => return Ok(()),
+        FailoverPhase::Done | FailoverPhase::Aborted { .. } => return Ok(None),
     };
-    handle
-        .failover_step(&ds.id, &f.to, step)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    Ok(Some(step))
 }
 
 /// `CaughtUp` once the target's leader applied exactly the final seq, `Abort` past the
