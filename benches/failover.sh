@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Planned failover under continuous writes (tests/failover_planned.rs, release build, in
-# process on loopback): the write gap from the last write acknowledged by the old primary to
-# the first acknowledged by the new one, over RUNS runs.
+# Failover under continuous writes (release build, in process on loopback), over RUNS runs:
+# - planned (tests/failover_planned.rs): the write gap from the last write acknowledged by the
+#   old primary to the first acknowledged by the new one;
+# - forced (tests/failover_forced.rs, with the default lease, drift bound and margin): the time
+#   from cutting the primary region off to the first write acknowledged by the new primary
+#   (goal: under lease + 1 s).
 # Usage: benches/failover.sh [RUNS (default 5)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-cargo test --release -q -p meridian-tests --test failover_planned --no-run
+cargo test --release -q -p meridian-tests --test failover_planned --test failover_forced --no-run
 for i in $(seq 1 "$runs"); do
   cargo test --release -q -p meridian-tests --test failover_planned a_planned_failover -- \
-    --nocapture 2>&1 | grep -E "write gap|final seq" | sed "s/^ */run $i: /"
+    --nocapture 2>&1 | grep -E "write gap|final seq" | sed "s/^ */planned run $i: /"
+done
+for i in $(seq 1 "$runs"); do
+  MERIDIAN_BENCH_DEFAULT_LEASE=1 cargo test --release -q -p meridian-tests --test failover_forced \
+    -- --nocapture 2>&1 | grep -E "forced failover:|discarded" | sed "s/^ */forced run $i: /"
 done

@@ -69,7 +69,16 @@ fn acks(history: &History, cluster: &str) -> Vec<(u64, Option<u64>)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_primary_discards(
 ) -> Result<()> {
-    let d = TestDeployment::start(TestDeploymentOptions::default()).await?;
+    let mut opts = TestDeploymentOptions::default();
+    if std::env::var_os("MERIDIAN_BENCH_DEFAULT_LEASE").is_some() {
+        // benches/failover.sh: the lease, drift bound and margin a deployment gets by default.
+        let defaults = meridian_coord::CoordOptions::default();
+        opts.coord.lease = defaults.lease;
+        opts.coord.lease_margin = defaults.lease_margin;
+        opts.coord.clock_drift_bound = defaults.clock_drift_bound;
+    }
+    let lease = opts.coord.lease;
+    let d = TestDeployment::start(opts).await?;
     create_ready(&d, "gds1", "use1").await?;
     add_ready(&d, "gds1", "euw1").await?;
     add_ready(&d, "gds1", "aps1").await?;
@@ -212,6 +221,20 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
         "    {} writes acknowledged; use1 discarded {discarded} ({lost_acks} of them acknowledged)",
         checked.acknowledged
     );
+
+    // A figure for benches/failover.sh (not a goal asserted here).
+    if let Some(first) = acks(&history, &target)
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| *t > cut_ns)
+        .min()
+    {
+        eprintln!(
+            "    forced failover: {} ms from the cut to the first write acknowledged by {target} (lease {} ms)",
+            (first - cut_ns) / 1_000_000,
+            lease.as_millis()
+        );
+    }
 
     phase("the discarded writes are in a file on every node of use1, one line per seq");
     for id in &use1 {

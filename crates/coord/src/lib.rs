@@ -39,7 +39,7 @@ pub use error::CoordError;
 pub use forward::CoordForwardService;
 pub use group::CoordGroup;
 pub use handle::CoordHandle;
-pub use options::CoordOptions;
+pub use options::{CoordOptions, FailoverHold};
 pub use registration::{voters_from_config, Registration};
 pub use rules::{MAX_DESCRIPTION_LEN, MAX_NAME_LEN};
 pub use service::{auto_failover_from_pb, auto_failover_to_pb, to_pb, GlobalDatastoresService};

@@ -1,5 +1,6 @@
 //! Settings of the coordination group (`[coord]` in the deployment config).
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use meridian_config::CoordSettings;
@@ -28,6 +29,29 @@ pub struct CoordOptions {
     /// How long a planned failover waits for its target to reach the old primary's final seq
     /// before it aborts and lifts the drain. Default 30 s.
     pub failover_catch_up: Duration,
+    /// Tests only: a phase at which failover drivers stop until released.
+    pub failover_hold: FailoverHold,
+}
+
+/// Tests only: makes every failover driver that shares it stop at one phase (by its name in
+/// describe, e.g. `draining`) until released, so a test can crash the coordination leader
+/// exactly there. Never set in production: the default holds nothing.
+#[derive(Debug, Clone, Default)]
+pub struct FailoverHold(Arc<Mutex<Option<String>>>);
+
+impl FailoverHold {
+    pub fn hold_at(&self, phase: &str) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(phase.to_string());
+    }
+
+    pub fn release(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Whether a driver must not step past `phase` now.
+    pub fn holds(&self, phase: &str) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).as_deref() == Some(phase)
+    }
 }
 
 impl Default for CoordOptions {
@@ -53,6 +77,7 @@ impl CoordOptions {
             install_snapshot_timeout: Duration::from_secs(5),
             clock: meridian_types::Clock::system(),
             failover_catch_up: Duration::from_secs(30),
+            failover_hold: FailoverHold::default(),
         }
     }
 

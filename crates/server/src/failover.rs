@@ -222,6 +222,9 @@ async fn next_step(
     since: Instant,
 ) -> Result<Option<FailoverStep>, String> {
     let (pool, catch_up) = (d.pool, d.catch_up);
+    if d.coord.options().failover_hold.holds(&f.phase.to_string()) {
+        return Ok(None);
+    }
     let s = Step {
         ds,
         f,
