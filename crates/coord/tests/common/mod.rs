@@ -40,6 +40,7 @@ pub fn options() -> CoordOptions {
         install_snapshot_timeout: Duration::from_secs(2),
         clock: meridian_types::Clock::system(),
         failover_catch_up: Duration::from_secs(10),
+        failover_hold: Default::default(),
     }
 }
 
