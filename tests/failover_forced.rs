@@ -250,8 +250,111 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
             dir.display()
         );
     }
+
+    phase("metrics: use1's discarded writes and epoch; the voters' failover phase");
+    for id in &use1 {
+        let body = scrape(d.node(*id)?.metrics_addr()).await?;
+        ensure!(
+            metric(&body, "meridian_discarded_writes") == Some(discarded as f64)
+                && metric(&body, "meridian_epoch") == Some(2.0),
+            "node {id}: {body}"
+        );
+    }
+    let body = scrape(d.node(via)?.metrics_addr()).await?;
+    let series = |name: &str, labels: &[&str], value: &str| {
+        body.lines().any(|l| {
+            l.starts_with(name)
+                && labels.iter().all(|want| l.contains(want))
+                && l.ends_with(&format!(" {value}"))
+        })
+    };
+    ensure!(
+        series(
+            "meridian_failover_phase{",
+            &["datastore=\"gds1\"", "phase=\"done\""],
+            "1"
+        ) && series("meridian_datastore_epoch{", &["datastore=\"gds1\""], "2"),
+        "voter {via}: {body}"
+    );
     d.shutdown().await;
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_primary_that_ignores_its_lease_is_caught_by_the_single_writer_checker() -> Result<()> {
+    let mut opts = TestDeploymentOptions::default();
+    opts.region_options.planted.skip_lease_check = true;
+    let d = TestDeployment::start(opts).await?;
+    create_ready(&d, "gds1", "use1").await?;
+    add_ready(&d, "gds1", "euw1").await?;
+    add_ready(&d, "gds1", "aps1").await?;
+    let recorder = Arc::new(Recorder::new(std::time::Instant::now()));
+    let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
+    let writers = spawn_writers(&d, &ctx)?;
+    eventually("writes acknowledged by use1", WAIT, || async {
+        Ok((recorder.counts().ok > 20).then_some(()))
+    })
+    .await?;
+
+    phase("planted bug: use1 ignores its lease; cut it off and force a failover to euw1");
+    let use1 = d.cluster_ids("use1")?;
+    let others: Vec<NodeId> = d
+        .ids()
+        .into_iter()
+        .filter(|id| !use1.contains(id))
+        .collect();
+    d.net().partition(&use1, &others);
+    let via = d.cluster_ids("euw1")?[0];
+    datastore(forced(&d, via, "gds1", "euw1").await)?;
+    eventually(
+        "both clusters acknowledge writes after the promotion",
+        WAIT,
+        || async {
+            let h = recorder.snapshot();
+            let newest = |c: &str| acks(&h, c).iter().map(|(t, _)| *t).max();
+            let first_euw1 = acks(&h, "euw1").iter().map(|(t, _)| *t).min();
+            Ok(match (first_euw1, newest("use1")) {
+                (Some(first), Some(last)) if last > first => Some(()),
+                _ => None,
+            })
+        },
+    )
+    .await?;
+    writers.join_all().await;
+    let single = single_writer::check(&recorder.snapshot())?;
+    ensure!(
+        !single.is_valid(),
+        "the checker missed two writers: {single}"
+    );
+    ensure!(
+        format!("{single}").contains("use1 wrote after euw1"),
+        "the interleaving is not the deposed primary's: {single}"
+    );
+    eprintln!("    caught: {single}");
+    d.net().heal();
+    d.shutdown().await;
+    Ok(())
+}
+
+/// `GET /metrics` of a node, as text.
+async fn scrape(addr: SocketAddr) -> Result<String> {
+    let mut s = tokio::net::TcpStream::connect(addr).await?;
+    s.write_all(b"GET /metrics HTTP/1.0\r\nHost: x\r\n\r\n")
+        .await?;
+    let mut out = String::new();
+    s.read_to_string(&mut out).await?;
+    Ok(out)
+}
+
+/// The value of the one unlabelled-or-labelled series named `name` (the first found).
+fn metric(body: &str, name: &str) -> Option<f64> {
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find(|l| {
+            l.strip_prefix(name)
+                .is_some_and(|r| r.starts_with(' ') || r.starts_with('{'))
+        })
+        .and_then(|l| l.rsplit(' ').next()?.parse().ok())
 }
 
 /// Lines in every file under `dir` (recursively).

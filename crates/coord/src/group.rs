@@ -1,6 +1,7 @@
 //! One voter's membership in the coordination group.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::call::{CoordCall, CoordReply};
+use crate::grants_seen::GrantsSeen;
 use crate::{ControlPlane, CoordClient, CoordError, CoordOptions, Registration};
 
 /// The term this node leads in and when it noticed (on its monotonic clock).
@@ -36,6 +38,10 @@ pub struct CoordGroup {
     router: GroupRouter,
     client: CoordClient,
     leadership: Arc<Mutex<Option<Leadership>>>,
+    /// Lease grants this voter refused while leading (a rule said no: not the primary, a
+    /// failover draining it, a stale epoch).
+    lease_refusals: AtomicU64,
+    grants_seen: GrantsSeen,
     cancel: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -91,6 +97,8 @@ impl CoordGroup {
             opts,
             router,
             leadership: Arc::default(),
+            lease_refusals: AtomicU64::new(0),
+            grants_seen: GrantsSeen::default(),
             cancel: CancellationToken::new(),
             tasks: Mutex::default(),
         });
@@ -108,6 +116,11 @@ impl CoordGroup {
 
     pub fn raft(&self) -> &CoordRaft {
         &self.raft
+    }
+
+    /// Lease grants this voter refused while leading, since it started.
+    pub fn lease_refusals(&self) -> u64 {
+        self.lease_refusals.load(Ordering::Relaxed)
     }
 
     pub fn options(&self) -> &CoordOptions {
@@ -163,7 +176,7 @@ impl CoordGroup {
                 }))
             }
             CoordCall::Write(req) => {
-                self.check_promotion_time(&req)?;
+                self.check_promotion_time(&req).await?;
                 self.propose(req).await.map(CoordReply::Outcome)
             }
             CoordCall::GrantLease {
@@ -172,10 +185,15 @@ impl CoordGroup {
                 epoch,
                 length_ms,
                 head_seq,
-            } => self
-                .grant_lease_as_leader(datastore, cluster, epoch, (length_ms, head_seq))
-                .await
-                .map(|l| CoordReply::Outcome(CoordOutcome::Lease(l))),
+            } => {
+                let granted = self
+                    .grant_lease_as_leader(datastore, cluster, epoch, (length_ms, head_seq))
+                    .await;
+                if let Err(CoordError::Rule(_)) = granted {
+                    self.lease_refusals.fetch_add(1, Ordering::Relaxed);
+                }
+                granted.map(|l| CoordReply::Outcome(CoordOutcome::Lease(l)))
+            }
             CoordCall::Read => {
                 self.linearize().await?;
                 Ok(CoordReply::State(self.sm.read(Clone::clone)))
@@ -258,52 +276,53 @@ impl CoordGroup {
         l.filter(|l| l.term == term && self.is_leader())
     }
 
-    /// When this leader may promote another cluster of `datastore` (DESIGN §5, rule 4): a
-    /// whole lease (`D × (1 + ε) + margin`, with the longest lease length on record) after its
-    /// election, since it cannot know what its predecessor granted, and as long after the last
-    /// grant it made itself. Refused on a voter that does not lead.
+    /// When this leader may promote another cluster of `datastore` (DESIGN §5, rule 4):
+    /// `D × (1 + ε) + margin` after it saw the newest lease record (`grants_seen.rs` says why
+    /// that bounds every grant, its predecessors' included), at once when none exists.
+    /// Refused on a voter that does not lead. Call after a linearizable read, so every grant
+    /// ever acknowledged is applied here.
     pub fn promotion_allowed_at(&self, datastore: &str) -> Result<Instant, CoordError> {
         let lead = self.leadership().ok_or_else(|| self.not_leader())?;
-        self.sm.read(|cp| {
-            let ds = cp.datastore(datastore)?;
-            let longest = self
-                .opts
-                .lease
-                .max(Duration::from_millis(cp.max_lease_ms()));
-            let mut at = lead.since + self.opts.promotion_wait(longest);
-            if let Some(l) = ds
-                .lease
-                .as_ref()
-                .filter(|l| l.granted_by == self.node_id && l.term == lead.term)
-            {
-                let own = self.opts.clock.instant_at_ms(l.granted_at_ms)
-                    + self.opts.promotion_wait(Duration::from_millis(l.length_ms));
-                at = at.max(own);
-            }
-            Ok(at)
+        Ok(match self.newest_lease(datastore)? {
+            Some((l, seen)) => seen + self.opts.promotion_wait(Duration::from_millis(l.length_ms)),
+            None => lead.since,
         })
     }
 
     /// Since when, as far as this leader can tell, the primary of `datastore` holds no lease:
-    /// the end of the last lease it granted itself in its term, or its election when it
-    /// granted none (it cannot know its predecessor's grants, so the count starts again).
-    /// The automatic failover policy measures from here.
+    /// the end of the newest lease record as this voter saw it, and never before its own
+    /// election (the count restarts at every election). The automatic failover policy
+    /// measures from here.
     pub fn unleased_since(&self, datastore: &str) -> Result<Instant, CoordError> {
         let lead = self.leadership().ok_or_else(|| self.not_leader())?;
+        let end = self
+            .newest_lease(datastore)?
+            .map(|(l, seen)| seen + Duration::from_millis(l.length_ms));
+        Ok(end.map_or(lead.since, |end| end.max(lead.since)))
+    }
+
+    /// The lease record of `datastore` on this voter and when the voter first saw it.
+    fn newest_lease(&self, datastore: &str) -> Result<Option<(Lease, Instant)>, CoordError> {
+        let now = self.opts.clock.now();
         self.sm.read(|cp| {
+            self.grants_seen.note(cp, now);
             let ds = cp.datastore(datastore)?;
-            let own_end = ds
-                .lease
-                .as_ref()
-                .filter(|l| l.granted_by == self.node_id && l.term == lead.term)
-                .map(|l| self.opts.clock.instant_at_ms(l.granted_at_ms + l.length_ms));
-            Ok(own_end.map_or(lead.since, |end| end.max(lead.since)))
+            Ok(ds.lease.clone().map(|l| {
+                let seen = self.grants_seen.seen_at(datastore, &l).unwrap_or(now);
+                (l, seen)
+            }))
         })
+    }
+
+    /// Notes lease records as they apply (the leadership watcher calls it on every change).
+    fn note_leases(&self) {
+        let now = self.opts.clock.now();
+        self.sm.read(|cp| self.grants_seen.note(cp, now));
     }
 
     /// A forced promotion is proposed only once the old primary's lease certainly ran out
     /// ([`CoordGroup::promotion_allowed_at`]), whoever asks for it.
-    fn check_promotion_time(&self, req: &CoordRequest) -> Result<(), CoordError> {
+    async fn check_promotion_time(&self, req: &CoordRequest) -> Result<(), CoordError> {
         let CoordRequest::FailoverStep {
             id,
             step: FailoverStep::ForcedPromote { .. },
@@ -312,6 +331,8 @@ impl CoordGroup {
         else {
             return Ok(());
         };
+        // Every grant acknowledged under earlier terms is applied here after this.
+        self.linearize().await?;
         let at = self.promotion_allowed_at(id)?;
         let now = self.opts.clock.now();
         if now < at {
@@ -351,6 +372,7 @@ impl CoordGroup {
 async fn watch_leadership(g: Arc<CoordGroup>, registration: Registration) {
     let mut rx = g.raft.metrics();
     loop {
+        g.note_leases();
         let (leading, term) = {
             let m = rx.borrow_and_update();
             (

@@ -26,6 +26,7 @@ mod call;
 mod client;
 mod error;
 mod forward;
+mod grants_seen;
 mod group;
 mod handle;
 mod options;

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Voters;
 use meridian_coord::grpc::GlobalDatastoresClient;
@@ -241,6 +241,11 @@ async fn killing_the_leader_mid_operation_leaves_a_consistent_state() -> anyhow:
         .create("g", "", "use1", meridian_types::AutoFailover::Off)
         .await?;
     client.member_ready("g", "use1", 1).await?;
+    // The old leader grants the primary a lease (stamped after this instant).
+    let asked_at = std::time::Instant::now();
+    client
+        .grant_lease("g", "use1", 1, Duration::from_secs(60), 0)
+        .await?;
 
     // phase: start an add-secondary through a follower and kill the leader meanwhile
     let follower = voters.followers(leader)[0];
@@ -249,7 +254,6 @@ async fn killing_the_leader_mid_operation_leaves_a_consistent_state() -> anyhow:
     tokio::time::sleep(Duration::from_millis(2)).await;
     voters.kill(leader).await;
     // The next leader is elected after this instant.
-    let killed_at = Instant::now();
     let outcome = op.await?;
     eprintln!("add-secondary while the leader died: {outcome:?}");
     match &outcome {
@@ -286,13 +290,14 @@ async fn killing_the_leader_mid_operation_leaves_a_consistent_state() -> anyhow:
     let d = client.member_ready("g", "euw1", 1).await?;
     assert_eq!(d.status, DatastoreStatus::Available);
 
-    // phase: the new leader refuses promotions until a whole lease after its election
+    // phase: the new leader refuses promotions until D×(1+ε)+margin after its predecessor's
+    // grant, which it knows from its log
     let opts = common::options();
     let allowed = voters.get(new_leader).group.promotion_allowed_at("g")?;
     assert!(
-        allowed >= killed_at + opts.promotion_wait(opts.lease),
-        "promotion allowed too early: {:?} after the kill",
-        allowed.saturating_duration_since(killed_at)
+        allowed >= asked_at + opts.promotion_wait(opts.lease),
+        "promotion allowed too early: {:?} after the grant was asked for",
+        allowed.saturating_duration_since(asked_at)
     );
     let other = voters.followers(new_leader)[0];
     assert!(matches!(

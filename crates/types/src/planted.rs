@@ -16,10 +16,17 @@ pub struct PlantedBugs {
     /// from a snapshot has lost an acknowledged write (caught by the prefix checker's final reads
     /// and by convergence).
     pub snapshot_drops_key: bool,
+    /// The primary's leader takes and acknowledges writes without a valid lease, so a primary
+    /// cut off from the coordination group keeps writing after a forced failover promoted
+    /// another cluster (caught by the single-writer checker).
+    pub skip_lease_check: bool,
 }
 
 impl PlantedBugs {
     pub fn any(&self) -> bool {
-        self.ack_before_commit || self.ship_out_of_order || self.snapshot_drops_key
+        self.ack_before_commit
+            || self.ship_out_of_order
+            || self.snapshot_drops_key
+            || self.skip_lease_check
     }
 }

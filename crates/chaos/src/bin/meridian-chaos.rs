@@ -93,6 +93,9 @@ async fn main() -> Result<()> {
                 ack_before_commit: args.plant.contains(&Plant::AckBeforeCommit),
                 ship_out_of_order: args.plant.contains(&Plant::ShipOutOfOrder),
                 snapshot_drops_key: args.plant.contains(&Plant::SnapshotDropsKey),
+                // Needs a forced failover, which the schedule does not do: see
+                // tests/failover_forced.rs.
+                skip_lease_check: false,
             },
         };
         let report = meridian_chaos::run(&opts).await?;

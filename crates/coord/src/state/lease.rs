@@ -7,15 +7,6 @@ use crate::rules;
 use crate::ControlPlane;
 
 impl ControlPlane {
-    /// Longest lease length ever recorded, in milliseconds (what a new leader must outwait).
-    pub fn max_lease_ms(&self) -> u64 {
-        self.datastores
-            .values()
-            .filter_map(|d| d.lease.as_ref().map(|l| l.length_ms))
-            .max()
-            .unwrap_or(0)
-    }
-
     pub(super) fn grant_lease(&mut self, lease: &Lease) -> Result<CoordOutcome, ControlError> {
         self.check_lease(lease)?;
         self.update(&lease.datastore, |ds| {
