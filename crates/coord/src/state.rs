@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use meridian_storage::ReplicatedState;
 use meridian_types::{
     ClusterInfo, ControlError, ControlLimits, CoordOutcome, CoordRequest, CoordResponse,
-    CoordTypeConfig, Datastore,
+    CoordTypeConfig, Datastore, Epoch,
 };
 use openraft::LogId;
 use serde::{Deserialize, Serialize};
@@ -39,6 +39,11 @@ pub struct ControlPlane {
     pub datastores: BTreeMap<String, Datastore>,
     /// Deployment limits the rules use.
     pub limits: ControlLimits,
+    /// The newest epoch ever issued, to any datastore: epochs are never reused, not across
+    /// datastores and not after a datastore is deleted and created again, so a history mark
+    /// or a role from one can never be taken for one of another.
+    #[serde(default)]
+    pub last_epoch: Epoch,
 }
 
 impl ControlPlane {
@@ -86,6 +91,12 @@ impl ControlPlane {
             CoordRequest::MemberRemoved { id, cluster } => self.member_removed(id, cluster),
             CoordRequest::DatastoreDeleted { id } => self.datastore_deleted(id),
         }
+    }
+
+    /// Issues a fresh epoch (one past every epoch issued before).
+    fn next_epoch(&mut self) -> Epoch {
+        self.last_epoch += 1;
+        self.last_epoch
     }
 
     /// The datastore with this id.

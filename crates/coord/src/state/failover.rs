@@ -108,14 +108,15 @@ impl ControlPlane {
         if let FailoverStep::ForcedPromote { to } = step {
             check_target(ds, to)?;
         }
+        let new_epoch = (next == FailoverPhase::Promoted).then(|| self.next_epoch());
         self.update(id, |ds| {
             if let FailoverStep::ForcedPromote { to } = step {
                 if let Some(f) = ds.failover.as_mut() {
                     f.to = to.clone();
                 }
             }
-            if next == FailoverPhase::Promoted {
-                promote(ds);
+            if let Some(epoch) = new_epoch {
+                promote(ds, epoch);
             }
             if let Some(f) = ds.failover.as_mut() {
                 record_step(f, step);
@@ -241,9 +242,10 @@ fn record_step(f: &mut FailoverInProgress, step: &FailoverStep) {
     }
 }
 
-/// Bumps the epoch and swaps the roles of the old primary and the target. A forced promotion
-/// records what may be lost and leaves the unreachable old primary to rejoin later.
-fn promote(ds: &mut Datastore) {
+/// Moves `ds` to the fresh `epoch` and swaps the roles of the old primary and the target. A
+/// forced promotion records what may be lost and leaves the unreachable old primary to rejoin
+/// later.
+fn promote(ds: &mut Datastore, epoch: Epoch) {
     let Some(f) = ds.failover.as_mut() else {
         return;
     };
@@ -255,7 +257,7 @@ fn promote(ds: &mut Datastore) {
             discarded: None,
         });
     }
-    ds.epoch += 1;
+    ds.epoch = epoch;
     f.new_epoch = Some(ds.epoch);
     let (from, to, force) = (f.from.clone(), f.to.clone(), f.force);
     for m in &mut ds.members {

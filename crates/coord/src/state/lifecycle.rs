@@ -25,14 +25,14 @@ impl ControlPlane {
         }
         rules::check_description(description)?;
         rules::check_auto_failover(auto_failover)?;
-        let cluster = self.cluster(primary)?;
+        let region = self.cluster(primary)?.region.clone();
         rules::check_not_in_datastore(self, primary)?;
         let ds = Datastore {
             id: id.to_string(),
             description: description.to_string(),
-            members: vec![Member::associating(primary, &cluster.region, Role::Primary)],
+            members: vec![Member::associating(primary, &region, Role::Primary)],
             primary: primary.to_string(),
-            epoch: 1,
+            epoch: self.next_epoch(),
             status: DatastoreStatus::Creating,
             auto_failover,
             failover: None,

@@ -282,3 +282,27 @@ fn discarded(cluster: &str, ranges: Vec<meridian_types::DiscardedRange>) -> Coor
         ranges,
     }
 }
+
+#[test]
+fn epochs_are_never_reused_across_datastores_or_after_a_delete() {
+    let mut cp = available(&["euw1"]);
+    ok(&mut cp, fo("euw1", false));
+    for s in [
+        FailoverStep::Drained { final_seq: 1 },
+        FailoverStep::CaughtUp,
+        FailoverStep::Promote,
+    ] {
+        ok(&mut cp, step("euw1", s));
+    }
+    assert_eq!(cp.datastores["g"].epoch, 2);
+    // Another datastore starts past every epoch issued so far.
+    ok(&mut cp, create("h", "usw2"));
+    assert_eq!(cp.datastores["h"].epoch, 3);
+    // So does a datastore deleted and created again under the same id.
+    ok(&mut cp, ready("h", "usw2", 3));
+    ok(&mut cp, CoordRequest::Delete { id: "h".into() });
+    ok(&mut cp, CoordRequest::DatastoreDeleted { id: "h".into() });
+    ok(&mut cp, create("h", "usw2"));
+    assert_eq!(cp.datastores["h"].epoch, 4);
+    assert_eq!(cp.last_epoch, 4);
+}

@@ -107,7 +107,7 @@ fn a_cluster_belongs_to_one_datastore_only() {
         ControlError::ClusterInUse { .. }
     ));
     ok(&mut cp, create("h", "usw2"));
-    ok(&mut cp, ready("h", "usw2", 1));
+    ok(&mut cp, ready("h", "usw2", 2));
     assert!(matches!(
         refused(&mut cp, add("h", "use1")),
         ControlError::ClusterInUse { ref datastore, .. } if datastore == "g"
