@@ -152,7 +152,8 @@ pub struct Datastore {
     pub members: Vec<Member>,
     /// Name of the primary cluster.
     pub primary: String,
-    /// Starts at 1; bumped on every change of primary.
+    /// Issued at creation and at every change of primary from one deployment-wide counter
+    /// (`ControlPlane::last_epoch`): never reused, not even by another datastore.
     pub epoch: Epoch,
     pub status: DatastoreStatus,
     pub auto_failover: AutoFailover,
