@@ -1,21 +1,27 @@
-//! Follower → leader forwarding of writes and read-index requests
-//! (`meridian.internal.v1.RegionForward`).
+//! Follower → leader forwarding of writes and read-index requests, and the leader's lease
+//! probes and confirms to its followers (`meridian.internal.v1.RegionForward`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use bytes::Bytes;
 use meridian_proto::internal::region_forward_client::RegionForwardClient;
 use meridian_proto::internal::region_forward_server::RegionForward;
 use meridian_proto::internal::RaftMessage;
 use meridian_transport::{decode, encode, never_sent};
-use meridian_types::{ClusterRole, Node, NodeId, WriteResult};
+use meridian_types::{ClusterRole, Epoch, Node, NodeId, WriteResult};
 use tonic::{Request, Response, Status};
+use tracing::debug;
 
+use crate::lease_share::{Confirmed, ProbeId};
 use crate::{RegionError, RegionGroup};
 
 /// A forwarded write: the commands and the WATCHed keys with their digests.
 type ForwardedWrite = (Vec<Vec<Bytes>>, Vec<(Bytes, Option<u64>)>);
+
+/// A lease confirm: the probe the follower answered, and the lease granted after it.
+type LeaseConfirm = (ProbeId, Epoch, Duration);
 
 /// The regional groups this node hosts, by `GroupId` text form.
 #[derive(Clone, Default)]
@@ -122,6 +128,38 @@ impl RegionForward for RegionForwardService {
         let result = group.read_index_for(leased).await;
         reply(&msg, &result)
     }
+
+    async fn lease_probe(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
+        let msg = request.into_inner();
+        let group = self.group(&msg)?;
+        // Noted before the answer leaves, so before the leader's t0 (see lease.rs).
+        let probe = group.inherited_lease().answer(group.clock().now());
+        reply(&msg, &probe)
+    }
+
+    async fn lease_confirm(
+        &self,
+        request: Request<RaftMessage>,
+    ) -> Result<Response<RaftMessage>, Status> {
+        let msg = request.into_inner();
+        let group = self.group(&msg)?;
+        let (probe, epoch, length): LeaseConfirm = decode("lease confirm", &msg.payload)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let confirmed = group.inherited_lease().confirm(probe, epoch, length);
+        if let Confirmed::Inherited { until, .. } = confirmed {
+            let left = until.saturating_duration_since(group.clock().now());
+            debug!(
+                cluster = group.cluster(),
+                epoch,
+                ?left,
+                "lease inherited from the leader"
+            );
+        }
+        reply(&msg, &matches!(confirmed, Confirmed::Inherited { .. }))
+    }
 }
 
 fn client(
@@ -157,8 +195,11 @@ enum Rpc {
     Write,
     ReadIndex,
     SetRole,
+    LeaseProbe,
+    LeaseConfirm,
 }
 
+/// Calls `rpc` on node `leader` within the request timeout.
 async fn call(
     group: &RegionGroup,
     leader: NodeId,
@@ -166,17 +207,39 @@ async fn call(
     payload: Vec<u8>,
     rpc: Rpc,
 ) -> Result<Vec<u8>, RegionError> {
+    call_within(
+        group,
+        leader,
+        node,
+        payload,
+        rpc,
+        group.options().request_timeout,
+    )
+    .await
+}
+
+/// Calls `rpc` on node `leader` (for the lease RPCs: a follower) within `timeout`.
+async fn call_within(
+    group: &RegionGroup,
+    leader: NodeId,
+    node: &Node,
+    payload: Vec<u8>,
+    rpc: Rpc,
+    timeout: Duration,
+) -> Result<Vec<u8>, RegionError> {
     let mut c = client(group, node).map_err(|s| unreachable(leader, node, &s, group))?;
     let mut req = Request::new(RaftMessage {
         group: group.group_id().as_string(),
         target: leader,
         payload: payload.into(),
     });
-    req.set_timeout(group.options().request_timeout);
+    req.set_timeout(timeout);
     let res = match rpc {
         Rpc::Write => c.write(req).await,
         Rpc::ReadIndex => c.read_index(req).await,
         Rpc::SetRole => c.set_role(req).await,
+        Rpc::LeaseProbe => c.lease_probe(req).await,
+        Rpc::LeaseConfirm => c.lease_confirm(req).await,
     };
     res.map(|r| r.into_inner().payload.to_vec())
         .map_err(|s| unreachable(leader, node, &s, group))
@@ -241,4 +304,39 @@ pub(crate) async fn forward_set_role(
             reason: e.to_string(),
         }
     })?
+}
+
+/// Asks follower `id` to note the time under a new probe id (see `lease_share`).
+pub(crate) async fn send_lease_probe(
+    group: &RegionGroup,
+    id: NodeId,
+    node: &Node,
+    timeout: Duration,
+) -> Result<ProbeId, RegionError> {
+    let out = call_within(group, id, node, Vec::new(), Rpc::LeaseProbe, timeout).await?;
+    decode::<ProbeId>("lease probe reply", &out).map_err(|e| RegionError::Unreachable {
+        node: id,
+        addr: node.grpc_addr.clone(),
+        reason: e.to_string(),
+    })
+}
+
+/// Tells follower `id` the lease (`epoch`, `length`) granted after it answered `probe`.
+pub(crate) async fn send_lease_confirm(
+    group: &RegionGroup,
+    id: NodeId,
+    node: &Node,
+    probe: ProbeId,
+    epoch: Epoch,
+    length: Duration,
+    timeout: Duration,
+) -> Result<(), RegionError> {
+    let payload: LeaseConfirm = (probe, epoch, length);
+    let payload = encode("lease confirm", &payload).map_err(|e| RegionError::Fatal {
+        cluster: group.cluster().to_string(),
+        reason: e.to_string(),
+    })?;
+    call_within(group, id, node, payload, Rpc::LeaseConfirm, timeout)
+        .await
+        .map(|_| ())
 }

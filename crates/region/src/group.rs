@@ -28,6 +28,7 @@ use tracing::{info, warn};
 use crate::forward::ForwardRegistry;
 use crate::leader_time::LeaderTime;
 use crate::lease::{LeaseSource, LeaseState};
+use crate::lease_share::InheritedLease;
 use crate::proposer::Proposal;
 use crate::read_index::ReadIndexWaiter;
 use crate::{RegionError, RegionOptions};
@@ -48,6 +49,8 @@ pub struct RegionGroup {
     proposals: mpsc::UnboundedSender<Proposal>,
     read_indexes: mpsc::UnboundedSender<ReadIndexWaiter>,
     lease: LeaseState,
+    /// The lease this node inherits from its leader, adopted if it is elected (`lease_share`).
+    inherited_lease: InheritedLease,
     leader_time: LeaderTime,
 }
 
@@ -130,6 +133,7 @@ impl RegionGroup {
             proposals,
             read_indexes,
             lease: LeaseState::default(),
+            inherited_lease: InheritedLease::default(),
             leader_time,
         });
         g.registry.register(g.group.as_string(), g.clone());
@@ -200,6 +204,34 @@ impl RegionGroup {
 
     pub(crate) fn lease(&self) -> &LeaseState {
         &self.lease
+    }
+
+    pub(crate) fn inherited_lease(&self) -> &InheritedLease {
+        &self.inherited_lease
+    }
+
+    /// How long the lease this node inherited from its leader still runs for the cluster's
+    /// current epoch: what it would adopt if elected now (`None`: none, or not a primary).
+    pub fn inherited_lease_left(&self) -> Option<Duration> {
+        let ClusterRole::Primary { epoch, .. } = self.role() else {
+            return None;
+        };
+        let now = self.clock().now();
+        self.inherited_lease
+            .valid_until(epoch, now)
+            .map(|until| until - now)
+    }
+
+    /// The other voters of the group, with their addresses (those that may be elected).
+    pub(crate) fn peers(&self) -> Vec<(NodeId, Node)> {
+        let metrics = self.raft.metrics();
+        let m = metrics.borrow();
+        let membership = m.membership_config.membership();
+        membership
+            .voter_ids()
+            .filter(|id| *id != self.node_id)
+            .filter_map(|id| membership.get_node(&id).map(|n| (id, n.clone())))
+            .collect()
     }
 
     /// Starts renewing the primary's write lease through `source` (the coordination group).

@@ -11,6 +11,10 @@
 //! A write is acknowledged only after it is committed on a majority and applied. A write whose
 //! leader lost leadership while it was in flight is reported as "outcome unknown", never
 //! retried blindly (INCR twice would be wrong).
+//!
+//! On a primary, the leader writes under the lease it renews through the coordination group
+//! (`lease`) and hands each grant to the followers that answered its probe before it asked
+//! (`lease_share`), so a newly elected leader writes at once on the lease it inherited.
 
 mod error;
 mod expiry;
@@ -18,6 +22,7 @@ mod forward;
 mod group;
 mod leader_time;
 mod lease;
+mod lease_share;
 mod options;
 mod proposer;
 mod read_index;

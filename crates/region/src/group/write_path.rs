@@ -108,10 +108,15 @@ impl RegionGroup {
         }
     }
 
-    /// Whether this leader holds a valid lease for `epoch` now (always, under the planted
+    /// Whether this leader holds a valid lease for `epoch` now, adopting the one it inherited
+    /// if a write arrives before its lease loop did (always true under the planted
     /// `skip_lease_check` bug).
     fn leased(&self, epoch: u64) -> bool {
-        self.opts.planted.skip_lease_check || self.lease.valid(epoch, self.clock().now())
+        if self.opts.planted.skip_lease_check || self.lease.valid(epoch, self.clock().now()) {
+            return true;
+        }
+        crate::lease::adopt_inherited(self, epoch);
+        self.lease.valid(epoch, self.clock().now())
     }
 
     /// Proposes one entry directly (used for active expiry).
