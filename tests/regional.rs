@@ -288,7 +288,7 @@ async fn a_secondary_cluster_refuses_writes_on_every_node_and_still_serves_reads
     };
     let seq = tc
         .group(follower)?
-        .set_role(secondary.clone(), false)
+        .set_role(secondary.clone(), false, 0)
         .await?;
     for id in tc.ids() {
         let g = tc.group(id)?;
@@ -334,7 +334,7 @@ async fn a_secondary_cluster_refuses_writes_on_every_node_and_still_serves_reads
 
     // Back to standalone: writes are accepted again.
     tc.group(leader)?
-        .set_role(ClusterRole::Standalone, false)
+        .set_role(ClusterRole::Standalone, false, 0)
         .await?;
     tc.kv(follower)
         .await?

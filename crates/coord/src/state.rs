@@ -44,6 +44,10 @@ pub struct ControlPlane {
     /// or a role from one can never be taken for one of another.
     #[serde(default)]
     pub last_epoch: Epoch,
+    /// Index of the last coordination log entry applied: the fencing token of every role
+    /// decision read from this state (`RegionRequest::SetRole`).
+    #[serde(default)]
+    pub applied_index: u64,
 }
 
 impl ControlPlane {
@@ -137,7 +141,8 @@ impl ControlPlane {
 }
 
 impl ReplicatedState<CoordTypeConfig> for ControlPlane {
-    fn apply(&mut self, _log_id: &LogId<u64>, request: &CoordRequest) -> CoordResponse {
+    fn apply(&mut self, log_id: &LogId<u64>, request: &CoordRequest) -> CoordResponse {
+        self.applied_index = log_id.index;
         CoordResponse {
             result: ControlPlane::apply(self, request),
         }

@@ -111,9 +111,10 @@ impl RegionForward for RegionForwardService {
     ) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let group = self.group(&msg)?;
-        let (role, wipe): (ClusterRole, bool) = decode("forwarded role change", &msg.payload)
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let result = group.set_role_as_leader(role, wipe).await;
+        let (role, wipe, token): (ClusterRole, bool, u64) =
+            decode("forwarded role change", &msg.payload)
+                .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let result = group.set_role_as_leader(role, wipe, token).await;
         reply(&msg, &result)
     }
 
@@ -289,10 +290,10 @@ pub(crate) async fn forward_set_role(
     leader: NodeId,
     node: &Node,
     role: &ClusterRole,
-    wipe: bool,
+    (wipe, token): (bool, u64),
 ) -> Result<u64, RegionError> {
     let payload =
-        encode("forwarded role change", &(role, wipe)).map_err(|e| RegionError::Fatal {
+        encode("forwarded role change", &(role, wipe, token)).map_err(|e| RegionError::Fatal {
             cluster: group.cluster().to_string(),
             reason: e.to_string(),
         })?;

@@ -55,6 +55,7 @@ struct Step<'a> {
     f: &'a FailoverInProgress,
     clusters: &'a BTreeMap<String, ClusterInfo>,
     pool: &'a ChannelPool,
+    token: u64,
 }
 
 impl Step<'_> {
@@ -66,7 +67,7 @@ impl Step<'_> {
 
     /// Records `role` in `cluster`'s regional log; returns the seq after it.
     async fn set_role(&self, cluster: &str, role: ClusterRole) -> Result<Seq, String> {
-        set_role(self.pool, self.cluster(cluster)?, role, false).await
+        set_role(self.pool, self.cluster(cluster)?, role, (false, self.token)).await
     }
 
     /// Appends the fence to the old primary's log: its reply is the final seq.
@@ -176,6 +177,8 @@ pub(crate) struct Driver<'a> {
     pub(crate) handle: &'a CoordHandle,
     pub(crate) pool: &'a ChannelPool,
     pub(crate) catch_up: Duration,
+    /// The coordination token of the state the driver acts on (`reconciler::set_role`).
+    pub(crate) token: u64,
 }
 
 /// Carries `ds`'s failover forward, if one is under way: step after step, each recorded
@@ -230,6 +233,7 @@ async fn next_step(
         f,
         clusters,
         pool,
+        token: d.token,
     };
     let step = match &f.phase {
         FailoverPhase::Requested if f.force => {

@@ -10,7 +10,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use meridian_coord::{CoordGroup, CoordHandle};
+use meridian_coord::{ControlPlane, CoordGroup, CoordHandle};
 use meridian_proto::internal::region_forward_client::RegionForwardClient;
 use meridian_proto::internal::RaftMessage;
 use meridian_region::RegionError;
@@ -50,7 +50,7 @@ pub(crate) async fn run(
             continue;
         };
         for ds in state.datastores.values() {
-            if let Err(e) = reconcile(ds, &state.clusters, &handle, &pool, &mut joined).await {
+            if let Err(e) = reconcile(ds, &state, &handle, &pool, &mut joined).await {
                 debug!(datastore = %ds.id, error = %e, "reconcile step failed; retrying");
             }
             let driver = crate::failover::Driver {
@@ -58,6 +58,7 @@ pub(crate) async fn run(
                 handle: &handle,
                 pool: &pool,
                 catch_up,
+                token: state.applied_index,
             };
             if let Err(e) = crate::failover::auto(ds, &driver).await {
                 debug!(datastore = %ds.id, error = %e, "automatic failover check failed; retrying");
@@ -66,18 +67,19 @@ pub(crate) async fn run(
             if let Err(e) = failover.await {
                 debug!(datastore = %ds.id, error = %e, "failover step failed; retrying");
             }
-            rejoins.start(ds, &state.clusters, &handle, &pool);
+            rejoins.start(ds, &state, &handle, &pool);
         }
     }
 }
 
 async fn reconcile(
     ds: &Datastore,
-    clusters: &std::collections::BTreeMap<String, ClusterInfo>,
+    state: &ControlPlane,
     handle: &CoordHandle,
     pool: &ChannelPool,
     joined: &mut HashSet<(String, String, Epoch)>,
 ) -> Result<(), String> {
+    let (clusters, token) = (&state.clusters, state.applied_index);
     let cluster = |name: &str| {
         clusters
             .get(name)
@@ -91,7 +93,7 @@ async fn reconcile(
                     epoch: ds.epoch,
                     base_seq: 0,
                 };
-                set_role(pool, cluster(&m.cluster)?, role, false).await?;
+                set_role(pool, cluster(&m.cluster)?, role, (false, token)).await?;
                 handle
                     .member_ready(&ds.id, &m.cluster, ds.epoch)
                     .await
@@ -109,7 +111,7 @@ async fn reconcile(
                 // the cluster, so this step is repeated until the copy is complete.
                 let key = (ds.id.clone(), m.cluster.clone(), ds.epoch);
                 if !joined.contains(&key) {
-                    set_role(pool, cluster(&m.cluster)?, role, true).await?;
+                    set_role(pool, cluster(&m.cluster)?, role, (true, token)).await?;
                     joined.insert(key);
                 }
                 if !m.synced {
@@ -128,7 +130,13 @@ async fn reconcile(
             (Role::Secondary, MemberStatus::Disassociating) => {
                 // A disassociated secondary keeps its data and takes writes again.
                 joined.remove(&(ds.id.clone(), m.cluster.clone(), ds.epoch));
-                set_role(pool, cluster(&m.cluster)?, ClusterRole::Standalone, false).await?;
+                set_role(
+                    pool,
+                    cluster(&m.cluster)?,
+                    ClusterRole::Standalone,
+                    (false, token),
+                )
+                .await?;
                 handle
                     .member_removed(&ds.id, &m.cluster)
                     .await
@@ -139,7 +147,13 @@ async fn reconcile(
         }
     }
     if ds.status == DatastoreStatus::Deleting {
-        set_role(pool, cluster(&ds.primary)?, ClusterRole::Standalone, false).await?;
+        set_role(
+            pool,
+            cluster(&ds.primary)?,
+            ClusterRole::Standalone,
+            (false, token),
+        )
+        .await?;
         handle
             .datastore_deleted(&ds.id)
             .await
@@ -151,13 +165,16 @@ async fn reconcile(
 
 /// Records `role` in `cluster`'s log through whichever of its nodes answers (each forwards to
 /// the cluster's leader).
+///
+/// `token` is the coordination log index of the state the decision was read from: the cluster
+/// ignores a decision older than one it already applied (`RegionRequest::SetRole`).
 pub(crate) async fn set_role(
     pool: &ChannelPool,
     cluster: &ClusterInfo,
     role: ClusterRole,
-    wipe: bool,
+    (wipe, token): (bool, u64),
 ) -> Result<u64, String> {
-    let payload = bincode::serialize(&(&role, wipe)).map_err(|e| e.to_string())?;
+    let payload = bincode::serialize(&(&role, wipe, token)).map_err(|e| e.to_string())?;
     let group = GroupId::Region(cluster.name.clone()).as_string();
     let mut last = format!("cluster {} has no nodes", cluster.name);
     for (id, node) in &cluster.nodes {

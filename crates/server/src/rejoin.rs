@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use meridian_coord::CoordHandle;
+use meridian_coord::{ControlPlane, CoordHandle};
 use meridian_transport::ChannelPool;
 use meridian_types::{ClusterInfo, ClusterRole, Datastore};
 use tokio::task::JoinHandle;
@@ -33,10 +33,11 @@ impl Rejoins {
     pub(crate) fn start(
         &mut self,
         ds: &Datastore,
-        clusters: &std::collections::BTreeMap<String, ClusterInfo>,
+        state: &ControlPlane,
         handle: &CoordHandle,
         pool: &ChannelPool,
     ) {
+        let clusters = &state.clusters;
         self.running.retain(|_, t| !t.is_finished());
         for m in ds.members.iter().filter(|m| m.rejoin_pending) {
             let key = (ds.id.clone(), m.cluster.clone());
@@ -46,10 +47,13 @@ impl Rejoins {
             if self.running.contains_key(&key) {
                 continue;
             }
+            let role = ClusterRole::Secondary {
+                datastore: ds.id.clone(),
+                epoch: ds.epoch,
+                source: ds.primary.clone(),
+            };
             let attempt = rejoin(
-                ds.id.clone(),
-                ds.epoch,
-                ds.primary.clone(),
+                (role, state.applied_index),
                 cluster,
                 handle.clone(),
                 pool.clone(),
@@ -72,20 +76,22 @@ impl Drop for Rejoins {
     }
 }
 
+/// One attempt to record the secondary `role` (with its coordination token) in `cluster`.
 async fn rejoin(
-    id: String,
-    epoch: u64,
-    primary: String,
+    (role, token): (ClusterRole, u64),
     cluster: ClusterInfo,
     handle: CoordHandle,
     pool: ChannelPool,
 ) {
-    let role = ClusterRole::Secondary {
-        datastore: id.clone(),
+    let ClusterRole::Secondary {
+        datastore: id,
         epoch,
-        source: primary.clone(),
+        source: primary,
+    } = role.clone()
+    else {
+        return;
     };
-    let result = match set_role(&pool, &cluster, role, false).await {
+    let result = match set_role(&pool, &cluster, role, (false, token)).await {
         Ok(_) => handle
             .member_rejoined(&id, &cluster.name, epoch)
             .await

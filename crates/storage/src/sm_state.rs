@@ -41,6 +41,8 @@ pub(crate) struct SmState {
     /// Runs of seqs this cluster held and gave up when a full sync put it on a newer history
     /// (a deposed primary's writes past the failover point), oldest first.
     pub(crate) discarded: Vec<DiscardedRange>,
+    /// The newest coordination token of a role change applied (see `RegionRequest::SetRole`).
+    pub(crate) role_token: u64,
     /// Tests only: deliberate bugs; not part of a snapshot (kept across installs).
     pub(crate) planted: meridian_types::PlantedBugs,
 }
@@ -105,7 +107,9 @@ impl SmState {
                     .collect();
             }
             RegionRequest::Expire { keys, now_ms } => self.expire_due(keys, *now_ms, fx),
-            RegionRequest::SetRole { role, wipe } => self.set_role(role, *wipe, fx),
+            RegionRequest::SetRole { role, wipe, token } => {
+                self.set_role(role, *wipe, *token, fx)
+            }
             RegionRequest::Ship { ops, history } => self.apply_shipped(ops, history, fx),
             RegionRequest::SyncBegin { id, seq, history } => self.begin_sync(*id, *seq, history),
             RegionRequest::SyncChunk { id, entries } => self.stage_chunk(*id, entries),

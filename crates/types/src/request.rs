@@ -36,7 +36,15 @@ pub enum RegionRequest {
     Expire { keys: Vec<Bytes>, now_ms: u64 },
     /// The coordination group changed this cluster's role. With `wipe`, every key is deleted
     /// first (a cluster joining a global datastore as a secondary starts empty, as on AWS).
-    SetRole { role: ClusterRole, wipe: bool },
+    /// `token` fences it: the coordination log index the decision was read at; a change
+    /// below the newest token applied is ignored, so a delayed decision (a stale `Standalone`
+    /// included) never undoes a newer one. Tools and tests outside the coordination group
+    /// use 0.
+    SetRole {
+        role: ClusterRole,
+        wipe: bool,
+        token: u64,
+    },
     /// Ops shipped from the primary cluster, in seq order, with the primary's history as the
     /// shipper last saw it. Applied only on a secondary that holds a position: ops at or below
     /// its seq are skipped (already applied), and an op past a gap stops the entry there.

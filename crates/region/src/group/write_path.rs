@@ -173,12 +173,19 @@ impl RegionGroup {
     }
 
     /// Records `role` in the cluster's log through its leader (this node or another) and
-    /// returns once it is applied. With `wipe`, every key is deleted first.
-    pub async fn set_role(&self, role: ClusterRole, wipe: bool) -> Result<u64, RegionError> {
+    /// returns once it is applied. With `wipe`, every key is deleted first. `token` is the
+    /// coordination token of the decision (`RegionRequest::SetRole`; 0 outside the
+    /// coordination group).
+    pub async fn set_role(
+        &self,
+        role: ClusterRole,
+        wipe: bool,
+        token: u64,
+    ) -> Result<u64, RegionError> {
         let role = &role;
         self.on_leader(
-            || self.set_role_as_leader(role.clone(), wipe),
-            |id, node| async move { forward_set_role(self, id, &node, role, wipe).await },
+            || self.set_role_as_leader(role.clone(), wipe, token),
+            |id, node| async move { forward_set_role(self, id, &node, role, (wipe, token)).await },
         )
         .await
     }
@@ -188,11 +195,12 @@ impl RegionGroup {
         &self,
         role: ClusterRole,
         wipe: bool,
+        token: u64,
     ) -> Result<u64, RegionError> {
         if !self.is_leader() {
             return Err(self.not_leader());
         }
-        self.propose(RegionRequest::SetRole { role, wipe })
+        self.propose(RegionRequest::SetRole { role, wipe, token })
             .await
             .map(|r| r.seq)
     }

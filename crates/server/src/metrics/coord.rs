@@ -90,7 +90,9 @@ impl CoordMetrics {
         self.failover_phase.reset();
         self.coord.local_state().read(|cp| {
             for ds in cp.datastores.values() {
-                self.epoch.with_label_values(&[&ds.id]).set(to_i64(ds.epoch));
+                self.epoch
+                    .with_label_values(&[&ds.id])
+                    .set(to_i64(ds.epoch));
                 let Some(f) = &ds.failover else { continue };
                 let current = f.phase.to_string();
                 for phase in PHASES {

@@ -26,6 +26,7 @@ struct SnapshotHeader {
     /// The staged image's `(id, seq, history, corrupt)`; its keyspace follows the main one.
     staging: Option<(SyncId, Seq, Vec<HistoryMark>, bool)>,
     discarded: Vec<DiscardedRange>,
+    role_token: u64,
 }
 
 impl SmState {
@@ -45,6 +46,7 @@ impl SmState {
                 .as_ref()
                 .map(|st| (st.id, st.seq, st.history.clone(), st.corrupt)),
             discarded: self.discarded.clone(),
+            role_token: self.role_token,
         };
         bincode::serialize_into(&mut out, &header)
             .map_err(StorageError::codec("encode snapshot header"))?;
@@ -96,6 +98,7 @@ impl SmState {
             last_op_ms: header.last_op_ms,
             staging,
             discarded: header.discarded,
+            role_token: header.role_token,
             planted: Default::default(),
         })
     }

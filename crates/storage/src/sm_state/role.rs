@@ -31,11 +31,19 @@ impl SmState {
     /// control plane retries steps), so a secondary is wiped once per association and a
     /// primary keeps the seq it started its epoch at. A role of the same datastore at an
     /// older epoch than the current one is refused (a delayed entry from before a failover
-    /// must not undo it).
-    pub(super) fn set_role(&mut self, role: &ClusterRole, wipe: bool, fx: &mut ApplyEffects) {
-        if is_stale(&self.role, role) {
+    /// must not undo it), and so is any change whose coordination `token` is below the newest
+    /// one applied (a delayed decision of an older coordination state, a `Standalone` too).
+    pub(super) fn set_role(
+        &mut self,
+        role: &ClusterRole,
+        wipe: bool,
+        token: u64,
+        fx: &mut ApplyEffects,
+    ) {
+        if token < self.role_token || is_stale(&self.role, role) {
             return;
         }
+        self.role_token = token;
         let same = match (&self.role, role) {
             (
                 ClusterRole::Primary {

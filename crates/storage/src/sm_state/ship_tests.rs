@@ -44,6 +44,7 @@ fn secondary() -> RegionRequest {
             source: "use1".into(),
         },
         wipe: true,
+        token: 0,
     }
 }
 

@@ -116,6 +116,7 @@ fn a_secondary_refuses_writes_and_its_role_survives_a_snapshot() {
     let wipe = RegionRequest::SetRole {
         role: secondary.clone(),
         wipe: true,
+        token: 0,
     };
     st.apply_entry(&entry(2, wipe), &mut fx);
     assert_eq!(
@@ -143,6 +144,7 @@ fn a_secondary_refuses_writes_and_its_role_survives_a_snapshot() {
             base_seq: 0,
         },
         wipe: false,
+        token: 0,
     };
     st.apply_entry(&entry(4, promote), &mut fx);
     assert!(matches!(
@@ -178,14 +180,14 @@ fn a_role_from_an_older_epoch_of_the_same_datastore_is_refused() {
         epoch,
         source: "use1".into(),
     };
-    st.set_role(&secondary(3), false, &mut fx);
-    st.set_role(&primary(2), false, &mut fx);
+    st.set_role(&secondary(3), false, 0, &mut fx);
+    st.set_role(&primary(2), false, 0, &mut fx);
     assert_eq!(
         st.role,
         secondary(3),
         "an older epoch's role changes nothing"
     );
-    st.set_role(&primary(4), false, &mut fx);
+    st.set_role(&primary(4), false, 0, &mut fx);
     assert!(matches!(st.role, ClusterRole::Primary { epoch: 4, .. }));
     // Another datastore's epochs are not comparable: its role is recorded.
     let other = ClusterRole::Primary {
@@ -193,6 +195,26 @@ fn a_role_from_an_older_epoch_of_the_same_datastore_is_refused() {
         epoch: 1,
         base_seq: 0,
     };
-    st.set_role(&other, false, &mut fx);
+    st.set_role(&other, false, 0, &mut fx);
     assert!(matches!(&st.role, ClusterRole::Primary { datastore, .. } if datastore == "gds2"));
+}
+
+#[test]
+fn a_role_decided_from_an_older_coordination_state_is_refused_even_a_standalone() {
+    let mut st = SmState::default();
+    let mut fx = ApplyEffects::default();
+    let secondary = ClusterRole::Secondary {
+        datastore: "gds1".into(),
+        epoch: 5,
+        source: "use1".into(),
+    };
+    st.set_role(&secondary, false, 40, &mut fx);
+    // A Standalone from a disassociation decided before (token 30) arrives late.
+    st.set_role(&ClusterRole::Standalone, false, 30, &mut fx);
+    assert_eq!(st.role, secondary, "a delayed Standalone changes nothing");
+    st.set_role(&ClusterRole::Standalone, false, 41, &mut fx);
+    assert_eq!(st.role, ClusterRole::Standalone);
+    // The token survives snapshots.
+    let back = SmState::decode(&st.encode().expect("encode")).expect("decode");
+    assert_eq!(back.role_token, 41);
 }
