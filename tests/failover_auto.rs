@@ -58,13 +58,7 @@ async fn automatic_failover_waits_while_the_primary_renews_and_fires_after_it_lo
     );
 
     phase("cut use1 off from every other node");
-    let use1 = d.cluster_ids("use1")?;
-    let others: Vec<NodeId> = d
-        .ids()
-        .into_iter()
-        .filter(|id| !use1.contains(id))
-        .collect();
-    d.net().partition(&use1, &others);
+    cut_off(&d, "use1")?;
     let cut = Instant::now();
     let started = eventually("the policy requests a failover", WAIT * 2, || async {
         let ds = describe(&d, via, "gds1").await?.context("describe")?;

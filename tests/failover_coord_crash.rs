@@ -13,21 +13,9 @@ use support::*;
 async fn request(d: &TestDeployment, force: bool) -> Result<()> {
     let via = d.cluster_ids("euw1")?[0];
     if force {
-        let use1 = d.cluster_ids("use1")?;
-        let others: Vec<NodeId> = d
-            .ids()
-            .into_iter()
-            .filter(|id| !use1.contains(id))
-            .collect();
-        d.net().partition(&use1, &others);
+        cut_off(d, "use1")?;
     }
-    let mut g = d.global(via).await?;
-    g.failover(pb::FailoverGlobalDatastoreRequest {
-        id: "gds1".into(),
-        to_cluster: "euw1".into(),
-        force,
-    })
-    .await?;
+    failover_with(d, via, "gds1", "euw1", force).await?;
     Ok(())
 }
 

@@ -11,60 +11,14 @@ mod support;
 use std::sync::Arc;
 
 use meridian_chaos::checks::seqs_from_values;
-use meridian_chaos::client::GrpcClient;
 use meridian_chaos::setup;
-use meridian_chaos::workload::{shipping, Ctx, Session};
+use meridian_chaos::workload::Ctx;
 use meridian_history::loss::{self, FinalHistory};
-use meridian_history::{single_writer, History, Kind, Op, Recorder, Report};
+use meridian_history::{single_writer, History, Kind, Recorder, Report};
 use support::*;
-use tokio::task::JoinSet;
 
 /// Writers run this long; the cut and the failover happen inside.
 const WRITING: Duration = Duration::from_secs(16);
-
-/// One gRPC writer of unique values per node of every cluster (secondaries refuse them).
-fn spawn_writers(d: &TestDeployment, ctx: &Ctx) -> Result<JoinSet<()>> {
-    let mut set = JoinSet::new();
-    let mut n = 0;
-    for cluster in ["use1", "euw1", "aps1"] {
-        for t in setup::targets(d, cluster)? {
-            n += 1;
-            let c = GrpcClient::new(ctx.faults(n), t.clone())?;
-            set.spawn(shipping::grpc_writer(Session::new(ctx.clone(), t), c, n));
-        }
-    }
-    Ok(set)
-}
-
-/// Asks for a forced failover of `id` (to `to`, or to the secondary furthest ahead).
-async fn forced(
-    d: &TestDeployment,
-    via: NodeId,
-    id: &str,
-    to: &str,
-) -> Result<tonic::Response<pb::GlobalDatastoreResponse>, tonic::Status> {
-    let mut g = d
-        .global(via)
-        .await
-        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
-    g.failover(pb::FailoverGlobalDatastoreRequest {
-        id: id.into(),
-        to_cluster: to.into(),
-        force: true,
-    })
-    .await
-}
-
-/// Acknowledged writes of `cluster` in `history`: (time, seq).
-fn acks(history: &History, cluster: &str) -> Vec<(u64, Option<u64>)> {
-    history
-        .events
-        .iter()
-        .filter(|e| e.kind == Kind::Ok && matches!(e.op, Op::Write { .. }))
-        .filter(|e| e.cluster.as_deref() == Some(cluster))
-        .map(|e| (e.time, e.seq))
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_primary_discards(
@@ -87,20 +41,14 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
     let start = std::time::Instant::now();
     let recorder = Arc::new(Recorder::new(start));
     let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
-    let writers = spawn_writers(&d, &ctx)?;
+    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"])?;
     eventually("writes acknowledged by use1", WAIT, || async {
         Ok((recorder.counts().ok > 50).then_some(()))
     })
     .await?;
 
     phase("cut use1 off from every other node; its clients still reach it");
-    let use1 = d.cluster_ids("use1")?;
-    let others: Vec<NodeId> = d
-        .ids()
-        .into_iter()
-        .filter(|id| !use1.contains(id))
-        .collect();
-    d.net().partition(&use1, &others);
+    let use1 = cut_off(&d, "use1")?;
     let cut_ns = start.elapsed().as_nanos() as u64;
     // use1 keeps acknowledging on its lease for a while: those writes are what a forced
     // failover loses, and the test needs some.
@@ -115,7 +63,7 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
 
     phase("a forced failover without a target, asked of a node in euw1");
     let via = d.cluster_ids("euw1")?[0];
-    datastore(forced(&d, via, "gds1", "").await)?;
+    datastore(failover_with(&d, via, "gds1", "", true).await)?;
     let done = wait_describe(&d, via, "gds1", "the forced failover done", |ds| {
         ds.and_then(|ds| ds.failover.as_ref())
             .is_some_and(|f| f.phase == "done")
@@ -290,22 +238,16 @@ async fn a_primary_that_ignores_its_lease_is_caught_by_the_single_writer_checker
     add_ready(&d, "gds1", "aps1").await?;
     let recorder = Arc::new(Recorder::new(std::time::Instant::now()));
     let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
-    let writers = spawn_writers(&d, &ctx)?;
+    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"])?;
     eventually("writes acknowledged by use1", WAIT, || async {
         Ok((recorder.counts().ok > 20).then_some(()))
     })
     .await?;
 
     phase("planted bug: use1 ignores its lease; cut it off and force a failover to euw1");
-    let use1 = d.cluster_ids("use1")?;
-    let others: Vec<NodeId> = d
-        .ids()
-        .into_iter()
-        .filter(|id| !use1.contains(id))
-        .collect();
-    d.net().partition(&use1, &others);
+    cut_off(&d, "use1")?;
     let via = d.cluster_ids("euw1")?[0];
-    datastore(forced(&d, via, "gds1", "euw1").await)?;
+    datastore(failover_with(&d, via, "gds1", "euw1", true).await)?;
     eventually(
         "both clusters acknowledge writes after the promotion",
         WAIT,

@@ -9,30 +9,14 @@ mod support;
 use std::sync::Arc;
 
 use meridian_chaos::checks::seqs_from_values;
-use meridian_chaos::client::GrpcClient;
 use meridian_chaos::setup;
-use meridian_chaos::workload::{shipping, Ctx, Session};
+use meridian_chaos::workload::Ctx;
 use meridian_history::loss::{self, FinalHistory};
 use meridian_history::{single_writer, History, Kind, Op, Recorder, Report};
 use support::*;
-use tokio::task::JoinSet;
 
 /// Writers run this long; the failover happens inside.
 const WRITING: Duration = Duration::from_secs(10);
-
-/// One gRPC writer of unique values per node of every cluster (secondaries refuse them).
-fn spawn_writers(d: &TestDeployment, ctx: &Ctx) -> Result<JoinSet<()>> {
-    let mut set = JoinSet::new();
-    let mut n = 0;
-    for cluster in ["use1", "euw1", "aps1"] {
-        for t in setup::targets(d, cluster)? {
-            n += 1;
-            let c = GrpcClient::new(ctx.faults(n), t.clone())?;
-            set.spawn(shipping::grpc_writer(Session::new(ctx.clone(), t), c, n));
-        }
-    }
-    Ok(set)
-}
 
 /// `INFO replication`'s `meridian_full_syncs` of every node that reports one (secondary
 /// leaders: full syncs completed since the node began leading).
@@ -67,7 +51,7 @@ async fn a_planned_failover_under_writes_loses_nothing_and_needs_no_full_sync() 
     phase("writers on every node of every cluster");
     let recorder = Arc::new(Recorder::new(std::time::Instant::now()));
     let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
-    let writers = spawn_writers(&d, &ctx)?;
+    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"])?;
     eventually("writes acknowledged by use1", WAIT, || async {
         Ok((recorder.counts().ok > 50).then_some(()))
     })

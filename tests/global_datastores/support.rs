@@ -187,6 +187,17 @@ pub async fn failover(
     id: &str,
     to: &str,
 ) -> Result<tonic::Response<pb::GlobalDatastoreResponse>, tonic::Status> {
+    failover_with(d, via, id, to, false).await
+}
+
+/// Asks for a failover of `id` to `to`, forced or planned (a forced one may leave `to` empty).
+pub async fn failover_with(
+    d: &TestDeployment,
+    via: NodeId,
+    id: &str,
+    to: &str,
+    force: bool,
+) -> Result<tonic::Response<pb::GlobalDatastoreResponse>, tonic::Status> {
     let mut g = d
         .global(via)
         .await
@@ -194,9 +205,54 @@ pub async fn failover(
     g.failover(pb::FailoverGlobalDatastoreRequest {
         id: id.into(),
         to_cluster: to.into(),
-        force: false,
+        force,
     })
     .await
+}
+
+/// Cuts every node of `cluster` off from every other node of the deployment (test clients
+/// still reach it); returns the cluster's node ids.
+pub fn cut_off(d: &TestDeployment, cluster: &str) -> Result<Vec<NodeId>> {
+    let inside = d.cluster_ids(cluster)?;
+    let outside: Vec<NodeId> = d
+        .ids()
+        .into_iter()
+        .filter(|id| !inside.contains(id))
+        .collect();
+    d.net().partition(&inside, &outside);
+    Ok(inside)
+}
+
+/// One recording gRPC writer of unique values per node of each of `clusters` (secondaries
+/// refuse them).
+pub fn spawn_writers(
+    d: &TestDeployment,
+    ctx: &meridian_chaos::workload::Ctx,
+    clusters: &[&str],
+) -> Result<tokio::task::JoinSet<()>> {
+    use meridian_chaos::workload::{shipping, Session};
+    let mut set = tokio::task::JoinSet::new();
+    let mut n = 0;
+    for cluster in clusters {
+        for t in meridian_chaos::setup::targets(d, cluster)? {
+            n += 1;
+            let c = meridian_chaos::client::GrpcClient::new(ctx.faults(n), t.clone())?;
+            set.spawn(shipping::grpc_writer(Session::new(ctx.clone(), t), c, n));
+        }
+    }
+    Ok(set)
+}
+
+/// Writes `cluster` acknowledged in `history`: (time, seq).
+pub fn acks(history: &meridian_history::History, cluster: &str) -> Vec<(u64, Option<u64>)> {
+    use meridian_history::{Kind, Op};
+    history
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Ok && matches!(e.op, Op::Write { .. }))
+        .filter(|e| e.cluster.as_deref() == Some(cluster))
+        .map(|e| (e.time, e.seq))
+        .collect()
 }
 
 /// Creates `id` around `primary` and waits until it is primary-only.
