@@ -204,10 +204,17 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
         let body = scrape(d.node(*id)?.metrics_addr()).await?;
         ensure!(
             metric(&body, "meridian_discarded_writes") == Some(discarded as f64)
-                && metric(&body, "meridian_epoch") == Some(2.0),
+                && metric(&body, "meridian_epoch") == Some(2.0)
+                && metric(&body, "meridian_lease_remaining_ms") == Some(0.0),
             "node {id}: {body}"
         );
     }
+    let leader = d.wait_for_leader(&target, WAIT).await?;
+    eventually("the new primary's leader holds a lease", WAIT, || async {
+        let body = scrape(d.node(leader)?.metrics_addr()).await?;
+        Ok(metric(&body, "meridian_lease_remaining_ms").filter(|ms| *ms > 0.0))
+    })
+    .await?;
     let body = scrape(d.node(via)?.metrics_addr()).await?;
     let series = |name: &str, labels: &[&str], value: &str| {
         body.lines().any(|l| {

@@ -210,6 +210,16 @@ impl RegionGroup {
         &self.inherited_lease
     }
 
+    /// How long the write lease this node holds still runs for the cluster's current epoch
+    /// (`None`: it holds none, or the cluster is not a primary).
+    pub fn lease_left(&self) -> Option<Duration> {
+        let ClusterRole::Primary { epoch, .. } = self.role() else {
+            return None;
+        };
+        let now = self.clock().now();
+        self.lease.until(epoch, now).map(|until| until - now)
+    }
+
     /// How long the lease this node inherited from its leader still runs for the cluster's
     /// current epoch: what it would adopt if elected now (`None`: none, or not a primary).
     pub fn inherited_lease_left(&self) -> Option<Duration> {

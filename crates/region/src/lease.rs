@@ -102,6 +102,14 @@ impl LeaseState {
         matches!(*self.lock(), Some((e, until)) if e == epoch && now < until)
     }
 
+    /// When the lease for `epoch` ends, while it runs at `now`.
+    pub(crate) fn until(&self, epoch: Epoch, now: Instant) -> Option<Instant> {
+        match *self.lock() {
+            Some((e, until)) if e == epoch && now < until => Some(until),
+            _ => None,
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<(Epoch, Instant)>> {
         self.held.lock().unwrap_or_else(|e| e.into_inner())
     }

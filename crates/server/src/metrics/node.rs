@@ -23,6 +23,7 @@ pub struct NodeMetrics {
     backlog_bytes: IntGauge,
     keys: IntGauge,
     epoch: IntGauge,
+    lease_remaining_ms: IntGauge,
     discarded_writes: IntGauge,
     role: IntGaugeVec,
 }
@@ -68,6 +69,10 @@ impl NodeMetrics {
                 "meridian_epoch",
                 "Epoch of the cluster's role in its global datastore (0: standalone).",
             )?,
+            lease_remaining_ms: gauge(
+                "meridian_lease_remaining_ms",
+                "Milliseconds the write lease this node holds still runs (0: none, or not a primary's leader).",
+            )?,
             discarded_writes: gauge(
                 "meridian_discarded_writes",
                 "Writes this cluster gave up when it rejoined a newer primary's history (saved under <data>/discarded).",
@@ -84,7 +89,7 @@ impl NodeMetrics {
         })
     }
 
-    fn gauges(&self) -> [&IntGauge; 10] {
+    fn gauges(&self) -> [&IntGauge; 11] {
         [
             &self.applied_seq,
             &self.is_leader,
@@ -95,6 +100,7 @@ impl NodeMetrics {
             &self.backlog_bytes,
             &self.keys,
             &self.epoch,
+            &self.lease_remaining_ms,
             &self.discarded_writes,
         ]
     }
@@ -120,6 +126,8 @@ impl NodeMetrics {
             .set(i64::try_from(g.sm().read(|ks| ks.len())).unwrap_or(i64::MAX));
         let role = g.role();
         self.epoch.set(to_i64(role.epoch()));
+        let left = g.lease_left().map_or(0, |d| d.as_millis() as u64);
+        self.lease_remaining_ms.set(to_i64(left));
         let discarded: u64 = g.sm().discarded().iter().map(|r| r.count()).sum();
         self.discarded_writes.set(to_i64(discarded));
         let current = role.name();
