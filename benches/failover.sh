@@ -16,5 +16,5 @@ for i in $(seq 1 "$runs"); do
 done
 for i in $(seq 1 "$runs"); do
   MERIDIAN_BENCH_DEFAULT_LEASE=1 cargo test --release -q -p meridian-tests --test failover_forced \
-    -- --nocapture 2>&1 | grep -E "forced failover:|discarded" | sed "s/^ */forced run $i: /"
+    -- --nocapture 2>&1 | grep -E "^ +(forced failover:|[0-9]+ writes acknowledged)" | sed "s/^ */forced run $i: /"
 done
