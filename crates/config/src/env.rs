@@ -250,7 +250,7 @@ mod tests {
         assert_eq!(c.coord.clock_drift_bound, 0.1);
         assert_eq!(c.limits.max_value_bytes, 1024);
         // Untouched settings keep their file/default values.
-        assert_eq!(c.raft.election_timeout_min_ms, 300);
+        assert_eq!(c.raft.election_timeout_min_ms, 200);
     }
 
     #[test]

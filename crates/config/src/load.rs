@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("/opt/m/data"));
         assert_eq!(c.log_dir(), PathBuf::from("/opt/m/data/logs"));
         assert_eq!(c.clusters[0].nodes[0].host, "127.0.0.1");
-        assert_eq!(c.raft.heartbeat_interval_ms, 100);
+        assert_eq!(c.raft.heartbeat_interval_ms, 50);
         assert_eq!(c.limits.max_value_bytes, 512 * 1024 * 1024);
         assert_eq!(c.coord.lease_ms, 4000);
         assert!(c.witnesses.is_empty() && c.global_datastores.is_empty());

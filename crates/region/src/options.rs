@@ -30,9 +30,9 @@ pub struct RegionOptions {
 impl Default for RegionOptions {
     fn default() -> Self {
         RegionOptions {
-            heartbeat_interval: Duration::from_millis(100),
-            election_timeout_min: Duration::from_millis(300),
-            election_timeout_max: Duration::from_millis(600),
+            heartbeat_interval: Duration::from_millis(50),
+            election_timeout_min: Duration::from_millis(200),
+            election_timeout_max: Duration::from_millis(400),
             snapshot_logs_since_last: 20_000,
             max_in_snapshot_log_to_keep: 1_000,
             install_snapshot_timeout: Duration::from_millis(2_000),
