@@ -118,7 +118,7 @@ fn hmget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn hdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removed = match ctx.db.lookup_mut::<Hash>(&argv[1], ctx.now_ms) {
+    let removed = match ctx.db.lookup_mut_unmarked::<Hash>(&argv[1], ctx.now_ms) {
         Ok(Some(h)) => argv[2..]
             .iter()
             .filter(|f| h.shift_remove(*f).is_some())
@@ -126,6 +126,9 @@ fn hdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         Ok(None) => 0,
         Err(e) => return e,
     };
+    if removed > 0 {
+        ctx.db.mark_modified(&argv[1]);
+    }
     ctx.db.remove_if_empty(&argv[1]);
     Reply::Integer(removed as i64)
 }

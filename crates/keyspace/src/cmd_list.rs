@@ -143,12 +143,13 @@ fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> Reply {
         Some(Err(e)) => return e,
     };
     let key = &argv[1];
-    let list = match ctx.db.lookup_mut::<List>(key, ctx.now_ms) {
+    let list = match ctx.db.lookup_mut_unmarked::<List>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) if count.is_some() => return Reply::NilArray,
         Ok(None) => return Reply::Nil,
         Ok(Some(l)) => l,
     };
+    let before = list.len();
     let reply = match count {
         None => pop(list, end).map_or(Reply::Nil, Reply::Bulk),
         Some(n) => {
@@ -161,6 +162,10 @@ fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> Reply {
             )
         }
     };
+    // A count of 0 pops nothing.
+    if list.len() != before {
+        ctx.db.mark_modified(key);
+    }
     ctx.db.remove_if_empty(key);
     reply
 }
@@ -290,7 +295,7 @@ fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 // In-place writes
 
 fn lset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let list = match ctx.db.lookup_mut::<List>(&argv[1], ctx.now_ms) {
+    let list = match ctx.db.lookup_mut_unmarked::<List>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return err(NO_SUCH_KEY),
         Ok(Some(l)) => l,
@@ -302,6 +307,7 @@ fn lset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     match position(index, list.len()).and_then(|i| list.get_mut(i)) {
         Some(slot) => {
             *slot = argv[3].clone();
+            ctx.db.mark_modified(&argv[1]);
             Reply::ok()
         }
         None => err(INDEX_OUT_OF_RANGE),
@@ -315,7 +321,7 @@ fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         Ok(c) => c,
     };
     let key = &argv[1];
-    let list = match ctx.db.lookup_mut::<List>(key, ctx.now_ms) {
+    let list = match ctx.db.lookup_mut_unmarked::<List>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Integer(0),
         Ok(Some(l)) => l,
@@ -352,6 +358,7 @@ fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     };
     if removed > 0 {
         *list = kept;
+        ctx.db.mark_modified(key);
     }
     ctx.db.remove_if_empty(key);
     Reply::Integer(removed as i64)
@@ -389,7 +396,7 @@ fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     } else {
         return err(SYNTAX);
     };
-    let list = match ctx.db.lookup_mut::<List>(&argv[1], ctx.now_ms) {
+    let list = match ctx.db.lookup_mut_unmarked::<List>(&argv[1], ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Integer(0),
         Ok(Some(l)) => l,
@@ -398,7 +405,9 @@ fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         None => Reply::Integer(-1),
         Some(i) => {
             list.insert(i + usize::from(after), argv[4].clone());
-            Reply::Integer(list.len() as i64)
+            let len = list.len();
+            ctx.db.mark_modified(&argv[1]);
+            Reply::Integer(len as i64)
         }
     }
 }

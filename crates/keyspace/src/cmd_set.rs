@@ -140,9 +140,15 @@ fn difference(sets: &[Option<&Set>]) -> Set {
 // Commands
 
 fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup_or_create::<Set>(&argv[1], ctx.now_ms) {
+    match ctx
+        .db
+        .lookup_or_create_unmarked::<Set>(&argv[1], ctx.now_ms)
+    {
         Ok(s) => {
             let added = argv[2..].iter().filter(|m| s.insert((*m).clone())).count();
+            if added > 0 {
+                ctx.db.mark_modified(&argv[1]);
+            }
             Reply::Integer(added as i64)
         }
         Err(e) => e,
@@ -150,11 +156,14 @@ fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removed = match ctx.db.lookup_mut::<Set>(&argv[1], ctx.now_ms) {
+    let removed = match ctx.db.lookup_mut_unmarked::<Set>(&argv[1], ctx.now_ms) {
         Ok(Some(s)) => argv[2..].iter().filter(|m| s.shift_remove(*m)).count(),
         Ok(None) => 0,
         Err(e) => return e,
     };
+    if removed > 0 {
+        ctx.db.mark_modified(&argv[1]);
+    }
     ctx.db.remove_if_empty(&argv[1]);
     Reply::Integer(removed as i64)
 }
@@ -215,7 +224,7 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         _ => return Err(err(NOT_POSITIVE)),
     };
     let rng = ctx.rng.get();
-    let Some(s) = ctx.db.lookup_mut::<Set>(key, ctx.now_ms)? else {
+    let Some(s) = ctx.db.lookup_mut_unmarked::<Set>(key, ctx.now_ms)? else {
         return Ok(Reply::Set(Vec::new()));
     };
     let picks = random_indices(rng, s.len(), count, true)?;
@@ -230,6 +239,10 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         i += 1;
         keep
     });
+    // A count of 0 pops nothing.
+    if !popped.is_empty() {
+        ctx.db.mark_modified(key);
+    }
     ctx.db.remove_if_empty(key);
     Ok(Reply::Set(popped))
 }
@@ -280,9 +293,14 @@ fn move_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         s.shift_remove(member);
     }
     ctx.db.remove_if_empty(src);
-    ctx.db
-        .lookup_or_create::<Set>(dst, now)?
-        .insert(member.clone());
+    // As in Redis, a destination that already holds the member is not modified.
+    if ctx
+        .db
+        .lookup_or_create_unmarked::<Set>(dst, now)?
+        .insert(member.clone())
+    {
+        ctx.db.mark_modified(dst);
+    }
     Ok(Reply::Integer(1))
 }
 

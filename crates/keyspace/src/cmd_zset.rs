@@ -150,7 +150,7 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Re
             Reply::Integer(0)
         });
     }
-    let zs = ctx.db.lookup_or_create::<ZSet>(key, now)?;
+    let zs = ctx.db.lookup_or_create_unmarked::<ZSet>(key, now)?;
 
     let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
     let mut last = 0.0;
@@ -187,6 +187,10 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Re
             None => {}
         }
     }
+    // Like Redis, a ZADD that adds nothing and changes no score is no modification.
+    if added + updated > 0 {
+        ctx.db.mark_modified(key);
+    }
     ctx.db.remove_if_empty(key);
     Ok(if f.incr {
         if processed > 0 {
@@ -204,11 +208,14 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Re
 
 fn zrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let key = &argv[1];
-    let removed = match ctx.db.lookup_mut::<ZSet>(key, ctx.now_ms) {
+    let removed = match ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => 0,
         Ok(Some(zs)) => argv[2..].iter().filter(|m| zs.remove(m)).count(),
     };
+    if removed > 0 {
+        ctx.db.mark_modified(key);
+    }
     ctx.db.remove_if_empty(key);
     Reply::Integer(removed as i64)
 }
@@ -290,7 +297,7 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
         },
     };
     let key = &argv[1];
-    let zs = match ctx.db.lookup_mut::<ZSet>(key, ctx.now_ms) {
+    let zs = match ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms) {
         Err(e) => return e,
         Ok(None) => return Reply::Array(Vec::new()),
         Ok(Some(z)) => z,
@@ -302,6 +309,10 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
             Some(p) => popped.push(p),
             None => break,
         }
+    }
+    // A count of 0 pops nothing.
+    if !popped.is_empty() {
+        ctx.db.mark_modified(key);
     }
     ctx.db.remove_if_empty(key);
     match count {

@@ -1,10 +1,15 @@
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
 use crate::small_bytes::{SmallBytes, INLINE_MAX};
 use crate::value::{Entry, Value};
+use crate::versions::Versions;
+
+/// WATCH's side of the keyspace: digests, stamping, and versions in snapshots and full syncs.
+#[path = "db_versions.rs"]
+mod versioned;
 
 /// Position of a key in scan order: a fixed hash of the key, then the key itself. The hash is
 /// the same on every node and every run, so SCAN cursors are stable and every key present for a
@@ -47,6 +52,24 @@ impl Ord for SlotKey {
     }
 }
 
+/// The entry of `key` in `entries` with the stored key (rebuilt on the stack if short, shared
+/// if long), found as `Keyspace::slot` finds it.
+fn find_mut<'a>(
+    entries: &'a mut BTreeMap<SlotKey, Entry>,
+    key: &[u8],
+) -> Option<(SmallBytes, &'a mut Entry)> {
+    if key.len() <= INLINE_MAX {
+        let slot = SlotKey::of(key);
+        return entries.get_mut(&slot).map(|e| (slot.key, e));
+    }
+    let hash = scan_hash(key);
+    entries
+        .range_mut(SlotKey::first_of(hash)..)
+        .take_while(|(k, _)| k.hash == hash)
+        .find(|(k, _)| k.key.as_slice() == key)
+        .map(|(k, e)| (k.key.clone(), e))
+}
+
 /// FNV-1a with a splitmix64 finaliser: deterministic across nodes, builds and restarts.
 pub(crate) fn scan_hash(key: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -61,16 +84,29 @@ pub(crate) fn scan_hash(key: &[u8]) -> u64 {
     h ^ (h >> 31)
 }
 
-/// All keys of one database, with their TTLs.
+/// All keys of one database, with their TTLs and modification versions.
 ///
 /// Every accessor takes `now_ms` and treats a key whose TTL has passed as absent. Write paths
 /// (`*_mut`, `remove`, …) also drop such a key, which is deterministic because writes run with
 /// the time the leader chose.
-#[derive(Debug, Default, Clone, PartialEq)]
+///
+/// Every write path that changes a key stamps it with a new version (see `versions.rs`), which
+/// is what WATCH compares. `==` compares data only (keys, values, TTLs): each cluster numbers
+/// its own modifications, and a secondary's data equals its primary's with other versions.
+#[derive(Debug, Default, Clone)]
 pub struct Keyspace {
     entries: BTreeMap<SlotKey, Entry>,
-    /// (expire_at_ms, key) for every key with a TTL, for active expiry.
-    expires: BTreeSet<(u64, SmallBytes)>,
+    /// (expire_at_ms, key) → version, for every key with a TTL: the order of active expiry, and
+    /// where such a key keeps its version (its entry's word holds the TTL, see [`Entry`]).
+    expires: BTreeMap<(u64, SmallBytes), u64>,
+    versions: Versions,
+}
+
+impl PartialEq for Keyspace {
+    /// Same keys, values and TTLs (versions are left out, see above).
+    fn eq(&self, other: &Keyspace) -> bool {
+        self.entries == other.entries
+    }
 }
 
 impl Keyspace {
@@ -104,11 +140,25 @@ impl Keyspace {
         self.get(key, now_ms).map(|e| &e.value)
     }
 
-    /// Mutable access to the live value under `key`; an expired key is removed first.
-    /// The caller must call [`Keyspace::remove_if_empty`] if it may have emptied a collection.
+    /// Mutable access to the live value under `key`, which counts as a modification (WATCH
+    /// sees it); an expired key is removed first. The caller must call
+    /// [`Keyspace::remove_if_empty`] if it may have emptied a collection.
     pub fn get_value_mut(&mut self, key: &Bytes, now_ms: u64) -> Option<&mut Value> {
+        self.entry_for_write(key, now_ms, |_| true)
+            .map(|e| &mut e.value)
+    }
+
+    /// The live entry under `key` for a write (an expired key is removed first), stamped with a
+    /// new version when `modifies` says the write changes it. Commands that may change nothing
+    /// pass `|_| false` and call [`Keyspace::mark_modified`] once they know they did.
+    pub(crate) fn entry_for_write(
+        &mut self,
+        key: &Bytes,
+        now_ms: u64,
+        modifies: impl FnOnce(&Value) -> bool,
+    ) -> Option<&mut Entry> {
         self.drop_if_expired(key, now_ms);
-        self.entry_mut(key).map(|e| &mut e.value)
+        self.stamp(key, modifies)
     }
 
     pub fn contains(&self, key: &Bytes, now_ms: u64) -> bool {
@@ -117,16 +167,26 @@ impl Keyspace {
 
     /// Stores `value` under `key`, discarding any TTL (as `SET` does).
     pub fn insert(&mut self, key: Bytes, value: Value) {
-        let old = self.entries.insert(SlotKey::of(&key), Entry::new(value));
-        if let Some(t) = old.and_then(|e| e.expire_at_ms()) {
-            self.expires.remove(&(t, SmallBytes::new(&key)));
+        let slot = SlotKey::of(&key);
+        let hash = slot.hash;
+        let version = self.versions.next();
+        let mut entry = Entry::new(value);
+        entry.set_inline_version(version);
+        let old = self.entries.insert(slot, entry);
+        match old.map(|e| e.expire_at_ms()) {
+            Some(None) => {}
+            // A key with a TTL may have been expired, so this may be a creation too.
+            Some(Some(t)) => {
+                self.expires.remove(&(t, SmallBytes::new(&key)));
+                self.versions.note_created(hash, version);
+            }
+            None => self.versions.note_created(hash, version),
         }
     }
 
     /// Stores `value` under `key`, keeping the key's TTL if it has a live one (`KEEPTTL`).
     pub fn insert_keep_ttl(&mut self, key: Bytes, value: Value, now_ms: u64) {
-        self.drop_if_expired(&key, now_ms);
-        match self.entry_mut(&key) {
+        match self.entry_for_write(&key, now_ms, |_| true) {
             Some(e) => e.value = value,
             None => self.insert(key, value),
         }
@@ -170,28 +230,37 @@ impl Keyspace {
         self.get(key, now_ms).map(|e| e.expire_at_ms())
     }
 
-    /// Sets or clears the TTL of an existing key. Returns false if the key does not exist.
+    /// Sets or clears the TTL of an existing key, a modification unless it clears a TTL the
+    /// key does not have. Returns false if the key does not exist.
     /// (It does not check expiry: callers look the key up with `now_ms` first.)
     pub fn set_expire(&mut self, key: &Bytes, at_ms: Option<u64>) -> bool {
         let Some((slot, e)) = self.slot(key) else {
             return false;
         };
+        let old = e.expire_at_ms();
+        if old.is_none() && at_ms.is_none() {
+            return true;
+        }
         // The TTL index shares the stored key (a copy only if it is short).
         let stored = slot.key.clone();
-        let old = e.expire_at_ms();
-        if let Some(e) = self.entry_mut(key) {
-            e.set_expire_at_ms(at_ms);
-        }
+        let version = self.versions.next();
         if let Some(old) = old {
             self.expires.remove(&(old, stored.clone()));
         }
-        if let Some(t) = at_ms {
-            self.expires.insert((t, stored));
+        if let Some(e) = self.entry_mut(key) {
+            e.set_expire_at_ms(at_ms);
+            match e.expire_at_ms() {
+                Some(t) => {
+                    self.expires.insert((t, stored), version);
+                }
+                None => e.set_inline_version(version),
+            }
         }
         true
     }
 
-    /// Removes every key.
+    /// Removes every key. Versions go on from where they were, so a key watched before and
+    /// created again after still differs.
     pub fn clear(&mut self) {
         self.entries.clear();
         self.expires.clear();
@@ -201,7 +270,7 @@ impl Keyspace {
     /// active expiry).
     pub fn expired_keys(&self, now_ms: u64, limit: usize) -> Vec<Bytes> {
         self.expires
-            .iter()
+            .keys()
             .take_while(|(t, _)| *t <= now_ms)
             .take(limit)
             .map(|(_, k)| k.to_bytes())
@@ -259,14 +328,6 @@ impl Keyspace {
             .map(|(k, _)| &k.key)
     }
 
-    /// A digest of the live entry under `key` (value and TTL), or None when there is none.
-    /// WATCH compares digests: equal digests mean the key holds the same value and TTL.
-    pub fn digest(&self, key: &Bytes, now_ms: u64) -> Option<u64> {
-        let entry = self.get(key, now_ms)?;
-        let bytes = bincode::serialize(entry).unwrap_or_default();
-        Some(scan_hash(&bytes) ^ (bytes.len() as u64).rotate_left(32))
-    }
-
     /// The stored key and entry of `key`. A short key is probed as a [`SlotKey`] built on the
     /// stack; a long one (which would need a heap copy) by its hash range.
     fn slot(&self, key: &[u8]) -> Option<(&SlotKey, &Entry)> {
@@ -281,23 +342,11 @@ impl Keyspace {
     }
 
     fn entry_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
-        if key.len() <= INLINE_MAX {
-            return self.entries.get_mut(&SlotKey::of(key));
-        }
-        let hash = scan_hash(key);
-        self.entries
-            .range_mut(SlotKey::first_of(hash)..)
-            .take_while(|(k, _)| k.hash == hash)
-            .find(|(k, _)| k.key.as_slice() == key)
-            .map(|(_, e)| e)
+        find_mut(&mut self.entries, key).map(|(_, e)| e)
     }
 
     fn drop_if_expired(&mut self, key: &Bytes, now_ms: u64) {
         self.expire_if_due(key, now_ms);
-    }
-
-    pub(crate) fn raw_entries(&self) -> impl Iterator<Item = (&SmallBytes, &Entry)> + '_ {
-        self.entries.iter().map(|(k, e)| (&k.key, e))
     }
 
     /// Every stored entry (expired ones included), consuming the keyspace: a full sync streams
@@ -310,82 +359,5 @@ impl Keyspace {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn s(v: &str) -> Value {
-        Value::Str(SmallBytes::new(v.as_bytes()))
-    }
-
-    #[test]
-    fn expired_keys_are_invisible_and_dropped_on_write() {
-        let mut ks = Keyspace::new();
-        let k = Bytes::from_static(b"k");
-        ks.insert(k.clone(), s("v"));
-        assert!(ks.set_expire(&k, Some(100)));
-        assert!(ks.get(&k, 99).is_some());
-        assert!(ks.get(&k, 100).is_none());
-        assert_eq!(ks.expired_keys(100, 10), vec![k.clone()]);
-        assert!(ks.get_value_mut(&k, 100).is_none());
-        assert_eq!(ks.len(), 0);
-        assert_eq!(ks.expires_count(), 0);
-    }
-
-    #[test]
-    fn scan_visits_every_key_once() {
-        let mut ks = Keyspace::new();
-        for i in 0..1000 {
-            ks.insert(Bytes::from(format!("key:{i}")), s("v"));
-        }
-        let mut seen = std::collections::HashSet::new();
-        let mut cursor = 0;
-        loop {
-            let (next, keys) = ks.scan(cursor, 7, 0);
-            for (k, _) in keys {
-                assert!(seen.insert(k.clone()), "key returned twice");
-            }
-            if next == 0 {
-                break;
-            }
-            cursor = next;
-        }
-        assert_eq!(seen.len(), 1000);
-    }
-
-    #[test]
-    fn short_and_long_keys_are_found_updated_and_removed() {
-        let mut ks = Keyspace::new();
-        let keys: Vec<Bytes> = [INLINE_MAX - 1, INLINE_MAX, INLINE_MAX + 1, 300]
-            .iter()
-            .map(|&n| Bytes::from(vec![b'k'; n]))
-            .collect();
-        for k in &keys {
-            ks.insert(k.clone(), s("v"));
-            assert!(ks.set_expire(k, Some(1_000)));
-        }
-        for k in &keys {
-            assert_eq!(ks.expire_at(k, 0), Some(Some(1_000)), "{}", k.len());
-            ks.insert_keep_ttl(k.clone(), s("w"), 0);
-            assert_eq!(ks.get_value(k, 0), Some(&s("w")));
-        }
-        assert_eq!(ks.expires_count(), keys.len());
-        for k in &keys {
-            assert!(ks.remove(k, 0).is_some(), "{}", k.len());
-            assert!(ks.get(k, 0).is_none());
-        }
-        assert!(ks.is_empty() && ks.expires_count() == 0);
-    }
-
-    #[test]
-    fn set_clears_ttl_and_keepttl_keeps_it() {
-        let mut ks = Keyspace::new();
-        let k = Bytes::from_static(b"k");
-        ks.insert(k.clone(), s("a"));
-        ks.set_expire(&k, Some(500));
-        ks.insert_keep_ttl(k.clone(), s("b"), 0);
-        assert_eq!(ks.expire_at(&k, 0), Some(Some(500)));
-        ks.insert(k.clone(), s("c"));
-        assert_eq!(ks.expire_at(&k, 0), Some(None));
-        assert_eq!(ks.expires_count(), 0);
-    }
-}
+#[path = "db_tests.rs"]
+mod tests;

@@ -40,6 +40,7 @@ mod snapshot;
 mod test_util;
 mod typed;
 mod value;
+mod versions;
 mod zset;
 mod zset_args;
 

@@ -1,5 +1,14 @@
-//! The keyspace's snapshot format: a version byte, the key count, then `(key, entry)` records in
-//! bincode. Streamed, so a snapshot never needs a second copy of the keyspace in memory.
+//! The keyspace's snapshot format, in bincode after a version byte: the last version handed
+//! out, the creation slots (see `versions.rs`), the key count, then `(key, entry, version)`
+//! records. Streamed, so a snapshot never needs a second copy of the keyspace in memory.
+//!
+//! A snapshot carries the versions because they are replicated state: a node that installs one
+//! must go on handing out the versions the others do. Version 1 (without them) is not read: the
+//! versions it lacks cannot be rebuilt the same way on every node.
+//!
+//! Full-sync chunks carry `(key, entry)` only: the versions of a secondary are its own, given as
+//! it applies the chunks (the same way on each of its nodes); [`Keyspace::adopt`] swaps such an
+//! image in with versions later than any the secondary gave before.
 
 use std::io::{Read, Write};
 
@@ -7,8 +16,9 @@ use bytes::Bytes;
 
 use crate::db::Keyspace;
 use crate::value::Entry;
+use crate::versions::{Versions, CREATION_SLOTS};
 
-const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
@@ -18,32 +28,41 @@ pub enum SnapshotError {
     Corrupt(#[from] bincode::Error),
     #[error("snapshot format version {0} is not supported (this build reads {FORMAT_VERSION})")]
     Version(u8),
+    #[error("snapshot holds {0} creation slots (this build uses {CREATION_SLOTS})")]
+    CreationSlots(usize),
 }
 
 impl Keyspace {
-    /// Writes every key (expired ones included: they are still part of the replicated state).
+    /// Writes every key (expired ones included: they are still part of the replicated state)
+    /// with its version, and the version counter and creation slots.
     pub fn write_snapshot(&self, mut w: impl Write) -> Result<(), SnapshotError> {
         w.write_all(&[FORMAT_VERSION])?;
+        let versions = self.versions();
+        bincode::serialize_into(&mut w, &(versions.last(), versions.created()))?;
         bincode::serialize_into(&mut w, &(self.len() as u64))?;
-        for (k, e) in self.raw_entries() {
-            bincode::serialize_into(&mut w, &(k, e))?;
+        for (k, e, version) in self.raw_entries() {
+            bincode::serialize_into(&mut w, &(k, e, version))?;
         }
         w.flush()?;
         Ok(())
     }
 
-    /// Reads a keyspace written by [`Keyspace::write_snapshot`].
+    /// Reads a keyspace written by [`Keyspace::write_snapshot`], versions as they were.
     pub fn read_snapshot(mut r: impl Read) -> Result<Keyspace, SnapshotError> {
         let mut version = [0u8; 1];
         r.read_exact(&mut version)?;
         if version[0] != FORMAT_VERSION {
             return Err(SnapshotError::Version(version[0]));
         }
+        let (last, created): (u64, Vec<u64>) = bincode::deserialize_from(&mut r)?;
+        let slots = created.len();
+        let versions =
+            Versions::from_parts(last, created).ok_or(SnapshotError::CreationSlots(slots))?;
+        let mut ks = Keyspace::with_versions(versions);
         let count: u64 = bincode::deserialize_from(&mut r)?;
-        let mut ks = Keyspace::new();
         for _ in 0..count {
-            let (k, e): (Bytes, Entry) = bincode::deserialize_from(&mut r)?;
-            ks.insert_entry(k, e);
+            let (k, e, version): (Bytes, Entry, u64) = bincode::deserialize_from(&mut r)?;
+            ks.restore(&k, e, version);
         }
         Ok(ks)
     }

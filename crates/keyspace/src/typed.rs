@@ -1,5 +1,10 @@
 //! The one accessor pattern every type family uses: look a key up as a given type (missing key
 //! => `Ok(None)`, another type => WRONGTYPE), mutably, or created empty when missing.
+//!
+//! Mutable access counts as a modification of the key (WATCH sees it), except through the
+//! `_unmarked` accessors, for commands that may change nothing (SADD of members already there,
+//! SREM of absent ones, …): those call `Keyspace::mark_modified` once they did change the key,
+//! as Redis calls `signalModifiedKey` only then. A WRONGTYPE answer never counts.
 
 use std::collections::VecDeque;
 
@@ -64,17 +69,25 @@ impl Keyspace {
         }
     }
 
-    /// Mutable access to the `T` under `key`; see [`Keyspace::lookup`]. A caller that may empty
-    /// a collection must call [`Keyspace::remove_if_empty`] afterwards.
+    /// Mutable access to the `T` under `key`, a modification of the key; see
+    /// [`Keyspace::lookup`]. A caller that may empty a collection must call
+    /// [`Keyspace::remove_if_empty`] afterwards.
     pub(crate) fn lookup_mut<T: Typed>(
         &mut self,
         key: &Bytes,
         now_ms: u64,
     ) -> Result<Option<&mut T>, Reply> {
-        match self.get_value_mut(key, now_ms) {
-            None => Ok(None),
-            Some(v) => T::of_mut(v).map(Some).ok_or_else(wrongtype),
-        }
+        self.typed_mut(key, now_ms, true)
+    }
+
+    /// As [`Keyspace::lookup_mut`], but not a modification until the caller calls
+    /// [`Keyspace::mark_modified`].
+    pub(crate) fn lookup_mut_unmarked<T: Typed>(
+        &mut self,
+        key: &Bytes,
+        now_ms: u64,
+    ) -> Result<Option<&mut T>, Reply> {
+        self.typed_mut(key, now_ms, false)
     }
 
     /// The `T` under `key`, created empty if the key is missing. Call only once every argument
@@ -85,9 +98,39 @@ impl Keyspace {
         key: &Bytes,
         now_ms: u64,
     ) -> Result<&mut T, Reply> {
+        self.create_if_missing::<T>(key, now_ms)?;
+        self.lookup_mut::<T>(key, now_ms)?.ok_or_else(wrongtype)
+    }
+
+    /// As [`Keyspace::lookup_or_create`], but only the creation is a modification; a caller
+    /// that changes an existing value calls [`Keyspace::mark_modified`].
+    pub(crate) fn lookup_or_create_unmarked<T: Typed>(
+        &mut self,
+        key: &Bytes,
+        now_ms: u64,
+    ) -> Result<&mut T, Reply> {
+        self.create_if_missing::<T>(key, now_ms)?;
+        self.lookup_mut_unmarked::<T>(key, now_ms)?
+            .ok_or_else(wrongtype)
+    }
+
+    fn create_if_missing<T: Typed>(&mut self, key: &Bytes, now_ms: u64) -> Result<(), Reply> {
         if self.lookup::<T>(key, now_ms)?.is_none() {
             self.insert(key.clone(), T::empty());
         }
-        self.lookup_mut::<T>(key, now_ms)?.ok_or_else(wrongtype)
+        Ok(())
+    }
+
+    fn typed_mut<T: Typed>(
+        &mut self,
+        key: &Bytes,
+        now_ms: u64,
+        modifies: bool,
+    ) -> Result<Option<&mut T>, Reply> {
+        let is_t = |v: &Value| T::of(v).is_some();
+        match self.entry_for_write(key, now_ms, |v| modifies && is_t(v)) {
+            None => Ok(None),
+            Some(e) => T::of_mut(&mut e.value).map(Some).ok_or_else(wrongtype),
+        }
     }
 }

@@ -1,4 +1,5 @@
 use std::collections::VecDeque;
+use std::fmt;
 
 use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
@@ -55,40 +56,79 @@ impl Value {
     }
 }
 
-/// A key's value and its optional TTL (absolute Unix milliseconds).
+/// A key's value, its optional TTL (absolute Unix milliseconds) and, for WATCH, its version.
 ///
-/// Every key has one, so its size counts: the TTL is a plain `u64` with [`NO_TTL`] for none
-/// (an `Option<u64>` takes 16 bytes), and the rarely used list sits behind a box, so an entry
-/// is 32 bytes. Serialised as `{ value, expire_at_ms: Option<u64> }`, the snapshot format.
-#[derive(Debug, Clone, PartialEq)]
+/// Every key has one, so its size counts: value and one 64-bit word make 32 bytes. The word
+/// holds the TTL when the key has one (TTLs come from `i64` arguments, so they stay below
+/// 2^63); otherwise its top bit is set and the other 63 bits are the entry's version. A key with
+/// a TTL keeps its version in the keyspace's TTL index instead (see `Keyspace`), so only keys
+/// with a TTL pay for the version, not every key.
+///
+/// Serialised as `{ value, expire_at_ms: Option<u64> }` (full-sync chunks); the version is
+/// bookkeeping of the keyspace that holds the entry, so it is neither serialised here nor
+/// compared by `==`.
+#[derive(Clone)]
 pub struct Entry {
     pub value: Value,
-    expire_at: u64,
+    meta: u64,
 }
 
-/// `Entry::expire_at` of a key without TTL. TTLs come from `i64` arguments, so none reaches it.
-const NO_TTL: u64 = u64::MAX;
+/// Set in `Entry::meta` of a key without TTL; the other bits are then the entry's version.
+const NO_TTL: u64 = 1 << 63;
 
 impl Entry {
     pub fn new(value: Value) -> Entry {
         Entry {
             value,
-            expire_at: NO_TTL,
+            meta: NO_TTL,
         }
     }
 
     pub fn expire_at_ms(&self) -> Option<u64> {
-        (self.expire_at != NO_TTL).then_some(self.expire_at)
+        (self.meta & NO_TTL == 0).then_some(self.meta)
     }
 
+    /// Sets or clears the TTL. Clearing it leaves version 0 in the entry, and setting one
+    /// drops the version the entry held: the keyspace stamps the version after.
     pub(crate) fn set_expire_at_ms(&mut self, at_ms: Option<u64>) {
-        // A TTL at the sentinel itself (only a hand-made snapshot could hold one) ends 1 ms
-        // earlier, some 584 million years from now.
-        self.expire_at = at_ms.map_or(NO_TTL, |t| t.min(NO_TTL - 1));
+        // A TTL at or past 2^63 ms (only a hand-made snapshot could hold one) ends at
+        // 2^63 - 1 ms, some 292 million years from now.
+        self.meta = at_ms.map_or(NO_TTL, |t| t.min(NO_TTL - 1));
     }
 
     pub fn is_expired(&self, now_ms: u64) -> bool {
-        self.expire_at <= now_ms
+        self.meta & NO_TTL == 0 && self.meta <= now_ms
+    }
+
+    /// The version held in the entry itself: `None` for a key with a TTL (its version is in the
+    /// keyspace's TTL index).
+    pub(crate) fn inline_version(&self) -> Option<u64> {
+        (self.meta & NO_TTL != 0).then_some(self.meta & !NO_TTL)
+    }
+
+    /// Stores `version` in the entry; does nothing for a key with a TTL (whose version the
+    /// keyspace keeps in its TTL index).
+    pub(crate) fn set_inline_version(&mut self, version: u64) {
+        if self.meta & NO_TTL != 0 {
+            self.meta = NO_TTL | (version & !NO_TTL);
+        }
+    }
+}
+
+impl PartialEq for Entry {
+    /// Same value and TTL (versions are the holding keyspace's bookkeeping).
+    fn eq(&self, other: &Entry) -> bool {
+        self.value == other.value && self.expire_at_ms() == other.expire_at_ms()
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("value", &self.value)
+            .field("expire_at_ms", &self.expire_at_ms())
+            .field("inline_version", &self.inline_version())
+            .finish()
     }
 }
 
@@ -157,5 +197,37 @@ mod tests {
         }
         assert!(Entry::new(value.clone()).expire_at_ms().is_none());
         assert!(!Entry::new(value).is_expired(u64::MAX - 1));
+    }
+
+    #[test]
+    fn the_ttl_word_holds_the_version_of_a_key_without_ttl() {
+        let mut e = Entry::new(Value::Str(SmallBytes::new(b"v")));
+        assert_eq!(std::mem::size_of::<Entry>(), 32);
+        assert_eq!(e.inline_version(), Some(0));
+        e.set_inline_version(41);
+        assert_eq!((e.inline_version(), e.expire_at_ms()), (Some(41), None));
+        assert!(!e.is_expired(u64::MAX));
+
+        // phase: a TTL replaces the version; setting a version then changes nothing
+        e.set_expire_at_ms(Some(500));
+        assert_eq!((e.inline_version(), e.expire_at_ms()), (None, Some(500)));
+        e.set_inline_version(42);
+        assert_eq!(e.expire_at_ms(), Some(500));
+        assert!(e.is_expired(500) && !e.is_expired(499));
+
+        // phase: the largest TTL stays a TTL; clearing it leaves version 0
+        e.set_expire_at_ms(Some(u64::MAX));
+        assert_eq!(e.expire_at_ms(), Some(NO_TTL - 1));
+        e.set_expire_at_ms(None);
+        assert_eq!((e.inline_version(), e.expire_at_ms()), (Some(0), None));
+
+        // phase: versions are not part of an entry's equality or serialised form
+        let mut other = e.clone();
+        other.set_inline_version(7);
+        assert_eq!(other, e);
+        assert_eq!(
+            bincode::serialize(&other).expect("encode"),
+            bincode::serialize(&e).expect("encode")
+        );
     }
 }

@@ -107,9 +107,7 @@ impl SmState {
                     .collect();
             }
             RegionRequest::Expire { keys, now_ms } => self.expire_due(keys, *now_ms, fx),
-            RegionRequest::SetRole { role, wipe, token } => {
-                self.set_role(role, *wipe, *token, fx)
-            }
+            RegionRequest::SetRole { role, wipe, token } => self.set_role(role, *wipe, *token, fx),
             RegionRequest::Ship { ops, history } => self.apply_shipped(ops, history, fx),
             RegionRequest::SyncBegin { id, seq, history } => self.begin_sync(*id, *seq, history),
             RegionRequest::SyncChunk { id, entries } => self.stage_chunk(*id, entries),

@@ -17,9 +17,10 @@ pub struct WriteBatch {
     pub now_ms: u64,
     /// Seed for commands that choose at random.
     pub seed: u64,
-    /// WATCHed keys with the digest each had when it was watched (`None`: the key did not
-    /// exist). If any differs at apply time, the batch changes nothing and is reported aborted,
-    /// as EXEC after a touched WATCH.
+    /// WATCHed keys with the digest each had when it was watched (the keyspace's
+    /// modification version of the key, or of its slot's creations when it was missing). If
+    /// any differs at apply time, the batch changes nothing and is reported aborted, as EXEC
+    /// after a touched WATCH.
     #[serde(default)]
     pub watched: Vec<(Bytes, Option<u64>)>,
 }

@@ -24,7 +24,7 @@ pub(crate) struct Session {
     pub lib_name: String,
     pub lib_ver: String,
     pub multi: Option<Multi>,
-    /// WATCHed keys with their digests when watched (`None`: the key did not exist).
+    /// WATCHed keys with their digests (modification versions) when watched.
     pub watched: Vec<(Bytes, Option<u64>)>,
     /// Seq of this connection's last acknowledged write: later reads wait until the serving
     /// node has applied it (read-your-writes on a follower).

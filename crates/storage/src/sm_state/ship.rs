@@ -97,7 +97,7 @@ impl SmState {
             self.discarded.push(run);
             fx.discarded.push(run);
         }
-        self.keyspace = st.keyspace;
+        self.keyspace.adopt(st.keyspace);
         self.seq = st.seq;
         self.history = st.history;
         fx.reset();
