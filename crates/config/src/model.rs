@@ -203,10 +203,11 @@ pub struct CoordSettings {
     /// `election_timeout_min_ms`. Default: 250.
     pub heartbeat_interval_ms: u64,
     /// Lower bound of the coordination group's election timeout, in milliseconds.
-    /// Default: 1000.
+    /// Default: 750 (three heartbeats; a new coordination leader is elected within the lease
+    /// a killed primary leader's followers inherited).
     pub election_timeout_min_ms: u64,
     /// Upper bound (exclusive) of the coordination group's election timeout, in
-    /// milliseconds. Default: 2000.
+    /// milliseconds. Default: 1500.
     pub election_timeout_max_ms: u64,
 }
 
@@ -217,8 +218,8 @@ impl Default for CoordSettings {
             clock_drift_bound: 0.05,
             lease_margin_ms: 500,
             heartbeat_interval_ms: 250,
-            election_timeout_min_ms: 1_000,
-            election_timeout_max_ms: 2_000,
+            election_timeout_min_ms: 750,
+            election_timeout_max_ms: 1_500,
         }
     }
 }

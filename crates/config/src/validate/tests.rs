@@ -280,10 +280,10 @@ fn coord_rules() {
     c.coord.lease_ms = 0;
     refused(&c, "coord.lease_ms", "above 0");
     let mut c = valid();
-    c.coord.election_timeout_max_ms = 900;
-    refused(&c, "coord.election_timeout_min_ms", "1000 ms must be below");
+    c.coord.election_timeout_max_ms = 700;
+    refused(&c, "coord.election_timeout_min_ms", "750 ms must be below");
     let mut c = valid();
-    c.coord.heartbeat_interval_ms = 1500;
+    c.coord.heartbeat_interval_ms = 800;
     refused(
         &c,
         "coord.heartbeat_interval_ms",
