@@ -115,8 +115,9 @@ async fn report(
     let mut tick = tokio::time::interval(REPORT_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last = None;
-    // How many discarded runs the coordination group has acknowledged from this leader.
-    let mut discarded_reported = 0;
+    // The discarded runs the coordination group has acknowledged from this leader, with the
+    // epoch whose history the cluster followed then.
+    let mut discarded_reported: Option<(usize, u64)> = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => return,
@@ -132,17 +133,20 @@ async fn report(
             continue;
         };
         if !group.is_leader() {
-            discarded_reported = 0;
+            discarded_reported = None;
             continue;
         }
+        // Once the cluster follows this epoch's history, its discarded runs are complete for
+        // it (possibly none): a deposed primary's count is then known.
         let discarded = group.sm().discarded();
-        if discarded.len() > discarded_reported {
-            let count = discarded.len();
+        let on_epoch = group.sm().history().iter().any(|m| m.epoch == epoch);
+        let now = (discarded.len(), epoch);
+        if on_epoch && discarded_reported != Some(now) {
             match coord
                 .report_discarded(&datastore, group.cluster(), discarded)
                 .await
             {
-                Ok(()) => discarded_reported = count,
+                Ok(()) => discarded_reported = Some(now),
                 Err(e) => {
                     debug!(cluster = group.cluster(), error = %e, "reporting discarded writes failed")
                 }

@@ -238,8 +238,8 @@ pub enum CoordRequest {
     },
     /// Records a lease the leader decided to grant (after confirming its leadership).
     GrantLease(Lease),
-    /// A member discarded these runs of its own writes when it rejoined (all it ever did;
-    /// known runs are kept once).
+    /// Every run of writes a member discarded when it rejoined newer histories, sent once it
+    /// follows the current epoch's history (known runs are kept once).
     ReportDiscarded {
         id: String,
         cluster: String,

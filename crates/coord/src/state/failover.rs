@@ -125,9 +125,9 @@ impl ControlPlane {
         })
     }
 
-    /// A member's runs of discarded writes (kept once each); a run of the epoch the last
-    /// forced failover deposed, reported by its old primary, completes that failover's loss
-    /// record.
+    /// A member's runs of discarded writes (kept once each), sent once it follows the current
+    /// epoch's history, so the list is complete: from the old primary of the last forced
+    /// failover it completes that failover's loss record (with 0 when it diverged nowhere).
     pub(super) fn report_discarded(
         &mut self,
         id: &str,
@@ -152,9 +152,7 @@ impl ControlPlane {
                     .filter(|r| r.epoch == loss.epoch)
                     .map(DiscardedRange::count)
                     .sum::<u64>();
-                if count > 0 {
-                    loss.discarded = Some(count);
-                }
+                loss.discarded = Some(count);
             }
         })
     }

@@ -228,6 +228,13 @@ fn a_forced_failover_promotes_records_the_loss_range_and_leaves_the_old_primary_
             .expect("member")
             .rejoin_pending
     );
+    // A rejoined old primary on the new history with nothing discarded: the count is 0.
+    ok(&mut cp, discarded("use1", vec![]));
+    let loss = cp.datastores["g"]
+        .failover
+        .as_ref()
+        .and_then(|f| f.loss.clone());
+    assert_eq!(loss.and_then(|l| l.discarded), Some(0));
     let run = meridian_types::DiscardedRange {
         epoch: 1,
         first_seq: 81,
