@@ -23,7 +23,14 @@ const WRITING: Duration = Duration::from_secs(16);
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_primary_discards(
 ) -> Result<()> {
-    let mut opts = TestDeploymentOptions::default();
+    for_seeds("forced-failover", &[1, 2], forced).await
+}
+
+async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
+    let mut opts = TestDeploymentOptions {
+        fault_seed: seed,
+        ..TestDeploymentOptions::default()
+    };
     if std::env::var_os("MERIDIAN_BENCH_DEFAULT_LEASE").is_some() {
         // benches/failover.sh: the lease, drift bound and margin a deployment gets by default.
         let defaults = meridian_coord::CoordOptions::default();
@@ -38,10 +45,8 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
     add_ready(&d, "gds1", "aps1").await?;
 
     phase("writers on every node of every cluster");
-    let start = std::time::Instant::now();
-    let recorder = Arc::new(Recorder::new(start));
     let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
-    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"])?;
+    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"], seed)?;
     eventually("writes acknowledged by use1", WAIT, || async {
         Ok((recorder.counts().ok > 50).then_some(()))
     })
@@ -49,7 +54,7 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
 
     phase("cut use1 off from every other node; its clients still reach it");
     let use1 = cut_off(&d, "use1")?;
-    let cut_ns = start.elapsed().as_nanos() as u64;
+    let cut_ns = recorder.now_ns();
     // use1 keeps acknowledging on its lease for a while: those writes are what a forced
     // failover loses, and the test needs some.
     eventually("use1 acknowledges a write after the cut", WAIT, || async {
@@ -245,7 +250,7 @@ async fn a_primary_that_ignores_its_lease_is_caught_by_the_single_writer_checker
     add_ready(&d, "gds1", "aps1").await?;
     let recorder = Arc::new(Recorder::new(std::time::Instant::now()));
     let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
-    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"])?;
+    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"], 7)?;
     eventually("writes acknowledged by use1", WAIT, || async {
         Ok((recorder.counts().ok > 20).then_some(()))
     })

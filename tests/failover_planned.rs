@@ -42,16 +42,23 @@ async fn full_syncs(d: &TestDeployment) -> Result<std::collections::BTreeMap<Nod
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_planned_failover_under_writes_loses_nothing_and_needs_no_full_sync() -> Result<()> {
-    let d = TestDeployment::start(TestDeploymentOptions::default()).await?;
+    for_seeds("planned-failover", &[1, 2], planned).await
+}
+
+async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
+    let opts = TestDeploymentOptions {
+        fault_seed: seed,
+        ..TestDeploymentOptions::default()
+    };
+    let d = TestDeployment::start(opts).await?;
     create_ready(&d, "gds1", "use1").await?;
     add_ready(&d, "gds1", "euw1").await?;
     add_ready(&d, "gds1", "aps1").await?;
     let syncs_before = full_syncs(&d).await?;
 
     phase("writers on every node of every cluster");
-    let recorder = Arc::new(Recorder::new(std::time::Instant::now()));
     let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
-    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"])?;
+    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"], seed)?;
     eventually("writes acknowledged by use1", WAIT, || async {
         Ok((recorder.counts().ok > 50).then_some(()))
     })

@@ -223,12 +223,45 @@ pub fn cut_off(d: &TestDeployment, cluster: &str) -> Result<Vec<NodeId>> {
     Ok(inside)
 }
 
+/// Runs `scenario` once per seed, each with a fresh recorder; a failure names its seed and
+/// leaves the history it recorded in a JSON-lines file (the path is in the error).
+pub async fn for_seeds<F, Fut>(name: &str, seeds: &[u64], scenario: F) -> Result<()>
+where
+    F: Fn(u64, std::sync::Arc<meridian_history::Recorder>) -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    for &seed in seeds {
+        phase(&format!("{name}: seed {seed}"));
+        let recorder =
+            std::sync::Arc::new(meridian_history::Recorder::new(std::time::Instant::now()));
+        if let Err(e) = scenario(seed, recorder.clone()).await {
+            let path = std::env::temp_dir().join(format!("meridian-{name}-seed-{seed}.jsonl"));
+            let saved = std::fs::File::create(&path)
+                .map_err(anyhow::Error::from)
+                .and_then(|f| {
+                    let w = std::io::BufWriter::new(f);
+                    recorder
+                        .snapshot()
+                        .write_jsonl(w)
+                        .map_err(anyhow::Error::from)
+                });
+            let kept = match saved {
+                Ok(()) => format!("history in {}", path.display()),
+                Err(w) => format!("the history could not be written: {w}"),
+            };
+            bail!("{name}, seed {seed}: {e:#} ({kept})");
+        }
+    }
+    Ok(())
+}
+
 /// One recording gRPC writer of unique values per node of each of `clusters` (secondaries
-/// refuse them).
+/// refuse them); `seed` picks their keys, values and pauses.
 pub fn spawn_writers(
     d: &TestDeployment,
     ctx: &meridian_chaos::workload::Ctx,
     clusters: &[&str],
+    seed: u64,
 ) -> Result<tokio::task::JoinSet<()>> {
     use meridian_chaos::workload::{shipping, Session};
     let mut set = tokio::task::JoinSet::new();
@@ -237,7 +270,12 @@ pub fn spawn_writers(
         for t in meridian_chaos::setup::targets(d, cluster)? {
             n += 1;
             let c = meridian_chaos::client::GrpcClient::new(ctx.faults(n), t.clone())?;
-            set.spawn(shipping::grpc_writer(Session::new(ctx.clone(), t), c, n));
+            let writer_seed = seed * 1_000 + n;
+            set.spawn(shipping::grpc_writer(
+                Session::new(ctx.clone(), t),
+                c,
+                writer_seed,
+            ));
         }
     }
     Ok(set)

@@ -120,6 +120,11 @@ impl Recorder {
         counts
     }
 
+    /// Nanoseconds since the recorder's start, on the clock its events are stamped with.
+    pub fn now_ns(&self) -> u64 {
+        self.now()
+    }
+
     fn now(&self) -> u64 {
         u64::try_from(self.start.elapsed().as_nanos()).unwrap_or(u64::MAX)
     }
