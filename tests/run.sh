@@ -16,5 +16,9 @@ if ! command -v redis-server >/dev/null 2>&1; then
   fi
 fi
 
+started=$SECONDS
 cargo build --workspace --all-targets --locked
+echo "build: $((SECONDS - started)) s"
+tests_started=$SECONDS
 cargo test --workspace --locked -- --test-threads=2
+echo "tests: $((SECONDS - tests_started)) s (each suite's own time is on its 'test result' line)"
