@@ -72,12 +72,7 @@ async fn automatic_failover_waits_while_the_primary_renews_and_fires_after_it_lo
         started >= earliest,
         "the failover started {started:?} after the cut, before the lease could have run out and {AFTER:?} passed ({earliest:?})"
     );
-    let done = wait_describe(&d, via, "gds1", "the automatic failover done", |ds| {
-        ds.and_then(|ds| ds.failover.as_ref())
-            .is_some_and(|f| f.phase == "done")
-    })
-    .await?
-    .context("describe")?;
+    let done = wait_failover_done(&d, via, "gds1").await?;
     let f = done.failover.clone().context("failover record")?;
     ensure!(
         f.force && done.primary_cluster == "euw1" && done.epoch == 2,

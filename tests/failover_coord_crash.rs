@@ -61,12 +61,7 @@ async fn crash_at(phase_name: &str, force: bool) -> Result<()> {
         .iter()
         .find(|v| **v != crashed)
         .context("another voter")?;
-    let done = wait_describe(&d, alive, "gds1", "the failover done", |ds| {
-        ds.and_then(|ds| ds.failover.as_ref())
-            .is_some_and(|f| f.phase == "done")
-    })
-    .await?
-    .context("describe")?;
+    let done = wait_failover_done(&d, alive, "gds1").await?;
     ensure!(
         done.primary_cluster == "euw1" && done.epoch == 2,
         "{}",

@@ -69,12 +69,7 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
     phase("a forced failover without a target, asked of a node in euw1");
     let via = d.cluster_ids("euw1")?[0];
     datastore(failover_with(&d, via, "gds1", "", true).await)?;
-    let done = wait_describe(&d, via, "gds1", "the forced failover done", |ds| {
-        ds.and_then(|ds| ds.failover.as_ref())
-            .is_some_and(|f| f.phase == "done")
-    })
-    .await?
-    .context("describe")?;
+    let done = wait_failover_done(&d, via, "gds1").await?;
     let target = done.primary_cluster.clone();
     ensure!(target != "use1" && done.epoch == 2, "{}", view(&done));
     let old = member(&done, "use1").context("use1 is still a member")?;

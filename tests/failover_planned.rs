@@ -80,12 +80,7 @@ async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         }
         _ => bail!("exactly one failover must be accepted: {a:?} / {b:?}"),
     };
-    let done = wait_describe(&d, 7, "gds1", "the failover done", |ds| {
-        ds.and_then(|ds| ds.failover.as_ref())
-            .is_some_and(|f| f.phase == "done")
-    })
-    .await?
-    .context("describe")?;
+    let done = wait_failover_done(&d, 7, "gds1").await?;
     ensure!(
         done.primary_cluster == target && done.epoch == 2,
         "after the failover: {}",

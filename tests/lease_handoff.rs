@@ -250,19 +250,6 @@ async fn a_leader_elected_after_a_crash_writes_on_the_inherited_lease_before_coo
     Ok(())
 }
 
-/// Asks node `via` for a forced failover of gds1 to `to`.
-async fn forced(d: &TestDeployment, via: NodeId, to: &str) -> Result<pb::GlobalDatastore> {
-    let mut g = d.global(via).await?;
-    datastore(
-        g.failover(pb::FailoverGlobalDatastoreRequest {
-            id: "gds1".into(),
-            to_cluster: to.into(),
-            force: true,
-        })
-        .await,
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_follower_cut_off_with_its_cluster_stops_writing_when_the_inherited_lease_ends(
 ) -> Result<()> {
@@ -322,13 +309,8 @@ async fn a_follower_cut_off_with_its_cluster_stops_writing_when_the_inherited_le
 
     phase("a forced failover to euw1, asked of node 4");
     let via = d.cluster_ids("euw1")?[0];
-    forced(&d, via, "euw1").await?;
-    let done = wait_describe(&d, via, "gds1", "the forced failover done", |ds| {
-        ds.and_then(|ds| ds.failover.as_ref())
-            .is_some_and(|f| f.phase == "done")
-    })
-    .await?
-    .context("describe")?;
+    datastore(failover_with(&d, via, "gds1", "euw1", true).await)?;
+    let done = wait_failover_done(&d, via, "gds1").await?;
     ensure!(
         done.primary_cluster == "euw1" && done.epoch == 2,
         "{}",

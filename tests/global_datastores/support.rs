@@ -210,6 +210,21 @@ pub async fn failover_with(
     .await
 }
 
+/// Waits until the newest failover of `id` is done (describe asked of `via`) and returns the
+/// datastore then.
+pub async fn wait_failover_done(
+    d: &TestDeployment,
+    via: NodeId,
+    id: &str,
+) -> Result<pb::GlobalDatastore> {
+    wait_describe(d, via, id, &format!("the failover of {id} done"), |ds| {
+        ds.and_then(|ds| ds.failover.as_ref())
+            .is_some_and(|f| f.phase == "done")
+    })
+    .await?
+    .context("describe")
+}
+
 /// Cuts every node of `cluster` off from every other node of the deployment (test clients
 /// still reach it); returns the cluster's node ids.
 pub fn cut_off(d: &TestDeployment, cluster: &str) -> Result<Vec<NodeId>> {
