@@ -91,11 +91,7 @@ async fn exec_set(con: &mut MultiplexedConnection, key: &str, value: &str) -> Re
 async fn a_key_changed_and_changed_back_after_watch_aborts_exec() -> Result<()> {
     let tc = TestCluster::start(TestClusterOptions::default()).await?;
     let leader = tc.wait_for_leader(LIMIT).await?;
-    let follower = tc
-        .ids()
-        .into_iter()
-        .find(|id| *id != leader)
-        .context("a follower")?;
+    let follower = tc.follower_of(leader)?;
     let mut watcher = connect(tc.resp_addr(follower)?).await?;
     let mut other = connect(tc.resp_addr(leader)?).await?;
 

@@ -182,11 +182,7 @@ async fn every_node_serves_its_regional_state_as_prometheus_text() -> Result<()>
 
     // Phase 5: a killed node frees its metrics port (a restart rebinds it: the testkit's
     // restart path, covered by tests/regional_faults.rs).
-    let follower = tc
-        .ids()
-        .into_iter()
-        .find(|id| *id != leader)
-        .context("a follower")?;
+    let follower = tc.follower_of(leader)?;
     let addr = tc.node(follower)?.metrics_addr();
     tc.kill(follower).await?;
     ensure!(

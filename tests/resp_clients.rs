@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{bail, ensure, Result};
 use meridian_testkit::{TestCluster, TestClusterOptions};
 
 const LIMIT: Duration = Duration::from_secs(10);
@@ -47,11 +47,7 @@ async fn cli(addr: SocketAddr, args: &[&str]) -> Result<String> {
 async fn redis_cli_and_redis_benchmark_work_unchanged() -> Result<()> {
     let tc = TestCluster::start(TestClusterOptions::default()).await?;
     let leader = tc.wait_for_leader(LIMIT).await?;
-    let follower = tc
-        .ids()
-        .into_iter()
-        .find(|id| *id != leader)
-        .context("a follower")?;
+    let follower = tc.follower_of(leader)?;
     let addr = tc.resp_addr(follower)?;
 
     // Phase: redis-cli one-shot commands through a follower.
@@ -101,11 +97,7 @@ async fn redis_cli_and_redis_benchmark_work_unchanged() -> Result<()> {
 async fn rust_redis_crate_pipelines_transactions_and_resp3() -> Result<()> {
     let tc = TestCluster::start(TestClusterOptions::default()).await?;
     let leader = tc.wait_for_leader(LIMIT).await?;
-    let follower = tc
-        .ids()
-        .into_iter()
-        .find(|id| *id != leader)
-        .context("a follower")?;
+    let follower = tc.follower_of(leader)?;
     let addr = tc.resp_addr(follower)?;
     let client = redis::Client::open(format!("redis://{addr}/"))?;
     let mut con = client.get_multiplexed_async_connection().await?;

@@ -428,11 +428,7 @@ async fn resp_replies_match_redis_byte_for_byte() -> Result<()> {
     let redis = Redis::start()?;
     let tc = TestCluster::start(TestClusterOptions::default()).await?;
     let leader = tc.wait_for_leader(LIMIT).await?;
-    let follower = tc
-        .ids()
-        .into_iter()
-        .find(|id| *id != leader)
-        .context("a follower")?;
+    let follower = tc.follower_of(leader)?;
     let corpus = corpus();
 
     // Phase: redis-server answers.

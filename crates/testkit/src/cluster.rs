@@ -130,6 +130,14 @@ impl TestCluster {
         self.nodes.kv(id).await
     }
 
+    /// A node of the cluster other than `leader`.
+    pub fn follower_of(&self, leader: NodeId) -> Result<NodeId> {
+        self.ids()
+            .into_iter()
+            .find(|id| *id != leader)
+            .ok_or_else(|| anyhow!("the cluster has no node but {leader}"))
+    }
+
     /// The leader that every running node agrees on.
     pub async fn wait_for_leader(&self, limit: Duration) -> Result<NodeId> {
         self.nodes.wait_for_leader(&self.ids(), limit).await
