@@ -38,6 +38,8 @@ done
 one register $((first + runs)) INVALID --plant ack-before-commit
 one shipping $((first + runs)) INVALID --plant ship-out-of-order --converge-within 10s
 one shipping $((first + runs + 1)) INVALID --plant snapshot-drops-key --faults kill --converge-within 10s
+one list-append $((first + runs)) INVALID --plant split-transactions
+one shipping $((first + runs + 2)) INVALID --plant ack-before-commit --faults kill,partition
 
 echo
 echo "workload       seed expected verdict  time  summary"

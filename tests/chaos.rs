@@ -119,3 +119,34 @@ async fn the_prefix_checker_catches_a_write_dropped_from_snapshots() -> Result<(
     };
     caught("prefix", planted, opts).await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_list_append_checker_catches_transactions_split_into_entries() -> Result<()> {
+    let planted = PlantedBugs {
+        split_transactions: true,
+        ..PlantedBugs::default()
+    };
+    let opts = ChaosOptions {
+        seed: 71,
+        workload: Workload::ListAppend,
+        ..ChaosOptions::default()
+    };
+    caught("list-append", planted, opts).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_loss_checker_catches_writes_acknowledged_before_commit() -> Result<()> {
+    let planted = PlantedBugs {
+        ack_before_commit: true,
+        ..PlantedBugs::default()
+    };
+    let opts = ChaosOptions {
+        seed: 81,
+        workload: Workload::Shipping,
+        // A leader killed or cut off from its followers loses the writes it acknowledged
+        // but never committed.
+        faults: vec![FaultKind::Kill, FaultKind::Partition],
+        ..ChaosOptions::default()
+    };
+    caught("no lost writes", planted, opts).await
+}

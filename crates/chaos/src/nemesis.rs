@@ -16,18 +16,48 @@ pub async fn run(d: &mut TestDeployment, steps: &[Step], start: Instant) -> Resu
     let mut applied = 0;
     for step in steps {
         tokio::time::sleep_until(start + Duration::from_millis(step.at_ms)).await;
-        info!(at_ms = step.at_ms, fault = ?step.fault, "nemesis: fault");
-        apply(d, &step.fault)
+        let fault = resolve(d, &step.fault)
             .await
-            .with_context(|| format!("applying {:?}", step.fault))?;
+            .with_context(|| format!("resolving {:?}", step.fault))?;
+        info!(at_ms = step.at_ms, fault = ?fault, "nemesis: fault");
+        apply(d, &fault)
+            .await
+            .with_context(|| format!("applying {fault:?}"))?;
         applied += 1;
         tokio::time::sleep(Duration::from_millis(step.hold_ms)).await;
-        heal(d, &step.fault)
+        heal(d, &fault)
             .await
-            .with_context(|| format!("healing {:?}", step.fault))?;
+            .with_context(|| format!("healing {fault:?}"))?;
         info!("nemesis: healed");
     }
     Ok(applied)
+}
+
+/// How long a leader-targeted fault waits for the cluster to have a leader.
+const LEADER_WAIT: Duration = Duration::from_secs(10);
+
+/// `fault` with a leader-targeted fault turned into the node fault it is now (the schedule
+/// names the role; who holds it depends on the run's timing).
+async fn resolve(d: &TestDeployment, fault: &Fault) -> Result<Fault> {
+    Ok(match fault {
+        Fault::KillLeader { cluster } => Fault::Kill {
+            node: d.wait_for_leader(cluster, LEADER_WAIT).await?,
+        },
+        Fault::IsolateLeader { cluster } => {
+            let leader = d.wait_for_leader(cluster, LEADER_WAIT).await?;
+            let followers = d
+                .cluster_ids(cluster)?
+                .into_iter()
+                .filter(|n| *n != leader)
+                .collect();
+            Fault::Partition {
+                what: format!("{cluster}'s leader {leader} from its followers"),
+                a: vec![leader],
+                b: followers,
+            }
+        }
+        other => other.clone(),
+    })
 }
 
 async fn apply(d: &mut TestDeployment, fault: &Fault) -> Result<()> {
@@ -43,6 +73,9 @@ async fn apply(d: &mut TestDeployment, fault: &Fault) -> Result<()> {
         }
         Fault::Pause { node } => net.pause(*node),
         Fault::Kill { node } => d.kill(*node).await?,
+        Fault::KillLeader { .. } | Fault::IsolateLeader { .. } => {
+            anyhow::bail!("a leader-targeted fault is applied once resolved")
+        }
         Fault::Delay {
             a,
             b,

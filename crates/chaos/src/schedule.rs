@@ -57,6 +57,16 @@ pub enum Fault {
     Kill {
         node: NodeId,
     },
+    /// Whichever node leads `cluster` when the fault starts, stopped abruptly.
+    KillLeader {
+        cluster: String,
+    },
+    /// Whichever node leads `cluster` when the fault starts, cut off from the other nodes of
+    /// its cluster both ways; clients and the other clusters still reach it, so it may take
+    /// writes it can never commit.
+    IsolateLeader {
+        cluster: String,
+    },
     Delay {
         a: Vec<NodeId>,
         b: Vec<NodeId>,
@@ -122,9 +132,16 @@ fn fault(kind: FaultKind, rng: &mut StdRng, topo: &Topology) -> Fault {
     let all = topo.all();
     let node = *all.choose(rng).unwrap_or(&1);
     let (name, cluster) = topo.clusters.choose(rng).cloned().unwrap_or_default();
+    let primary = topo
+        .clusters
+        .first()
+        .map(|c| c.0.clone())
+        .unwrap_or_default();
     match kind {
+        FaultKind::Partition if rng.random_ratio(1, 4) => Fault::IsolateLeader { cluster: primary },
         FaultKind::Partition => partition(rng, topo, node, &name, &cluster),
         FaultKind::Pause => Fault::Pause { node },
+        FaultKind::Kill if rng.random_ratio(1, 3) => Fault::KillLeader { cluster: primary },
         FaultKind::Kill => Fault::Kill { node },
         FaultKind::Delay => Fault::Delay {
             b: topo.except(&cluster),

@@ -3,10 +3,15 @@
 //! An ok write, incr or cas acknowledged with seq s is fine when the final (converged) primary
 //! history holds seq s on the same key (for a write, with the same value too; an incr's or a
 //! cas's resulting value depends on what ran before, so the key suffices), or when s lies
-//! inside a reported loss range. An acknowledged write without a seq cannot be verified; a
-//! history with such writes and no lost one gets an `Unknown` verdict.
+//! inside a reported loss range.
+//!
+//! A reply without a seq (RESP's `+OK`) is matched by its value: the workloads that are
+//! loss-checked write every value once, so a write whose key never held its value in the
+//! final history is lost, unless the system reported a loss range (it may be one of those:
+//! unverifiable). An incr or cas without a seq cannot be verified. A history with unverifiable
+//! writes and no lost one gets an `Unknown` verdict.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use crate::event::{Kind, Nil, Op};
@@ -37,6 +42,10 @@ pub fn check(
     ranges: &[LossRange],
 ) -> Result<LossReport, HistoryError> {
     let pairs = history.pairs()?;
+    let written: HashSet<(&str, i64)> = final_history
+        .values()
+        .filter_map(|(k, v)| v.map(|v| (k.as_str(), v)))
+        .collect();
     let mut report = LossReport::default();
     for pair in pairs.iter().filter(|p| p.outcome() == Kind::Ok) {
         let op = pair.op();
@@ -47,7 +56,16 @@ pub fn check(
         };
         report.acknowledged += 1;
         let Some(seq) = pair.seq() else {
-            report.unverifiable.push(pair.op_ref());
+            match value {
+                Some(v) if written.contains(&(key.as_str(), v)) => report.survived += 1,
+                Some(_) if ranges.is_empty() => report.lost.push(LostWrite {
+                    at: pair.op_ref(),
+                    op: op.clone(),
+                    seq: None,
+                    found: None,
+                }),
+                _ => report.unverifiable.push(pair.op_ref()),
+            }
             continue;
         };
         let found = final_history.get(&seq);
@@ -60,7 +78,7 @@ pub fn check(
             report.lost.push(LostWrite {
                 at: pair.op_ref(),
                 op: op.clone(),
-                seq,
+                seq: Some(seq),
                 found: found.cloned(),
             });
         }
@@ -87,7 +105,8 @@ pub struct LossReport {
     /// Did not survive, inside a reported loss range.
     pub in_reported_ranges: u64,
     pub lost: Vec<LostWrite>,
-    /// Acknowledged without a seq.
+    /// Acknowledged without a seq and not found by value (an incr or a cas, or a write while
+    /// loss ranges were reported).
     pub unverifiable: Vec<OpRef>,
 }
 
@@ -96,7 +115,8 @@ pub struct LossReport {
 pub struct LostWrite {
     pub at: OpRef,
     pub op: Op,
-    pub seq: u64,
+    /// The seq of the acknowledgement; none for a reply without one (matched by value).
+    pub seq: Option<u64>,
     /// What the final history holds at `seq` instead, if anything.
     pub found: Option<(String, Option<i64>)>,
 }
@@ -137,11 +157,14 @@ impl fmt::Display for LossReport {
 
 impl fmt::Display for LostWrite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} {} acknowledged at seq {}: ",
-            self.at, self.op, self.seq
-        )?;
+        let Some(seq) = self.seq else {
+            return write!(
+                f,
+                "{} {} acknowledged (no seq): the final history never holds that value",
+                self.at, self.op
+            );
+        };
+        write!(f, "{} {} acknowledged at seq {seq}: ", self.at, self.op)?;
         match &self.found {
             None => f.write_str("no such seq in the final history"),
             Some((key, value)) => {
@@ -199,7 +222,7 @@ mod tests {
             .iter()
             .map(|l| (l.seq, l.found.clone()))
             .collect();
-        assert_eq!(lost, [(2, None)]);
+        assert_eq!(lost, [(Some(2), None)]);
     }
 
     #[test]
@@ -233,13 +256,65 @@ mod tests {
             .iter()
             .map(|l| l.seq)
             .collect();
-        assert_eq!(lost, [1], "a write's value must match; an incr's need not");
+        assert_eq!(
+            lost,
+            [Some(1)],
+            "a write's value must match; an incr's need not"
+        );
+    }
+
+    fn with_unsequenced_write(value: i64) -> Builder {
+        let mut b = writes();
+        b.ok(4, 60, 70, write("a", value));
+        b
     }
 
     #[test]
-    fn a_write_without_seq_is_unverifiable() {
+    fn a_write_without_seq_is_found_by_its_value() {
+        let fin = final_history(&[
+            (1, "a", Some(1)),
+            (2, "c", Some(1)),
+            (3, "a", Some(2)),
+            (4, "a", Some(3)),
+        ]);
+        let report = report(&with_unsequenced_write(3), &fin, &[]);
+        assert!(report.is_valid());
+        assert_eq!(report.survived, 4);
+    }
+
+    #[test]
+    fn a_write_without_seq_missing_from_the_final_history_is_lost() {
+        let fin = final_history(&[(1, "a", Some(1)), (2, "c", Some(1)), (3, "a", Some(2))]);
+        let lost = report(&with_unsequenced_write(3), &fin, &[]);
+        assert!(lost.verdict().is_invalid());
+        assert_eq!(lost.lost.len(), 1);
+        assert_eq!(lost.lost[0].seq, None);
+        let fin = final_history(&[(1, "a", Some(1)), (2, "c", Some(1)), (3, "b", Some(3))]);
+        let elsewhere = report(&with_unsequenced_write(3), &fin, &[]);
+        assert_eq!(
+            elsewhere.lost.len(),
+            2,
+            "the value on another key does not count"
+        );
+    }
+
+    #[test]
+    fn a_write_without_seq_is_unverifiable_once_a_loss_was_reported() {
+        let fin = final_history(&[(1, "a", Some(1)), (2, "c", Some(1)), (3, "a", Some(2))]);
+        let ranges = [LossRange {
+            epoch: 1,
+            from_seq: 9,
+            to_seq: 9,
+        }];
+        let report = report(&with_unsequenced_write(3), &fin, &ranges);
+        assert!(report.verdict().is_unknown());
+        assert_eq!(report.unverifiable.len(), 1);
+    }
+
+    #[test]
+    fn an_incr_without_seq_is_unverifiable() {
         let mut b = writes();
-        b.ok(4, 60, 70, write("a", 3));
+        b.ok(4, 60, 70, incr("c", 1, Some(2)));
         let fin = final_history(&[(1, "a", Some(1)), (2, "c", Some(1)), (3, "a", Some(2))]);
         let report = report(&b, &fin, &[]);
         assert!(report.verdict().is_unknown());

@@ -20,6 +20,10 @@ pub struct PlantedBugs {
     /// cut off from the coordination group keeps writing after a forced failover promoted
     /// another cluster (caught by the single-writer checker).
     pub skip_lease_check: bool,
+    /// The regional leader applies each command of a MULTI/EXEC transaction as an entry of
+    /// its own, so another client's write can land between two commands of one transaction
+    /// (caught by the list-append checker as a dependency cycle).
+    pub split_transactions: bool,
 }
 
 impl PlantedBugs {
@@ -28,5 +32,6 @@ impl PlantedBugs {
             || self.ship_out_of_order
             || self.snapshot_drops_key
             || self.skip_lease_check
+            || self.split_transactions
     }
 }

@@ -54,6 +54,9 @@ enum Plant {
     /// Every snapshot lacks one key (prefix order of the final reads and convergence catch
     /// it, with kills).
     SnapshotDropsKey,
+    /// Each command of a MULTI/EXEC transaction is its own log entry, so other clients'
+    /// writes land between them (the list-append checker catches it).
+    SplitTransactions,
 }
 
 fn parse_duration(s: &str) -> Result<Duration, String> {
@@ -96,6 +99,7 @@ async fn main() -> Result<()> {
                 // Needs a forced failover, which the schedule does not do: see
                 // tests/failover_forced.rs.
                 skip_lease_check: false,
+                split_transactions: args.plant.contains(&Plant::SplitTransactions),
             },
         };
         let report = meridian_chaos::run(&opts).await?;

@@ -42,6 +42,43 @@ impl RegionGroup {
         commands: Vec<Vec<Bytes>>,
         watched: Vec<(Bytes, Option<u64>)>,
     ) -> Result<WriteResult, RegionError> {
+        if self.opts.planted.split_transactions && commands.len() > 1 {
+            return self.write_split(commands, watched).await;
+        }
+        self.write_entry(commands, watched).await
+    }
+
+    /// Planted bug `split_transactions`: each command of a transaction is its own entry,
+    /// proposed after the previous one applied, so other clients' writes land in between.
+    async fn write_split(
+        &self,
+        commands: Vec<Vec<Bytes>>,
+        mut watched: Vec<(Bytes, Option<u64>)>,
+    ) -> Result<WriteResult, RegionError> {
+        let mut all = WriteResult {
+            replies: Vec::with_capacity(commands.len()),
+            seq: 0,
+            aborted: false,
+        };
+        for command in commands {
+            let one = self
+                .write_entry(vec![command], std::mem::take(&mut watched))
+                .await?;
+            if one.aborted {
+                return Ok(one);
+            }
+            all.replies.extend(one.replies);
+            all.seq = one.seq;
+        }
+        Ok(all)
+    }
+
+    /// Proposes `commands` as one entry on this node, which must be the leader.
+    async fn write_entry(
+        &self,
+        commands: Vec<Vec<Bytes>>,
+        watched: Vec<(Bytes, Option<u64>)>,
+    ) -> Result<WriteResult, RegionError> {
         if !self.is_leader() {
             return Err(self.not_leader());
         }
