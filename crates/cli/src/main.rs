@@ -6,10 +6,12 @@ mod bootstrap;
 mod cluster;
 mod global;
 mod global_render;
+mod local;
 mod logging;
 mod node;
 mod spec;
 mod up;
+mod wan_proxy;
 
 use clap::{Parser, Subcommand};
 
@@ -40,7 +42,8 @@ enum Command {
     /// Run one node of a deployment (normally started for you by `meridian up`).
     Node(node::NodeArgs),
     /// Start every node of a deployment config as child processes, wait until every cluster
-    /// has a leader, print the endpoints, and stop them all on Ctrl-C.
+    /// has a leader, print the endpoints, and stop them all on Ctrl-C. A node that dies is
+    /// reported and left down; `meridian local` kills, restarts and pauses nodes.
     Up(up::UpArgs),
     /// Inspect the clusters of a deployment.
     #[command(subcommand)]
@@ -51,6 +54,12 @@ enum Command {
     /// Drive concurrent gRPC writers against a cluster and print writes/s and latency;
     /// `meridian bench lag` measures replication lag to secondaries.
     Bench(bench::BenchCommand),
+    /// Talk to a running `meridian up`: status, and kill, restart, pause or unpause one node.
+    #[command(subcommand)]
+    Local(local::LocalCommand),
+    /// The userspace WAN delay proxy that carries traffic between regions (docker launcher).
+    #[command(subcommand)]
+    WanProxy(wan_proxy::WanProxyCommand),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -76,6 +85,8 @@ fn main() -> anyhow::Result<()> {
             Command::Cluster(cmd) => cluster::run(cmd).await,
             Command::Global(cmd) => global::run(cmd).await,
             Command::Bench(cmd) => bench::run_command(cmd).await,
+            Command::Local(cmd) => local::run(cmd).await,
+            Command::WanProxy(cmd) => wan_proxy::run(cmd).await,
         }
     })
 }
