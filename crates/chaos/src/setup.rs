@@ -128,20 +128,14 @@ pub async fn converge(d: &mut TestDeployment, primary: &str, limit: Duration) ->
 }
 
 /// The history of `primary` as register writes `(seq, key, value)` in seq order, read from
-/// its leader's backlog; fails when the backlog no longer starts at seq 1.
+/// the backlog of its leader or, where that one starts after seq 1 (a node that caught up
+/// from a snapshot keeps no backlog before it), of another running node of the cluster that
+/// holds the whole history up to the leader's seq (they share one log); fails when none does.
 pub async fn primary_writes(
     d: &TestDeployment,
     primary: &str,
 ) -> Result<Vec<(u64, String, Option<i64>)>> {
-    let leader = d.wait_for_leader(primary, READY).await?;
-    let sm = d.group(leader)?.sm();
-    let ops = sm.backlog_range(1, u64::MAX)?;
-    if ops.first().is_some_and(|o| o.seq != 1) {
-        bail!(
-            "the primary's backlog was trimmed: it starts at seq {}",
-            ops[0].seq
-        );
-    }
+    let ops = whole_backlog(d, primary).await?;
     let mut out = Vec::with_capacity(ops.len());
     for op in ops {
         let name = op.argv.first().map(|a| a.to_ascii_lowercase());
@@ -166,4 +160,33 @@ pub async fn primary_writes(
         }
     }
     Ok(out)
+}
+
+/// Every op of `primary`'s history from seq 1 to the last in its leader's backlog, from the
+/// first node (leader first) whose backlog holds all of them.
+async fn whole_backlog(
+    d: &TestDeployment,
+    primary: &str,
+) -> Result<Vec<meridian_types::BacklogOp>> {
+    let leader = d.wait_for_leader(primary, READY).await?;
+    let head = d.group(leader)?.sm().backlog_last_seq()?.unwrap_or(0);
+    let running = d.running();
+    let others = d
+        .cluster_ids(primary)?
+        .into_iter()
+        .filter(|id| *id != leader);
+    let mut starts = Vec::new();
+    for id in std::iter::once(leader).chain(others.filter(|id| running.contains(id))) {
+        let ops = d.group(id)?.sm().backlog_range(1, u64::MAX)?;
+        let first = ops.first().map_or(1, |o| o.seq);
+        let last = ops.last().map_or(0, |o| o.seq);
+        if first == 1 && last == head {
+            return Ok(ops);
+        }
+        starts.push(format!("node {id}: seqs {first}..={last}"));
+    }
+    bail!(
+        "no node of {primary} holds its whole history up to seq {head} (backlogs trimmed: {})",
+        starts.join(", ")
+    )
 }
