@@ -251,23 +251,6 @@ async fn rule_violations_change_nothing() -> Result<()> {
     Ok(())
 }
 
-/// The `meridian` binary next to the test binaries (`target/debug/meridian`).
-fn meridian_bin() -> Result<std::path::PathBuf> {
-    let exe = std::env::current_exe()?;
-    let bin = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|debug| debug.join("meridian"))
-        .context("locating target/debug")?;
-    let len = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
-    ensure!(
-        len > 0,
-        "the meridian binary is missing or empty at {}: run `cargo build -p meridian-cli --bin meridian` first",
-        bin.display()
-    );
-    Ok(bin)
-}
-
 /// Runs `meridian global <args> --endpoint <node>`; returns (success, stdout, stderr).
 async fn cli(
     bin: &std::path::Path,

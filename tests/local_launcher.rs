@@ -15,7 +15,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{ensure, Context, Result};
-use meridian_testkit::eventually;
+use meridian_testkit::{eventually, meridian_bin};
 use support::*;
 
 /// Start-up of three debug-build nodes on a shared machine.

@@ -7,7 +7,9 @@ pub use std::time::Duration;
 pub use anyhow::{anyhow, bail, ensure, Context, Result};
 pub use bytes::Bytes;
 pub use meridian_proto::v1 as pb;
-pub use meridian_testkit::{eventually, TestClusterDef, TestDeployment, TestDeploymentOptions};
+pub use meridian_testkit::{
+    eventually, meridian_bin, TestClusterDef, TestDeployment, TestDeploymentOptions,
+};
 pub use meridian_types::NodeId;
 pub use tokio::io::{AsyncReadExt, AsyncWriteExt};
 pub use tonic::Code;

@@ -279,19 +279,3 @@ pub fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
-
-pub fn meridian_bin() -> Result<PathBuf> {
-    let exe = std::env::current_exe()?;
-    let bin = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|debug| debug.join("meridian"))
-        .context("locating target/debug")?;
-    let len = std::fs::metadata(&bin).map(|m| m.len()).unwrap_or(0);
-    ensure!(
-        len > 0,
-        "the meridian binary is missing or empty at {}: run `cargo build -p meridian-cli --bin meridian` first",
-        bin.display()
-    );
-    Ok(bin)
-}

@@ -13,11 +13,13 @@
 //! Global Datastore control plane: [`TestDeployment::isolate_cluster_from_coord`] cuts a
 //! cluster off from the voters outside it.
 
+mod binary;
 mod cluster;
 mod deployment;
 mod nodes;
 mod wait;
 
+pub use binary::meridian_bin;
 pub use cluster::{TestCluster, TestClusterOptions};
 pub use deployment::{TestClusterDef, TestDeployment, TestDeploymentOptions};
 pub use nodes::{fast_coord_options, fast_region_options};

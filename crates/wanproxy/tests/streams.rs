@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use meridian_wanproxy::Latency;
+use meridian_wanproxy::{Latency, WanProxy};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -133,6 +133,18 @@ async fn half_close_propagates_both_ways() -> Result<()> {
     Ok(())
 }
 
+/// A caller connected through `proxy` sees its connection closed (end of stream or error).
+async fn assert_caller_disconnected(proxy: WanProxy) -> Result<()> {
+    let mut stream = connect_via(&proxy, LOOPBACK).await?;
+    let mut buf = [0u8; 16];
+    let read = tokio::time::timeout(DEADLINE, stream.read(&mut buf))
+        .await
+        .context("the caller was not disconnected")?;
+    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    proxy.stop().await;
+    Ok(())
+}
+
 /// A caller whose target refuses connections is disconnected, not left hanging.
 #[tokio::test]
 async fn refused_target_closes_the_caller() -> Result<()> {
@@ -145,14 +157,7 @@ async fn refused_target_closes_the_caller() -> Result<()> {
         },
     )
     .await?;
-    let mut stream = connect_via(&proxy, LOOPBACK).await?;
-    let mut buf = [0u8; 16];
-    let read = tokio::time::timeout(DEADLINE, stream.read(&mut buf))
-        .await
-        .context("the caller was not disconnected")?;
-    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
-    proxy.stop().await;
-    Ok(())
+    assert_caller_disconnected(proxy).await
 }
 
 /// A target that resets its connection makes the proxy close the caller's.
@@ -171,14 +176,7 @@ async fn reset_by_the_target_closes_the_caller() -> Result<()> {
         },
     )
     .await?;
-    let mut stream = connect_via(&proxy, LOOPBACK).await?;
-    let mut buf = [0u8; 16];
-    let read = tokio::time::timeout(DEADLINE, stream.read(&mut buf))
-        .await
-        .context("the caller was not disconnected")?;
-    assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
-    proxy.stop().await;
-    Ok(())
+    assert_caller_disconnected(proxy).await
 }
 
 /// A target that does not read stops the caller's writes once the proxy's bounded queue and
