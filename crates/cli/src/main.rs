@@ -4,8 +4,10 @@ mod bench;
 mod bench_lag;
 mod bootstrap;
 mod cluster;
+mod docker;
 mod global;
 mod global_render;
+mod health;
 mod local;
 mod logging;
 mod node;
@@ -57,6 +59,11 @@ enum Command {
     /// Talk to a running `meridian up`: status, and kill, restart, pause or unpause one node.
     #[command(subcommand)]
     Local(local::LocalCommand),
+    /// Run the three-region deployment in docker containers and inject faults into it.
+    #[command(subcommand)]
+    Docker(docker::DockerCommand),
+    /// Check that one node answers (exit status 0 when healthy); the docker health check.
+    Health(health::HealthArgs),
     /// The userspace WAN delay proxy that carries traffic between regions (docker launcher).
     #[command(subcommand)]
     WanProxy(wan_proxy::WanProxyCommand),
@@ -86,6 +93,8 @@ fn main() -> anyhow::Result<()> {
             Command::Global(cmd) => global::run(cmd).await,
             Command::Bench(cmd) => bench::run_command(cmd).await,
             Command::Local(cmd) => local::run(cmd).await,
+            Command::Docker(cmd) => docker::run(cmd).await,
+            Command::Health(args) => health::run(args).await,
             Command::WanProxy(cmd) => wan_proxy::run(cmd).await,
         }
     })
