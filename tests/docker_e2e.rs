@@ -5,9 +5,10 @@
 //! Phases: up → a write on use1 is read in euw1 and aps1 (replication lag printed) → kill
 //! use1's leader container, keep writing on use1 → cut use1 off, forced failover to euw1 (the
 //! time from the cut to the first write euw1 acknowledges is printed) → write on euw1 → heal:
-//! use1 rejoins as a secondary with the post-failover write → planned failover back to use1
-//! under writers (write gap printed) → the same digest in every region → down --volumes, and
-//! nothing of the run is left.
+//! use1 rejoins as a secondary with the post-failover write → `up` again changes nothing (the
+//! compose file's `init` and `up` both leave an existing datastore as it is) → planned
+//! failover back to use1 under writers (write gap printed) → the same digest in every region →
+//! down --volumes, and nothing of the run is left.
 //!
 //! Every run has its own compose project name, subnet and host ports; a guard takes the
 //! deployment down (volumes too) when the test ends, also when it fails. Without docker the
@@ -127,6 +128,13 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
         .then_some(()))
     })
     .await?;
+
+    phase("up again after the failover: it starts nothing new and changes no role");
+    d.meridian(&["docker", "up"]).await?;
+    ensure!(
+        primary_is(&d, "euw1").await?,
+        "a second `meridian docker up` changed gds1's primary"
+    );
 
     phase("planned failover back to use1 under writers on both");
     let writers = Writers::start(&d, &["euw1-1", "euw1-2", "euw1-3", "use1-1", "use1-2"]);

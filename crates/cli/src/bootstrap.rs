@@ -1,11 +1,15 @@
-//! `meridian up`'s last step: create the global datastores the config declares, one change at
-//! a time (the control plane allows one modification in progress per datastore), and wait
-//! until each is in place.
+//! The last step of `meridian up`, `meridian docker up` and `meridian global bootstrap`: create
+//! the global datastores the config declares, one change at a time (the control plane allows
+//! one modification in progress per datastore), and wait until each is in place. A datastore
+//! that exists is left as it is (a failover or `modify` may have changed it since), so running
+//! it again is harmless.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use meridian_config::DeploymentConfig;
+use clap::Args;
+use meridian_config::{DeploymentConfig, GlobalDatastoreConfig};
 use meridian_proto::v1 as pb;
 use meridian_proto::v1::global_datastores_client::GlobalDatastoresClient;
 use tokio::time::Instant;
@@ -34,6 +38,37 @@ pub async fn wait_for_control_plane(endpoint: &str, limit: Duration) -> Result<(
     }
 }
 
+#[derive(Args, Debug)]
+pub struct BootstrapArgs {
+    /// Deployment config whose `[[global_datastores]]` to create.
+    #[arg(
+        long,
+        env = "MERIDIAN_CONFIG",
+        default_value = "cluster-configs/local.toml"
+    )]
+    pub config: PathBuf,
+    /// gRPC address of any node (host:port). Defaults to the first node of --config.
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Seconds to wait for the coordination group to answer.
+    #[arg(long, default_value_t = 120)]
+    pub wait_secs: u64,
+}
+
+/// `meridian global bootstrap`: waits for the control plane, creates the config's datastores
+/// that do not exist, and prints them all.
+pub async fn run(args: BootstrapArgs) -> Result<()> {
+    let cfg = DeploymentConfig::open(&args.config)
+        .with_context(|| format!("loading config {}", args.config.display()))?;
+    let endpoint = crate::cluster::endpoint_or_first(args.endpoint, &args.config)?;
+    wait_for_control_plane(&endpoint, Duration::from_secs(args.wait_secs)).await?;
+    let all = create_datastores(&cfg, &endpoint).await?;
+    println!("{}", crate::global_render::render_table(&all));
+    Ok(())
+}
+
+/// Creates the datastores of `cfg` that do not exist yet, adds the secondaries they lack, and
+/// returns every one of them as it is now.
 pub async fn create_datastores(
     cfg: &DeploymentConfig,
     endpoint: &str,
@@ -41,52 +76,62 @@ pub async fn create_datastores(
     let mut client = crate::global::connect_endpoint(endpoint).await?;
     let mut out = Vec::new();
     for gds in &cfg.global_datastores {
-        let existing = describe(&mut client, &gds.id).await?;
-        if existing.is_none() {
-            client
-                .create(pb::CreateGlobalDatastoreRequest {
-                    id: gds.id.clone(),
-                    description: gds.description.clone().unwrap_or_default(),
-                    primary_cluster: gds.primary.clone(),
-                    auto_failover: None,
-                })
-                .await
-                .with_context(|| format!("creating global datastore {}", gds.id))?;
-        }
-        wait(&mut client, &gds.id, "the primary to take its role", |d| {
-            d.status != "creating"
-        })
-        .await?;
-        for secondary in &gds.secondaries {
-            let present = describe(&mut client, &gds.id)
-                .await?
-                .is_some_and(|d| d.members.iter().any(|m| &m.cluster == secondary));
-            if !present {
-                client
-                    .add_secondary(pb::AddSecondaryRequest {
-                        id: gds.id.clone(),
-                        cluster: secondary.clone(),
-                    })
-                    .await
-                    .with_context(|| format!("adding {secondary} to {}", gds.id))?;
-            }
-            wait(
-                &mut client,
-                &gds.id,
-                &format!("{secondary} to be associated"),
-                |d| {
-                    d.members
-                        .iter()
-                        .any(|m| &m.cluster == secondary && m.status == "associated")
-                },
-            )
-            .await?;
-        }
+        ensure_datastore(&mut client, gds).await?;
         if let Some(d) = describe(&mut client, &gds.id).await? {
             out.push(d);
         }
     }
     Ok(out)
+}
+
+/// `gds` exists and every cluster it names is a member. A cluster that is a member already is
+/// left in whatever role it has (a failover may have made a configured secondary the primary).
+async fn ensure_datastore(
+    client: &mut GlobalDatastoresClient<Channel>,
+    gds: &GlobalDatastoreConfig,
+) -> Result<()> {
+    if describe(client, &gds.id).await?.is_none() {
+        client
+            .create(pb::CreateGlobalDatastoreRequest {
+                id: gds.id.clone(),
+                description: gds.description.clone().unwrap_or_default(),
+                primary_cluster: gds.primary.clone(),
+                auto_failover: None,
+            })
+            .await
+            .with_context(|| format!("creating global datastore {}", gds.id))?;
+        wait(client, &gds.id, "the primary to take its role", |d| {
+            d.status != "creating"
+        })
+        .await?;
+    }
+    for secondary in &gds.secondaries {
+        let member = describe(client, &gds.id)
+            .await?
+            .is_some_and(|d| d.members.iter().any(|m| &m.cluster == secondary));
+        if member {
+            continue;
+        }
+        client
+            .add_secondary(pb::AddSecondaryRequest {
+                id: gds.id.clone(),
+                cluster: secondary.clone(),
+            })
+            .await
+            .with_context(|| format!("adding {secondary} to {}", gds.id))?;
+        wait(
+            client,
+            &gds.id,
+            &format!("{secondary} to be associated"),
+            |d| {
+                d.members
+                    .iter()
+                    .any(|m| &m.cluster == secondary && m.status == "associated")
+            },
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 async fn describe(

@@ -17,6 +17,10 @@ use crate::global_render::{loss_line, render_table, to_json};
 pub enum GlobalCommand {
     /// Create a global datastore around an existing cluster, which becomes its primary.
     Create(CreateArgs),
+    /// Create the global datastores a deployment config declares (`[[global_datastores]]`),
+    /// once the coordination group answers; those that exist are left as they are. `meridian
+    /// up` and `meridian docker up` do this themselves.
+    Bootstrap(crate::bootstrap::BootstrapArgs),
     /// Show one global datastore (--id) or all: members with role and status, epoch, status,
     /// each secondary's applied seq and lag.
     Describe(DescribeArgs),
@@ -182,6 +186,7 @@ pub fn parse_auto_failover(s: &str) -> Result<AutoFailoverArg, String> {
 
 pub async fn run(cmd: GlobalCommand) -> Result<()> {
     match cmd {
+        GlobalCommand::Bootstrap(a) => crate::bootstrap::run(a).await,
         GlobalCommand::Create(a) => {
             let mut c = connect(&a.target).await?;
             let r = c

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use meridian_proto::v1 as pb;
 use tokio::time::Instant;
 
 use super::build::{self, BuildArgs};
@@ -71,7 +70,9 @@ pub async fn up(args: UpArgs) -> Result<()> {
     wait_for_leaders(&endpoint, deadline).await?;
     let left = deadline.saturating_duration_since(Instant::now());
     crate::bootstrap::wait_for_control_plane(&endpoint, left).await?;
-    create_missing_datastores(&project, &endpoint).await?;
+    crate::bootstrap::create_datastores(&project.cfg, &endpoint)
+        .await
+        .context("creating the global datastores of the config")?;
     status::print_endpoints(&project).await?;
     status::print_deployment(&project).await?;
     println!(
@@ -119,8 +120,9 @@ fn compose_env(args: &UpArgs) -> Vec<(String, String)> {
     .collect()
 }
 
-/// Until every node container is running and healthy; a container that exits is an error
-/// with the end of its log.
+/// Until every node container is running and healthy and the `init` container (which creates
+/// the global datastores) has finished; a container that exits (`init`: with a failure) is an
+/// error with the end of its log.
 async fn wait_healthy(project: &Project, deadline: Instant) -> Result<()> {
     let mut last = String::new();
     loop {
@@ -128,6 +130,14 @@ async fn wait_healthy(project: &Project, deadline: Instant) -> Result<()> {
         let mut waiting = Vec::new();
         for c in &containers {
             let service = service_of(c).unwrap_or("?").to_string();
+            let init = c.label("meridian.role") == Some(INIT_ROLE);
+            if init && c.state.status == "exited" && c.state.exit_code == 0 {
+                continue;
+            }
+            if init && c.state.status != "exited" {
+                waiting.push(format!("{service} (creating the global datastores)"));
+                continue;
+            }
             if c.state.status == "exited" || c.state.status == "dead" {
                 let log = engine::docker(["logs", "--tail", "20", &c.id])
                     .await
@@ -142,7 +152,7 @@ async fn wait_healthy(project: &Project, deadline: Instant) -> Result<()> {
             }
         }
         if waiting.is_empty() && !containers.is_empty() {
-            eprintln!("all {} containers are healthy", containers.len());
+            eprintln!("every container is healthy, and the global datastores exist");
             return Ok(());
         }
         let line = format!("waiting for: {}", waiting.join(", "));
@@ -156,6 +166,9 @@ async fn wait_healthy(project: &Project, deadline: Instant) -> Result<()> {
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
+
+/// The `meridian.role` label of the one-shot container that runs `meridian global bootstrap`.
+const INIT_ROLE: &str = "init";
 
 /// Until every cluster has a leader, as one node sees them all.
 async fn wait_for_leaders(endpoint: &str, deadline: Instant) -> Result<()> {
@@ -178,27 +191,4 @@ async fn wait_for_leaders(endpoint: &str, deadline: Instant) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-}
-
-/// Creates the config's global datastores that do not exist yet; one that exists is left as it
-/// is (a failover may have changed its primary since), so `up` can run again.
-async fn create_missing_datastores(project: &Project, endpoint: &str) -> Result<()> {
-    let mut client = crate::global::connect_endpoint(endpoint).await?;
-    let existing = client
-        .describe(pb::DescribeGlobalDatastoresRequest { id: String::new() })
-        .await
-        .context("describing the global datastores")?
-        .into_inner();
-    let mut cfg = project.cfg.clone();
-    cfg.global_datastores
-        .retain(|g| !existing.datastores.iter().any(|d| d.id == g.id));
-    if cfg.global_datastores.is_empty() {
-        return Ok(());
-    }
-    let names: Vec<_> = cfg.global_datastores.iter().map(|g| g.id.clone()).collect();
-    eprintln!("creating global datastore(s) {}", names.join(", "));
-    crate::bootstrap::create_datastores(&cfg, endpoint)
-        .await
-        .context("creating the global datastores of the config")?;
-    Ok(())
 }
