@@ -64,6 +64,16 @@ impl RegionError {
             )
     }
 
+    /// True when the request failed only because no node of this group leads it, or another
+    /// does: worth sending again once the leader changes (nothing was written). A refusal by
+    /// the leader itself, such as `ReadOnly`, is its answer and is not retried.
+    pub fn awaits_leader(&self) -> bool {
+        matches!(
+            self,
+            RegionError::NoLeader { .. } | RegionError::NotLeader { .. }
+        )
+    }
+
     /// True when the write certainly did not happen, so retrying it is safe.
     pub fn nothing_written(&self) -> bool {
         matches!(

@@ -39,7 +39,7 @@ impl RegionGroup {
                 }
             };
             match attempt {
-                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
+                Err(e) if e.awaits_leader() && tokio::time::Instant::now() < deadline => {
                     self.wait_for_leader_change(deadline).await;
                 }
                 other => return other,

@@ -291,7 +291,7 @@ impl Connection {
         let deadline = tokio::time::Instant::now() + group.options().request_timeout;
         let result = loop {
             match group.read_barrier(consistency, min_seq).await {
-                Err(e) if e.nothing_written() && tokio::time::Instant::now() < deadline => {
+                Err(e) if e.awaits_leader() && tokio::time::Instant::now() < deadline => {
                     tokio::time::sleep(READ_RETRY_PAUSE).await;
                 }
                 other => break other,
