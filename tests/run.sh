@@ -34,5 +34,5 @@ else
   echo "no docker engine: the docker end-to-end test will skip"
 fi
 tests_started=$SECONDS
-cargo test --workspace --locked -- --test-threads=2
+cargo test --workspace --locked --no-fail-fast -- --test-threads=2
 echo "tests: $((SECONDS - tests_started)) s (each suite's own time is on its 'test result' line)"

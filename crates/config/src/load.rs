@@ -90,7 +90,7 @@ mod tests {
             }
         }
         seen.sort();
-        assert_eq!(seen, ["local.toml", "one-cluster.toml"]);
+        assert_eq!(seen, ["docker.toml", "local.toml", "one-cluster.toml"]);
     }
 
     #[test]
