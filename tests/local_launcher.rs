@@ -50,6 +50,40 @@ async fn up_survives_dead_nodes_and_takes_fault_verbs() -> Result<()> {
     result
 }
 
+/// `meridian up` killed with SIGKILL (no chance to stop anything): its nodes notice their
+/// input closing and stop by themselves instead of living on, holding the ports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_stop_when_up_is_killed() -> Result<()> {
+    let bin = meridian_bin()?;
+    let d = Deployment::write()?;
+    let up = Up::start(&bin, &d)?;
+    let s = Session {
+        local: Local {
+            bin: &bin,
+            config: &d.config,
+        },
+        d: &d,
+        up: &up,
+    };
+    let result = async {
+        s.starts().await?;
+        let status = s.local.status().await?;
+        let pids: Vec<u32> = status.pids.values().flatten().copied().collect();
+        ensure!(pids.len() == NODES.len(), "node pids: {pids:?}");
+        phase("SIGKILL `meridian up`: every node stops by itself");
+        signal(up.pid, "KILL")?;
+        eventually("every node of the killed `up` gone", WAIT, || async {
+            Ok(pids.iter().all(|p| !alive(*p)).then_some(()))
+        })
+        .await
+    }
+    .await;
+    if result.is_err() {
+        s.print_output();
+    }
+    result
+}
+
 /// The running deployment and the ways a user reaches it.
 struct Session<'a> {
     local: Local<'a>,

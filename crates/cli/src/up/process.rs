@@ -70,7 +70,10 @@ impl Launcher {
             .arg(&self.config)
             .arg("--node")
             .arg(n.id.to_string())
-            .stdin(Stdio::null())
+            // The node stops when this pipe closes: when `up` dies, however it dies. The write
+            // end lives in `child` for as long as the node runs.
+            .arg("--stop-on-stdin-close")
+            .stdin(Stdio::piped())
             .stdout(Stdio::from(out))
             .stderr(Stdio::from(err))
             .kill_on_drop(true)
