@@ -32,56 +32,26 @@ fn phase(name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn up_survives_dead_nodes_and_takes_fault_verbs() -> Result<()> {
-    let bin = meridian_bin()?;
-    let d = Deployment::write()?;
-    let up = Up::start(&bin, &d)?;
-    let s = Session {
-        local: Local {
-            bin: &bin,
-            config: &d.config,
-        },
-        d: &d,
-        up: &up,
-    };
-    let result = s.scenario().await;
-    if result.is_err() || std::env::var_os("MERIDIAN_TEST_SHOW_UP").is_some() {
-        s.print_output();
-    }
-    result
+    let (bin, d, up) = launch()?;
+    let s = Session::new(&bin, &d, &up);
+    s.reported(s.scenario().await)
 }
 
 /// `meridian up` killed with SIGKILL (no chance to stop anything): its nodes notice their
 /// input closing and stop by themselves instead of living on, holding the ports.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_stop_when_up_is_killed() -> Result<()> {
+    let (bin, d, up) = launch()?;
+    let s = Session::new(&bin, &d, &up);
+    s.reported(s.up_killed_takes_its_nodes().await)
+}
+
+/// The binary, a fresh deployment file, and `meridian up` started on it.
+fn launch() -> Result<(PathBuf, Deployment, Up)> {
     let bin = meridian_bin()?;
     let d = Deployment::write()?;
     let up = Up::start(&bin, &d)?;
-    let s = Session {
-        local: Local {
-            bin: &bin,
-            config: &d.config,
-        },
-        d: &d,
-        up: &up,
-    };
-    let result = async {
-        s.starts().await?;
-        let status = s.local.status().await?;
-        let pids: Vec<u32> = status.pids.values().flatten().copied().collect();
-        ensure!(pids.len() == NODES.len(), "node pids: {pids:?}");
-        phase("SIGKILL `meridian up`: every node stops by itself");
-        signal(up.pid, "KILL")?;
-        eventually("every node of the killed `up` gone", WAIT, || async {
-            Ok(pids.iter().all(|p| !alive(*p)).then_some(()))
-        })
-        .await
-    }
-    .await;
-    if result.is_err() {
-        s.print_output();
-    }
-    result
+    Ok((bin, d, up))
 }
 
 /// The running deployment and the ways a user reaches it.
@@ -91,7 +61,40 @@ struct Session<'a> {
     up: &'a Up,
 }
 
-impl Session<'_> {
+impl<'a> Session<'a> {
+    fn new(bin: &'a Path, d: &'a Deployment, up: &'a Up) -> Self {
+        Session {
+            local: Local {
+                bin,
+                config: &d.config,
+            },
+            d,
+            up,
+        }
+    }
+
+    /// `result`, after printing `up`'s output and the node logs if it is a failure (or
+    /// `MERIDIAN_TEST_SHOW_UP` is set).
+    fn reported(&self, result: Result<()>) -> Result<()> {
+        if result.is_err() || std::env::var_os("MERIDIAN_TEST_SHOW_UP").is_some() {
+            self.print_output();
+        }
+        result
+    }
+
+    async fn up_killed_takes_its_nodes(&self) -> Result<()> {
+        self.starts().await?;
+        let status = self.local.status().await?;
+        let pids: Vec<u32> = status.pids.values().flatten().copied().collect();
+        ensure!(pids.len() == NODES.len(), "node pids: {pids:?}");
+        phase("SIGKILL `meridian up`: every node stops by itself");
+        signal(self.up.pid, "KILL")?;
+        eventually("every node of the killed `up` gone", WAIT, || async {
+            Ok(pids.iter().all(|p| !alive(*p)).then_some(()))
+        })
+        .await
+    }
+
     async fn scenario(&self) -> Result<()> {
         let socket = self.starts().await?;
         self.a_second_up_is_refused()?;

@@ -1,12 +1,13 @@
 //! `meridian docker up` and `down`.
 //!
-//! Up: image (if stale) → `docker-compose up -d` → every container healthy → every cluster
-//! has a leader → the coordination group answers → the config's global datastores that do not
-//! exist yet are created → endpoints. Each wait has a deadline and names what it waited for.
+//! Up: image (if stale) → `docker-compose up -d` → every node container healthy and the
+//! compose file's `init` container done (it runs `meridian global bootstrap`: the config's
+//! global datastores that do not exist yet are created) → every cluster has a leader →
+//! endpoints. Each wait has a deadline and names what it waited for.
 
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::Args;
 use tokio::time::Instant;
 
@@ -68,11 +69,6 @@ pub async fn up(args: UpArgs) -> Result<()> {
     wait_healthy(&project, deadline).await?;
     let endpoint = status::any_grpc_endpoint(&project).await?;
     wait_for_leaders(&endpoint, deadline).await?;
-    let left = deadline.saturating_duration_since(Instant::now());
-    crate::bootstrap::wait_for_control_plane(&endpoint, left).await?;
-    crate::bootstrap::create_datastores(&project.cfg, &endpoint)
-        .await
-        .context("creating the global datastores of the config")?;
     status::print_endpoints(&project).await?;
     status::print_deployment(&project).await?;
     println!(
