@@ -136,6 +136,15 @@ fn families() -> Vec<(&'static str, &'static str)> {
         ("aliasing", ALIASING),
         ("edges", EDGES),
         ("probes", PROBES),
+        ("bitmaps", include_str!("resp_diff/bitmaps.txt")),
+        ("hyperloglog", include_str!("resp_diff/hll.txt")),
+        ("geo", include_str!("resp_diff/geo.txt")),
+        (
+            "sorted-set algebra",
+            include_str!("resp_diff/zset_algebra.txt"),
+        ),
+        ("sort", include_str!("resp_diff/sort.txt")),
+        ("dump", include_str!("resp_diff/dump.txt")),
     ]
 }
 

@@ -127,6 +127,12 @@ pub const ALL_COMMANDS: &[&[CommandDef]] = &[
     crate::cmd_list::COMMANDS,
     crate::cmd_set::COMMANDS,
     crate::cmd_zset::COMMANDS,
+    crate::cmd_bitmap::COMMANDS,
+    crate::cmd_hll::COMMANDS,
+    crate::cmd_geo::COMMANDS,
+    crate::cmd_zset_algebra::COMMANDS,
+    crate::cmd_sort::COMMANDS,
+    crate::cmd_dump::COMMANDS,
 ];
 
 /// Finds a command by name, case-insensitively.

@@ -21,12 +21,18 @@
 
 mod args;
 mod biguint;
+mod cmd_bitmap;
+mod cmd_dump;
+mod cmd_geo;
 mod cmd_hash;
+mod cmd_hll;
 mod cmd_keys;
 mod cmd_list;
 mod cmd_set;
+mod cmd_sort;
 mod cmd_strings;
 mod cmd_zset;
+mod cmd_zset_algebra;
 mod command;
 mod ctx;
 mod db;

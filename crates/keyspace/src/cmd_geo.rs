@@ -1,0 +1,5 @@
+//! (being written)
+
+use crate::command::CommandDef;
+
+pub(crate) const COMMANDS: &[CommandDef] = &[];
