@@ -1,208 +1,263 @@
-//! `CONFIG GET` / `CONFIG SET` over the documented subset of Redis parameters
-//! (docs/compatibility.md). Settings live per node, as on Redis; nothing is replicated.
+//! `CONFIG GET / SET / RESETSTAT / REWRITE / HELP` over every Redis 7.0.15 parameter
+//! (`config_params.rs` is the table). Settings live per node, as on Redis; nothing is
+//! replicated, and everything set is lost when the node restarts (Redis without REWRITE).
+//!
+//! Three sorts of parameters:
+//! - acted on: `requirepass`, `proto-max-bulk-len`, `client-query-buffer-limit`, `maxclients`
+//!   live in [`RespSettings`] and change what the node does;
+//! - fixed by the deployment file: `port`, `bind`, `tls-port` (settable on Redis) and Redis's
+//!   immutable and protected ones are refused with Redis's texts; `port` and `dir` read live;
+//! - everything else tunes internals Meridian does not have (encodings, eviction, AOF, …): a
+//!   SET is checked exactly as Redis checks it and the value is stored and reported, so
+//!   clients and test suites that set them see Redis's answers, but it changes nothing else.
+
+#[path = "config_params.rs"]
+mod config_params;
+#[cfg(test)]
+#[path = "config_tests.rs"]
+mod config_tests;
+#[path = "config_values.rs"]
+mod config_values;
+
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use bytes::Bytes;
 use meridian_keyspace::glob_match_nocase;
 use meridian_types::Reply;
 
+use crate::resp::connection::Connection;
+use crate::resp::server_cmds::help;
 use crate::spec::RespSettings;
+use config_params::{lookup, visible_names, Kind, Param, FIXED, IMM, PROT};
+use config_values::{merge_output_buffer_limits, normalize};
 
-/// Redis's lower bound for `proto-max-bulk-len` and `client-query-buffer-limit` via CONFIG SET.
-const MIN_BUFFER_SETTING: u64 = 1024 * 1024;
+/// Values set on the parameters Meridian only stores, by parameter name (the default applies
+/// when absent).
+pub(crate) type Stored = HashMap<&'static str, String>;
 
+/// The stored values of every node of this process, by the node's RESP port (unique among the
+/// listeners of a process). Kept here rather than in the listener's `Shared` so that this
+/// module owns all of CONFIG; it holds only the parameters set since the node started.
+static STORED: LazyLock<Mutex<HashMap<u16, Stored>>> = LazyLock::new(Default::default);
+
+const HELP: &[&str] = &[
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+];
+
+impl Connection {
+    /// `CONFIG <subcommand>`; existence and arity of the subcommand were checked by dispatch.
+    pub(crate) fn config(&mut self, argv: &[Bytes]) -> Reply {
+        let sub = argv[1].to_ascii_lowercase();
+        let port = self.shared.port;
+        let mut stores = STORED.lock().unwrap_or_else(PoisonError::into_inner);
+        let stored = stores.entry(port).or_default();
+        match sub.as_slice() {
+            b"get" => config_get(&argv[2..], &self.shared.settings(), stored, port),
+            b"set" => {
+                let mut settings = self
+                    .shared
+                    .settings
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner);
+                config_set(&argv[2..], &mut settings, stored, port)
+            }
+            b"resetstat" => {
+                use std::sync::atomic::Ordering::Relaxed;
+                let stats = &self.shared.stats;
+                stats.commands_processed.store(0, Relaxed);
+                stats.connections_received.store(0, Relaxed);
+                stats.rejected_connections.store(0, Relaxed);
+                Reply::ok()
+            }
+            // Redis's answer when it was started without a file: a node's settings come from
+            // the deployment TOML and MERIDIAN_* variables, which CONFIG does not write.
+            b"rewrite" => Reply::Error("ERR The server is running without a config file".into()),
+            _ => help(HELP),
+        }
+    }
+}
+
+/// Which of [`RespSettings`] a parameter is, if the node acts on it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Param {
+enum Live {
     Requirepass,
     ProtoMaxBulkLen,
     ClientQueryBufferLimit,
     Maxclients,
-    /// Reported so clients that probe them (redis-benchmark asks for `save` and `appendonly`)
-    /// see a sensible value; Meridian's durability is Raft's, so they cannot be changed.
-    Fixed(&'static str),
-    Port,
 }
 
-const PARAMS: &[(&str, Param)] = &[
-    ("requirepass", Param::Requirepass),
-    ("proto-max-bulk-len", Param::ProtoMaxBulkLen),
-    ("client-query-buffer-limit", Param::ClientQueryBufferLimit),
-    ("maxclients", Param::Maxclients),
-    ("port", Param::Port),
-    ("databases", Param::Fixed("1")),
-    ("save", Param::Fixed("")),
-    ("appendonly", Param::Fixed("no")),
-    ("maxmemory", Param::Fixed("0")),
-    ("maxmemory-policy", Param::Fixed("noeviction")),
-    ("timeout", Param::Fixed("0")),
-    ("cluster-enabled", Param::Fixed("no")),
-];
-
-fn value(param: Param, settings: &RespSettings, port: u16) -> String {
-    match param {
-        Param::Requirepass => settings.requirepass.clone().unwrap_or_default(),
-        Param::ProtoMaxBulkLen => settings.proto_max_bulk_len.to_string(),
-        Param::ClientQueryBufferLimit => settings.client_query_buffer_limit.to_string(),
-        Param::Maxclients => settings.maxclients.to_string(),
-        Param::Port => port.to_string(),
-        Param::Fixed(v) => v.to_string(),
+fn live(param: &Param) -> Option<Live> {
+    match param.name {
+        "requirepass" => Some(Live::Requirepass),
+        "proto-max-bulk-len" => Some(Live::ProtoMaxBulkLen),
+        "client-query-buffer-limit" => Some(Live::ClientQueryBufferLimit),
+        "maxclients" => Some(Live::Maxclients),
+        _ => None,
     }
 }
 
-/// `CONFIG GET pattern [pattern …]`: a map of every parameter matching any pattern.
-pub(crate) fn config_get(patterns: &[Bytes], settings: &RespSettings, port: u16) -> Reply {
-    let entries = PARAMS
-        .iter()
-        .filter(|(name, _)| {
-            patterns
-                .iter()
-                .any(|p| glob_match_nocase(p, name.as_bytes()))
-        })
+/// What GET shows for a parameter on this node.
+fn current(param: &Param, settings: &RespSettings, stored: &Stored, port: u16) -> String {
+    match live(param) {
+        Some(Live::Requirepass) => return settings.requirepass.clone().unwrap_or_default(),
+        Some(Live::ProtoMaxBulkLen) => return settings.proto_max_bulk_len.to_string(),
+        Some(Live::ClientQueryBufferLimit) => {
+            return settings.client_query_buffer_limit.to_string()
+        }
+        Some(Live::Maxclients) => return settings.maxclients.to_string(),
+        None => {}
+    }
+    match param.name {
+        "port" => port.to_string(),
+        "dir" => std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default(),
+        name => stored
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| param.default.to_string()),
+    }
+}
+
+/// `CONFIG GET pattern [pattern …]`: a map of every parameter matching any pattern. A pattern
+/// without `*?[` names one parameter (hidden ones too) and is echoed as typed; a glob matches
+/// names and aliases case-insensitively. A name appears once however many patterns match it.
+pub(crate) fn config_get(
+    patterns: &[Bytes],
+    settings: &RespSettings,
+    stored: &Stored,
+    port: u16,
+) -> Reply {
+    let mut found: Vec<(String, &Param)> = Vec::new();
+    let mut add = |name: String, param: &'static Param| {
+        if !found.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)) {
+            found.push((name, param));
+        }
+    };
+    for pattern in patterns {
+        if !pattern.iter().any(|b| matches!(b, b'*' | b'?' | b'[')) {
+            if let Some((param, _)) = lookup(pattern) {
+                add(String::from_utf8_lossy(pattern).into_owned(), param);
+            }
+            continue;
+        }
+        for (param, name) in visible_names() {
+            if glob_match_nocase(pattern, name.as_bytes()) {
+                add(name.to_string(), param);
+            }
+        }
+    }
+    let entries = found
+        .into_iter()
         .map(|(name, param)| {
             (
-                Reply::bulk(Bytes::from_static(name.as_bytes())),
-                Reply::bulk(value(*param, settings, port)),
+                Reply::bulk(name),
+                Reply::bulk(current(param, settings, stored, port)),
             )
         })
         .collect();
     Reply::Map(entries)
 }
 
-/// `CONFIG SET name value [name value …]`: all or nothing, like Redis 7.0.
-pub(crate) fn config_set(args: &[Bytes], settings: &mut RespSettings) -> Reply {
-    let mut next = settings.clone();
-    let mut seen: Vec<Param> = Vec::new();
-    for pair in args.chunks(2) {
-        let [name, raw] = pair else {
-            return Reply::Error("ERR wrong number of arguments for 'config|set' command".into());
-        };
-        let shown = String::from_utf8_lossy(name).into_owned();
-        let Some((_, param)) = PARAMS
-            .iter()
-            .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(name))
-        else {
-            return Reply::Error(format!(
-                "ERR Unknown option or number of arguments for CONFIG SET - '{shown}'"
-            ));
-        };
-        let failed = |why: &str| {
-            Reply::Error(format!(
-                "ERR CONFIG SET failed (possibly related to argument '{shown}') - {why}"
-            ))
-        };
-        if seen.contains(param) {
-            return failed("duplicate parameter");
-        }
-        seen.push(*param);
-        let text = String::from_utf8_lossy(raw);
-        match param {
-            Param::Requirepass => {
-                next.requirepass = (!raw.is_empty()).then(|| text.into_owned());
-            }
-            Param::ProtoMaxBulkLen | Param::ClientQueryBufferLimit => {
-                let Some(n) = parse_memory(&text) else {
-                    return failed("argument must be a memory value");
-                };
-                if n < MIN_BUFFER_SETTING || n > i64::MAX as u64 {
-                    return failed(&format!(
-                        "argument must be between {MIN_BUFFER_SETTING} and {} inclusive",
-                        i64::MAX
-                    ));
-                }
-                if *param == Param::ProtoMaxBulkLen {
-                    next.proto_max_bulk_len = n;
-                } else {
-                    next.client_query_buffer_limit = n;
-                }
-            }
-            Param::Maxclients => match text.parse::<i64>() {
-                Ok(n) if (1..=i64::from(i32::MAX)).contains(&n) => next.maxclients = n as u64,
-                Ok(_) => {
-                    return failed(&format!(
-                        "argument must be between 1 and {} inclusive",
-                        i32::MAX
-                    ))
-                }
-                Err(_) => return failed("argument couldn't be parsed into an integer"),
-            },
-            Param::Fixed(_) | Param::Port => return failed("can't set immutable config"),
-        }
+/// `CONFIG SET name value [name value …]`: all or nothing, checked in Redis 7.0's order
+/// (`configSetCommand`): every name first (unknown, immutable, protected, duplicate), then
+/// every value; the first failure is the answer and nothing changes.
+pub(crate) fn config_set(
+    args: &[Bytes],
+    settings: &mut RespSettings,
+    stored: &mut Stored,
+    port: u16,
+) -> Reply {
+    if args.is_empty() || !args.len().is_multiple_of(2) {
+        return Reply::Error("ERR syntax error".into());
     }
-    *settings = next;
+    let failed = |arg: &str, why: &str| {
+        Reply::Error(format!(
+            "ERR CONFIG SET failed (possibly related to argument '{arg}') - {why}"
+        ))
+    };
+    let pairs: Vec<(&Bytes, &Bytes)> = args.chunks(2).map(|c| (&c[0], &c[1])).collect();
+    let mut chosen: Vec<(&'static Param, &'static str)> = Vec::new();
+    let mut refusal: Option<Reply> = None;
+    for (name, _) in &pairs {
+        let typed = String::from_utf8_lossy(name);
+        let Some(entry) = lookup(name) else {
+            if refusal.is_none() {
+                return Reply::Error(format!(
+                    "ERR Unknown option or number of arguments for CONFIG SET - '{typed}'"
+                ));
+            }
+            continue;
+        };
+        if refusal.is_some() {
+            continue;
+        }
+        if entry.0.flags & IMM != 0 {
+            refusal = Some(failed(&typed, "can't set immutable config"));
+        } else if entry.0.flags & PROT != 0 {
+            refusal = Some(failed(&typed, "can't set protected config"));
+        } else if chosen
+            .iter()
+            .any(|(p, n)| std::ptr::eq(*p, entry.0) && *n == entry.1)
+        {
+            refusal = Some(failed(&typed, "duplicate parameter"));
+        }
+        chosen.push(entry);
+    }
+    if let Some(reply) = refusal {
+        return reply;
+    }
+    let mut next_settings = settings.clone();
+    let mut next_stored = stored.clone();
+    for ((param, shown), (_, raw)) in chosen.iter().zip(&pairs) {
+        let raw = String::from_utf8_lossy(raw);
+        let value = match normalize(param.kind, &raw) {
+            Ok(v) => v,
+            Err(why) => return failed(shown, &why),
+        };
+        // The listener's settings are the deployment file's: setting the value they have is a
+        // no-op (as on Redis), any other value is refused.
+        if param.flags & FIXED != 0 {
+            if value != current(param, settings, stored, port) {
+                return failed(shown, "can't set immutable config");
+            }
+            continue;
+        }
+        apply(param, value, &mut next_settings, &mut next_stored);
+    }
+    *settings = next_settings;
+    *stored = next_stored;
     Reply::ok()
 }
 
-/// Redis's `memtoull`: a number with an optional `k`/`kb`/`m`/`mb`/`g`/`gb` unit (`k` = 1000,
-/// `kb` = 1024), case-insensitive.
-pub(crate) fn parse_memory(text: &str) -> Option<u64> {
-    let lower = text.to_ascii_lowercase();
-    let units: [(&str, u64); 6] = [
-        ("kb", 1024),
-        ("mb", 1024 * 1024),
-        ("gb", 1024 * 1024 * 1024),
-        ("k", 1000),
-        ("m", 1000 * 1000),
-        ("g", 1000 * 1000 * 1000),
-    ];
-    let (digits, mul) = units
-        .iter()
-        .find_map(|(suffix, mul)| lower.strip_suffix(suffix).map(|d| (d, *mul)))
-        .unwrap_or((lower.as_str(), 1));
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok()?.checked_mul(mul)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn b(parts: &[&str]) -> Vec<Bytes> {
-        parts.iter().map(|p| Bytes::from(p.to_string())).collect()
-    }
-
-    #[test]
-    fn set_is_all_or_nothing_with_redis_errors() {
-        let mut s = RespSettings::default();
-        assert_eq!(
-            config_set(&b(&["maxclients", "5", "databases", "3"]), &mut s),
-            Reply::Error(
-                "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable config"
-                    .into()
-            )
-        );
-        assert_eq!(s.maxclients, 10_000);
-        assert_eq!(
-            config_set(&b(&["foo", "bar"]), &mut s),
-            Reply::Error("ERR Unknown option or number of arguments for CONFIG SET - 'foo'".into())
-        );
-        assert_eq!(
-            config_set(&b(&["maxclients", "x"]), &mut s),
-            Reply::Error("ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument couldn't be parsed into an integer".into())
-        );
-        assert_eq!(
-            config_set(
-                &b(&["proto-max-bulk-len", "2mb", "requirepass", "pw"]),
-                &mut s
-            ),
-            Reply::ok()
-        );
-        assert_eq!(s.proto_max_bulk_len, 2 * 1024 * 1024);
-        assert_eq!(s.requirepass.as_deref(), Some("pw"));
-    }
-
-    #[test]
-    fn get_matches_globs() {
-        let s = RespSettings::default();
-        let Reply::Map(entries) = config_get(&b(&["save", "appendonly"]), &s, 6379) else {
-            panic!("not a map")
-        };
-        assert_eq!(entries.len(), 2);
-        let Reply::Map(entries) = config_get(&b(&["*max*"]), &s, 6379) else {
-            panic!("not a map")
-        };
-        assert!(entries.len() >= 4);
-        assert_eq!(parse_memory("1gb"), Some(1 << 30));
-        assert_eq!(parse_memory("12x"), None);
+/// Puts a checked value where the node keeps it.
+fn apply(param: &'static Param, value: String, settings: &mut RespSettings, stored: &mut Stored) {
+    let number = || value.parse::<u64>().unwrap_or_default();
+    match live(param) {
+        Some(Live::Requirepass) => {
+            settings.requirepass = (!value.is_empty()).then(|| value.clone())
+        }
+        Some(Live::ProtoMaxBulkLen) => settings.proto_max_bulk_len = number(),
+        Some(Live::ClientQueryBufferLimit) => settings.client_query_buffer_limit = number(),
+        Some(Live::Maxclients) => settings.maxclients = number(),
+        None if param.kind == Kind::ClientOutputBufferLimit => {
+            let before = stored.get(param.name).map_or(param.default, String::as_str);
+            let merged = merge_output_buffer_limits(before, &value);
+            stored.insert(param.name, merged);
+        }
+        None => {
+            stored.insert(param.name, value);
+        }
     }
 }

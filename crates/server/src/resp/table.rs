@@ -114,6 +114,10 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         ],
         ..cmd("config", -2, &[], false, "A container for server configuration commands", SERVER)
     },
+    ServerCommand {
+        subcommands: &[("flush", -2)],
+        ..cmd("function", -2, &[], false, "A container for function commands", "scripting")
+    },
     cmd(
         "info",
         -1,
