@@ -42,43 +42,11 @@ const KNOWN: &[Known] = &[];
 /// Redis 7.0 data commands Meridian does not implement: a mismatch on one of these is tolerated
 /// only when Meridian answers `-ERR unknown command`. Mirrored in docs/compatibility.md.
 const NOT_IMPLEMENTED: &[&str] = &[
-    // bitmaps and string extras
-    "setbit",
-    "getbit",
-    "bitcount",
-    "bitpos",
-    "bitop",
-    "bitfield",
-    "lcs",
-    "substr",
-    // generic keyspace
-    "touch",
-    "object",
-    "dump",
-    "sort",
-    "sort_ro",
-    // sorted-set algebra, range removal, random members, multi-key pops
-    "zunionstore",
-    "zinterstore",
-    "zdiffstore",
-    "zunion",
-    "zinter",
-    "zdiff",
-    "zintercard",
-    "zremrangebyscore",
-    "zremrangebyrank",
-    "zremrangebylex",
-    "zlexcount",
-    "zrandmember",
-    "zmpop",
-    "lmpop",
-    // blocking commands, HyperLogLog, geo, streams, pub/sub, scripting
+    // blocking commands, streams, pub/sub, scripting
     "blpop",
     "brpop",
     "blmove",
     "bzpopmin",
-    "pfadd",
-    "geoadd",
     "xadd",
     "publish",
     "eval",

@@ -1,5 +1,242 @@
-//! (being written)
+//! DUMP, RESTORE, OBJECT and TOUCH, with Redis 7.0's payload format and replies.
+//!
+//! A DUMP payload is the RDB type byte, the object as Redis 7.0 serialises it, the RDB version
+//! (10) and a CRC64 of everything before it, so payloads move between redis-server and
+//! Meridian in both directions. DUMP picks the RDB encoding Redis would use for the value by
+//! its default size rules (`encoding.rs`); RESTORE loads every encoding Redis 7.0 loads except
+//! streams and modules. Meridian keeps no access times, so OBJECT IDLETIME answers 0 and the
+//! IDLETIME / FREQ options of RESTORE are checked, then ignored.
 
-use crate::command::CommandDef;
+use bytes::Bytes;
+use meridian_types::Reply;
 
-pub(crate) const COMMANDS: &[CommandDef] = &[];
+use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
+use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM};
+use crate::ctx::{ReadCtx, WriteCtx};
+
+mod crc64;
+mod encoding;
+mod intset;
+mod listpack;
+mod lzf;
+mod rdb_read;
+mod rdb_write;
+mod ziplist;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_payloads;
+
+/// RDB version 10 (Redis 7.0) in the payload footer; RESTORE accepts this and older ones.
+const RDB_VERSION: u16 = 10;
+
+/// RDB object type bytes (`rdb.h`).
+mod rdb_type {
+    pub const STRING: u8 = 0;
+    pub const LIST: u8 = 1;
+    pub const SET: u8 = 2;
+    pub const ZSET: u8 = 3;
+    pub const HASH: u8 = 4;
+    pub const ZSET_2: u8 = 5;
+    pub const HASH_ZIPMAP: u8 = 9;
+    pub const LIST_ZIPLIST: u8 = 10;
+    pub const SET_INTSET: u8 = 11;
+    pub const ZSET_ZIPLIST: u8 = 12;
+    pub const HASH_ZIPLIST: u8 = 13;
+    pub const LIST_QUICKLIST: u8 = 14;
+    pub const HASH_LISTPACK: u8 = 16;
+    pub const ZSET_LISTPACK: u8 = 17;
+    pub const LIST_QUICKLIST_2: u8 = 18;
+}
+
+/// Why a payload's object could not be loaded (RESTORE answers "ERR Bad data format").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("corrupt DUMP payload: {0}")]
+pub(crate) struct Corrupt(&'static str);
+
+const BAD_FORMAT: &str = "ERR Bad data format";
+const BAD_FOOTER: &str = "ERR DUMP payload version or checksum are wrong";
+const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
+const NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not \
+                      tracked. Please note that when switching between policies at runtime LRU \
+                      and LFU data will take some time to adjust.";
+
+pub(crate) const COMMANDS: &[CommandDef] = &[
+    keyed("dump", 2, RO, 1, CommandKind::Read(dump)),
+    keyed("restore", -4, W_DENYOOM, 1, CommandKind::Write(restore)),
+    keyed("touch", -2, RO_FAST, -1, CommandKind::Read(touch)),
+    // A container command in Redis: its subcommands carry the key, so no key positions here.
+    keyless("object", -2, &[], CommandKind::Read(object)),
+];
+
+fn dump(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    match ctx.db.get_value(&argv[1], ctx.now_ms) {
+        Some(v) => Reply::Bulk(Bytes::from(rdb_write::payload(v))),
+        None => Reply::Nil,
+    }
+}
+
+/// The object bytes of a payload whose footer (version <= 10, CRC64) checks out
+/// (`verifyDumpPayload`).
+fn verified_body(payload: &[u8]) -> Option<&[u8]> {
+    let body_len = payload.len().checked_sub(10)?;
+    let (body, footer) = payload.split_at(body_len);
+    if u16::from_le_bytes([footer[0], footer[1]]) > RDB_VERSION {
+        return None;
+    }
+    let crc = crc64::crc64(&payload[..body_len + 2]);
+    (footer[2..] == crc.to_le_bytes()).then_some(body)
+}
+
+/// RESTORE's options after the payload.
+#[derive(Default)]
+struct RestoreOpts {
+    replace: bool,
+    absttl: bool,
+}
+
+/// `restoreCommand`'s option loop: IDLETIME and FREQ exclude each other (the second one is a
+/// syntax error), and each value is range-checked even though Meridian keeps neither.
+fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, Reply> {
+    let mut opts = RestoreOpts::default();
+    let (mut idle, mut freq) = (false, false);
+    let mut j = 0;
+    while j < args.len() {
+        let has_value = j + 1 < args.len();
+        let a = &args[j];
+        if eq_ignore_case(a, "replace") {
+            opts.replace = true;
+        } else if eq_ignore_case(a, "absttl") {
+            opts.absttl = true;
+        } else if eq_ignore_case(a, "idletime") && has_value && !freq {
+            if int_arg(&args[j + 1])? < 0 {
+                return Err(err("ERR Invalid IDLETIME value, must be >= 0"));
+            }
+            idle = true;
+            j += 1;
+        } else if eq_ignore_case(a, "freq") && has_value && !idle {
+            if !(0..=255).contains(&int_arg(&args[j + 1])?) {
+                return Err(err("ERR Invalid FREQ value, must be >= 0 and <= 255"));
+            }
+            freq = true;
+            j += 1;
+        } else {
+            return Err(err(SYNTAX));
+        }
+        j += 1;
+    }
+    Ok(opts)
+}
+
+fn restore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+    let opts = match restore_opts(&argv[4..]) {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let (key, now) = (&argv[1], ctx.now_ms);
+    if !opts.replace && ctx.db.contains(key, now) {
+        return err(BUSYKEY);
+    }
+    let ttl = match int_arg(&argv[2]) {
+        Ok(t) if t < 0 => return err("ERR Invalid TTL value, must be >= 0"),
+        Ok(t) => t,
+        Err(e) => return e,
+    };
+    let Some(body) = verified_body(&argv[3]) else {
+        return err(BAD_FOOTER);
+    };
+    let Ok(value) = rdb_read::load(body) else {
+        return err(BAD_FORMAT);
+    };
+    if opts.replace {
+        ctx.db.remove(key, now);
+    }
+    // Redis adds the clock to a relative TTL in C's wrapping arithmetic; a sum at or before
+    // now (overflow included) means the key is born expired: nothing is stored.
+    let now_i = i64::try_from(now).unwrap_or(i64::MAX);
+    let at = if ttl != 0 && !opts.absttl {
+        ttl.wrapping_add(now_i)
+    } else {
+        ttl
+    };
+    if at != 0 && at <= now_i {
+        return Reply::ok();
+    }
+    ctx.db.insert(key.clone(), value);
+    if at != 0 {
+        ctx.db.set_expire(key, Some(at as u64));
+    }
+    Reply::ok()
+}
+
+fn touch(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let n = argv[1..]
+        .iter()
+        .filter(|k| ctx.db.contains(k, ctx.now_ms))
+        .count();
+    Reply::Integer(n as i64)
+}
+
+const OBJECT_HELP: &[&str] = &[
+    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "ENCODING <key>",
+    "    Return the kind of internal representation used in order to store the value",
+    "    associated with a <key>.",
+    "FREQ <key>",
+    "    Return the access frequency index of the <key>. The returned integer is",
+    "    proportional to the logarithm of the recent access frequency of the key.",
+    "IDLETIME <key>",
+    "    Return the idle time of the <key>, that is the approximated number of",
+    "    seconds elapsed since the last access to the key.",
+    "REFCOUNT <key>",
+    "    Return the number of references of the value associated with the specified",
+    "    <key>.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// OBJECT's subcommands with their Redis arity (command name included).
+const OBJECT_SUBCOMMANDS: &[(&str, usize)] = &[
+    ("encoding", 3),
+    ("freq", 3),
+    ("help", 2),
+    ("idletime", 3),
+    ("refcount", 3),
+];
+
+/// OBJECT: the subcommand and arity checks Redis makes before running a container command,
+/// then `objectCommand`.
+fn object(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+    let sub = &argv[1];
+    let Some((name, arity)) = OBJECT_SUBCOMMANDS
+        .iter()
+        .find(|(n, _)| eq_ignore_case(sub, n))
+    else {
+        let shown = String::from_utf8_lossy(&sub[..sub.len().min(128)]).replace(['\r', '\n'], " ");
+        return Reply::Error(format!(
+            "ERR unknown subcommand '{shown}'. Try OBJECT HELP."
+        ));
+    };
+    if argv.len() != *arity {
+        return crate::command::wrong_arity(&format!("object|{name}"));
+    }
+    if *name == "help" {
+        return Reply::Array(
+            OBJECT_HELP
+                .iter()
+                .map(|l| Reply::Status((*l).to_string()))
+                .collect(),
+        );
+    }
+    let Some(value) = ctx.db.get_value(&argv[2], ctx.now_ms) else {
+        return Reply::Nil;
+    };
+    match *name {
+        "encoding" => Reply::Bulk(Bytes::from_static(encoding::name(value).as_bytes())),
+        "refcount" => Reply::Integer(encoding::refcount(value)),
+        "freq" => err(NO_LFU),
+        // Access times are not kept: every key looks just used.
+        _ => Reply::Integer(0),
+    }
+}

@@ -163,7 +163,7 @@ fn is_c_space(c: u8) -> bool {
 
 /// C `strtod`: the value, how many bytes it used (0 when there is no number), and whether the
 /// result over- or underflowed (ERANGE with an infinite or zero result).
-fn strtod(b: &[u8]) -> (f64, usize, bool) {
+pub(crate) fn strtod(b: &[u8]) -> (f64, usize, bool) {
     let mut i = 0;
     while i < b.len() && is_c_space(b[i]) {
         i += 1;

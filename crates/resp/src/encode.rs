@@ -17,7 +17,8 @@ pub enum Protocol {
 ///
 /// RESP2 flattening: Map → `*2n` key, value, …; Set → `*n`; Pairs → one flat `*2n`; Double → a
 /// bulk string of `%.17g`; Boolean → `:1`/`:0`; Nil → `$-1`; NilArray → `*-1`. RESP3: `%n`, `~n`,
-/// an array of `*2` arrays, `,<double>`, `#t`/`#f`, `_`. Status and error texts have `\r` and `\n`
+/// an array of `*2` arrays, `,<double>`, `#t`/`#f`, `_`. HumanDouble: its text, as a bulk string
+/// (RESP2) or a `,` double (RESP3). Status and error texts have `\r` and `\n`
 /// replaced by spaces so a reply can never break the framing.
 pub fn encode(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
     let resp3 = proto == Protocol::Resp3;
@@ -62,6 +63,8 @@ pub fn encode(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
         Reply::Double(d) => bulk(out, format_double(*d).as_bytes()),
         Reply::Boolean(b) if resp3 => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
         Reply::Boolean(b) => out.put_slice(if *b { b":1\r\n" } else { b":0\r\n" }),
+        Reply::HumanDouble(text) if resp3 => line(out, b',', text.as_bytes()),
+        Reply::HumanDouble(text) => bulk(out, text.as_bytes()),
     }
 }
 

@@ -29,6 +29,10 @@ pub enum Reply {
     Double(f64),
     /// `:1`/`:0` in RESP2.
     Boolean(bool),
+    /// A double already formatted as Redis's `addReplyHumanLongDouble` prints it (`%.17Lf`,
+    /// trailing zeros removed: GEOPOS and WITHCOORD coordinates): a bulk string in RESP2,
+    /// `,<text>` in RESP3.
+    HumanDouble(String),
 }
 
 impl Reply {
