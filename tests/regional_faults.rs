@@ -136,7 +136,7 @@ async fn a_restarted_follower_catches_up_from_the_log() -> Result<()> {
         let got = tc
             .group(follower)?
             .sm()
-            .read(|ks| ks.execute_read(&[Bytes::from_static(b"GET"), k.clone()], 0, 0));
+            .read(|dbs| dbs.execute_read(0, &[Bytes::from_static(b"GET"), k.clone()], 0, 0));
         assert_eq!(
             got,
             meridian_types::Reply::Bulk(v.clone()),

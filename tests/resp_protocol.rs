@@ -268,9 +268,13 @@ async fn protocol_errors_limits_and_pipelines() -> Result<()> {
         )
         .await?;
     other
-        .roundtrip("SELECT 1\r\n", "-ERR DB index is out of range\r\n")
+        .roundtrip("SELECT 16\r\n", "-ERR DB index is out of range\r\n")
         .await?;
+    other.roundtrip("SET in:db0 v\r\n", "+OK\r\n").await?;
+    other.roundtrip("SELECT 1\r\n", "+OK\r\n").await?;
+    other.roundtrip("GET in:db0\r\n", "$-1\r\n").await?;
     other.roundtrip("SELECT 0\r\n", "+OK\r\n").await?;
+    other.roundtrip("GET in:db0\r\n", "$1\r\nv\r\n").await?;
     other
         .roundtrip(
             "CLIENT NOPE\r\n",

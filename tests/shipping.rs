@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
 use bytes::Bytes;
-use meridian_keyspace::Keyspace;
+use meridian_keyspace::Databases;
 use meridian_proto::v1 as pb;
 use meridian_testkit::{eventually, TestDeployment, TestDeploymentOptions};
 use meridian_types::{NodeId, Seq};
@@ -58,7 +58,7 @@ async fn redis_conn(d: &TestDeployment, id: NodeId) -> Result<redis::aio::Multip
 }
 
 /// The keyspace and seq of node `id`, read together.
-fn state(d: &TestDeployment, id: NodeId) -> Result<(Seq, Keyspace)> {
+fn state(d: &TestDeployment, id: NodeId) -> Result<(Seq, Databases)> {
     Ok(d.group(id)?.sm().read_at(|seq, ks| (seq, ks.clone())))
 }
 
@@ -209,7 +209,7 @@ async fn scrape(addr: std::net::SocketAddr) -> Result<String> {
 struct Sample {
     node: NodeId,
     seq: Seq,
-    data: Keyspace,
+    data: Databases,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -302,7 +302,7 @@ async fn secondaries_show_only_prefixes_of_the_primary_while_leaders_die() -> Re
         "the primary's backlog must hold the whole history for this check"
     );
     samples.sort_by_key(|s| s.seq);
-    let mut model = Keyspace::new();
+    let mut model = Databases::new();
     let mut applied: Seq = 0;
     let mut checked = 0;
     let mut ops = history.iter().peekable();
@@ -320,7 +320,7 @@ async fn secondaries_show_only_prefixes_of_the_primary_while_leaders_die() -> Re
                 "the primary's history has a gap at {}",
                 op.seq
             );
-            model.execute_write(&op.argv, op.now_ms, op.seed);
+            model.execute_write(&mut { op.db }, &op.argv, op.now_ms, op.seed);
             applied = op.seq;
         }
         ensure!(

@@ -82,6 +82,7 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
             proto_max_bulk_len: cfg.resp.proto_max_bulk_len,
             client_query_buffer_limit: cfg.resp.client_query_buffer_limit,
             maxclients: cfg.resp.maxclients,
+            databases: cfg.resp.databases,
         },
     })
 }

@@ -93,6 +93,7 @@ const OVERRIDES: &[(&str, Setter)] = &[
         int(v, &mut c.resp.client_query_buffer_limit)
     }),
     ("resp.maxclients", |c, v| int(v, &mut c.resp.maxclients)),
+    ("resp.databases", |c, v| int(v, &mut c.resp.databases)),
     ("coord.clock_drift_bound", |c, v| {
         c.coord.clock_drift_bound = v
             .parse::<f64>()
@@ -113,9 +114,9 @@ const OVERRIDES: &[(&str, Setter)] = &[
     }),
 ];
 
-fn int(v: &str, slot: &mut u64) -> Result<(), String> {
+fn int<T: std::str::FromStr>(v: &str, slot: &mut T) -> Result<(), String> {
     *slot = v
-        .parse::<u64>()
+        .parse::<T>()
         .map_err(|_| "expected a whole number ≥ 0".to_string())?;
     Ok(())
 }

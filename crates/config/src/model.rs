@@ -173,6 +173,9 @@ pub struct RespConfig {
     pub client_query_buffer_limit: u64,
     /// Redis `maxclients`: RESP connections per node at most, in connections. Default: 10000.
     pub maxclients: u64,
+    /// Redis `databases`: how many numbered databases clients may `SELECT` (0 to n-1), from
+    /// 1 to 65536. Default: 16. Env: `MERIDIAN_RESP_DATABASES`.
+    pub databases: u32,
 }
 
 impl Default for RespConfig {
@@ -182,6 +185,7 @@ impl Default for RespConfig {
             proto_max_bulk_len: 512 * MIB,
             client_query_buffer_limit: 1024 * MIB,
             maxclients: 10_000,
+            databases: 16,
         }
     }
 }

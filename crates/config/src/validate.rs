@@ -150,6 +150,15 @@ impl DeploymentConfig {
             ));
         }
         positive(out, "resp.maxclients", r.maxclients, "connections");
+        if !(1..=65_536).contains(&r.databases) {
+            out.push(Problem::new(
+                "resp.databases",
+                format!(
+                    "{} is out of range; use 1 to 65536 (default 16)",
+                    r.databases
+                ),
+            ));
+        }
         if r.requirepass.as_deref().is_some_and(|p| p.is_empty()) {
             out.push(Problem::new(
                 "resp.requirepass",

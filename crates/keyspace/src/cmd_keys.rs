@@ -1,13 +1,13 @@
-//! Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RENAME RENAMENX COPY RANDOMKEY, the
-//! TTL commands (EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST) and
-//! the keyspace-wide ones (DBSIZE FLUSHDB FLUSHALL).
+//! Generic key commands: DEL UNLINK EXISTS TYPE KEYS SCAN RENAME RENAMENX RANDOMKEY, the TTL
+//! commands (EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST) and the
+//! database-wide ones (DBSIZE FLUSHDB). Those that span databases are in `cmd_db.rs`.
 
 use bytes::Bytes;
 use meridian_types::Reply;
 use rand::RngCore;
 
-use crate::args::{eq_ignore_case, err, int_arg, invalid_expire, NOT_INTEGER, NO_SUCH_KEY, SYNTAX};
-use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W, W_DENYOOM, W_FAST};
+use crate::args::{eq_ignore_case, err, int_arg, invalid_expire, NO_SUCH_KEY, SYNTAX};
+use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W, W_FAST};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::glob::glob_match;
 use crate::scan::{scan_cursor, scan_reply, ScanOpts};
@@ -32,9 +32,7 @@ pub const COMMANDS: &[CommandDef] = &[
     keyed("persist", 2, W_FAST, 1, CommandKind::Write(persist)),
     keyless("dbsize", 1, RO_FAST, CommandKind::Read(dbsize)),
     keyless("flushdb", -1, W, CommandKind::Write(flush)),
-    keyless("flushall", -1, W, CommandKind::Write(flush)),
     keyless("randomkey", 1, RO, CommandKind::Read(randomkey)),
-    keyed("copy", -3, W_DENYOOM, 2, CommandKind::Write(copy)),
 ];
 
 fn reply_of(r: Result<Reply, Reply>) -> Reply {
@@ -280,7 +278,7 @@ fn dbsize(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
     Reply::Integer(ctx.db.len() as i64)
 }
 
-/// FLUSHDB / FLUSHALL [ASYNC|SYNC] (one database, so both clear everything).
+/// FLUSHDB [ASYNC|SYNC] (FLUSHALL is in `cmd_db.rs`).
 fn flush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     match argv {
         [_] => {}
@@ -297,46 +295,6 @@ fn randomkey(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
         Some(k) => Reply::Bulk(k.to_bytes()),
         None => Reply::Nil,
     }
-}
-
-/// COPY source destination [DB destination-db] [REPLACE]. Meridian has only database 0.
-fn copy(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let mut replace = false;
-    let mut j = 3;
-    while j < argv.len() {
-        if eq_ignore_case(&argv[j], "replace") {
-            replace = true;
-        } else if eq_ignore_case(&argv[j], "db") && j + 1 < argv.len() {
-            let db = match int_arg(&argv[j + 1]) {
-                Ok(db) if i32::try_from(db).is_ok() => db,
-                Ok(_) => return err(NOT_INTEGER),
-                Err(e) => return e,
-            };
-            if db != 0 {
-                return err("ERR DB index is out of range");
-            }
-            j += 1;
-        } else {
-            return err(SYNTAX);
-        }
-        j += 1;
-    }
-    let (src, dst) = (&argv[1], &argv[2]);
-    if src == dst {
-        return err("ERR source and destination objects are the same");
-    }
-    let now = ctx.now_ms;
-    let Some(entry) = ctx.db.get(src, now).cloned() else {
-        return Reply::Integer(0);
-    };
-    if ctx.db.contains(dst, now) {
-        if !replace {
-            return Reply::Integer(0);
-        }
-        ctx.db.remove(dst, now);
-    }
-    ctx.db.insert_entry(dst.clone(), entry);
-    Reply::Integer(1)
 }
 
 #[cfg(test)]

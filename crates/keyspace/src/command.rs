@@ -4,17 +4,21 @@ use std::sync::OnceLock;
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::ctx::{ReadCtx, WriteCtx};
+use crate::ctx::{DbsCtx, ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 
 pub type ReadFn = fn(&ReadCtx<'_>, &[Bytes]) -> Reply;
 pub type WriteFn = fn(&mut WriteCtx<'_>, &[Bytes]) -> Reply;
+pub type DbsFn = fn(&mut DbsCtx<'_>, &[Bytes]) -> Reply;
 
-/// Whether a command only reads (served by any node) or writes (goes through the Raft log).
+/// Whether a command only reads (served by any node) or writes (goes through the Raft log),
+/// and whether it works in one database or across them.
 #[derive(Clone, Copy)]
 pub enum CommandKind {
     Read(ReadFn),
     Write(WriteFn),
+    /// A write that spans databases (runs through [`crate::Databases`]).
+    Databases(DbsFn),
 }
 
 /// One Redis command as `COMMAND INFO` describes it, with its implementation.
@@ -34,7 +38,7 @@ pub struct CommandDef {
 
 impl CommandDef {
     pub fn is_write(&self) -> bool {
-        matches!(self.kind, CommandKind::Write(_))
+        matches!(self.kind, CommandKind::Write(_) | CommandKind::Databases(_))
     }
 
     /// True when `argc` (command name included) fits the arity.
@@ -122,6 +126,7 @@ impl CommandDef {
 /// Every data command Meridian implements, family by family.
 pub const ALL_COMMANDS: &[&[CommandDef]] = &[
     crate::cmd_keys::COMMANDS,
+    crate::cmd_db::COMMANDS,
     crate::cmd_strings::COMMANDS,
     crate::cmd_hash::COMMANDS,
     crate::cmd_list::COMMANDS,
@@ -197,9 +202,15 @@ impl Keyspace {
         if !def.arity_ok(argv.len()) {
             return wrong_arity(def.name);
         }
+        self.run_write(def, argv, now_ms, seed)
+    }
+
+    /// Runs `def`, already looked up and arity-checked by the caller, as part of a write entry.
+    pub fn run_write(&mut self, def: &CommandDef, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
         match def.kind {
             CommandKind::Write(f) => f(&mut WriteCtx::new(self, now_ms, seed), argv),
             CommandKind::Read(f) => f(&ReadCtx::new(self, now_ms, seed), argv),
+            CommandKind::Databases(_) => spans_databases(def),
         }
     }
 
@@ -218,12 +229,20 @@ impl Keyspace {
     pub fn run_read(&self, def: &CommandDef, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
         match def.kind {
             CommandKind::Read(f) => f(&ReadCtx::new(self, now_ms, seed), argv),
-            CommandKind::Write(_) => Reply::Error(format!(
+            CommandKind::Write(_) | CommandKind::Databases(_) => Reply::Error(format!(
                 "ERR '{}' is a write command and must go through the log",
                 def.name
             )),
         }
     }
+}
+
+/// A command spanning databases run against a single keyspace (a caller's mistake).
+fn spans_databases(def: &CommandDef) -> Reply {
+    Reply::Error(format!(
+        "ERR '{}' spans databases and must run through Databases",
+        def.name
+    ))
 }
 
 #[cfg(test)]

@@ -92,3 +92,18 @@ impl<'a> WriteCtx<'a> {
         }
     }
 }
+
+/// What a command that spans databases sees (`MOVE`, `SWAPDB`, `COPY … DB`, `FLUSHALL`): all of
+/// them, the one the client selected, and the leader's clock.
+pub struct DbsCtx<'a> {
+    pub dbs: &'a mut crate::Databases,
+    /// The client's selected database.
+    pub db: u32,
+    pub now_ms: u64,
+}
+
+impl<'a> DbsCtx<'a> {
+    pub fn new(dbs: &'a mut crate::Databases, db: u32, now_ms: u64) -> DbsCtx<'a> {
+        DbsCtx { dbs, db, now_ms }
+    }
+}

@@ -132,4 +132,22 @@ impl Keyspace {
         self.entries = entries;
         self.expires = expires;
     }
+
+    /// Exchanges keys with `other` (SWAPDB), each keyspace keeping its own versions: every key
+    /// that moves is stamped with a new version of the keyspace it moves into, so WATCH on
+    /// either side sees it; a key missing in both stays unchanged, as in Redis.
+    pub(crate) fn swap_data(&mut self, other: &mut Keyspace) {
+        std::mem::swap(&mut self.entries, &mut other.entries);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        for ks in [self, other] {
+            let Keyspace {
+                entries,
+                expires,
+                versions,
+            } = ks;
+            for (slot, e) in entries.iter_mut() {
+                put_version(expires, slot.key.clone(), e, versions.next());
+            }
+        }
+    }
 }

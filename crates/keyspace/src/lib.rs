@@ -22,6 +22,7 @@
 mod args;
 mod biguint;
 mod cmd_bitmap;
+mod cmd_db;
 mod cmd_dump;
 mod cmd_geo;
 mod cmd_hash;
@@ -35,6 +36,7 @@ mod cmd_zset;
 mod cmd_zset_algebra;
 mod command;
 mod ctx;
+mod databases;
 mod db;
 mod glob;
 mod long_double;
@@ -50,8 +52,12 @@ mod versions;
 mod zset;
 mod zset_args;
 
-pub use command::{lookup, unknown_command, wrong_arity, CommandDef, CommandKind, ALL_COMMANDS};
-pub use ctx::{Limits, ReadCtx, WriteCtx};
+pub use cmd_db::{db_index, db_index_error};
+pub use command::{
+    lookup, unknown_command, wrong_arity, CommandDef, CommandKind, DbsFn, ALL_COMMANDS,
+};
+pub use ctx::{DbsCtx, Limits, ReadCtx, WriteCtx};
+pub use databases::{Databases, MAX_DATABASES};
 pub use db::Keyspace;
 pub use glob::{glob_match, glob_match_nocase};
 pub use small_bytes::{SmallBytes, INLINE_MAX};

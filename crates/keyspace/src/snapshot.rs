@@ -30,6 +30,8 @@ pub enum SnapshotError {
     Version(u8),
     #[error("snapshot holds {0} creation slots (this build uses {CREATION_SLOTS})")]
     CreationSlots(usize),
+    #[error("snapshot names database {0}, past the largest index this build accepts")]
+    Database(u32),
 }
 
 impl Keyspace {
@@ -68,23 +70,10 @@ impl Keyspace {
     }
 }
 
-/// Encodes `(key, entry)` records as one full-sync chunk (read back by
-/// [`Keyspace::import_chunk`]).
-pub fn encode_chunk(entries: &[(Bytes, Entry)]) -> Result<Vec<u8>, SnapshotError> {
+/// Encodes `(db, key, entry)` records as one full-sync chunk (read back by
+/// [`Databases::import_chunk`](crate::Databases::import_chunk)).
+pub fn encode_chunk(entries: &[(u32, Bytes, Entry)]) -> Result<Vec<u8>, SnapshotError> {
     Ok(bincode::serialize(entries)?)
-}
-
-impl Keyspace {
-    /// Inserts every record of a chunk made by [`encode_chunk`]; returns how many. A corrupt
-    /// chunk inserts nothing.
-    pub fn import_chunk(&mut self, data: &[u8]) -> Result<usize, SnapshotError> {
-        let entries: Vec<(Bytes, Entry)> = bincode::deserialize(data)?;
-        let n = entries.len();
-        for (k, e) in entries {
-            self.insert_entry(k, e);
-        }
-        Ok(n)
-    }
 }
 
 #[cfg(test)]
@@ -102,14 +91,26 @@ mod tests {
                 ks.set_expire(&k, Some(1_000 + i));
             }
         }
-        let records: Vec<_> = ks.clone().into_raw_entries().collect();
-        let mut back = Keyspace::new();
+        let records: Vec<_> = ks
+            .clone()
+            .into_raw_entries()
+            .map(|(k, e)| (3, k, e))
+            .collect();
+        let mut back = crate::Databases::new();
         for part in records.chunks(3) {
             let chunk = encode_chunk(part).expect("encode");
             back.import_chunk(&chunk).expect("import");
         }
-        assert_eq!(back, ks);
+        assert_eq!(back.db(3), &ks);
+        assert!(back.db(0).is_empty());
         assert!(back.import_chunk(b"\xff\xff").is_err());
-        assert_eq!(back, ks, "a corrupt chunk changes nothing");
+        assert_eq!(back.db(3), &ks, "a corrupt chunk changes nothing");
+        let past = encode_chunk(&[(crate::MAX_DATABASES, Bytes::from("k"), records[0].2.clone())]);
+        assert!(back.import_chunk(&past.expect("encode")).is_err());
+        assert_eq!(
+            back.db(3),
+            &ks,
+            "a chunk naming an impossible database changes nothing"
+        );
     }
 }

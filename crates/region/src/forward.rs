@@ -10,7 +10,7 @@ use meridian_proto::internal::region_forward_client::RegionForwardClient;
 use meridian_proto::internal::region_forward_server::RegionForward;
 use meridian_proto::internal::RaftMessage;
 use meridian_transport::{decode, encode, never_sent};
-use meridian_types::{ClusterRole, Epoch, Node, NodeId, WriteResult};
+use meridian_types::{ClusterRole, Epoch, Node, NodeId, WatchedKey, WriteResult};
 use tonic::{Request, Response, Status};
 use tracing::debug;
 
@@ -18,7 +18,8 @@ use crate::lease_share::{Confirmed, ProbeId};
 use crate::{RegionError, RegionGroup};
 
 /// A forwarded write: the commands and the WATCHed keys with their digests.
-type ForwardedWrite = (Vec<Vec<Bytes>>, Vec<(Bytes, Option<u64>)>);
+/// A forwarded client write: its database, commands and watched keys.
+type ForwardedWrite = (u32, Vec<Vec<Bytes>>, Vec<WatchedKey>);
 
 /// A lease confirm: the probe the follower answered, and the lease granted after it.
 type LeaseConfirm = (ProbeId, Epoch, Duration);
@@ -99,9 +100,9 @@ impl RegionForward for RegionForwardService {
     async fn write(&self, request: Request<RaftMessage>) -> Result<Response<RaftMessage>, Status> {
         let msg = request.into_inner();
         let group = self.group(&msg)?;
-        let (commands, watched): ForwardedWrite = decode("forwarded write", &msg.payload)
+        let (db, commands, watched): ForwardedWrite = decode("forwarded write", &msg.payload)
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let result = group.write_as_leader(commands, watched).await;
+        let result = group.write_as_leader(db, commands, watched).await;
         reply(&msg, &result)
     }
 
@@ -250,11 +251,12 @@ pub(crate) async fn forward_write(
     group: &RegionGroup,
     leader: NodeId,
     node: &Node,
+    db: u32,
     commands: &[Vec<Bytes>],
-    watched: &[(Bytes, Option<u64>)],
+    watched: &[WatchedKey],
 ) -> Result<WriteResult, RegionError> {
     let payload =
-        encode("forwarded write", &(commands, watched)).map_err(|e| RegionError::Fatal {
+        encode("forwarded write", &(db, commands, watched)).map_err(|e| RegionError::Fatal {
             cluster: group.cluster().to_string(),
             reason: e.to_string(),
         })?;

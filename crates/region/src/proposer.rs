@@ -29,8 +29,9 @@ const MAX_ENTRY_BYTES: usize = 1024 * 1024;
 type Done = oneshot::Sender<Result<WriteResult, RegionError>>;
 
 pub(crate) struct Proposal {
+    pub(crate) db: u32,
     pub(crate) commands: Vec<Vec<Bytes>>,
-    pub(crate) watched: Vec<(Bytes, Option<u64>)>,
+    pub(crate) watched: Vec<meridian_types::WatchedKey>,
     pub(crate) done: Done,
 }
 
@@ -80,6 +81,7 @@ pub(crate) async fn run(
         let mut waiters = Vec::with_capacity(gathered.len());
         for p in gathered {
             batches.push(WriteBatch {
+                db: p.db,
                 commands: p.commands,
                 now_ms,
                 seed: rand::random(),

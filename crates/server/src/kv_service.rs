@@ -45,7 +45,7 @@ impl KeyValueService {
             .map_err(region_status)?;
         let (now, seed) = (self.group.clock().unix_ms(), rand::random());
         let sm = self.group.sm();
-        let reply = sm.read(|ks| ks.execute_read(&argv, now, seed));
+        let reply = sm.read(|dbs| dbs.execute_read(0, &argv, now, seed));
         Ok((reply, sm.seq()))
     }
 

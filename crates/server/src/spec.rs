@@ -136,6 +136,8 @@ pub struct RespSettings {
     /// Redis `maxclients`: connected RESP clients at most; one more is told
     /// `-ERR max number of clients reached` and closed. Default 10000.
     pub maxclients: u64,
+    /// Redis `databases`: clients may `SELECT` 0 to n-1. Default 16.
+    pub databases: u32,
 }
 
 impl Default for RespSettings {
@@ -145,6 +147,7 @@ impl Default for RespSettings {
             proto_max_bulk_len: meridian_resp::DEFAULT_PROTO_MAX_BULK_LEN,
             client_query_buffer_limit: meridian_resp::DEFAULT_CLIENT_QUERY_BUFFER_LIMIT as u64,
             maxclients: 10_000,
+            databases: 16,
         }
     }
 }

@@ -152,20 +152,19 @@ impl Source {
         self.check_role()?;
         (self.on_sync)(true);
         let sm = self.group.sm().clone();
-        let (seq, history, keyspace) =
-            tokio::task::spawn_blocking(move || sm.sync_image())
-                .await
-                .map_err(|e| Status::internal(format!("taking the sync image: {e}")))?;
+        let (seq, history, dbs) = tokio::task::spawn_blocking(move || sm.sync_image())
+            .await
+            .map_err(|e| Status::internal(format!("taking the sync image: {e}")))?;
         info!(
             cluster = self.group.cluster(),
             seq,
-            keys = keyspace.len(),
+            keys = dbs.len(),
             "full sync: sending the image"
         );
         self.send(&Down::SyncBegin {
             seq,
             history,
-            keys: keyspace.len() as u64,
+            keys: dbs.len() as u64,
         })
         .await?;
         let out = self.out.clone();
@@ -180,9 +179,9 @@ impl Source {
                 let f = frame(&Down::SyncChunk(Bytes::from(chunk)))?;
                 out.blocking_send(Ok(f)).map_err(|_| Stop::Gone)
             };
-            for (key, entry) in keyspace.into_raw_entries() {
+            for (db, key, entry) in dbs.into_raw_entries() {
                 size += key.len() as u64 + bincode_size(&entry);
-                part.push((key, entry));
+                part.push((db, key, entry));
                 if size >= chunk_bytes {
                     flush(&mut part)?;
                     size = 0;

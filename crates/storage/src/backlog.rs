@@ -217,6 +217,7 @@ mod tests {
     fn op(seq: Seq) -> BacklogOp {
         BacklogOp {
             seq,
+            db: 0,
             now_ms: 1,
             seed: 2,
             argv: vec![Bytes::from_static(b"DEL"), Bytes::from(format!("k{seq}"))],

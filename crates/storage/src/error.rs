@@ -52,6 +52,16 @@ pub enum StorageError {
         path: std::path::PathBuf,
         new_dir: std::path::PathBuf,
     },
+    #[error(
+        "{path} holds a regional log in data format {found}; this build reads format {expected}: \
+         start it on an empty data directory (its data ships back from the primary, or restore it \
+         with the build that wrote it)"
+    )]
+    DataFormat {
+        path: std::path::PathBuf,
+        found: u32,
+        expected: u32,
+    },
     #[error("background storage task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
     #[error("invalid storage options: {0}")]

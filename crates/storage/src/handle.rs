@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use meridian_keyspace::Keyspace;
+use meridian_keyspace::Databases;
 use meridian_types::{HistoryMark, NodeId, Seq, ShipPosition, SyncId};
 use openraft::LogId;
 use tokio::sync::watch;
@@ -24,9 +24,9 @@ impl SmHandle {
         SmHandle { shared }
     }
 
-    /// Runs `f` on the keyspace as of the last applied entry.
-    pub fn read<R>(&self, f: impl FnOnce(&Keyspace) -> R) -> R {
-        f(&self.shared.read().keyspace)
+    /// Runs `f` on the databases as of the last applied entry.
+    pub fn read<R>(&self, f: impl FnOnce(&Databases) -> R) -> R {
+        f(&self.shared.read().dbs)
     }
 
     /// The cluster's role as of the last applied entry.
@@ -50,10 +50,10 @@ impl SmHandle {
         self.shared.read().discarded.clone()
     }
 
-    /// Runs `f` on the seq and the keyspace as of the last applied entry, read together.
-    pub fn read_at<R>(&self, f: impl FnOnce(Seq, &Keyspace) -> R) -> R {
+    /// Runs `f` on the seq and the databases as of the last applied entry, read together.
+    pub fn read_at<R>(&self, f: impl FnOnce(Seq, &Databases) -> R) -> R {
         let st = self.shared.read();
-        f(st.seq, &st.keyspace)
+        f(st.seq, &st.dbs)
     }
 
     /// Where this secondary stands for shipping, when it holds a position (None on a primary,
@@ -69,9 +69,9 @@ impl SmHandle {
 
     /// A consistent copy of the data for a full sync: seq, history and keyspace, read under
     /// one lock. Cloning shares string payloads, so it costs about one pass over the keys.
-    pub fn sync_image(&self) -> (Seq, Vec<HistoryMark>, Keyspace) {
+    pub fn sync_image(&self) -> (Seq, Vec<HistoryMark>, Databases) {
         let st = self.shared.read();
-        (st.seq, st.history.clone(), st.keyspace.clone())
+        (st.seq, st.history.clone(), st.dbs.clone())
     }
 
     /// The full sync being collected: its id, target seq and keys gathered so far.
@@ -80,7 +80,7 @@ impl SmHandle {
             .read()
             .staging
             .as_ref()
-            .map(|st| (st.id, st.seq, st.keyspace.len()))
+            .map(|st| (st.id, st.seq, st.dbs.len()))
     }
 
     /// Unix ms (the primary leader's clock) of the newest applied op.
@@ -98,9 +98,10 @@ impl SmHandle {
         self.shared.read().last_applied
     }
 
-    /// Up to `limit` keys whose TTL is at or before `now_ms` (the leader proposes their expiry).
-    pub fn expired_keys(&self, now_ms: u64, limit: usize) -> Vec<Bytes> {
-        self.shared.read().keyspace.expired_keys(now_ms, limit)
+    /// Up to `limit` `(db, key)` whose TTL is at or before `now_ms` (the leader proposes
+    /// their expiry).
+    pub fn expired_keys(&self, now_ms: u64, limit: usize) -> Vec<(u32, Bytes)> {
+        self.shared.read().dbs.expired_keys(now_ms, limit)
     }
 
     /// The applied seq, published after each apply once the backlog holds every op up to it.

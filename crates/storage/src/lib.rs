@@ -44,6 +44,7 @@ mod backlog;
 mod codec;
 mod discarded;
 mod error;
+mod format_stamp;
 mod fsutil;
 mod handle;
 mod hard_state;

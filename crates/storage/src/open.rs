@@ -174,6 +174,7 @@ pub async fn open_group(
     opts.validate()?;
     db.refuse_old_layout(group)?;
     let dir = db.group_dir(group);
+    crate::format_stamp::check_or_stamp(&dir)?;
     let discarded_dir = db.discarded_dir(group);
     let db = db.clone();
     let group = group.clone();

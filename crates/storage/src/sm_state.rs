@@ -1,4 +1,4 @@
-//! The replicated state of a group (keyspace, applied position, membership, seq), the apply
+//! The replicated state of a group (databases, applied position, membership, seq), the apply
 //! rules, and its snapshot encoding.
 //!
 //! [`SmState::apply_entry`] hands each request kind to its own method, grouped by concern:
@@ -13,7 +13,7 @@ mod role;
 mod ship;
 mod writes;
 
-use meridian_keyspace::Keyspace;
+use meridian_keyspace::Databases;
 use meridian_types::{
     epoch_at, BacklogOp, ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, RegionRequest,
     RegionResponse, RegionTypeConfig, Seq, ShipPosition, WriteResult,
@@ -26,7 +26,7 @@ use ship::Staging;
 /// `last_applied`.
 #[derive(Debug, Default)]
 pub(crate) struct SmState {
-    pub(crate) keyspace: Keyspace,
+    pub(crate) dbs: Databases,
     pub(crate) last_applied: Option<LogId<NodeId>>,
     pub(crate) membership: StoredMembership<NodeId, Node>,
     pub(crate) seq: Seq,

@@ -45,6 +45,7 @@ async fn reopen_db(path: &Path) -> anyhow::Result<meridian_storage::NodeDb> {
 async fn set(raft: &RegionRaft, key: &str, value: &str) -> anyhow::Result<u64> {
     let resp = raft
         .client_write(RegionRequest::Write(vec![WriteBatch {
+            db: 0,
             commands: vec![argv(&["SET", key, value])],
             now_ms: 1_000,
             seed: 7,

@@ -61,24 +61,28 @@ async fn apply_assigns_seq_only_to_successful_writes() -> anyhow::Result<()> {
     let expect = vec![
         BacklogOp {
             seq: 1,
+            db: 0,
             now_ms: 1_000,
             seed: 1,
             argv: argv(&["SET", "a", "1"]),
         },
         BacklogOp {
             seq: 2,
+            db: 0,
             now_ms: 1_000,
             seed: 1 ^ 4u64.wrapping_mul(golden),
             argv: argv(&["DEL", "a"]),
         },
         BacklogOp {
             seq: 3,
+            db: 0,
             now_ms: 1_000,
             seed: 3,
             argv: argv(&["DEL", "missing"]),
         },
         BacklogOp {
             seq: 4,
+            db: 0,
             now_ms: 1_000,
             seed: 3 ^ golden,
             argv: argv(&["set", "c", "3"]),

@@ -34,7 +34,9 @@ pub use failover::{DiscardedRange, FailoverInProgress, FailoverPhase, FailoverSt
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use planted::PlantedBugs;
 pub use reply::Reply;
-pub use request::{Consistency, RegionRequest, RegionResponse, WriteBatch, WriteResult};
+pub use request::{
+    Consistency, RegionRequest, RegionResponse, WatchedKey, WriteBatch, WriteResult,
+};
 pub use role::{ClusterRole, READONLY_ERROR};
 pub use shipping::{epoch_at, on_history, BacklogOp, HistoryMark, ShipPosition, SyncId};
 pub use type_config::{RegionRaft, RegionTypeConfig};

@@ -11,6 +11,9 @@ use crate::{BacklogOp, ClusterRole, HistoryMark, Reply, Seq, SyncId};
 /// (SPOP, SRANDMEMBER with a write side effect).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WriteBatch {
+    /// The database the commands run in (the client's `SELECT`); a `SELECT` among the commands
+    /// moves the ones after it.
+    pub db: u32,
     /// Redis commands as argv (`["SET", "k", "v", "PX", "100"]`), applied in order, atomically.
     pub commands: Vec<Vec<Bytes>>,
     /// Leader's wall clock in Unix milliseconds when it proposed the batch.
@@ -21,8 +24,15 @@ pub struct WriteBatch {
     /// modification version of the key, or of its slot's creations when it was missing). If
     /// any differs at apply time, the batch changes nothing and is reported aborted, as EXEC
     /// after a touched WATCH.
-    #[serde(default)]
-    pub watched: Vec<(Bytes, Option<u64>)>,
+    pub watched: Vec<WatchedKey>,
+}
+
+/// A key a client WATCHed, in its database, with the digest it had then.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchedKey {
+    pub db: u32,
+    pub key: Bytes,
+    pub digest: Option<u64>,
 }
 
 /// An entry of the regional Raft log (the application data of the regional group).
@@ -32,9 +42,12 @@ pub enum RegionRequest {
     /// entry (so one append, one flush and one replication round serve them all). Each batch is
     /// applied atomically, in order.
     Write(Vec<WriteBatch>),
-    /// Active expiry proposed by the leader: delete each key whose TTL is at or before `now_ms`
-    /// at apply time (a key whose TTL was changed since is left alone).
-    Expire { keys: Vec<Bytes>, now_ms: u64 },
+    /// Active expiry proposed by the leader: delete each `(db, key)` whose TTL is at or before
+    /// `now_ms` at apply time (a key whose TTL was changed since is left alone).
+    Expire {
+        keys: Vec<(u32, Bytes)>,
+        now_ms: u64,
+    },
     /// The coordination group changed this cluster's role. With `wipe`, every key is deleted
     /// first (a cluster joining a global datastore as a secondary starts empty, as on AWS).
     /// `token` fences it: the coordination log index the decision was read at; a change

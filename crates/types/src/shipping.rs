@@ -11,6 +11,8 @@ use crate::{Epoch, Seq};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BacklogOp {
     pub seq: Seq,
+    /// The database the command ran in.
+    pub db: u32,
     pub now_ms: u64,
     pub seed: u64,
     pub argv: Vec<Bytes>,

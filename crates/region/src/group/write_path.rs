@@ -4,7 +4,7 @@
 use std::future::Future;
 
 use bytes::Bytes;
-use meridian_types::{ClusterRole, RegionRequest, RegionResponse, WriteResult};
+use meridian_types::{ClusterRole, RegionRequest, RegionResponse, WatchedKey, WriteResult};
 use openraft::error::{ClientWriteError, RaftError};
 use tokio::sync::oneshot;
 
@@ -14,23 +14,25 @@ use crate::proposer::Proposal;
 use crate::RegionError;
 
 impl RegionGroup {
-    /// Applies `commands` atomically through the cluster's leader (this node or another) and
-    /// returns their replies once committed and applied.
+    /// Applies `commands` atomically in database 0 through the cluster's leader (this node or
+    /// another) and returns their replies once committed and applied.
     pub async fn write(&self, commands: Vec<Vec<Bytes>>) -> Result<WriteResult, RegionError> {
-        self.write_watched(commands, Vec::new()).await
+        self.write_in(0, commands, Vec::new()).await
     }
 
-    /// Like [`RegionGroup::write`], but applies nothing (and reports `aborted`) if a watched
-    /// key's digest changed since it was watched (MULTI/EXEC after WATCH).
-    pub async fn write_watched(
+    /// Like [`RegionGroup::write`], in database `db`, and applying nothing (reporting
+    /// `aborted`) if a watched key's digest changed since it was watched (MULTI/EXEC after
+    /// WATCH).
+    pub async fn write_in(
         &self,
+        db: u32,
         commands: Vec<Vec<Bytes>>,
-        watched: Vec<(Bytes, Option<u64>)>,
+        watched: Vec<WatchedKey>,
     ) -> Result<WriteResult, RegionError> {
         let (commands, watched) = (&commands, &watched);
         self.on_leader(
-            || self.write_as_leader(commands.clone(), watched.clone()),
-            |id, node| async move { forward_write(self, id, &node, commands, watched).await },
+            || self.write_as_leader(db, commands.clone(), watched.clone()),
+            |id, node| async move { forward_write(self, id, &node, db, commands, watched).await },
         )
         .await
     }
@@ -39,21 +41,24 @@ impl RegionGroup {
     /// one Raft entry (see `proposer`).
     pub async fn write_as_leader(
         &self,
+        db: u32,
         commands: Vec<Vec<Bytes>>,
-        watched: Vec<(Bytes, Option<u64>)>,
+        watched: Vec<WatchedKey>,
     ) -> Result<WriteResult, RegionError> {
         if self.opts.planted.split_transactions && commands.len() > 1 {
-            return self.write_split(commands, watched).await;
+            return self.write_split(db, commands, watched).await;
         }
-        self.write_entry(commands, watched).await
+        self.write_entry(db, commands, watched).await
     }
 
     /// Planted bug `split_transactions`: each command of a transaction is its own entry,
-    /// proposed after the previous one applied, so other clients' writes land in between.
+    /// proposed after the previous one applied, so other clients' writes land in between
+    /// (a `SELECT` among them moves only itself: the chaos workloads use database 0).
     async fn write_split(
         &self,
+        db: u32,
         commands: Vec<Vec<Bytes>>,
-        mut watched: Vec<(Bytes, Option<u64>)>,
+        mut watched: Vec<WatchedKey>,
     ) -> Result<WriteResult, RegionError> {
         let mut all = WriteResult {
             replies: Vec::with_capacity(commands.len()),
@@ -62,7 +67,7 @@ impl RegionGroup {
         };
         for command in commands {
             let one = self
-                .write_entry(vec![command], std::mem::take(&mut watched))
+                .write_entry(db, vec![command], std::mem::take(&mut watched))
                 .await?;
             if one.aborted {
                 return Ok(one);
@@ -76,8 +81,9 @@ impl RegionGroup {
     /// Proposes `commands` as one entry on this node, which must be the leader.
     async fn write_entry(
         &self,
+        db: u32,
         commands: Vec<Vec<Bytes>>,
-        watched: Vec<(Bytes, Option<u64>)>,
+        watched: Vec<WatchedKey>,
     ) -> Result<WriteResult, RegionError> {
         if !self.is_leader() {
             return Err(self.not_leader());
@@ -94,6 +100,7 @@ impl RegionGroup {
         };
         self.proposals
             .send(Proposal {
+                db,
                 commands,
                 watched,
                 done,

@@ -4,7 +4,7 @@
 //!
 //! Three sorts of parameters:
 //! - acted on: `requirepass`, `proto-max-bulk-len`, `client-query-buffer-limit`, `maxclients`
-//!   live in [`RespSettings`] and change what the node does;
+//!   live in [`RespSettings`] and change what the node does (`databases` too, immutable);
 //! - fixed by the deployment file: `port`, `bind`, `tls-port` (settable on Redis) and Redis's
 //!   immutable and protected ones are refused with Redis's texts; `port` and `dir` read live;
 //! - everything else tunes internals Meridian does not have (encodings, eviction, AOF, …): a
@@ -20,7 +20,7 @@ mod config_tests;
 mod config_values;
 
 use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::PoisonError;
 
 use bytes::Bytes;
 use meridian_keyspace::glob_match_nocase;
@@ -35,11 +35,6 @@ use config_values::{merge_output_buffer_limits, normalize};
 /// Values set on the parameters Meridian only stores, by parameter name (the default applies
 /// when absent).
 pub(crate) type Stored = HashMap<&'static str, String>;
-
-/// The stored values of every node of this process, by the node's RESP port (unique among the
-/// listeners of a process). Kept here rather than in the listener's `Shared` so that this
-/// module owns all of CONFIG; it holds only the parameters set since the node started.
-static STORED: LazyLock<Mutex<HashMap<u16, Stored>>> = LazyLock::new(Default::default);
 
 const HELP: &[&str] = &[
     "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -60,8 +55,12 @@ impl Connection {
     pub(crate) fn config(&mut self, argv: &[Bytes]) -> Reply {
         let sub = argv[1].to_ascii_lowercase();
         let port = self.shared.port;
-        let mut stores = STORED.lock().unwrap_or_else(PoisonError::into_inner);
-        let stored = stores.entry(port).or_default();
+        let mut stored = self
+            .shared
+            .config_stored
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let stored = &mut *stored;
         match sub.as_slice() {
             b"get" => config_get(&argv[2..], &self.shared.settings(), stored, port),
             b"set" => {
@@ -95,6 +94,7 @@ enum Live {
     ProtoMaxBulkLen,
     ClientQueryBufferLimit,
     Maxclients,
+    Databases,
 }
 
 fn live(param: &Param) -> Option<Live> {
@@ -103,6 +103,7 @@ fn live(param: &Param) -> Option<Live> {
         "proto-max-bulk-len" => Some(Live::ProtoMaxBulkLen),
         "client-query-buffer-limit" => Some(Live::ClientQueryBufferLimit),
         "maxclients" => Some(Live::Maxclients),
+        "databases" => Some(Live::Databases),
         _ => None,
     }
 }
@@ -116,6 +117,7 @@ fn current(param: &Param, settings: &RespSettings, stored: &Stored, port: u16) -
             return settings.client_query_buffer_limit.to_string()
         }
         Some(Live::Maxclients) => return settings.maxclients.to_string(),
+        Some(Live::Databases) => return settings.databases.to_string(),
         None => {}
     }
     match param.name {
@@ -251,6 +253,8 @@ fn apply(param: &'static Param, value: String, settings: &mut RespSettings, stor
         Some(Live::ProtoMaxBulkLen) => settings.proto_max_bulk_len = number(),
         Some(Live::ClientQueryBufferLimit) => settings.client_query_buffer_limit = number(),
         Some(Live::Maxclients) => settings.maxclients = number(),
+        // Immutable: SET refuses it before it gets here.
+        Some(Live::Databases) => {}
         None if param.kind == Kind::ClientOutputBufferLimit => {
             let before = stored.get(param.name).map_or(param.default, String::as_str);
             let merged = merge_output_buffer_limits(before, &value);

@@ -240,7 +240,7 @@ pub(crate) const PARAMS: &[Param] = &[
     p("propagation-error-behavior", "", 0, Enum(PROPAGATION_ERROR_BEHAVIOR), "ignore"),
     p("shutdown-on-sigint", "", 0, Flags(SHUTDOWN_ON_SIG), "default"),
     p("shutdown-on-sigterm", "", 0, Flags(SHUTDOWN_ON_SIG), "default"),
-    p("databases", "", IMM, signed(1, I32MAX, Int), "1"),
+    p("databases", "", IMM, signed(1, I32MAX, Int), "16"),
     p("port", "", FIXED, signed(0, 65535, Int), "6379"),
     p("io-threads", "", IMM, signed(1, 128, Int), "1"),
     p("auto-aof-rewrite-percentage", "", 0, signed(0, I32MAX, Int), "100"),

@@ -259,7 +259,12 @@ impl Connection {
         let slots = std::mem::take(&mut self.slots);
         self.pending_bytes = 0;
         let count = commands.len();
-        let replies = match self.shared.group.write(commands).await {
+        let replies = match self
+            .shared
+            .group
+            .write_in(self.session.db, commands, Vec::new())
+            .await
+        {
             Ok(result) => {
                 self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
                 result.replies

@@ -149,7 +149,10 @@ impl Connection {
             }
         }
         if let Target::Data(def) = target {
-            if let Some(err) = self.too_large(def, &argv) {
+            if let Some(err) = self
+                .too_large(def, &argv)
+                .or_else(|| self.db_index_error(&argv))
+            {
                 self.reply(err);
                 return Ok(Flow::Continue);
             }
@@ -233,6 +236,32 @@ impl Connection {
         None
     }
 
+    /// Database indexes past the `databases` setting (SELECT, MOVE, SWAPDB, COPY … DB), refused
+    /// before anything is proposed; the replicated apply checks only the hard limit.
+    pub(super) fn db_index_error(&self, argv: &[Bytes]) -> Option<Reply> {
+        let count = self
+            .shared
+            .settings
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .databases;
+        meridian_keyspace::db_index_error(argv, count)
+    }
+
+    /// `SELECT index`.
+    pub(super) fn select(&mut self, argv: &[Bytes]) -> Reply {
+        if let Some(err) = self.db_index_error(argv) {
+            return err;
+        }
+        match meridian_keyspace::db_index(&argv[1], None, u32::MAX) {
+            Ok(db) => {
+                self.session.db = db;
+                Reply::ok()
+            }
+            Err(e) => e,
+        }
+    }
+
     /// Queues a reply behind any pending batch.
     pub(super) fn reply(&mut self, reply: Reply) {
         if self.batching() {
@@ -311,7 +340,7 @@ impl Connection {
         self.shared
             .group
             .sm()
-            .read(|ks| ks.run_read(def, argv, now, seed))
+            .read(|dbs| dbs.run_read(self.session.db, def, argv, now, seed))
     }
 
     /// WAIT: hold the client until enough secondary clusters applied its last write or the

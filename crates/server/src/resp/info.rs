@@ -52,6 +52,10 @@ pub(crate) async fn info_text(shared: &Shared, args: &[Bytes]) -> String {
             }
             continue;
         }
+        if *section == "keyspace" {
+            out.push_str(&keyspace_lines(shared));
+            continue;
+        }
         for (k, v) in section_fields(shared, section) {
             let _ = write!(out, "{k}:{v}\r\n");
         }
@@ -164,16 +168,20 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
             f("keyspace_misses", "0".into()),
         ],
         "cluster" => vec![f("cluster_enabled", "0".into())],
-        "keyspace" => {
-            let (keys, expires) = group.sm().read(|ks| (ks.len(), ks.expires_count()));
-            if keys == 0 {
-                vec![]
-            } else {
-                vec![f("db0", format!("keys={keys},expires={expires},avg_ttl=0"))]
-            }
-        }
         _ => vec![],
     }
+}
+
+/// `# Keyspace`: one line per database that holds keys, as Redis writes them.
+fn keyspace_lines(shared: &Shared) -> String {
+    shared.group.sm().read(|dbs| {
+        dbs.non_empty()
+            .map(|(id, ks)| {
+                let (keys, expires) = (ks.len(), ks.expires_count());
+                format!("db{id}:keys={keys},expires={expires},avg_ttl=0\r\n")
+            })
+            .collect()
+    })
 }
 
 /// Resident set size of this process (Linux), 0 when unknown.

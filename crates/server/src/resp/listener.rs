@@ -40,6 +40,8 @@ pub(crate) struct Shared {
     pub limits: EdgeLimits,
     /// Cross-region replication (INFO replication, ROLE, WAIT).
     pub replication: ReplicationView,
+    /// Values `CONFIG SET` stored for parameters Meridian only reports (see `config.rs`).
+    pub config_stored: std::sync::Mutex<crate::resp::config::Stored>,
 }
 
 #[derive(Default)]
@@ -111,6 +113,7 @@ impl RespServer {
             blocked: AtomicU64::new(0),
             limits,
             replication,
+            config_stored: Default::default(),
         });
         let cancel = CancellationToken::new();
         let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));

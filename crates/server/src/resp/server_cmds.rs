@@ -42,7 +42,7 @@ impl Connection {
             "echo" => answer(Reply::Bulk(argv[1].clone())),
             "hello" => self.hello(argv),
             "auth" => answer(self.auth(argv)),
-            "select" => answer(select(&argv[1])),
+            "select" => answer(self.select(argv)),
             "client" => self.client(argv),
             "command" => self.command(argv),
             "config" => answer(self.config(argv)),
@@ -106,14 +106,6 @@ fn function_flush(argv: &[Bytes]) -> Reply {
     }
 }
 
-fn select(arg: &[u8]) -> Reply {
-    match parse_i64(arg) {
-        Some(0) => Reply::ok(),
-        Some(_) => Reply::Error("ERR DB index is out of range".into()),
-        None => Reply::Error("ERR value is not an integer or out of range".into()),
-    }
-}
-
 fn time() -> Reply {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -160,18 +152,5 @@ mod tests {
         assert_eq!(parse_i64(b"+1"), None);
         assert_eq!(parse_i64(b""), None);
         assert_eq!(parse_i64(b"1x"), None);
-    }
-
-    #[test]
-    fn select_only_db_zero() {
-        assert_eq!(select(b"0"), Reply::ok());
-        assert_eq!(
-            select(b"1"),
-            Reply::Error("ERR DB index is out of range".into())
-        );
-        assert_eq!(
-            select(b"x"),
-            Reply::Error("ERR value is not an integer or out of range".into())
-        );
     }
 }

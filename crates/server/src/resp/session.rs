@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 use meridian_resp::Protocol;
+use meridian_types::WatchedKey;
 
 /// A transaction being queued after MULTI.
 #[derive(Debug, Default)]
@@ -24,8 +25,10 @@ pub(crate) struct Session {
     pub lib_name: String,
     pub lib_ver: String,
     pub multi: Option<Multi>,
-    /// WATCHed keys with their digests (modification versions) when watched.
-    pub watched: Vec<(Bytes, Option<u64>)>,
+    /// The selected database (`SELECT`).
+    pub db: u32,
+    /// WATCHed keys with their databases and digests (modification versions) when watched.
+    pub watched: Vec<WatchedKey>,
     /// Seq of this connection's last acknowledged write: later reads wait until the serving
     /// node has applied it (read-your-writes on a follower).
     pub last_write_seq: u64,
@@ -45,20 +48,22 @@ impl Session {
             lib_name: String::new(),
             lib_ver: String::new(),
             multi: None,
+            db: 0,
             watched: Vec::new(),
             last_write_seq: 0,
             barrier_gen: None,
         }
     }
 
-    /// `RESET`: back to a fresh connection's state (the id, the client library and the
-    /// position for read-your-writes are kept).
+    /// `RESET`: back to a fresh connection's state, database 0 (the id, the client library and
+    /// the position for read-your-writes are kept).
     pub(crate) fn reset(&mut self, password_required: bool) {
         self.proto = Protocol::Resp2;
         self.authenticated = !password_required;
         self.readonly = false;
         self.name.clear();
         self.multi = None;
+        self.db = 0;
         self.watched.clear();
     }
 }

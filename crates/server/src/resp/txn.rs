@@ -3,7 +3,7 @@
 //! reads only, without WATCH, runs under one read barrier against one state.
 
 use bytes::Bytes;
-use meridian_types::Reply;
+use meridian_types::{Reply, WatchedKey};
 
 use crate::resp::connection::Connection;
 use crate::resp::dispatch::{resolve, Answer, Step, Target};
@@ -35,12 +35,22 @@ impl Connection {
             return reply;
         }
         let now = self.shared.group.clock().unix_ms();
+        let db = self.session.db;
         for key in keys {
-            if self.session.watched.iter().any(|(k, _)| k == key) {
+            if self
+                .session
+                .watched
+                .iter()
+                .any(|w| w.db == db && w.key == key)
+            {
                 continue;
             }
-            let digest = self.shared.group.sm().read(|ks| ks.digest(key, now));
-            self.session.watched.push((key.clone(), digest));
+            let digest = self.shared.group.sm().read(|dbs| dbs.digest(db, key, now));
+            self.session.watched.push(WatchedKey {
+                db,
+                key: key.clone(),
+                digest,
+            });
         }
         Reply::ok()
     }
@@ -58,55 +68,95 @@ impl Connection {
         // Every queued command passed `resolve` when it was queued.
         let targets: Vec<Option<Target>> =
             multi.queued.iter().map(|argv| resolve(argv).ok()).collect();
+        // Database indexes past the setting are answered here and left out of the entry.
+        let refused: Vec<Option<Reply>> = multi
+            .queued
+            .iter()
+            .map(|argv| self.db_index_error(argv))
+            .collect();
+        let in_entry: Vec<bool> = targets
+            .iter()
+            .zip(&refused)
+            .map(|(t, r)| r.is_none() && goes_in_entry(t))
+            .collect();
         let data: Vec<Vec<Bytes>> = multi
             .queued
             .iter()
-            .zip(&targets)
-            .filter(|(_, t)| matches!(t, Some(Target::Data(_))))
+            .zip(&in_entry)
+            .filter(|(_, inside)| **inside)
             .map(|(argv, _)| argv.clone())
             .collect();
         let any_write = targets
             .iter()
             .any(|t| matches!(t, Some(Target::Data(d)) if d.is_write()));
-        let data_replies = if any_write || !watched.is_empty() {
-            match self.shared.group.write_watched(data, watched).await {
-                Ok(result) if result.aborted => return Answer::Reply(Reply::NilArray),
-                Ok(result) => {
-                    self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
-                    result.replies
-                }
-                Err(e) => return Answer::Reply(write_error(&e)),
-            }
-        } else if data.is_empty() {
-            Vec::new()
-        } else {
-            if let Err(reply) = self.read_barrier().await {
-                return Answer::Reply(reply);
-            }
-            let now = self.shared.group.clock().unix_ms();
-            self.shared.group.sm().read(|ks| {
-                data.iter()
-                    .map(|argv| ks.execute_read(argv, now, rand::random()))
-                    .collect()
-            })
+        let data_replies = match self.run_entry(data, watched, any_write).await {
+            Ok(replies) => replies,
+            Err(answer) => return answer,
         };
         let mut data_replies = data_replies.into_iter();
         let mut answers = Vec::with_capacity(multi.queued.len());
-        for (argv, target) in multi.queued.iter().zip(targets) {
-            let answer = match target {
-                Some(Target::Data(_)) => Answer::Reply(data_replies.next().unwrap_or_else(|| {
-                    Reply::Error("ERR the transaction produced no reply".into())
-                })),
-                Some(Target::Server(cmd)) => {
+        for (i, (argv, target)) in multi.queued.iter().zip(targets).enumerate() {
+            let from_entry = in_entry[i].then(|| {
+                data_replies
+                    .next()
+                    .unwrap_or_else(|| Reply::Error("ERR the transaction produced no reply".into()))
+            });
+            let answer = match (target, refused[i].clone(), from_entry) {
+                (_, Some(err), _) => Answer::Reply(err),
+                (Some(Target::Data(_)), None, Some(reply)) => Answer::Reply(reply),
+                (Some(Target::Server(cmd)), None, _) => {
+                    // A SELECT's reply from the entry is the same as the one it gives here,
+                    // where it also moves the connection to its database.
                     match Box::pin(self.server_command(cmd, argv, true)).await {
                         Step::Answer(a) | Step::Close(a) => a,
                         Step::Block { .. } => Answer::Reply(Reply::Integer(0)),
                     }
                 }
-                None => Answer::Reply(Reply::Error("ERR command vanished".into())),
+                _ => Answer::Reply(Reply::Error("ERR command vanished".into())),
             };
             answers.push(answer);
         }
         Answer::Array(answers)
+    }
+
+    /// Runs the entry's commands from the selected database: through the log when any writes
+    /// or keys are watched, else as reads under one barrier. `Err` is EXEC's whole answer.
+    async fn run_entry(
+        &mut self,
+        data: Vec<Vec<Bytes>>,
+        watched: Vec<WatchedKey>,
+        any_write: bool,
+    ) -> Result<Vec<Reply>, Answer> {
+        let db = self.session.db;
+        if any_write || !watched.is_empty() {
+            return match self.shared.group.write_in(db, data, watched).await {
+                Ok(result) if result.aborted => Err(Answer::Reply(Reply::NilArray)),
+                Ok(result) => {
+                    self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
+                    Ok(result.replies)
+                }
+                Err(e) => Err(Answer::Reply(write_error(&e))),
+            };
+        }
+        if data.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.read_barrier().await.map_err(Answer::Reply)?;
+        let now = self.shared.group.clock().unix_ms();
+        Ok(self
+            .shared
+            .group
+            .sm()
+            .read(|dbs| dbs.execute_reads(db, &data, now)))
+    }
+}
+
+/// Whether a queued command runs inside the transaction's entry: data commands, and SELECT so
+/// the commands after it run in its database.
+fn goes_in_entry(target: &Option<Target>) -> bool {
+    match target {
+        Some(Target::Data(_)) => true,
+        Some(Target::Server(cmd)) => cmd.name == "select",
+        None => false,
     }
 }

@@ -1,9 +1,9 @@
 //! The snapshot encoding of [`SmState`]: a version byte, a bincode header, then the
-//! keyspace's own format (and the staged image's keyspace, when a full sync is under way).
+//! databases' own format (and the staged image's databases, when a full sync is under way).
 
 use std::io::{Cursor, Read, Write};
 
-use meridian_keyspace::Keyspace;
+use meridian_keyspace::Databases;
 use meridian_types::{ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, Seq, SyncId};
 use openraft::{LogId, StoredMembership};
 use serde::{Deserialize, Serialize};
@@ -12,9 +12,9 @@ use super::{SmState, Staging};
 use crate::error::StorageError;
 
 /// Version byte at the head of every snapshot this crate writes.
-pub(super) const SNAPSHOT_VERSION: u8 = 4;
+pub(super) const SNAPSHOT_VERSION: u8 = 5;
 
-/// What precedes the keyspace in a snapshot.
+/// What precedes the databases in a snapshot.
 #[derive(Serialize, Deserialize)]
 struct SnapshotHeader {
     last_applied: Option<LogId<NodeId>>,
@@ -23,16 +23,16 @@ struct SnapshotHeader {
     role: ClusterRole,
     history: Vec<HistoryMark>,
     last_op_ms: u64,
-    /// The staged image's `(id, seq, history, corrupt)`; its keyspace follows the main one.
+    /// The staged image's `(id, seq, history, corrupt)`; its databases follow the main ones.
     staging: Option<(SyncId, Seq, Vec<HistoryMark>, bool)>,
     discarded: Vec<DiscardedRange>,
     role_token: u64,
 }
 
 impl SmState {
-    /// Snapshot bytes: version, bincode header, then the keyspace's own format.
+    /// Snapshot bytes: version, bincode header, then the databases' own format.
     pub(crate) fn encode(&self) -> Result<Vec<u8>, StorageError> {
-        let mut out = Vec::with_capacity(64 + self.keyspace.len() * 32);
+        let mut out = Vec::with_capacity(64 + self.dbs.len() * 32);
         out.write_all(&[SNAPSHOT_VERSION])?;
         let header = SnapshotHeader {
             last_applied: self.last_applied,
@@ -52,17 +52,17 @@ impl SmState {
             .map_err(StorageError::codec("encode snapshot header"))?;
         if self.planted.snapshot_drops_key {
             // Planted bug: the snapshot silently lacks its smallest key.
-            let mut ks = self.keyspace.clone();
-            let first = ks.iter(0).map(|(k, _)| k.to_bytes()).min();
+            let mut dbs = self.dbs.clone();
+            let first = dbs.db(0).iter(0).map(|(k, _)| k.to_bytes()).min();
             if let Some(first) = first {
-                ks.remove(&first, 0);
+                dbs.db_mut(0).remove(&first, 0);
             }
-            ks.write_snapshot(&mut out)?;
+            dbs.write_snapshot(&mut out)?;
         } else {
-            self.keyspace.write_snapshot(&mut out)?;
+            self.dbs.write_snapshot(&mut out)?;
         }
         if let Some(st) = &self.staging {
-            st.keyspace.write_snapshot(&mut out)?;
+            st.dbs.write_snapshot(&mut out)?;
         }
         Ok(out)
     }
@@ -77,19 +77,19 @@ impl SmState {
         }
         let header: SnapshotHeader = bincode::deserialize_from(&mut r)
             .map_err(StorageError::codec("decode snapshot header"))?;
-        let keyspace = Keyspace::read_snapshot(&mut r)?;
+        let dbs = Databases::read_snapshot(&mut r)?;
         let staging = match header.staging {
             Some((id, seq, history, corrupt)) => Some(Staging {
                 id,
                 seq,
                 history,
                 corrupt,
-                keyspace: Keyspace::read_snapshot(&mut r)?,
+                dbs: Databases::read_snapshot(&mut r)?,
             }),
             None => None,
         };
         Ok(SmState {
-            keyspace,
+            dbs,
             last_applied: header.last_applied,
             membership: header.membership,
             seq: header.seq,

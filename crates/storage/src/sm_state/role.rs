@@ -63,7 +63,7 @@ impl SmState {
             return;
         }
         if wipe {
-            self.keyspace.clear();
+            self.dbs.clear();
             self.seq = 0;
             self.history.clear();
             self.staging = None;

@@ -1,7 +1,7 @@
 //! Apply rules on a secondary: shipped ops, and full syncs staged aside until complete.
 
 use bytes::Bytes;
-use meridian_keyspace::Keyspace;
+use meridian_keyspace::Databases;
 use meridian_types::{
     epoch_at, on_history, BacklogOp, DiscardedRange, HistoryMark, Seq, ShipPosition, SyncId,
 };
@@ -16,7 +16,7 @@ pub(crate) struct Staging {
     pub(crate) history: Vec<HistoryMark>,
     /// A chunk failed to decode: the image is incomplete and `SyncEnd` discards it.
     pub(crate) corrupt: bool,
-    pub(crate) keyspace: Keyspace,
+    pub(crate) dbs: Databases,
 }
 
 impl SmState {
@@ -43,11 +43,13 @@ impl SmState {
         // them is deterministic, so they succeed here too.
         if self.planted.ship_out_of_order {
             for op in runnable.iter().rev() {
-                self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+                self.dbs
+                    .execute_write(&mut op.db.clone(), &op.argv, op.now_ms, op.seed);
             }
         } else {
             for op in runnable {
-                self.keyspace.execute_write(&op.argv, op.now_ms, op.seed);
+                self.dbs
+                    .execute_write(&mut op.db.clone(), &op.argv, op.now_ms, op.seed);
             }
         }
         for op in runnable {
@@ -77,7 +79,7 @@ impl SmState {
     /// decode marks the image corrupt.
     pub(super) fn stage_chunk(&mut self, id: SyncId, entries: &Bytes) {
         if let Some(st) = self.staging.as_mut().filter(|st| st.id == id) {
-            if st.keyspace.import_chunk(entries).is_err() {
+            if st.dbs.import_chunk(entries).is_err() {
                 st.corrupt = true;
             }
         }
@@ -97,7 +99,7 @@ impl SmState {
             self.discarded.push(run);
             fx.discarded.push(run);
         }
-        self.keyspace.adopt(st.keyspace);
+        self.dbs.adopt(st.dbs);
         self.seq = st.seq;
         self.history = st.history;
         fx.reset();

@@ -19,6 +19,7 @@ fn entry(index: u64, req: RegionRequest) -> Entry<meridian_types::RegionTypeConf
 fn op(seq: u64, key: &str) -> BacklogOp {
     BacklogOp {
         seq,
+        db: 0,
         now_ms: 1_000 + seq,
         seed: 7,
         argv: vec![
@@ -53,7 +54,11 @@ fn synced_at(seq: u64, image: &Keyspace) -> SmState {
     let mut st = SmState::default();
     let mut fx = ApplyEffects::default();
     st.apply_entry(&entry(1, secondary()), &mut fx);
-    let records: Vec<_> = image.clone().into_raw_entries().collect();
+    let records: Vec<_> = image
+        .clone()
+        .into_raw_entries()
+        .map(|(k, e)| (0, k, e))
+        .collect();
     let reqs = [
         RegionRequest::SyncBegin {
             id: 9,
@@ -83,7 +88,7 @@ fn a_secondary_without_a_position_ignores_shipped_ops() {
         history: history(),
     };
     st.apply_entry(&entry(2, ship), &mut fx);
-    assert_eq!((st.seq, st.keyspace.len()), (0, 0));
+    assert_eq!((st.seq, st.dbs.len()), (0, 0));
 }
 
 #[test]
@@ -102,7 +107,7 @@ fn shipped_ops_apply_in_order_once_and_stop_at_a_gap() {
         &mut fx,
     );
     assert_eq!(st.seq, 3);
-    assert_eq!(st.keyspace.len(), 3);
+    assert_eq!(st.dbs.len(), 3);
     assert_eq!(
         fx.ops.iter().map(|o| o.seq).collect::<Vec<_>>(),
         vec![1, 2, 3],
@@ -111,13 +116,14 @@ fn shipped_ops_apply_in_order_once_and_stop_at_a_gap() {
     assert_eq!(st.last_op_ms, 1_003);
     // phase: client writes are still refused
     let write = RegionRequest::Write(vec![WriteBatch {
+        db: 0,
         commands: vec![vec![Bytes::from_static(b"DEL"), Bytes::from_static(b"a")]],
         now_ms: 1,
         seed: 1,
         watched: vec![],
     }]);
     st.apply_entry(&entry(12, write), &mut fx);
-    assert_eq!(st.keyspace.len(), 3);
+    assert_eq!(st.dbs.len(), 3);
 }
 
 #[test]
@@ -125,7 +131,7 @@ fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     let mut image = Keyspace::new();
     image.insert(Bytes::from_static(b"x"), Value::Str(SmallBytes::new(b"1")));
     let mut st = synced_at(40, &image);
-    assert_eq!((st.seq, st.keyspace.len()), (40, 1));
+    assert_eq!((st.seq, st.dbs.len()), (40, 1));
 
     // phase: a second sync in progress leaves the data readable and is captured by snapshots
     let mut fx = ApplyEffects::default();
@@ -137,20 +143,20 @@ fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     st.apply_entry(&entry(20, begin), &mut fx);
     let mut bigger = image.clone();
     bigger.insert(Bytes::from_static(b"y"), Value::Str(SmallBytes::new(b"2")));
-    let records: Vec<_> = bigger.clone().into_raw_entries().collect();
+    let records: Vec<_> = bigger
+        .clone()
+        .into_raw_entries()
+        .map(|(k, e)| (0, k, e))
+        .collect();
     let chunk = RegionRequest::SyncChunk {
         id: 10,
         entries: Bytes::from(encode_chunk(&records).expect("chunk")),
     };
     st.apply_entry(&entry(21, chunk), &mut fx);
-    assert_eq!(
-        (st.seq, st.keyspace.len()),
-        (40, 1),
-        "old data until the end"
-    );
+    assert_eq!((st.seq, st.dbs.len()), (40, 1), "old data until the end");
     let mut back = SmState::decode(&st.encode().expect("encode")).expect("decode");
     assert_eq!(
-        back.staging.as_ref().map(|s| s.keyspace.len()),
+        back.staging.as_ref().map(|s| s.dbs.len()),
         Some(2),
         "the staged image is in the snapshot"
     );
@@ -160,7 +166,7 @@ fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     assert_eq!(back.seq, 40);
     let mut st = SmState::decode(&st.encode().expect("encode")).expect("decode");
     st.apply_entry(&entry(22, RegionRequest::SyncEnd { id: 10 }), &mut fx);
-    assert_eq!((st.seq, st.keyspace.len()), (90, 2));
+    assert_eq!((st.seq, st.dbs.len()), (90, 2));
     assert!(fx.reset_backlog);
 
     // phase: a corrupt chunk poisons its sync
@@ -182,7 +188,7 @@ fn a_full_sync_swaps_in_only_a_complete_image_and_survives_a_snapshot() {
     {
         st.apply_entry(&entry(30 + i as u64, r), &mut fx);
     }
-    assert_eq!((st.seq, st.keyspace.len()), (90, 2));
+    assert_eq!((st.seq, st.dbs.len()), (90, 2));
 }
 
 #[test]

@@ -18,7 +18,7 @@ fn expire_entry(index: u64, keys: &[&'static str], now_ms: u64) -> Entry<RegionT
         payload: EntryPayload::Normal(RegionRequest::Expire {
             keys: keys
                 .iter()
-                .map(|k| Bytes::from_static(k.as_bytes()))
+                .map(|k| (0, Bytes::from_static(k.as_bytes())))
                 .collect(),
             now_ms,
         }),
@@ -27,9 +27,9 @@ fn expire_entry(index: u64, keys: &[&'static str], now_ms: u64) -> Entry<RegionT
 
 fn with_ttl(st: &mut SmState, key: &'static str, at_ms: u64) {
     let k = Bytes::from_static(key.as_bytes());
-    st.keyspace
-        .insert(k.clone(), Value::Str(SmallBytes::new(b"v")));
-    st.keyspace.set_expire(&k, Some(at_ms));
+    let db = st.dbs.db_mut(0);
+    db.insert(k.clone(), Value::Str(SmallBytes::new(b"v")));
+    db.set_expire(&k, Some(at_ms));
 }
 
 #[test]
@@ -53,12 +53,13 @@ fn expire_deletes_only_due_keys_and_logs_a_del_for_each() {
         fx.ops,
         vec![BacklogOp {
             seq: 1,
+            db: 0,
             now_ms: 1_000,
             seed: 0,
             argv: vec![Bytes::from_static(b"DEL"), Bytes::from_static(b"due")],
         }]
     );
-    assert_eq!(st.keyspace.len(), 1);
+    assert_eq!(st.dbs.len(), 1);
     assert_eq!(st.last_applied.map(|l| l.index), Some(7));
 }
 
@@ -72,7 +73,7 @@ fn snapshot_encoding_round_trips_and_checks_its_version() {
     with_ttl(&mut st, "k", 900);
     let bytes = st.encode().expect("encode");
     let back = SmState::decode(&bytes).expect("decode");
-    assert_eq!(back.keyspace, st.keyspace);
+    assert_eq!(back.dbs, st.dbs);
     assert_eq!((back.seq, back.last_applied), (42, st.last_applied));
 
     let mut bad = bytes;
@@ -92,6 +93,7 @@ fn entry(index: u64, req: RegionRequest) -> Entry<RegionTypeConfig> {
 
 fn set(key: &'static str) -> RegionRequest {
     RegionRequest::Write(vec![WriteBatch {
+        db: 0,
         commands: vec![vec![
             Bytes::from_static(b"SET"),
             Bytes::from_static(key.as_bytes()),
@@ -119,16 +121,12 @@ fn a_secondary_refuses_writes_and_its_role_survives_a_snapshot() {
         token: 0,
     };
     st.apply_entry(&entry(2, wipe), &mut fx);
-    assert_eq!(
-        st.keyspace.len(),
-        0,
-        "joining as a secondary wipes the data"
-    );
+    assert_eq!(st.dbs.len(), 0, "joining as a secondary wipes the data");
 
     let resp = st.apply_entry(&entry(3, set("b")), &mut fx);
     assert_eq!(resp.results[0].replies, vec![Reply::error(READONLY_ERROR)]);
     assert_eq!(
-        (st.keyspace.len(), st.seq, fx.ops.len(), fx.reset_backlog),
+        (st.dbs.len(), st.seq, fx.ops.len(), fx.reset_backlog),
         (0, 0, 0, true),
         "the wipe reset seq and backlog; the refused write changed nothing"
     );

@@ -39,7 +39,7 @@ impl SmState {
         let touched = batch
             .watched
             .iter()
-            .any(|(key, digest)| self.keyspace.digest(key, batch.now_ms) != *digest);
+            .any(|w| self.dbs.digest(w.db, &w.key, batch.now_ms) != w.digest);
         if touched {
             return WriteResult {
                 replies: vec![],
@@ -61,9 +61,11 @@ impl SmState {
         backlog: &mut Vec<BacklogOp>,
     ) -> Vec<meridian_types::Reply> {
         let mut replies = Vec::with_capacity(batch.commands.len());
+        let mut db = batch.db;
         for (i, argv) in batch.commands.iter().enumerate() {
             let seed = command_seed(batch.seed, i);
-            let reply = self.keyspace.execute_write(argv, batch.now_ms, seed);
+            let ran_in = db;
+            let reply = self.dbs.execute_write(&mut db, argv, batch.now_ms, seed);
             let is_write = argv
                 .first()
                 .and_then(|name| meridian_keyspace::lookup(name))
@@ -73,6 +75,7 @@ impl SmState {
                 self.last_op_ms = batch.now_ms;
                 backlog.push(BacklogOp {
                     seq: self.seq,
+                    db: ran_in,
                     now_ms: batch.now_ms,
                     seed,
                     argv: argv.clone(),
@@ -84,7 +87,7 @@ impl SmState {
     }
 
     /// Active expiry: deletes each of `keys` that is due at `now_ms`, logging a `DEL` for each.
-    pub(super) fn expire_due(&mut self, keys: &[Bytes], now_ms: u64, fx: &mut ApplyEffects) {
+    pub(super) fn expire_due(&mut self, keys: &[(u32, Bytes)], now_ms: u64, fx: &mut ApplyEffects) {
         // A secondary never expires keys by itself: the primary's deletions arrive as
         // shipped ops, and reads hide keys past their TTL meanwhile.
         // A draining primary's seq is final.
@@ -94,12 +97,13 @@ impl SmState {
         } else {
             keys
         };
-        for key in keys {
-            if self.keyspace.expire_if_due(key, now_ms) {
+        for (db, key) in keys {
+            if self.dbs.expire_if_due(*db, key, now_ms) {
                 self.seq += 1;
                 self.last_op_ms = now_ms;
                 fx.ops.push(BacklogOp {
                     seq: self.seq,
+                    db: *db,
                     now_ms,
                     seed: 0,
                     argv: vec![Bytes::from_static(b"DEL"), key.clone()],

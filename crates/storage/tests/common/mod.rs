@@ -38,6 +38,7 @@ pub fn write_entry(index: u64, commands: Vec<Vec<Bytes>>) -> Entry<C> {
     Entry {
         log_id: log_id(1, index),
         payload: EntryPayload::Normal(RegionRequest::Write(vec![WriteBatch {
+            db: 0,
             commands,
             now_ms: 1_000,
             seed: index,
