@@ -43,13 +43,7 @@ const KNOWN: &[Known] = &[];
 /// only when Meridian answers `-ERR unknown command`. Mirrored in docs/compatibility.md.
 const NOT_IMPLEMENTED: &[&str] = &[
     // blocking commands, streams, pub/sub, scripting
-    "blpop",
-    "brpop",
-    "blmove",
-    "bzpopmin",
-    "xadd",
-    "publish",
-    "eval",
+    "blpop", "brpop", "blmove", "bzpopmin", "xadd", "publish", "eval",
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -40,6 +40,10 @@ pub(crate) struct Shared {
     pub limits: EdgeLimits,
     /// Cross-region replication (INFO replication, ROLE, WAIT).
     pub replication: ReplicationView,
+    /// SLOWLOG, LATENCY, LASTSAVE and DEBUG state of this node (`introspection`).
+    pub intro: crate::resp::introspection::Intro,
+    /// Pause, monitor feed, shutdown request, idle timeout (`client_admin`).
+    pub admin: Arc<crate::resp::client_admin::NodeAdmin>,
 }
 
 #[derive(Default)]
@@ -76,6 +80,7 @@ pub struct RespServer {
     addr: SocketAddr,
     cancel: CancellationToken,
     task: JoinHandle<()>,
+    pub(crate) admin: Arc<crate::resp::client_admin::NodeAdmin>,
 }
 
 impl RespServer {
@@ -100,6 +105,8 @@ impl RespServer {
                     .map(|d| d.as_nanos())
                     .unwrap_or(0)
             )),
+            intro: crate::resp::introspection::Intro::watching(&group),
+            admin: Arc::default(),
             group,
             settings: RwLock::new(settings),
             clients: Arc::new(ClientRegistry::default()),
@@ -112,10 +119,17 @@ impl RespServer {
             limits,
             replication,
         });
-        let cancel = CancellationToken::new();
+        // SHUTDOWN over RESP closes the listener and every client.
+        let cancel = shared.admin.shutdown.child_token();
+        let admin = shared.admin.clone();
         let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));
         info!(node_id, resp = %addr, "RESP listener started");
-        Ok(RespServer { addr, cancel, task })
+        Ok(RespServer {
+            addr,
+            cancel,
+            task,
+            admin,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
