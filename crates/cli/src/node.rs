@@ -42,7 +42,10 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     let node = MeridianNode::bind_and_start(spec)
         .await
         .with_context(|| format!("starting node {}", args.node))?;
-    stopped(args.stop_on_stdin_close).await?;
+    tokio::select! {
+        stopped = stopped(args.stop_on_stdin_close) => stopped?,
+        _ = node.shutdown_requested() => info!("SHUTDOWN received over RESP; stopping"),
+    }
     node.stop().await;
     Ok(())
 }

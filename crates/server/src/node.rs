@@ -269,6 +269,17 @@ impl MeridianNode {
         self.resp.local_addr()
     }
 
+    /// Resolves once a client sent SHUTDOWN over RESP: its RESP listener has closed, and the
+    /// owner should now [`MeridianNode::stop`] the node (the `meridian node` command does).
+    pub async fn shutdown_requested(&self) {
+        self.resp.shutdown_requested().await;
+    }
+
+    /// Sets the RESP `timeout` setting: clients idle this many seconds are closed (0: never).
+    pub fn set_resp_idle_timeout(&self, secs: u64) {
+        self.resp.set_idle_timeout(secs);
+    }
+
     /// Where the metrics listener serves `GET /metrics`.
     pub fn metrics_addr(&self) -> SocketAddr {
         self.metrics.local_addr()

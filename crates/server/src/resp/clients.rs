@@ -26,6 +26,8 @@ pub(crate) struct ClientView {
     pub lib_ver: String,
     /// Unparsed request bytes held for this client.
     pub qbuf: usize,
+    /// Kill and unblock signals and admin flags (`client_admin`).
+    pub control: Arc<crate::resp::client_admin::ClientControl>,
 }
 
 impl ClientView {
@@ -45,18 +47,14 @@ impl ClientView {
             lib_name: String::new(),
             lib_ver: String::new(),
             qbuf: 0,
+            control: Arc::default(),
         }
     }
 
     /// One line of `CLIENT LIST` / the text of `CLIENT INFO`, fields in Redis 7.0 order
     /// (plus 7.2's `lib-name`/`lib-ver`), without the trailing newline.
     pub(crate) fn line(&self) -> String {
-        let flags = match (self.multi >= 0, self.readonly) {
-            (true, true) => "xr",
-            (true, false) => "x",
-            (false, true) => "r",
-            (false, false) => "N",
-        };
+        let flags = crate::resp::client_admin::flags(self);
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db=0 sub=0 psub=0 ssub=0 \
              multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \

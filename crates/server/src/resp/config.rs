@@ -69,7 +69,9 @@ impl Connection {
                     .settings
                     .write()
                     .unwrap_or_else(PoisonError::into_inner);
-                config_set(&argv[2..], &mut settings, stored, port)
+                let reply = config_set(&argv[2..], &mut settings, stored, port);
+                push_tuning(&self.shared, stored);
+                reply
             }
             b"resetstat" => {
                 use std::sync::atomic::Ordering::Relaxed;
@@ -84,6 +86,24 @@ impl Connection {
             b"rewrite" => Reply::Error("ERR The server is running without a config file".into()),
             _ => help(HELP),
         }
+    }
+}
+
+/// Hands the stored values of the parameters other modules act on to them: the slowlog's and
+/// the latency monitor's thresholds (`introspection`) and the idle `timeout` (`client_admin`).
+fn push_tuning(shared: &crate::resp::listener::Shared, stored: &Stored) {
+    let value = |name: &str| stored.get(name).and_then(|v| v.parse::<i64>().ok());
+    if let Some(us) = value("slowlog-log-slower-than") {
+        shared.intro.set_slowlog_log_slower_than(us);
+    }
+    if let Some(len) = value("slowlog-max-len") {
+        shared.intro.set_slowlog_max_len(len.max(0) as u64);
+    }
+    if let Some(ms) = value("latency-monitor-threshold") {
+        shared.intro.set_latency_monitor_threshold(ms.max(0) as u64);
+    }
+    if let Some(secs) = value("timeout") {
+        shared.admin.set_idle_timeout(secs.max(0) as u64);
     }
 }
 

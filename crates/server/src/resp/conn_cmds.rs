@@ -4,9 +4,10 @@ use bytes::Bytes;
 use meridian_resp::Protocol;
 use meridian_types::Reply;
 
+use crate::resp::client_admin;
 use crate::resp::connection::Connection;
 use crate::resp::dispatch::{Answer, Step};
-use crate::resp::server_cmds::{help, parse_i64};
+use crate::resp::server_cmds::parse_i64;
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, \
@@ -169,6 +170,15 @@ impl Connection {
                 return Step::Answer(Answer::Verbatim(format!("{line}\n")));
             }
             b"list" => return self.client_list(&argv[2..]),
+            b"kill" => return self.client_kill(argv),
+            b"pause" => self.client_pause(argv),
+            b"unpause" => self.client_unpause(),
+            b"unblock" => self.client_unblock(argv),
+            b"no-evict" => self.client_no_evict(argv),
+            b"reply" => self.client_reply(argv),
+            b"getredir" => client_admin::client_getredir(),
+            b"trackinginfo" => client_admin::client_trackinginfo(),
+            b"caching" => client_admin::client_caching(),
             b"setinfo" => {
                 let attr = argv[2].to_ascii_lowercase();
                 let value = &argv[3];
@@ -190,29 +200,7 @@ impl Connection {
                     Reply::ok()
                 }
             }
-            _ => help(&[
-                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "GETNAME",
-                "    Return the name of the current connection.",
-                "ID",
-                "    Return the ID of the current connection.",
-                "INFO",
-                "    Return information about the current client connection.",
-                "LIST [options ...]",
-                "    Return information about client connections. Options:",
-                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-                "      Return clients of specified type.",
-                "    * ID <client-id> [<client-id> ...]",
-                "      Return clients of specified IDs only.",
-                "SETNAME <name>",
-                "    Assign the name <name> to the current connection.",
-                "SETINFO <option> <value>",
-                "    Set client meta attr. Options are:",
-                "    * LIB-NAME: the client lib name.",
-                "    * LIB-VER: the client lib version.",
-                "HELP",
-                "    Print this help.",
-            ]),
+            _ => client_admin::client_help(),
         };
         Step::Answer(Answer::Reply(reply))
     }
@@ -260,6 +248,7 @@ impl Connection {
     pub(super) fn reset(&mut self) -> Reply {
         let required = self.shared.settings().requirepass.is_some();
         self.session.reset(required);
+        self.admin_reset();
         Reply::Status("RESET".into())
     }
 }

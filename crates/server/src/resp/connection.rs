@@ -75,6 +75,7 @@ impl Connection {
         let laddr = stream.local_addr().unwrap_or(peer);
         let id = shared.clients.next_id();
         let registered = shared.clients.register(id, peer, laddr);
+        crate::resp::client_admin::attach(&registered, &cancel);
         let authenticated = shared
             .settings
             .read()
@@ -167,7 +168,7 @@ impl Connection {
                 let cancel = self.cancel.clone();
                 let flow = tokio::select! {
                     _ = cancel.cancelled() => return Ok(()),
-                    flow = self.dispatch(argv) => flow?,
+                    flow = self.dispatch_admin(argv) => flow?,
                 };
                 if let Flow::Close = flow {
                     self.flush_pending().await;
@@ -187,7 +188,7 @@ impl Connection {
                 _ = self.flush_pending() => {}
             }
             self.write_out().await?;
-            if !self.read_more().await? {
+            if !self.await_request().await? {
                 return Ok(());
             }
             // CONFIG SET from another client applies from the next read on.

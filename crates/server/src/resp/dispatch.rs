@@ -24,6 +24,8 @@ pub(crate) enum Answer {
     Reply(Reply),
     Verbatim(String),
     Array(Vec<Answer>),
+    /// Bytes already encoded for the connection's protocol (DEBUG PROTOCOL's RESP3 probes).
+    Raw(Bytes),
 }
 
 impl From<Reply> for Answer {
@@ -36,6 +38,7 @@ pub(crate) fn encode_answer(answer: &Answer, proto: Protocol, out: &mut BytesMut
     match answer {
         Answer::Reply(r) => encode(r, proto, out),
         Answer::Verbatim(text) => encode_verbatim(text.as_bytes(), proto, out),
+        Answer::Raw(bytes) => out.extend_from_slice(bytes),
         Answer::Array(items) => {
             out.extend_from_slice(format!("*{}\r\n", items.len()).as_bytes());
             items.iter().for_each(|a| encode_answer(a, proto, out));
@@ -101,12 +104,13 @@ pub(crate) fn resolve(argv: &[Bytes]) -> Result<Target, Reply> {
 }
 
 /// Commands that run immediately even inside MULTI (Redis 7.0 `processCommand`).
-fn runs_inside_multi(name: &str) -> bool {
+pub(crate) fn runs_inside_multi(name: &str) -> bool {
     matches!(name, "exec" | "discard" | "multi" | "watch" | "reset")
 }
 
 impl Connection {
-    pub(crate) async fn dispatch(&mut self, argv: Vec<Bytes>) -> io::Result<Flow> {
+    /// The request path; `introspection::dispatch` wraps it with the slowlog/latency timing.
+    pub(crate) async fn dispatch_untimed(&mut self, argv: Vec<Bytes>) -> io::Result<Flow> {
         self.shared
             .stats
             .commands_processed
@@ -140,6 +144,16 @@ impl Connection {
             )
             .await;
             return Ok(Flow::Continue);
+        }
+        if self.session.multi.is_some()
+            && matches!(target, Target::Server(c) if c.flags.contains(&"no_multi"))
+        {
+            let err = Reply::Error("ERR Command not allowed inside a transaction".into());
+            self.reject(&argv, err).await;
+            return Ok(Flow::Continue);
+        }
+        if let Some(flow) = self.hold_while_paused(target).await? {
+            return Ok(flow);
         }
         if let Some(multi) = self.session.multi.as_mut() {
             if !runs_inside_multi(name) {
@@ -365,6 +379,8 @@ impl Connection {
         self.write_out().await?;
         self.shared.blocked.fetch_add(1, Ordering::Relaxed);
         let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+        let mut unblock = crate::resp::client_admin::BlockGuard::new(&self.registered);
+        let mut unblocked = None;
         let outcome = loop {
             let sleep = async {
                 match deadline {
@@ -374,6 +390,10 @@ impl Connection {
             };
             tokio::select! {
                 _ = sleep => break Ok(true),
+                why = unblock.released() => {
+                    unblocked = Some(why);
+                    break Ok(true);
+                }
                 _ = tokio::time::sleep(WAIT_POLL) => {
                     acked = ReplicationFacts::gather(&self.shared).await.acked(target);
                     if acked >= replicas {
@@ -388,8 +408,10 @@ impl Connection {
             }
         };
         self.shared.blocked.fetch_sub(1, Ordering::Relaxed);
+        drop(unblock);
         if outcome? {
-            self.reply(Reply::Integer(acked as i64));
+            let waited = Reply::Integer(acked as i64);
+            self.reply(crate::resp::client_admin::after_block(unblocked, waited));
             Ok(Flow::Continue)
         } else {
             Ok(Flow::Close)

@@ -42,6 +42,10 @@ pub(crate) struct Shared {
     pub replication: ReplicationView,
     /// Values `CONFIG SET` stored for parameters Meridian only reports (see `config.rs`).
     pub config_stored: std::sync::Mutex<crate::resp::config::Stored>,
+    /// SLOWLOG, LATENCY, LASTSAVE and DEBUG state of this node (`introspection`).
+    pub intro: crate::resp::introspection::Intro,
+    /// Pause, monitor feed, shutdown request, idle timeout (`client_admin`).
+    pub admin: Arc<crate::resp::client_admin::NodeAdmin>,
 }
 
 #[derive(Default)]
@@ -78,6 +82,7 @@ pub struct RespServer {
     addr: SocketAddr,
     cancel: CancellationToken,
     task: JoinHandle<()>,
+    pub(crate) admin: Arc<crate::resp::client_admin::NodeAdmin>,
 }
 
 impl RespServer {
@@ -102,6 +107,8 @@ impl RespServer {
                     .map(|d| d.as_nanos())
                     .unwrap_or(0)
             )),
+            intro: crate::resp::introspection::Intro::watching(&group),
+            admin: Arc::default(),
             group,
             settings: RwLock::new(settings),
             clients: Arc::new(ClientRegistry::default()),
@@ -115,10 +122,17 @@ impl RespServer {
             replication,
             config_stored: Default::default(),
         });
-        let cancel = CancellationToken::new();
+        // SHUTDOWN over RESP closes the listener and every client.
+        let cancel = shared.admin.shutdown.child_token();
+        let admin = shared.admin.clone();
         let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));
         info!(node_id, resp = %addr, "RESP listener started");
-        Ok(RespServer { addr, cancel, task })
+        Ok(RespServer {
+            addr,
+            cancel,
+            task,
+            admin,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {

@@ -20,6 +20,7 @@
 //! - Every `RegionError` becomes a RESP error in `errors.rs` and nowhere else.
 //! - Parse one, execute one: AUTH takes effect on the parser limits before the next request.
 
+mod client_admin;
 mod clients;
 mod command_cmd;
 mod config;
@@ -28,6 +29,7 @@ mod connection;
 mod dispatch;
 mod errors;
 mod info;
+mod introspection;
 mod listener;
 mod replication_info;
 mod server_cmds;

@@ -44,7 +44,14 @@ impl Connection {
             "auth" => answer(self.auth(argv)),
             "select" => answer(self.select(argv)),
             "client" => self.client(argv),
+            "monitor" => self.monitor(in_exec),
+            "shutdown" => self.shutdown(argv).await,
+            "command" if crate::resp::introspection::is_getkeys(argv) => {
+                answer(crate::resp::introspection::getkeys(argv))
+            }
             "command" => self.command(argv),
+            "slowlog" | "latency" | "memory" | "debug" | "lolwut" | "lastsave" | "save"
+            | "bgsave" => self.introspection(cmd.name, argv, in_exec).await,
             "config" => answer(self.config(argv)),
             "info" => Step::Answer(Answer::Verbatim(info_text(&self.shared, &argv[1..]).await)),
             "role" => {

@@ -35,6 +35,8 @@ pub(crate) struct Session {
     /// The socket-read generation during which the last linearizable read barrier started;
     /// requests received no later than that are served without another barrier.
     pub barrier_gen: Option<u64>,
+    /// CLIENT REPLY and MONITOR state (`client_admin`).
+    pub admin: crate::resp::client_admin::AdminSession,
 }
 
 impl Session {
@@ -52,6 +54,7 @@ impl Session {
             watched: Vec::new(),
             last_write_seq: 0,
             barrier_gen: None,
+            admin: Default::default(),
         }
     }
 

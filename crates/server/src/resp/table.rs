@@ -83,6 +83,15 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             ("info", 2),
             ("list", -2),
             ("setinfo", 4),
+            ("kill", -3),
+            ("pause", -3),
+            ("unpause", 2),
+            ("unblock", -3),
+            ("no-evict", 3),
+            ("reply", 3),
+            ("getredir", 2),
+            ("trackinginfo", 2),
+            ("caching", 3),
             ("help", 2),
         ],
         ..cmd("client", -2, &[], false, "A container for client connection commands", CONN)
@@ -93,6 +102,8 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             ("info", -2),
             ("docs", -2),
             ("list", -2),
+            ("getkeys", -3),
+            ("getkeysandflags", -3),
             ("help", 2),
         ],
         ..cmd(
@@ -219,6 +230,82 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             TXN,
         )
     },
+    ServerCommand {
+        subcommands: &[("get", -2), ("len", 2), ("reset", 2), ("help", 2)],
+        ..cmd("slowlog", -2, &[], false, "A container for slow log commands", SERVER)
+    },
+    ServerCommand {
+        subcommands: &[
+            ("latest", 2),
+            ("history", 3),
+            ("reset", -2),
+            ("graph", 3),
+            ("doctor", 2),
+            ("histogram", -2),
+            ("help", 2),
+        ],
+        ..cmd("latency", -2, &[], false, "A container for latency diagnostics commands", SERVER)
+    },
+    ServerCommand {
+        subcommands: &[
+            ("usage", -3),
+            ("stats", 2),
+            ("doctor", 2),
+            ("malloc-stats", 2),
+            ("purge", 2),
+            ("help", 2),
+        ],
+        ..cmd("memory", -2, &[], false, "A container for memory diagnostics commands", SERVER)
+    },
+    cmd(
+        "debug",
+        -2,
+        &["admin", "noscript", "loading", "stale"],
+        false,
+        "A container for debugging commands",
+        SERVER,
+    ),
+    cmd("lolwut", -1, &["readonly", "fast"], false, "Display some computer art and the Redis version", SERVER),
+    cmd(
+        "lastsave",
+        1,
+        &["loading", "stale", "fast"],
+        false,
+        "Get the UNIX time stamp of the last successful save to disk",
+        SERVER,
+    ),
+    cmd(
+        "save",
+        1,
+        &["admin", "noscript", "no_async_loading", "no_multi"],
+        false,
+        "Synchronously save the dataset to disk",
+        SERVER,
+    ),
+    cmd(
+        "bgsave",
+        -1,
+        &["admin", "noscript", "no_async_loading"],
+        false,
+        "Asynchronously save the dataset to disk",
+        SERVER,
+    ),
+    cmd(
+        "monitor",
+        1,
+        &["admin", "noscript", "loading", "stale"],
+        false,
+        "Listen for all requests received by the server in real time",
+        SERVER,
+    ),
+    cmd(
+        "shutdown",
+        -1,
+        &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
+        false,
+        "Synchronously save the dataset to disk and then shut down the server",
+        SERVER,
+    ),
     cmd(
         "unwatch",
         1,

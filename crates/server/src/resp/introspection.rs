@@ -1,0 +1,307 @@
+//! Redis 7.0's introspection commands on the RESP port: SLOWLOG, LATENCY, MEMORY, DEBUG,
+//! LOLWUT, LASTSAVE / SAVE / BGSAVE and COMMAND GETKEYS[ANDFLAGS].
+//!
+//! Every request passes through [`Connection::dispatch`] here, which times the request path
+//! (`dispatch_untimed`) and feeds the node's slow log, latency events and per-command latency
+//! histograms, as Redis's `call()` does. All of it is per node, like a Redis server's.
+//!
+//! The three tunables (`slowlog-log-slower-than`, `slowlog-max-len`,
+//! `latency-monitor-threshold`) live in [`Intro`] with setters for the CONFIG code.
+
+mod debug;
+mod debug_help;
+mod digest;
+mod getkeys;
+mod getkeys_specs;
+mod histogram;
+mod latency;
+mod lolwut;
+mod memory;
+mod save;
+mod sha1;
+mod slowlog;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::io;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use meridian_region::RegionGroup;
+use meridian_types::Reply;
+
+pub(crate) use getkeys::{getkeys, is_getkeys};
+
+use crate::resp::connection::{Connection, Flow};
+use crate::resp::dispatch::{resolve, runs_inside_multi, Answer, Step, Target};
+use histogram::Histogram;
+use latency::LatencyMonitor;
+use save::SaveClock;
+use slowlog::SlowLog;
+
+/// Redis's defaults.
+const SLOWLOG_LOG_SLOWER_THAN: i64 = 10_000;
+const SLOWLOG_MAX_LEN: u64 = 128;
+
+/// A node's introspection state, shared by its connections.
+pub(crate) struct Intro {
+    slowlog: Mutex<SlowLog>,
+    latency: Mutex<LatencyMonitor>,
+    /// Per command (`client|list` style names), always on as in Redis 7.0.
+    histograms: Mutex<BTreeMap<String, Histogram>>,
+    slower_than_us: AtomicI64,
+    max_len: AtomicU64,
+    latency_threshold_ms: AtomicU64,
+    save: Arc<SaveClock>,
+    /// `DEBUG SET-ACTIVE-EXPIRE`: recorded per node; the leader's active expiry keeps running.
+    active_expire: AtomicBool,
+    /// MEMORY STATS `peak.allocated`.
+    peak: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn unix_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+impl Intro {
+    /// Fresh state; LASTSAVE starts at now (Redis: server start) and follows the snapshots
+    /// `group` builds or installs from then on.
+    pub(crate) fn watching(group: &Arc<RegionGroup>) -> Intro {
+        Intro {
+            slowlog: Mutex::new(SlowLog::default()),
+            latency: Mutex::new(LatencyMonitor::default()),
+            histograms: Mutex::new(BTreeMap::new()),
+            slower_than_us: AtomicI64::new(SLOWLOG_LOG_SLOWER_THAN),
+            max_len: AtomicU64::new(SLOWLOG_MAX_LEN),
+            latency_threshold_ms: AtomicU64::new(0),
+            save: SaveClock::watch(group),
+            active_expire: AtomicBool::new(true),
+            peak: AtomicU64::new(0),
+        }
+    }
+
+    /// `CONFIG SET slowlog-log-slower-than` (µs; negative disables the slow log).
+    pub(crate) fn set_slowlog_log_slower_than(&self, us: i64) {
+        self.slower_than_us.store(us, Ordering::Relaxed);
+    }
+
+    pub(crate) fn slowlog_log_slower_than(&self) -> i64 {
+        self.slower_than_us.load(Ordering::Relaxed)
+    }
+
+    /// `CONFIG SET slowlog-max-len`; takes effect at the next logged command, as in Redis.
+    pub(crate) fn set_slowlog_max_len(&self, len: u64) {
+        self.max_len.store(len, Ordering::Relaxed);
+    }
+
+    pub(crate) fn slowlog_max_len(&self) -> u64 {
+        self.max_len.load(Ordering::Relaxed)
+    }
+
+    /// `CONFIG SET latency-monitor-threshold` (ms; 0 turns the monitor off).
+    pub(crate) fn set_latency_monitor_threshold(&self, ms: u64) {
+        self.latency_threshold_ms.store(ms, Ordering::Relaxed);
+    }
+
+    pub(crate) fn latency_monitor_threshold(&self) -> u64 {
+        self.latency_threshold_ms.load(Ordering::Relaxed)
+    }
+
+    /// Whether `DEBUG SET-ACTIVE-EXPIRE` left active expiry on for this node.
+    #[allow(dead_code)]
+    pub(crate) fn active_expire(&self) -> bool {
+        self.active_expire.load(Ordering::Relaxed)
+    }
+
+    /// Raises the memory peak to `total` if higher; answers the peak.
+    fn note_peak(&self, total: u64) -> u64 {
+        self.peak.fetch_max(total, Ordering::Relaxed).max(total)
+    }
+
+    /// One executed command: its histogram, its latency event, and (unless `slow` is None,
+    /// as for EXEC itself) the slow log.
+    fn observe(&self, full_name: &str, fast: bool, took: Duration, slow: Option<SlowCall<'_>>) {
+        let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        lock(&self.histograms)
+            .entry(full_name.to_string())
+            .or_default()
+            .record(nanos);
+        let ms = nanos / 1_000_000;
+        let threshold = self.latency_monitor_threshold();
+        if threshold > 0 && ms >= threshold {
+            let event = if fast { "fast-command" } else { "command" };
+            lock(&self.latency).add_sample(event, ms, unix_secs());
+        }
+        let Some(call) = slow else { return };
+        let limit = self.slowlog_log_slower_than();
+        let micros = i64::try_from(nanos / 1000).unwrap_or(i64::MAX);
+        let mut log = lock(&self.slowlog);
+        if limit >= 0 && micros >= limit {
+            log.push(call.argv, micros, unix_secs(), call.client, call.name);
+        }
+        log.trim(usize::try_from(self.slowlog_max_len()).unwrap_or(usize::MAX));
+    }
+}
+
+/// What the slow log keeps about a call besides its duration.
+struct SlowCall<'a> {
+    argv: &'a [Bytes],
+    client: &'a str,
+    name: &'a str,
+}
+
+/// How the request about to run is timed.
+struct Plan {
+    full_name: String,
+    fast: bool,
+    /// EXEC: the queued commands it runs (logged one by one, EXEC itself is not).
+    exec: Option<Vec<Vec<Bytes>>>,
+    /// WAIT: the time blocked is not execution time (Redis counts it for blocked clients).
+    blocks: bool,
+}
+
+/// The `client|list`-style name and the `fast` flag of a resolved command.
+fn describe(argv: &[Bytes]) -> Option<(String, bool, &'static str)> {
+    match resolve(argv).ok()? {
+        Target::Data(def) => Some((def.name.to_string(), def.flags.contains(&"fast"), def.name)),
+        Target::Server(cmd) => {
+            let sub = (argv.len() >= 2)
+                .then(|| {
+                    cmd.subcommands
+                        .iter()
+                        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(&argv[1]))
+                })
+                .flatten();
+            let full = match sub {
+                Some((s, _)) => format!("{}|{s}", cmd.name),
+                None => cmd.name.to_string(),
+            };
+            Some((full, cmd.flags.contains(&"fast"), cmd.name))
+        }
+    }
+}
+
+impl Connection {
+    /// The request path, timed: commands that run (not refused, not queued in MULTI) are
+    /// recorded once they finish.
+    pub(crate) async fn dispatch(&mut self, argv: Vec<Bytes>) -> io::Result<Flow> {
+        let plan = self.timing_plan(&argv);
+        let started = Instant::now();
+        let flow = match plan {
+            Some(_) => self.dispatch_untimed(argv.clone()).await,
+            None => return self.dispatch_untimed(argv).await,
+        };
+        if let Some(plan) = plan {
+            self.record(plan, &argv, started.elapsed());
+        }
+        flow
+    }
+
+    fn timing_plan(&self, argv: &[Bytes]) -> Option<Plan> {
+        if argv[0].eq_ignore_ascii_case(b"quit") {
+            return None;
+        }
+        let (full_name, fast, name) = describe(argv)?;
+        let no_auth =
+            crate::resp::table::server_command(name.as_bytes()).is_some_and(|c| c.no_auth);
+        if self.auth_required() && !no_auth {
+            return None;
+        }
+        let multi = self.session.multi.as_ref();
+        if multi.is_some() && !runs_inside_multi(name) {
+            return None;
+        }
+        let exec = (name == "exec")
+            .then(|| multi.filter(|m| !m.failed).map(|m| m.queued.clone()))
+            .flatten();
+        Some(Plan {
+            full_name,
+            fast,
+            exec,
+            blocks: name == "wait",
+        })
+    }
+
+    fn record(&self, plan: Plan, argv: &[Bytes], took: Duration) {
+        let client = self.peer_id();
+        let name = self.session.name.clone();
+        let intro = &self.shared.intro;
+        let took = if plan.blocks { Duration::ZERO } else { took };
+        match plan.exec {
+            Some(queued) => {
+                intro.observe(&plan.full_name, plan.fast, took, None);
+                // One Raft entry runs them all: each gets an equal share of EXEC's time.
+                let share = took / u32::try_from(queued.len().max(1)).unwrap_or(u32::MAX);
+                for q in &queued {
+                    if let Some((full, fast, _)) = describe(q) {
+                        let call = SlowCall {
+                            argv: q,
+                            client: &client,
+                            name: &name,
+                        };
+                        intro.observe(&full, fast, share, Some(call));
+                    }
+                }
+            }
+            None => {
+                let call = SlowCall {
+                    argv,
+                    client: &client,
+                    name: &name,
+                };
+                intro.observe(&plan.full_name, plan.fast, took, Some(call));
+            }
+        }
+    }
+
+    /// Redis's `getClientPeerId`: `ip:port`.
+    fn peer_id(&self) -> String {
+        let view = self
+            .registered
+            .view
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match view.addr {
+            std::net::SocketAddr::V4(a) => a.to_string(),
+            std::net::SocketAddr::V6(a) => format!("{}:{}", a.ip(), a.port()),
+        }
+    }
+
+    /// SLOWLOG, LATENCY, MEMORY, DEBUG, LOLWUT, LASTSAVE, SAVE, BGSAVE.
+    pub(crate) async fn introspection(
+        &mut self,
+        name: &str,
+        argv: &[Bytes],
+        in_exec: bool,
+    ) -> Step {
+        let answer = match name {
+            "slowlog" => Answer::Reply(slowlog::command(&self.shared.intro, argv)),
+            "latency" => latency::command(&self.shared.intro, argv),
+            "memory" => memory::command(&self.shared, self.session.db, argv),
+            "debug" => return self.debug(argv, in_exec).await,
+            "lolwut" => lolwut::command(argv),
+            "lastsave" => Answer::Reply(Reply::Integer(self.shared.intro.save.last())),
+            "save" => Answer::Reply(save::save(&self.shared).await),
+            _ => Answer::Reply(save::bgsave(&self.shared, argv)),
+        };
+        Step::Answer(answer)
+    }
+}
+
+/// Redis's `addReplySubcommandSyntaxError`.
+pub(crate) fn subcommand_syntax_error(argv: &[Bytes]) -> Reply {
+    let sub = String::from_utf8_lossy(&argv[1][..argv[1].len().min(128)]).into_owned();
+    Reply::Error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {} HELP.",
+        String::from_utf8_lossy(&argv[0]).to_ascii_uppercase()
+    ))
+}

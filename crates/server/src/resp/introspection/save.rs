@@ -1,0 +1,95 @@
+//! LASTSAVE, SAVE, BGSAVE: Meridian's "RDB" is the Raft snapshot of the node's regional
+//! group. SAVE asks this node's Raft to build one and waits for it; BGSAVE asks and answers at
+//! once; LASTSAVE answers when this node last built or installed a snapshot (or started).
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use meridian_region::RegionGroup;
+use meridian_types::Reply;
+use tracing::debug;
+
+use super::unix_secs;
+use crate::resp::listener::Shared;
+
+/// How long SAVE waits for the snapshot before giving up.
+const SAVE_LIMIT: Duration = Duration::from_secs(60);
+
+pub(super) struct SaveClock {
+    last: AtomicI64,
+}
+
+impl SaveClock {
+    /// Starts at now and follows the group's snapshots: a small task watches the Raft
+    /// metrics and ends when the Raft stops publishing them.
+    pub(super) fn watch(group: &Arc<RegionGroup>) -> Arc<SaveClock> {
+        let clock = Arc::new(SaveClock {
+            last: AtomicI64::new(unix_secs()),
+        });
+        let mut metrics = group.raft().metrics();
+        let watcher = clock.clone();
+        let node = group.node_id();
+        tokio::spawn(async move {
+            let mut seen = metrics.borrow().snapshot;
+            while metrics.changed().await.is_ok() {
+                let now = metrics.borrow().snapshot;
+                if now != seen {
+                    seen = now;
+                    watcher.touch();
+                }
+            }
+            debug!(node, "LASTSAVE watcher stopped with the Raft metrics");
+        });
+        clock
+    }
+
+    pub(super) fn last(&self) -> i64 {
+        self.last.load(Ordering::Relaxed)
+    }
+
+    fn touch(&self) {
+        self.last.store(unix_secs(), Ordering::Relaxed);
+    }
+}
+
+/// Triggers a snapshot and waits until one covers everything applied when asked.
+async fn snapshot(group: &RegionGroup) -> Result<(), String> {
+    let raft = group.raft();
+    let target = raft.metrics().borrow().last_applied;
+    raft.trigger().snapshot().await.map_err(|e| e.to_string())?;
+    raft.wait(Some(SAVE_LIMIT))
+        .metrics(|m| m.snapshot >= target, "snapshot covers the applied log")
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// SAVE (and DEBUG RELOAD): +OK once the snapshot is built.
+pub(super) async fn save(shared: &Shared) -> Reply {
+    match snapshot(&shared.group).await {
+        Ok(()) => {
+            shared.intro.save.touch();
+            Reply::ok()
+        }
+        Err(e) => Reply::Error(format!("ERR snapshot failed: {e}")),
+    }
+}
+
+/// BGSAVE [SCHEDULE]: the snapshot is built in the background; LASTSAVE moves when done.
+pub(super) fn bgsave(shared: &Arc<Shared>, argv: &[Bytes]) -> Reply {
+    match argv.len() {
+        1 => {}
+        2 if argv[1].eq_ignore_ascii_case(b"schedule") => {}
+        _ => return Reply::Error("ERR syntax error".into()),
+    }
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        match snapshot(&shared.group).await {
+            Ok(()) => shared.intro.save.touch(),
+            Err(e) => debug!(error = %e, "BGSAVE snapshot failed"),
+        }
+    });
+    Reply::Status("Background saving started".into())
+}
