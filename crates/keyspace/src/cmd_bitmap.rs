@@ -57,7 +57,14 @@ pub(crate) const COMMANDS: &[CommandDef] = &[
         CommandKind::Read(bitfield::bitfield_ro),
     ),
     keyed("lcs", -3, RO, 2, CommandKind::Read(lcs::lcs)),
-    keyed("substr", 4, RO, 1, CommandKind::Read(substr)),
+    // SUBSTR is GETRANGE under its old name.
+    keyed(
+        "substr",
+        4,
+        RO,
+        1,
+        CommandKind::Read(crate::cmd_strings::getrange),
+    ),
 ];
 
 fn reply_of(r: Result<Reply, Reply>) -> Reply {
@@ -320,26 +327,4 @@ fn combine(op: BitOp, sources: &[&[u8]]) -> Vec<u8> {
             }
         })
         .collect()
-}
-
-/// SUBSTR key start end: GETRANGE under its old name (same range rules as `getrangeCommand`).
-fn substr(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let (start, end) = (int_arg(&argv[2])?, int_arg(&argv[3])?);
-        let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
-            return Ok(Reply::Bulk(Bytes::new()));
-        };
-        let len = s.len() as i64;
-        if start < 0 && end < 0 && start > end {
-            return Ok(Reply::Bulk(Bytes::new()));
-        }
-        let from_end = |i: i64| if i < 0 { (len + i).max(0) } else { i };
-        let (start, end) = (from_end(start), from_end(end).min(len - 1));
-        if start > end || len == 0 {
-            return Ok(Reply::Bulk(Bytes::new()));
-        }
-        Ok(Reply::Bulk(Bytes::copy_from_slice(
-            &s[start as usize..=end as usize],
-        )))
-    })())
 }

@@ -407,7 +407,7 @@ fn strlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
 }
 
 /// GETRANGE key start end (inclusive, negative from the end), as Redis's `getrangeCommand`.
-fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     reply_of((|| {
         let mut start = int_arg(&argv[2])?;
         let mut end = int_arg(&argv[3])?;

@@ -131,10 +131,17 @@ impl Intro {
     /// as for EXEC itself) the slow log.
     fn observe(&self, full_name: &str, fast: bool, took: Duration, slow: Option<SlowCall<'_>>) {
         let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        lock(&self.histograms)
-            .entry(full_name.to_string())
-            .or_default()
-            .record(nanos);
+        {
+            // The name is allocated only the first time a command is seen.
+            let mut histograms = lock(&self.histograms);
+            match histograms.get_mut(full_name) {
+                Some(h) => h.record(nanos),
+                None => histograms
+                    .entry(full_name.to_string())
+                    .or_default()
+                    .record(nanos),
+            }
+        }
         let ms = nanos / 1_000_000;
         let threshold = self.latency_monitor_threshold();
         if threshold > 0 && ms >= threshold {
@@ -146,17 +153,18 @@ impl Intro {
         let micros = i64::try_from(nanos / 1000).unwrap_or(i64::MAX);
         let mut log = lock(&self.slowlog);
         if limit >= 0 && micros >= limit {
-            log.push(call.argv, micros, unix_secs(), call.client, call.name);
+            let (client, name) = (call.conn.peer_id(), &call.conn.session.name);
+            log.push(call.argv, micros, unix_secs(), &client, name);
         }
         log.trim(usize::try_from(self.slowlog_max_len()).unwrap_or(usize::MAX));
     }
 }
 
-/// What the slow log keeps about a call besides its duration.
+/// What the slow log keeps about a call besides its duration: its arguments, and the
+/// connection whose address and name are read only when the call is logged.
 struct SlowCall<'a> {
     argv: &'a [Bytes],
-    client: &'a str,
-    name: &'a str,
+    conn: &'a Connection,
 }
 
 /// How the request about to run is timed.
@@ -232,8 +240,6 @@ impl Connection {
     }
 
     fn record(&self, plan: Plan, argv: &[Bytes], took: Duration) {
-        let client = self.peer_id();
-        let name = self.session.name.clone();
         let intro = &self.shared.intro;
         let took = if plan.blocks { Duration::ZERO } else { took };
         match plan.exec {
@@ -245,19 +251,14 @@ impl Connection {
                     if let Some((full, fast, _)) = describe(q) {
                         let call = SlowCall {
                             argv: q,
-                            client: &client,
-                            name: &name,
+                            conn: self,
                         };
                         intro.observe(&full, fast, share, Some(call));
                     }
                 }
             }
             None => {
-                let call = SlowCall {
-                    argv,
-                    client: &client,
-                    name: &name,
-                };
+                let call = SlowCall { argv, conn: self };
                 intro.observe(&plan.full_name, plan.fast, took, Some(call));
             }
         }
