@@ -1,5 +1,9 @@
 //! Client administration through RESP against a 3-node cluster: CLIENT KILL, PAUSE/UNPAUSE,
-//! UNBLOCK, REPLY, MONITOR, SHUTDOWN and the idle `timeout`, checked on the bytes.
+//! UNBLOCK, REPLY, MONITOR, SHUTDOWN and the idle `timeout`, checked on the bytes; and the
+//! blocking commands (`client_admin/blocking.rs`).
+
+#[path = "client_admin/blocking.rs"]
+mod blocking;
 
 use std::net::SocketAddr;
 use std::time::Duration;

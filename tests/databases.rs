@@ -106,6 +106,16 @@ async fn databases_ship_to_secondaries_by_full_sync_and_by_op() -> Result<()> {
         matches!(&refused, Err(e) if e.kind() == redis::ErrorKind::ReadOnly),
         "a secondary refuses SWAPDB as a write: {refused:?}"
     );
+    // A blocking pop is a write too: refused at once, never left waiting.
+    let refused: redis::RedisResult<redis::Value> = redis::cmd("BLPOP")
+        .arg("list")
+        .arg(0)
+        .query_async(&mut s)
+        .await;
+    ensure!(
+        matches!(&refused, Err(e) if e.kind() == redis::ErrorKind::ReadOnly),
+        "a secondary refuses BLPOP as a write: {refused:?}"
+    );
 
     phase("a restarted secondary node comes back with every database");
     d.kill(secondary).await?;

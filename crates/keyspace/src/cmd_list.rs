@@ -43,7 +43,7 @@ pub const COMMANDS: &[CommandDef] = &[
 ];
 
 #[derive(Clone, Copy, PartialEq)]
-enum End {
+pub(crate) enum End {
     Left,
     Right,
 }
@@ -123,11 +123,11 @@ fn push_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End, only_existing:
     }
 }
 
-fn lpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn lpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     pop_generic(ctx, argv, End::Left)
 }
 
-fn rpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn rpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     pop_generic(ctx, argv, End::Right)
 }
 
@@ -415,7 +415,7 @@ fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 // ---------------------------------------------------------------------------------------------
 // LMOVE / RPOPLPUSH
 
-fn end_arg(b: &[u8]) -> Result<End, Reply> {
+pub(crate) fn end_arg(b: &[u8]) -> Result<End, Reply> {
     if eq_ignore_case(b, "left") {
         Ok(End::Left)
     } else if eq_ignore_case(b, "right") {
@@ -425,14 +425,14 @@ fn end_arg(b: &[u8]) -> Result<End, Reply> {
     }
 }
 
-fn lmove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn lmove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     match (end_arg(&argv[3]), end_arg(&argv[4])) {
         (Ok(from), Ok(to)) => move_generic(ctx, &argv[1], &argv[2], from, to),
         (Err(e), _) | (_, Err(e)) => e,
     }
 }
 
-fn rpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn rpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     move_generic(ctx, &argv[1], &argv[2], End::Right, End::Left)
 }
 

@@ -275,11 +275,11 @@ fn rank_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], reverse: bool) -> Reply {
 // ---------------------------------------------------------------------------------------------
 // ZPOPMIN / ZPOPMAX
 
-fn zpopmin(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn zpopmin(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     zpop(ctx, argv, false)
 }
 
-fn zpopmax(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn zpopmax(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     zpop(ctx, argv, true)
 }
 

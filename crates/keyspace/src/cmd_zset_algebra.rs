@@ -19,7 +19,7 @@ use crate::zset_args::parse_score;
 use combine::{diff, inter, union, Aggregate, Members, Source};
 
 mod combine;
-mod mpop;
+pub(crate) mod mpop;
 mod ranges;
 #[cfg(test)]
 mod tests;

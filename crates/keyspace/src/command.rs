@@ -136,6 +136,7 @@ pub const ALL_COMMANDS: &[&[CommandDef]] = &[
     crate::cmd_hll::COMMANDS,
     crate::cmd_geo::COMMANDS,
     crate::cmd_zset_algebra::COMMANDS,
+    crate::cmd_blocking::COMMANDS,
     crate::cmd_sort::COMMANDS,
     crate::cmd_dump::COMMANDS,
 ];

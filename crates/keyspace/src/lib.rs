@@ -22,6 +22,7 @@
 mod args;
 mod biguint;
 mod cmd_bitmap;
+mod cmd_blocking;
 mod cmd_db;
 mod cmd_dump;
 mod cmd_geo;
@@ -52,6 +53,9 @@ mod versions;
 mod zset;
 mod zset_args;
 
+pub use cmd_blocking::{
+    block_spec, retry_argv, served_nothing, timeout_reply, BlockFamily, BlockSpec,
+};
 pub use cmd_db::{db_index, db_index_error};
 pub use command::{
     lookup, unknown_command, wrong_arity, CommandDef, CommandKind, DbsFn, ALL_COMMANDS,

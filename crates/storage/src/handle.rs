@@ -24,6 +24,12 @@ impl SmHandle {
         SmHandle { shared }
     }
 
+    /// Installs the observer told about every applied write (one per state machine; a second
+    /// call replaces the first).
+    pub fn set_observer(&self, observer: Arc<dyn crate::ApplyObserver>) {
+        self.shared.observer.set(observer);
+    }
+
     /// Runs `f` on the databases as of the last applied entry.
     pub fn read<R>(&self, f: impl FnOnce(&Databases) -> R) -> R {
         f(&self.shared.read().dbs)

@@ -50,6 +50,7 @@ mod handle;
 mod hard_state;
 mod log_store;
 mod mem_sm;
+mod observer;
 mod open;
 mod sm_state;
 mod snapshot_builder;
@@ -64,6 +65,7 @@ pub use log_store::{LogConfig, LogStore};
 pub use mem_sm::{
     open_mem_group, MemConfig, MemSmHandle, MemSnapshotBuilder, MemStateMachine, ReplicatedState,
 };
+pub use observer::ApplyObserver;
 pub use open::{open_db, open_group, NodeDb, StorageOptions, DEFAULT_CACHE_BYTES};
 pub use snapshot_builder::SnapshotBuilder;
 pub use state_machine::StateMachine;

@@ -14,6 +14,7 @@ use crate::backlog::Backlog;
 use crate::codec::blocking;
 use crate::error::{IntoRaft, RaftError, StorageError};
 use crate::handle::SmHandle;
+use crate::observer::ObserverSlot;
 use crate::sm_state::{ApplyEffects, SmState};
 use crate::snapshot_builder::SnapshotBuilder;
 use crate::snapshot_store::{SaveMode, SnapshotStore};
@@ -29,6 +30,8 @@ pub(crate) struct Shared {
     pub(crate) apply_times: ApplyTimes,
     /// Where discarded writes are saved ([`crate::discarded`]).
     discarded_dir: PathBuf,
+    /// Told about every applied write ([`crate::ApplyObserver`]).
+    pub(crate) observer: ObserverSlot,
 }
 
 impl Shared {
@@ -46,6 +49,7 @@ impl Shared {
             seq_tx,
             apply_times: ApplyTimes::default(),
             discarded_dir,
+            observer: ObserverSlot::default(),
         }
     }
 
@@ -171,6 +175,7 @@ impl RaftStateMachine<C> for StateMachine {
         self.shared.apply_times.record(seq);
         // After the backlog write: a subscriber woken for `seq` finds every op up to it.
         self.shared.publish_seq(seq);
+        self.shared.observer.applied(&fx.ops);
         Ok(replies)
     }
 
@@ -194,6 +199,7 @@ impl RaftStateMachine<C> for StateMachine {
             .await
             .write_snapshot()?;
         self.shared.publish_seq(seq);
+        self.shared.observer.replaced();
         Ok(())
     }
 

@@ -15,14 +15,14 @@ const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
 
 /// A parsed `numkeys key [key ...] <end> [COUNT count]`: the keys, which end (true for MAX or
 /// RIGHT), and how many to pop.
-struct MultiPop<'a> {
-    keys: &'a [Bytes],
+pub(crate) struct MultiPop<'a> {
+    pub(crate) keys: &'a [Bytes],
     from_top: bool,
     count: usize,
 }
 
 /// Parses the arguments; `ends` names the low and the high end (MIN/MAX, LEFT/RIGHT).
-fn parse<'a>(argv: &'a [Bytes], ends: (&str, &str)) -> Result<MultiPop<'a>, Reply> {
+pub(crate) fn parse<'a>(argv: &'a [Bytes], ends: (&str, &str)) -> Result<MultiPop<'a>, Reply> {
     let numkeys = match parse_i64(&argv[1]) {
         Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
         _ => return Err(err(NUMKEYS_NOT_POSITIVE)),
@@ -61,7 +61,7 @@ fn parse<'a>(argv: &'a [Bytes], ends: (&str, &str)) -> Result<MultiPop<'a>, Repl
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: `[key, [[member, score], ...]]` from
 /// the first existing key (WRONGTYPE if that key is not a sorted set), or a nil array.
-pub(super) fn zmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn zmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     reply(zmpop_generic(ctx, argv))
 }
 
@@ -87,7 +87,7 @@ fn zmpop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply>
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: `[key, [element, ...]]` from the
 /// first non-empty list (WRONGTYPE if an earlier existing key is not a list), or a nil array.
-pub(super) fn lmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn lmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     reply(lmpop_generic(ctx, argv))
 }
 

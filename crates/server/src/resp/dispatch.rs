@@ -172,6 +172,9 @@ impl Connection {
             }
         }
         match target {
+            Target::Data(def) if def.flags.contains(&"blocking") => {
+                self.blocking_command(argv).await
+            }
             Target::Data(def) if def.is_write() || self.batching() => {
                 self.queue_data(argv).await;
                 Ok(Flow::Continue)

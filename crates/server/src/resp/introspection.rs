@@ -173,7 +173,8 @@ struct Plan {
     fast: bool,
     /// EXEC: the queued commands it runs (logged one by one, EXEC itself is not).
     exec: Option<Vec<Vec<Bytes>>>,
-    /// WAIT: the time blocked is not execution time (Redis counts it for blocked clients).
+    /// WAIT and the blocking commands: the time blocked is not execution time (Redis does not
+    /// count it either).
     blocks: bool,
 }
 
@@ -235,7 +236,9 @@ impl Connection {
             full_name,
             fast,
             exec,
-            blocks: name == "wait",
+            blocks: name == "wait"
+                || meridian_keyspace::lookup(name.as_bytes())
+                    .is_some_and(|d| d.flags.contains(&"blocking")),
         })
     }
 

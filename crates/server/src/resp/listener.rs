@@ -34,8 +34,10 @@ pub(crate) struct Shared {
     pub node_id: u64,
     pub region: String,
     pub port: u16,
-    /// Clients blocked in WAIT.
+    /// Clients blocked in WAIT or a blocking command.
     pub blocked: AtomicU64,
+    /// Clients blocked on keys, in line per key (`blocking`).
+    pub blocking: Arc<crate::resp::blocking::BlockedKeys>,
     /// Key/value/message size limits shared with the gRPC edge.
     pub limits: EdgeLimits,
     /// Cross-region replication (INFO replication, ROLE, WAIT).
@@ -108,6 +110,7 @@ impl RespServer {
                     .unwrap_or(0)
             )),
             intro: crate::resp::introspection::Intro::watching(&group),
+            blocking: crate::resp::blocking::BlockedKeys::watching(&group),
             admin: Arc::default(),
             group,
             settings: RwLock::new(settings),

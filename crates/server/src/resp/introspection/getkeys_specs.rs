@@ -45,6 +45,84 @@ pub(super) const SPECS: &[(&str, &[Spec])] = &[
         }],
     ),
     (
+        "blmove",
+        &[
+            Spec {
+                begin: Begin::Index(1),
+                find: Find::Range(0, 1, 0),
+                flags: &["RW", "access", "delete"],
+            },
+            Spec {
+                begin: Begin::Index(2),
+                find: Find::Range(0, 1, 0),
+                flags: &["RW", "insert"],
+            },
+        ],
+    ),
+    (
+        "blmpop",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Keynum(0, 1, 1),
+            flags: &["RW", "access", "delete"],
+        }],
+    ),
+    (
+        "blpop",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(-2, 1, 0),
+            flags: &["RW", "access", "delete"],
+        }],
+    ),
+    (
+        "brpop",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(-2, 1, 0),
+            flags: &["RW", "access", "delete"],
+        }],
+    ),
+    (
+        "brpoplpush",
+        &[
+            Spec {
+                begin: Begin::Index(1),
+                find: Find::Range(0, 1, 0),
+                flags: &["RW", "access", "delete"],
+            },
+            Spec {
+                begin: Begin::Index(2),
+                find: Find::Range(0, 1, 0),
+                flags: &["RW", "insert"],
+            },
+        ],
+    ),
+    (
+        "bzmpop",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Keynum(0, 1, 1),
+            flags: &["RW", "access", "delete"],
+        }],
+    ),
+    (
+        "bzpopmax",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(-2, 1, 0),
+            flags: &["RW", "access", "delete"],
+        }],
+    ),
+    (
+        "bzpopmin",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(-2, 1, 0),
+            flags: &["RW", "access", "delete"],
+        }],
+    ),
+    (
         "copy",
         &[
             Spec {

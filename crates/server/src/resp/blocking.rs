@@ -1,0 +1,266 @@
+//! Clients blocked on keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX,
+//! BZMPOP): who waits on which key of which database, in arrival order, and waking them when
+//! an applied write may have filled a key.
+//!
+//! How a blocked client is served (the connection side is in `blocking/wait.rs`):
+//! - The client registers as a [`Waiter`] on its keys *before* its first attempt, so a push
+//!   that lands between that attempt and the wait still wakes it.
+//! - Every attempt is the command itself proposed as an ordinary replicated write; the keyspace
+//!   runs it without blocking (as Redis does inside MULTI). So the log decides who got which
+//!   element, and every node and every secondary cluster applies the same pop.
+//! - The state machine tells [`BlockedKeys`] about each applied write ([`ApplyObserver`]); the
+//!   first waiter in line on a touched key is woken, looks at the node's own copy of the data,
+//!   and proposes a pop restricted to its keys that are ready. When it leaves (served, timed
+//!   out, unblocked, gone), the next in line on its keys is woken. Clients of one node are
+//!   thus served in Redis's order; clients blocked on different nodes of a cluster race, and
+//!   the log orders them.
+
+pub(crate) mod wait;
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use meridian_region::RegionGroup;
+use meridian_storage::ApplyObserver;
+use meridian_types::BacklogOp;
+use tokio::sync::Notify;
+
+/// A key of one database.
+type DbKey = (u32, Bytes);
+
+/// The node's blocked clients, by key. Shared by the RESP connections and the state machine's
+/// observer.
+#[derive(Default)]
+pub(crate) struct BlockedKeys {
+    inner: Mutex<Lines>,
+    /// Waiters registered: the observer's fast path when nobody blocks.
+    count: AtomicUsize,
+}
+
+#[derive(Default)]
+struct Lines {
+    next_ticket: u64,
+    /// Per key, the tickets waiting on it, oldest first.
+    queues: HashMap<DbKey, VecDeque<u64>>,
+    /// Each waiter's wake-up.
+    wakes: HashMap<u64, Arc<Notify>>,
+    /// Each database's keys with a queue (SWAPDB wakes them all).
+    by_db: HashMap<u32, usize>,
+}
+
+impl Lines {
+    fn wake_head(&self, key: &DbKey) {
+        let head = self.queues.get(key).and_then(|q| q.front());
+        if let Some(wake) = head.and_then(|t| self.wakes.get(t)) {
+            wake.notify_one();
+        }
+    }
+
+    fn wake_db(&self, db: u32) {
+        if !self.by_db.contains_key(&db) {
+            return;
+        }
+        for key in self.queues.keys().filter(|(d, _)| *d == db) {
+            self.wake_head(key);
+        }
+    }
+
+    fn wake_all(&self) {
+        for key in self.queues.keys() {
+            self.wake_head(key);
+        }
+    }
+}
+
+impl BlockedKeys {
+    /// A registry that the group's state machine tells about every applied write.
+    pub(crate) fn watching(group: &RegionGroup) -> Arc<BlockedKeys> {
+        let keys = Arc::new(BlockedKeys::default());
+        group
+            .sm()
+            .set_observer(Arc::new(Observer(Arc::downgrade(&keys))));
+        keys
+    }
+
+    /// Puts a client in line on `keys` of database `db` (duplicates count once).
+    pub(crate) fn register(self: &Arc<Self>, db: u32, keys: &[Bytes]) -> Waiter {
+        let mut lines = self.lock();
+        let ticket = lines.next_ticket;
+        lines.next_ticket += 1;
+        let wake = Arc::new(Notify::new());
+        lines.wakes.insert(ticket, wake.clone());
+        let mut mine: Vec<Bytes> = Vec::with_capacity(keys.len());
+        for key in keys {
+            if mine.contains(key) {
+                continue;
+            }
+            mine.push(key.clone());
+            let queue = lines.queues.entry((db, key.clone())).or_default();
+            let first_on_key = queue.is_empty();
+            queue.push_back(ticket);
+            if first_on_key {
+                *lines.by_db.entry(db).or_default() += 1;
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        Waiter {
+            registry: self.clone(),
+            ticket,
+            db,
+            keys: mine,
+            wake,
+        }
+    }
+
+    /// Blocked clients on this node.
+    pub(crate) fn waiting(&self) -> usize {
+        self.count.load(Ordering::Relaxed)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Lines> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn leave(&self, waiter: &Waiter) {
+        let mut lines = self.lock();
+        lines.wakes.remove(&waiter.ticket);
+        for key in &waiter.keys {
+            let db_key = (waiter.db, key.clone());
+            let Some(queue) = lines.queues.get_mut(&db_key) else {
+                continue;
+            };
+            let was_head = queue.front() == Some(&waiter.ticket);
+            queue.retain(|t| *t != waiter.ticket);
+            if queue.is_empty() {
+                lines.queues.remove(&db_key);
+                if let Some(n) = lines.by_db.get_mut(&waiter.db) {
+                    *n -= 1;
+                    if *n == 0 {
+                        lines.by_db.remove(&waiter.db);
+                    }
+                }
+            } else if was_head {
+                lines.wake_head(&db_key);
+            }
+        }
+        self.count.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Wakes the first waiter on each key that `ops` may have filled.
+    fn touched(&self, ops: &[BacklogOp]) {
+        if self.waiting() == 0 {
+            return;
+        }
+        let lines = self.lock();
+        for op in ops {
+            match touched_by(op) {
+                Touched::Keys(keys) => keys.iter().for_each(|k| lines.wake_head(k)),
+                Touched::Dbs(a, b) => {
+                    lines.wake_db(a);
+                    lines.wake_db(b);
+                }
+            }
+        }
+    }
+}
+
+/// What an applied write may have made non-empty.
+enum Touched {
+    /// Candidate keys: every argument in the op's database (a key the op did not write only
+    /// costs its waiter a look at the data), plus MOVE's and COPY … DB's target.
+    Keys(Vec<DbKey>),
+    /// SWAPDB: every key of both databases.
+    Dbs(u32, u32),
+}
+
+fn touched_by(op: &BacklogOp) -> Touched {
+    let argv = &op.argv;
+    let name = argv
+        .first()
+        .map(|n| n.to_ascii_lowercase())
+        .unwrap_or_default();
+    let db_arg = |i: usize| {
+        argv.get(i)
+            .and_then(|a| std::str::from_utf8(a).ok())
+            .and_then(|s| s.parse::<u32>().ok())
+    };
+    if name == b"swapdb" {
+        if let (Some(a), Some(b)) = (db_arg(1), db_arg(2)) {
+            return Touched::Dbs(a, b);
+        }
+    }
+    let mut keys: Vec<DbKey> = argv.iter().skip(1).map(|a| (op.db, a.clone())).collect();
+    if name == b"move" {
+        if let (Some(key), Some(to)) = (argv.get(1), db_arg(2)) {
+            keys.push((to, key.clone()));
+        }
+    }
+    if name == b"copy" {
+        let db_at = argv.iter().position(|a| a.eq_ignore_ascii_case(b"db"));
+        if let (Some(dst), Some(to)) = (argv.get(2), db_at.and_then(|i| db_arg(i + 1))) {
+            keys.push((to, dst.clone()));
+        }
+    }
+    Touched::Keys(keys)
+}
+
+/// The state machine's side: holds the registry weakly, so a stopped RESP listener frees it.
+struct Observer(std::sync::Weak<BlockedKeys>);
+
+impl ApplyObserver for Observer {
+    fn applied(&self, ops: &[BacklogOp]) {
+        if let Some(keys) = self.0.upgrade() {
+            keys.touched(ops);
+        }
+    }
+
+    fn replaced(&self) {
+        if let Some(keys) = self.0.upgrade() {
+            keys.lock().wake_all();
+        }
+    }
+}
+
+/// One blocked client's place in line on its keys; leaving (drop) wakes whoever is next.
+pub(crate) struct Waiter {
+    registry: Arc<BlockedKeys>,
+    ticket: u64,
+    db: u32,
+    keys: Vec<Bytes>,
+    wake: Arc<Notify>,
+}
+
+impl Waiter {
+    /// Resolves when a key this client is first in line on may have been filled (a wake-up
+    /// that came while the client was busy is kept, never lost).
+    pub(crate) async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// The keys on which this client is first in line now, in its own order.
+    pub(crate) fn heads(&self) -> Vec<Bytes> {
+        let lines = self.registry.lock();
+        self.keys
+            .iter()
+            .filter(|k| {
+                lines
+                    .queues
+                    .get(&(self.db, (*k).clone()))
+                    .and_then(|q| q.front())
+                    == Some(&self.ticket)
+            })
+            .cloned()
+            .collect()
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        self.registry.leave(self);
+    }
+}
+
+#[cfg(test)]
+mod tests;
