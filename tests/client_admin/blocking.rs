@@ -221,3 +221,26 @@ async fn a_client_that_leaves_while_blocked_takes_nothing() -> Result<()> {
     tc.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pushers_next_command_sees_the_blocked_clients_served() -> Result<()> {
+    let (tc, addr) = cluster().await?;
+    let mut pusher = Raw::connect(addr).await?;
+    for round in 0..5 {
+        let mut a = Raw::connect(addr).await?;
+        a.send(&["BRPOPLPUSH", "src", "dst", "0"]).await?;
+        wait_blocked(addr, 1).await?;
+        // As on Redis, the push returns only after the blocked client took its element, so
+        // the pusher's very next read sees it moved (no waiting in the test).
+        assert_eq!(pusher.call(&["LPUSH", "src", "e"]).await?, ":1");
+        assert_eq!(pusher.call(&["LLEN", "src"]).await?, ":0", "round {round}");
+        assert_eq!(
+            pusher.call(&["LLEN", "dst"]).await?,
+            format!(":{}", round + 1)
+        );
+        a.expect("$1\r\ne\r\n").await?;
+        wait_blocked(addr, 0).await?;
+    }
+    tc.shutdown().await;
+    Ok(())
+}

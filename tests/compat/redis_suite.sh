@@ -9,10 +9,10 @@
 #
 # The suite comes from Debian's source package (`apt-get source --download-only redis`, the
 # same 7.0.15 as the server) unpacked under $MERIDIAN_COMPAT_CACHE. Options given to runtest
-# for both servers: --singledb (Meridian has one database), --ignore-encoding and
-# --ignore-digest (Meridian has no Redis encodings nor DEBUG DIGEST), --tags -needs:repl
-# (no SYNC), --clients 1, --durable (an exception fails that test, not the whole unit),
-# --timeout. Tests tagged external:skip are skipped by the suite itself.
+# for both servers: --ignore-encoding (Meridian names encodings by Redis's size rules, but the
+# encoding parameters CONFIG SET stores change nothing), --tags -needs:repl (no SYNC),
+# --clients 1, --durable (an exception fails that test, not the whole unit), --timeout. Tests
+# tagged external:skip are skipped by the suite itself.
 #
 # Environment (also those of tests/compat/lib.sh):
 #   MERIDIAN_COMPAT_UNIT_TIMEOUT  seconds one unit may take on one server (default 300); a unit
@@ -35,7 +35,7 @@ results=$cache/redis-suite
 
 # Debian's source package needs a deb-src line; its orig tarball is upstream's release.
 fetch_suite() {
-  suite=$(find "$cache/src" -maxdepth 1 -type d -name 'redis-7.0.*' 2>/dev/null | sort | tail -1)
+  suite=$(find "$cache/src" -maxdepth 1 -type d -name 'redis-7.0.*' 2>/dev/null | sort | tail -1 || true)
   [ -n "$suite" ] && [ -x "$suite/runtest" ] && return
   need_pkg apt-get apt
   local sources=/etc/apt/sources.list.d/debian.sources
@@ -67,7 +67,7 @@ run_units() {
     log=$results/$server/$key.log
     started=$SECONDS
     (cd "$dir" && timeout -k 10 "$unit_timeout" ./runtest --host 127.0.0.1 --port "$port" \
-      --singledb --ignore-encoding --ignore-digest --tags "$tags" --clients 1 --durable \
+      --ignore-encoding --tags "$tags" --clients 1 --durable \
       --baseport "$baseport" --timeout "$unit_timeout" --single "unit/$unit" >"$log" 2>&1) || true
     # "[ok]: name (12 ms)"; runtest may colour the tag.
     sed 's/\x1b\[[0-9;]*m//g' "$log" | sed -n 's/^\[ok\]: \(.*\) ([0-9]* ms)$/\1/p' \

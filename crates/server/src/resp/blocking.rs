@@ -30,6 +30,9 @@ use tokio::sync::Notify;
 /// A key of one database.
 type DbKey = (u32, Bytes);
 
+/// The longest a writer waits for the clients its write woke on this node.
+const SETTLE_LIMIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The node's blocked clients, by key. Shared by the RESP connections and the state machine's
 /// observer.
 #[derive(Default)]
@@ -37,6 +40,18 @@ pub(crate) struct BlockedKeys {
     inner: Mutex<Lines>,
     /// Waiters registered: the observer's fast path when nobody blocks.
     count: AtomicUsize,
+    /// Woken waiters that have not yet acted on their wake-up (looked at the data and, when a
+    /// key was ready, made their serving attempt).
+    serving: AtomicUsize,
+    /// Told when `serving` drops to zero.
+    settled: Notify,
+}
+
+/// A waiter's wake-up, and whether it is owed an answer (counted in `serving`).
+#[derive(Default)]
+struct Wake {
+    notify: Notify,
+    pending: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -45,31 +60,34 @@ struct Lines {
     /// Per key, the tickets waiting on it, oldest first.
     queues: HashMap<DbKey, VecDeque<u64>>,
     /// Each waiter's wake-up.
-    wakes: HashMap<u64, Arc<Notify>>,
+    wakes: HashMap<u64, Arc<Wake>>,
     /// Each database's keys with a queue (SWAPDB wakes them all).
     by_db: HashMap<u32, usize>,
 }
 
 impl Lines {
-    fn wake_head(&self, key: &DbKey) {
+    fn wake_head(&self, key: &DbKey, serving: &AtomicUsize) {
         let head = self.queues.get(key).and_then(|q| q.front());
         if let Some(wake) = head.and_then(|t| self.wakes.get(t)) {
-            wake.notify_one();
+            if !wake.pending.swap(true, Ordering::AcqRel) {
+                serving.fetch_add(1, Ordering::AcqRel);
+            }
+            wake.notify.notify_one();
         }
     }
 
-    fn wake_db(&self, db: u32) {
+    fn wake_db(&self, db: u32, serving: &AtomicUsize) {
         if !self.by_db.contains_key(&db) {
             return;
         }
         for key in self.queues.keys().filter(|(d, _)| *d == db) {
-            self.wake_head(key);
+            self.wake_head(key, serving);
         }
     }
 
-    fn wake_all(&self) {
+    fn wake_all(&self, serving: &AtomicUsize) {
         for key in self.queues.keys() {
-            self.wake_head(key);
+            self.wake_head(key, serving);
         }
     }
 }
@@ -89,7 +107,7 @@ impl BlockedKeys {
         let mut lines = self.lock();
         let ticket = lines.next_ticket;
         lines.next_ticket += 1;
-        let wake = Arc::new(Notify::new());
+        let wake = Arc::new(Wake::default());
         lines.wakes.insert(ticket, wake.clone());
         let mut mine: Vec<Bytes> = Vec::with_capacity(keys.len());
         for key in keys {
@@ -123,7 +141,42 @@ impl BlockedKeys {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// After a write of this node's client: returns once this node applied it (`seq`) and the
+    /// clients it woke here made their serving attempts, or after a short limit. So the
+    /// writer's next command sees them served, as on Redis, where a write serves blocked
+    /// clients before anything else runs.
+    pub(crate) async fn settle_after(&self, group: &RegionGroup, seq: meridian_types::Seq) {
+        if self.waiting() == 0 && self.serving.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        let deadline = tokio::time::Instant::now() + SETTLE_LIMIT;
+        let mut applied = group.sm().subscribe_seq();
+        let reached = applied.wait_for(|s| *s >= seq);
+        if tokio::time::timeout_at(deadline, reached).await.is_err() {
+            return;
+        }
+        loop {
+            let settled = self.settled.notified();
+            if self.serving.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, settled).await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// A waiter acted on its wake-up.
+    fn settle(&self, wake: &Wake) {
+        if wake.pending.swap(false, Ordering::AcqRel)
+            && self.serving.fetch_sub(1, Ordering::AcqRel) == 1
+        {
+            self.settled.notify_waiters();
+        }
+    }
+
     fn leave(&self, waiter: &Waiter) {
+        self.settle(&waiter.wake);
         let mut lines = self.lock();
         lines.wakes.remove(&waiter.ticket);
         for key in &waiter.keys {
@@ -142,7 +195,7 @@ impl BlockedKeys {
                     }
                 }
             } else if was_head {
-                lines.wake_head(&db_key);
+                lines.wake_head(&db_key, &self.serving);
             }
         }
         self.count.fetch_sub(1, Ordering::Relaxed);
@@ -156,10 +209,10 @@ impl BlockedKeys {
         let lines = self.lock();
         for op in ops {
             match touched_by(op) {
-                Touched::Keys(keys) => keys.iter().for_each(|k| lines.wake_head(k)),
+                Touched::Keys(keys) => keys.iter().for_each(|k| lines.wake_head(k, &self.serving)),
                 Touched::Dbs(a, b) => {
-                    lines.wake_db(a);
-                    lines.wake_db(b);
+                    lines.wake_db(a, &self.serving);
+                    lines.wake_db(b, &self.serving);
                 }
             }
         }
@@ -218,7 +271,7 @@ impl ApplyObserver for Observer {
 
     fn replaced(&self) {
         if let Some(keys) = self.0.upgrade() {
-            keys.lock().wake_all();
+            keys.lock().wake_all(&keys.serving);
         }
     }
 }
@@ -229,14 +282,19 @@ pub(crate) struct Waiter {
     ticket: u64,
     db: u32,
     keys: Vec<Bytes>,
-    wake: Arc<Notify>,
+    wake: Arc<Wake>,
 }
 
 impl Waiter {
     /// Resolves when a key this client is first in line on may have been filled (a wake-up
     /// that came while the client was busy is kept, never lost).
     pub(crate) async fn woken(&self) {
-        self.wake.notified().await;
+        self.wake.notify.notified().await;
+    }
+
+    /// Done acting on a wake-up (see [`BlockedKeys::settle_after`]).
+    pub(crate) fn settled(&self) {
+        self.registry.settle(&self.wake);
     }
 
     /// The keys on which this client is first in line now, in its own order.

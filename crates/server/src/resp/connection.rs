@@ -268,6 +268,11 @@ impl Connection {
         {
             Ok(result) => {
                 self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
+                let shared = &self.shared;
+                shared
+                    .blocking
+                    .settle_after(&shared.group, result.seq)
+                    .await;
                 result.replies
             }
             Err(e) => {

@@ -133,6 +133,11 @@ impl Connection {
                 Ok(result) if result.aborted => Err(Answer::Reply(Reply::NilArray)),
                 Ok(result) => {
                     self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
+                    let shared = &self.shared;
+                    shared
+                        .blocking
+                        .settle_after(&shared.group, result.seq)
+                        .await;
                     Ok(result.replies)
                 }
                 Err(e) => Err(Answer::Reply(write_error(&e))),

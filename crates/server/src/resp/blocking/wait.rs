@@ -104,12 +104,14 @@ impl Connection {
             }
             let ready = self.ready_keys(spec, waiter);
             if ready.is_empty() {
+                waiter.settled();
                 continue;
             }
             let reply = self.serving_attempt(retry_argv(argv, &ready)).await;
             if !served_nothing(&reply) {
                 return Ok(Ended::Served(reply));
             }
+            waiter.settled();
         }
     }
 
