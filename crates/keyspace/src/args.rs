@@ -75,11 +75,6 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
     (!v.is_nan()).then_some(v)
 }
 
-/// [`parse_f64`] answering Redis's "not a valid float" error.
-pub fn float_arg(b: &Bytes) -> Result<f64, Reply> {
-    parse_f64(b).ok_or_else(|| err(NOT_FLOAT))
-}
-
 /// Case-insensitive comparison of an argument with an option name.
 pub fn eq_ignore_case(arg: &[u8], option: &str) -> bool {
     arg.eq_ignore_ascii_case(option.as_bytes())

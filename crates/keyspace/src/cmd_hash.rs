@@ -4,14 +4,12 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{
-    eq_ignore_case, err, float_arg, int_arg, parse_f64, parse_i64, OVERFLOW, SYNTAX,
-};
+use crate::args::{eq_ignore_case, err, int_arg, parse_i64, NOT_FLOAT, OVERFLOW, SYNTAX};
 use crate::command::{
     keyed, wrong_arity, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM_FAST, W_FAST,
 };
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::long_double::{fmt_incr_float, MAX_LONG_DOUBLE_CHARS};
+use crate::long_double::LongDouble;
 use crate::sample::{parse_rand_count, random_index, random_indices, OUT_OF_RANGE};
 use crate::scan::scan_collection;
 use crate::typed::Hash;
@@ -221,54 +219,32 @@ fn hincrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     }
 }
 
+/// Redis's `hincrbyfloatCommand`: long double arithmetic (`string2ld`, `ld2string` human
+/// form), so `1.23` stays `1.23`.
 fn incr_by_float(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Bytes, Reply> {
-    let incr = float_arg(&argv[3])?;
-    if !incr.is_finite() {
-        return Err(err(INCR_ARG_NAN_OR_INF));
-    }
+    let incr = match LongDouble::parse(&argv[3]) {
+        Some(v) => v,
+        None if LongDouble::is_inf_literal(&argv[3]) => return Err(err(INCR_ARG_NAN_OR_INF)),
+        None => return Err(err(NOT_FLOAT)),
+    };
     let old = match ctx
         .db
         .lookup::<Hash>(&argv[1], ctx.now_ms)?
         .and_then(|h| h.get(&argv[2]))
     {
-        Some(v) => parse_hash_float(v).ok_or_else(|| err(HASH_NOT_FLOAT))?,
-        None => 0.0,
+        // An infinite stored value parses in Redis and then fails the addition.
+        Some(v) if LongDouble::is_inf_literal(v) => return Err(err(INCR_RESULT_NAN_OR_INF)),
+        Some(v) => LongDouble::parse(v).ok_or_else(|| err(HASH_NOT_FLOAT))?,
+        None => LongDouble::ZERO,
     };
-    let new = old + incr;
-    if !new.is_finite() {
-        return Err(err(INCR_RESULT_NAN_OR_INF));
-    }
-    let text = Bytes::from(fmt_incr_float(new));
+    let new = old
+        .checked_add(incr)
+        .ok_or_else(|| err(INCR_RESULT_NAN_OR_INF))?;
+    let text = Bytes::from(new.to_human_string());
     ctx.db
         .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
         .insert(argv[2].clone(), text.clone());
     Ok(text)
-}
-
-/// Reads a stored hash value as a float the way Redis's `string2ld` does: at most 5 KiB, and a
-/// literal that overflows to infinity or underflows to zero is not a float.
-fn parse_hash_float(v: &[u8]) -> Option<f64> {
-    if v.is_empty() || v.len() >= MAX_LONG_DOUBLE_CHARS {
-        return None;
-    }
-    let f = parse_f64(v)?;
-    let unsigned = v
-        .strip_prefix(b"-")
-        .or_else(|| v.strip_prefix(b"+"))
-        .unwrap_or(v);
-    let is_inf_literal =
-        unsigned.eq_ignore_ascii_case(b"inf") || unsigned.eq_ignore_ascii_case(b"infinity");
-    if f.is_infinite() && !is_inf_literal {
-        return None;
-    }
-    let mantissa = unsigned
-        .split(|c| *c == b'e' || *c == b'E')
-        .next()
-        .unwrap_or_default();
-    if f == 0.0 && mantissa.iter().any(|c| (b'1'..=b'9').contains(c)) {
-        return None;
-    }
-    Some(f)
 }
 
 fn hrandfield(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {

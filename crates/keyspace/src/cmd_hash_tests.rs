@@ -220,13 +220,28 @@ fn hincrbyfloat_errors_match_redis() {
         run(&mut ks, "hincrbyfloat h inf 1"),
         error("ERR increment would produce NaN or Infinity")
     );
+    // Long double arithmetic, as Redis: past a double's range is fine, past a long double's
+    // is not.
     assert_eq!(run(&mut ks, "hset h max 1.7e308"), int(1));
+    let Reply::Bulk(sum) = run(&mut ks, "hincrbyfloat h max 1.7e308") else {
+        panic!("a sum past f64's range is a number");
+    };
+    assert!(sum.starts_with(b"340000000000000000006273556050395193590540427779388"));
+    assert_eq!(run(&mut ks, "hset h max 1.1e4932"), int(0));
     assert_eq!(
-        run(&mut ks, "hincrbyfloat h max 1.7e308"),
+        run(&mut ks, "hincrbyfloat h max 1.1e4932"),
         error("ERR increment would produce NaN or Infinity")
     );
     assert_eq!(run(&mut ks, "hincrbyfloat nokey3 f x"), not_float);
     assert!(!exists(&ks, "nokey3"));
+}
+
+#[test]
+fn hincrbyfloat_prints_what_redis_prints() {
+    let mut ks = setup();
+    assert_eq!(run(&mut ks, "hincrbyfloat hf f 1.23"), bulk("1.23"));
+    assert_eq!(run(&mut ks, "hincrbyfloat hf f 0.77"), bulk("2"));
+    assert_eq!(run(&mut ks, "hincrbyfloat hf f -0.1"), bulk("1.9"));
 }
 
 #[test]
