@@ -40,14 +40,12 @@ pub(crate) struct BlockedKeys {
     inner: Mutex<Lines>,
     /// Waiters registered: the observer's fast path when nobody blocks.
     count: AtomicUsize,
-    /// Woken waiters that have not yet acted on their wake-up (looked at the data and, when a
-    /// key was ready, made their serving attempt).
-    serving: AtomicUsize,
-    /// Told when `serving` drops to zero.
+    /// Told whenever a waiter acted on a wake-up or left.
     settled: Notify,
 }
 
-/// A waiter's wake-up, and whether it is owed an answer (counted in `serving`).
+/// A waiter's wake-up, and whether it has not yet acted on it (looked at the data and, when
+/// a key was ready, made its serving attempt).
 #[derive(Default)]
 struct Wake {
     notify: Notify,
@@ -66,29 +64,35 @@ struct Lines {
 }
 
 impl Lines {
-    fn wake_head(&self, key: &DbKey, serving: &AtomicUsize) {
+    fn wake_head(&self, key: &DbKey) {
         let head = self.queues.get(key).and_then(|q| q.front());
         if let Some(wake) = head.and_then(|t| self.wakes.get(t)) {
-            if !wake.pending.swap(true, Ordering::AcqRel) {
-                serving.fetch_add(1, Ordering::AcqRel);
-            }
+            wake.pending.store(true, Ordering::Release);
             wake.notify.notify_one();
         }
     }
 
-    fn wake_db(&self, db: u32, serving: &AtomicUsize) {
+    fn wake_db(&self, db: u32) {
         if !self.by_db.contains_key(&db) {
             return;
         }
         for key in self.queues.keys().filter(|(d, _)| *d == db) {
-            self.wake_head(key, serving);
+            self.wake_head(key);
         }
     }
 
-    fn wake_all(&self, serving: &AtomicUsize) {
+    fn wake_all(&self) {
         for key in self.queues.keys() {
-            self.wake_head(key, serving);
+            self.wake_head(key);
         }
+    }
+
+    /// True while a registered waiter has a wake-up it has not acted on. A waiter that left
+    /// is no longer here, so nothing can stay owed.
+    fn any_pending(&self) -> bool {
+        self.wakes
+            .values()
+            .any(|w| w.pending.load(Ordering::Acquire))
     }
 }
 
@@ -146,7 +150,7 @@ impl BlockedKeys {
     /// writer's next command sees them served, as on Redis, where a write serves blocked
     /// clients before anything else runs.
     pub(crate) async fn settle_after(&self, group: &RegionGroup, seq: meridian_types::Seq) {
-        if self.waiting() == 0 && self.serving.load(Ordering::Acquire) == 0 {
+        if self.waiting() == 0 {
             return;
         }
         let deadline = tokio::time::Instant::now() + SETTLE_LIMIT;
@@ -155,9 +159,14 @@ impl BlockedKeys {
         if tokio::time::timeout_at(deadline, reached).await.is_err() {
             return;
         }
+        self.settle_pending(deadline).await;
+    }
+
+    /// Returns once no waiter has a wake-up it has not acted on, or at `deadline`.
+    async fn settle_pending(&self, deadline: tokio::time::Instant) {
         loop {
             let settled = self.settled.notified();
-            if self.serving.load(Ordering::Acquire) == 0 {
+            if !self.lock().any_pending() {
                 return;
             }
             if tokio::time::timeout_at(deadline, settled).await.is_err() {
@@ -168,15 +177,18 @@ impl BlockedKeys {
 
     /// A waiter acted on its wake-up.
     fn settle(&self, wake: &Wake) {
-        if wake.pending.swap(false, Ordering::AcqRel)
-            && self.serving.fetch_sub(1, Ordering::AcqRel) == 1
-        {
+        if wake.pending.swap(false, Ordering::AcqRel) {
             self.settled.notify_waiters();
         }
     }
 
     fn leave(&self, waiter: &Waiter) {
-        self.settle(&waiter.wake);
+        self.leave_lines(waiter);
+        self.count.fetch_sub(1, Ordering::Relaxed);
+        self.settled.notify_waiters();
+    }
+
+    fn leave_lines(&self, waiter: &Waiter) {
         let mut lines = self.lock();
         lines.wakes.remove(&waiter.ticket);
         for key in &waiter.keys {
@@ -195,10 +207,9 @@ impl BlockedKeys {
                     }
                 }
             } else if was_head {
-                lines.wake_head(&db_key, &self.serving);
+                lines.wake_head(&db_key);
             }
         }
-        self.count.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Wakes the first waiter on each key that `ops` may have filled.
@@ -209,10 +220,10 @@ impl BlockedKeys {
         let lines = self.lock();
         for op in ops {
             match touched_by(op) {
-                Touched::Keys(keys) => keys.iter().for_each(|k| lines.wake_head(k, &self.serving)),
+                Touched::Keys(keys) => keys.iter().for_each(|k| lines.wake_head(k)),
                 Touched::Dbs(a, b) => {
-                    lines.wake_db(a, &self.serving);
-                    lines.wake_db(b, &self.serving);
+                    lines.wake_db(a);
+                    lines.wake_db(b);
                 }
             }
         }
@@ -271,7 +282,7 @@ impl ApplyObserver for Observer {
 
     fn replaced(&self) {
         if let Some(keys) = self.0.upgrade() {
-            keys.lock().wake_all(&keys.serving);
+            keys.lock().wake_all();
         }
     }
 }

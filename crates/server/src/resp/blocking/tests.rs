@@ -105,3 +105,22 @@ fn move_and_copy_touch_their_target_database() {
         Touched::Dbs(0, 9)
     ));
 }
+
+#[tokio::test]
+async fn nothing_stays_owed_once_woken_waiters_act_or_leave() {
+    let keys = Arc::new(BlockedKeys::default());
+    let acts = keys.register(0, &[b("a")]);
+    let leaves = keys.register(0, &[b("b")]);
+    keys.touched(&[op(0, &["RPUSH", "a", "x"]), op(0, &["RPUSH", "b", "x"])]);
+    assert!(keys.lock().any_pending());
+    assert!(was_woken(&acts).await);
+    acts.settled();
+    assert!(keys.lock().any_pending(), "the other one has not acted");
+    drop(leaves);
+    assert!(!keys.lock().any_pending());
+    // A writer's wait ends at once when nothing is owed (never the full limit).
+    let started = std::time::Instant::now();
+    keys.settle_pending(tokio::time::Instant::now() + Duration::from_secs(5))
+        .await;
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
