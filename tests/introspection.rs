@@ -370,3 +370,36 @@ async fn save_builds_a_snapshot_and_lastsave_moves() -> Result<()> {
     assert_eq!(text(&run(&mut f, &["DEBUG", "RELOAD"]).await?), "OK");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn debug_set_active_expire_turns_the_leaders_active_expiry_off_and_on() -> Result<()> {
+    let (tc, l, _) = start().await?;
+    let mut c = connect(l).await?;
+    assert_eq!(
+        text(&run(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]).await?),
+        "OK"
+    );
+    run(&mut c, &["PSETEX", "short", "50", "v"]).await?;
+    let c2 = c.clone();
+    eventually("the key is past its TTL", LIMIT, || {
+        let mut c = c2.clone();
+        async move {
+            let ttl = run(&mut c, &["PTTL", "short"]).await?;
+            Ok((ttl == Value::Int(-2)).then_some(()))
+        }
+    })
+    .await?;
+    // Past its TTL the key is hidden from reads but, with active expiry off, still held.
+    assert_eq!(run(&mut c, &["DBSIZE"]).await?, Value::Int(1));
+    run(&mut c, &["DEBUG", "SET-ACTIVE-EXPIRE", "1"]).await?;
+    eventually("active expiry deletes it once on again", LIMIT, || {
+        let mut c = c2.clone();
+        async move {
+            let size = run(&mut c, &["DBSIZE"]).await?;
+            Ok((size == Value::Int(0)).then_some(()))
+        }
+    })
+    .await?;
+    tc.shutdown().await;
+    Ok(())
+}

@@ -19,7 +19,7 @@ pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
         }
         // A secondary never expires keys by itself: the primary's deletions reach it as
         // shipped ops (its reads hide keys past their TTL meanwhile).
-        if !group.is_leader() || group.role().is_secondary() {
+        if !group.is_leader() || group.role().is_secondary() || !group.active_expiry() {
             continue;
         }
         // A primary expires keys only under a valid lease: once it may have been replaced,

@@ -52,6 +52,8 @@ pub struct RegionGroup {
     /// The lease this node inherits from its leader, adopted if it is elected (`lease_share`).
     inherited_lease: InheritedLease,
     leader_time: LeaderTime,
+    /// Whether this node, as leader, deletes expired keys actively (`DEBUG SET-ACTIVE-EXPIRE`).
+    active_expiry: std::sync::atomic::AtomicBool,
 }
 
 impl RegionGroup {
@@ -135,6 +137,7 @@ impl RegionGroup {
             lease: LeaseState::default(),
             inherited_lease: InheritedLease::default(),
             leader_time,
+            active_expiry: std::sync::atomic::AtomicBool::new(true),
         });
         g.registry.register(g.group.as_string(), g.clone());
         let expiry = tokio::spawn(crate::expiry::run(g.clone(), g.cancel.clone()));
@@ -189,6 +192,18 @@ impl RegionGroup {
         let id = m.current_leader?;
         let node = m.membership_config.membership().get_node(&id)?.clone();
         Some((id, node))
+    }
+
+    /// Turns this node's active expiry on or off (Redis's `DEBUG SET-ACTIVE-EXPIRE`): while it
+    /// is off and this node leads, expired keys are removed only when a command touches them.
+    pub fn set_active_expiry(&self, on: bool) {
+        self.active_expiry
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn active_expiry(&self) -> bool {
+        self.active_expiry
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     pub fn is_leader(&self) -> bool {

@@ -25,7 +25,7 @@ mod tests;
 
 use std::collections::BTreeMap;
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -56,8 +56,6 @@ pub(crate) struct Intro {
     max_len: AtomicU64,
     latency_threshold_ms: AtomicU64,
     save: Arc<SaveClock>,
-    /// `DEBUG SET-ACTIVE-EXPIRE`: recorded per node; the leader's active expiry keeps running.
-    active_expire: AtomicBool,
     /// MEMORY STATS `peak.allocated`.
     peak: AtomicU64,
 }
@@ -84,7 +82,6 @@ impl Intro {
             max_len: AtomicU64::new(SLOWLOG_MAX_LEN),
             latency_threshold_ms: AtomicU64::new(0),
             save: SaveClock::watch(group),
-            active_expire: AtomicBool::new(true),
             peak: AtomicU64::new(0),
         }
     }
@@ -114,12 +111,6 @@ impl Intro {
 
     pub(crate) fn latency_monitor_threshold(&self) -> u64 {
         self.latency_threshold_ms.load(Ordering::Relaxed)
-    }
-
-    /// Whether `DEBUG SET-ACTIVE-EXPIRE` left active expiry on for this node.
-    #[allow(dead_code)]
-    pub(crate) fn active_expire(&self) -> bool {
-        self.active_expire.load(Ordering::Relaxed)
     }
 
     /// Raises the memory peak to `total` if higher; answers the peak.

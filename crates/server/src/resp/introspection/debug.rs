@@ -2,7 +2,6 @@
 //! Those that poke at Redis internals Meridian does not have (allocator, AOF, cron) answer
 //! +OK and change nothing; SLEEP holds only this connection (Redis stops the whole server).
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -48,7 +47,7 @@ impl Connection {
             }
             (b"set-active-expire", 3) => {
                 let on = atoi(&argv[2]) != 0;
-                self.shared.intro.active_expire.store(on, Ordering::Relaxed);
+                self.shared.group.set_active_expiry(on);
                 ok()
             }
             (b"quicklist-packed-threshold", 3) => Answer::Reply(packed_threshold(&argv[2])),
@@ -66,6 +65,9 @@ impl Connection {
                 String::from_utf8_lossy(&argv[2]).replace(['\r', '\n'], " "),
             )),
             (b"reload", _) => Answer::Reply(self.debug_reload(&argv[2..]).await),
+            // The regional log is Meridian's AOF, always on: the data in memory is what
+            // loading it back would give.
+            (b"loadaof", 2) => ok(),
             (b"digest", 2) => {
                 let d = self.shared.group.sm().read(dataset_digest);
                 Answer::Reply(Reply::Status(hex(&d)))
