@@ -66,6 +66,10 @@ run_units() {
     key=${unit//\//_}
     log=$results/$server/$key.log
     started=$SECONDS
+    # A unit may leave limits raised (type/list's large-memory block sets 10 GB and never
+    # restores them): every unit starts from the defaults on both servers.
+    redis-cli -p "$port" config set proto-max-bulk-len 536870912 \
+      client-query-buffer-limit 1073741824 >/dev/null 2>&1 || true
     (cd "$dir" && timeout -k 10 "$unit_timeout" ./runtest --host 127.0.0.1 --port "$port" \
       --ignore-encoding --tags "$tags" --clients 1 --durable \
       --baseport "$baseport" --timeout "$unit_timeout" --single "unit/$unit" >"$log" 2>&1) || true

@@ -90,7 +90,8 @@ impl Connection {
 }
 
 /// Hands the stored values of the parameters other modules act on to them: the slowlog's and
-/// the latency monitor's thresholds (`introspection`) and the idle `timeout` (`client_admin`).
+/// the latency monitor's thresholds (`introspection`), the idle `timeout` (`client_admin`)
+/// and `maxmemory` (`oom`).
 fn push_tuning(shared: &crate::resp::listener::Shared, stored: &Stored) {
     let value = |name: &str| stored.get(name).and_then(|v| v.parse::<i64>().ok());
     if let Some(us) = value("slowlog-log-slower-than") {
@@ -104,6 +105,11 @@ fn push_tuning(shared: &crate::resp::listener::Shared, stored: &Stored) {
     }
     if let Some(secs) = value("timeout") {
         shared.admin.set_idle_timeout(secs.max(0) as u64);
+    }
+    if let Some(bytes) = stored.get("maxmemory").and_then(|v| v.parse::<u64>().ok()) {
+        shared
+            .maxmemory
+            .store(bytes, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -152,6 +152,10 @@ impl Connection {
             self.reject(&argv, err).await;
             return Ok(Flow::Continue);
         }
+        if let Some(err) = self.oom_error(target, name) {
+            self.reject(&argv, err).await;
+            return Ok(Flow::Continue);
+        }
         if let Some(flow) = self.hold_while_paused(target).await? {
             return Ok(flow);
         }

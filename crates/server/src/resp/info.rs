@@ -185,7 +185,9 @@ fn keyspace_lines(shared: &Shared) -> String {
 }
 
 /// Resident set size of this process (Linux), 0 when unknown.
-fn resident_bytes() -> u64 {
+/// The process's resident set size in bytes (Linux `/proc/self/statm`), 0 elsewhere: what
+/// Meridian reports as `used_memory` and checks `maxmemory` against.
+pub(crate) fn resident_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
         .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())

@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     pub port: u16,
     /// Clients blocked in WAIT or a blocking command.
     pub blocked: AtomicU64,
+    /// `maxmemory` in bytes, 0 for none (`oom`).
+    pub maxmemory: AtomicU64,
     /// Clients blocked on keys, in line per key (`blocking`).
     pub blocking: Arc<crate::resp::blocking::BlockedKeys>,
     /// Key/value/message size limits shared with the gRPC edge.
@@ -121,6 +123,7 @@ impl RespServer {
             region,
             port: addr.port(),
             blocked: AtomicU64::new(0),
+            maxmemory: AtomicU64::new(0),
             limits,
             replication,
             config_stored: Default::default(),

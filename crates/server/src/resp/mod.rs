@@ -32,6 +32,7 @@ mod errors;
 mod info;
 mod introspection;
 mod listener;
+mod oom;
 mod replication_info;
 mod server_cmds;
 mod session;

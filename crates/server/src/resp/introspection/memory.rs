@@ -54,12 +54,8 @@ fn dataset_bytes(dbs: &Databases) -> (usize, usize, Vec<(u32, usize, usize)>) {
     (total, keys, per_db)
 }
 
-/// The process's resident set size in bytes (Linux `/proc/self/statm`), 0 elsewhere.
 fn rss_bytes() -> usize {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| s.split_whitespace().nth(1)?.parse::<usize>().ok())
-        .map_or(0, |pages| pages * 4096)
+    crate::resp::info::resident_bytes() as usize
 }
 
 pub(super) fn command(shared: &Shared, db: u32, argv: &[Bytes]) -> Answer {
