@@ -360,3 +360,17 @@ async fn idle_clients_are_closed_after_timeout() -> Result<()> {
     tc.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn client_info_counts_the_query_buffer_as_redis_does() -> Result<()> {
+    let (tc, addr) = cluster().await?;
+    let mut c = Raw::connect(addr).await?;
+    // The request being run is still in the query buffer: "*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n".
+    let header = c.call(&["CLIENT", "INFO"]).await?;
+    let len: usize = header.trim_start_matches('$').parse()?;
+    c.fill(len + 2).await?;
+    let info = String::from_utf8_lossy(&c.buf[..len]).into_owned();
+    ensure!(info.contains(" qbuf=26 "), "{info}");
+    tc.shutdown().await;
+    Ok(())
+}

@@ -258,7 +258,7 @@ pub(crate) fn config_set(
         // no-op (as on Redis), any other value is refused.
         if param.flags & FIXED != 0 {
             if value != current(param, settings, stored, port) {
-                return failed(shown, "can't set immutable config");
+                return failed(shown, fixed_refusal(param.name, &value));
             }
             continue;
         }
@@ -267,6 +267,20 @@ pub(crate) fn config_set(
     *settings = next_settings;
     *stored = next_stored;
     Reply::ok()
+}
+
+/// Why a listener setting cannot change: Redis's own failure for a port nothing can listen on
+/// (it would try to move there), else that the deployment file fixes it.
+fn fixed_refusal(name: &str, value: &str) -> &'static str {
+    let port_in_use = name == "port"
+        && value
+            .parse::<u16>()
+            .is_ok_and(|p| p != 0 && std::net::TcpListener::bind(("0.0.0.0", p)).is_err());
+    if port_in_use {
+        "Unable to listen on this port"
+    } else {
+        "can't set immutable config"
+    }
 }
 
 /// Puts a checked value where the node keeps it.

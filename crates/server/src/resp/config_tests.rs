@@ -298,9 +298,20 @@ fn set_is_all_or_nothing_in_redis_order() {
     );
     // Port is the deployment file's on Meridian: only its current value is accepted.
     assert_eq!(node.set(&["port", "6379"]), Reply::ok());
+    let free = std::net::TcpListener::bind(("0.0.0.0", 0))
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port().to_string())
+        .unwrap_or_else(|_| "7000".into());
     assert_eq!(
-        node.set(&["port", "7000"]),
+        node.set(&["port", &free]),
         failed("port", "can't set immutable config")
+    );
+    // A port something else listens on fails as on Redis, which would try to move there.
+    let taken = std::net::TcpListener::bind(("0.0.0.0", 0)).unwrap();
+    let taken_port = taken.local_addr().unwrap().port().to_string();
+    assert_eq!(
+        node.set(&["port", &taken_port]),
+        failed("port", "Unable to listen on this port")
     );
 }
 

@@ -60,6 +60,9 @@ pub(crate) struct Connection {
     pub(super) pending_bytes: usize,
     /// Incremented on every socket read (see `Session::barrier_gen`).
     pub(super) read_gen: u64,
+    /// The query buffer as Redis counts it (CLIENT LIST `qbuf`): what the last read left in
+    /// it, requests being run included, until they have all run.
+    qbuf: usize,
     _permit: ConnectionPermit,
 }
 
@@ -94,6 +97,7 @@ impl Connection {
             slots: Vec::new(),
             pending_bytes: 0,
             read_gen: 0,
+            qbuf: 0,
             shared,
             _permit: permit,
         };
@@ -181,6 +185,7 @@ impl Connection {
             }
             // CLIENT LIST sees other clients as of their last read (as on Redis, which runs
             // a client's whole buffer at once); server commands refresh it first themselves.
+            self.qbuf = self.buf.len();
             self.update_view();
             let cancel = self.cancel.clone();
             tokio::select! {
@@ -213,6 +218,7 @@ impl Connection {
             return Ok(false);
         }
         self.read_gen += 1;
+        self.qbuf = self.buf.len();
         let buffered = self.parser.buffered_len(&self.buf);
         if buffered > self.query_buffer_limit() {
             warn!(
@@ -312,7 +318,7 @@ impl Connection {
         v.readonly = self.session.readonly;
         v.lib_name.clone_from(&self.session.lib_name);
         v.lib_ver.clone_from(&self.session.lib_ver);
-        v.qbuf = self.buf.len();
+        v.qbuf = self.qbuf;
     }
 
     /// Records the last command's name for CLIENT LIST (`client|list` style, `sub` being the

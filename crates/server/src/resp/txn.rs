@@ -116,6 +116,13 @@ impl Connection {
             };
             answers.push(answer);
         }
+        // As on Redis, the clients the transaction's writes woke are served after all of it
+        // (its server commands included) and before its reply.
+        if any_write {
+            let shared = &self.shared;
+            let seq = self.session.last_write_seq;
+            shared.blocking.settle_after(&shared.group, seq).await;
+        }
         Answer::Array(answers)
     }
 
@@ -133,11 +140,6 @@ impl Connection {
                 Ok(result) if result.aborted => Err(Answer::Reply(Reply::NilArray)),
                 Ok(result) => {
                     self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
-                    let shared = &self.shared;
-                    shared
-                        .blocking
-                        .settle_after(&shared.group, result.seq)
-                        .await;
                     Ok(result.replies)
                 }
                 Err(e) => Err(Answer::Reply(write_error(&e))),
