@@ -36,3 +36,17 @@ fi
 tests_started=$SECONDS
 cargo test --workspace --locked --no-fail-fast -- --test-threads=2
 echo "tests: $((SECONDS - tests_started)) s (each suite's own time is on its 'test result' line)"
+
+# The compatibility suites (tests/compat/): Redis 7.0.15's own Tcl test suite and redis-py's,
+# each against redis-server and Meridian side by side, fetched at run time and bounded per
+# unit / test file. The run fails when Meridian's pass ratio (tests passed on both / tests
+# passed on redis-server) falls below the floor. They run the static release binary built
+# above when there is one (else they build target/release/meridian).
+static_bin=target/static/x86_64-unknown-linux-gnu/release/meridian
+if [ -x "$static_bin" ]; then export MERIDIAN_BIN=$PWD/$static_bin; fi
+started=$SECONDS
+MERIDIAN_COMPAT_MIN=${MERIDIAN_REDIS_SUITE_MIN:-0.95} ./tests/compat/redis_suite.sh
+echo "redis test suite: $((SECONDS - started)) s"
+started=$SECONDS
+MERIDIAN_COMPAT_MIN=${MERIDIAN_REDIS_PY_MIN:-0.95} ./tests/compat/redis_py.sh
+echo "redis-py test suite: $((SECONDS - started)) s"
