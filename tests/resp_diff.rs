@@ -101,6 +101,7 @@ fn families() -> Vec<(&'static str, &'static str)> {
         // Blocking pops Redis serves at once (keys ready, argument errors, WRONGTYPE) and
         // their timeout replies inside MULTI: nothing in it blocks.
         ("blocking", include_str!("resp_diff/blocking.txt")),
+        ("command list", include_str!("resp_diff/command_list.txt")),
     ]
 }
 

@@ -1,200 +1,445 @@
-//! `COMMAND` (plain, COUNT, INFO, DOCS, LIST): enough for clients and tools that probe the
-//! command table. Key specs, tips and argument docs are not described (docs/compatibility.md).
+//! `COMMAND` (plain, COUNT, INFO, DOCS, LIST [FILTERBY …], HELP) over the commands Meridian
+//! implements, subcommands included, described as Redis 7.0.15 describes them
+//! (`command_meta.rs`). Key specs and argument docs are not described (docs/compatibility.md).
 
 use bytes::Bytes;
-use meridian_keyspace::{CommandDef, ALL_COMMANDS};
+use meridian_keyspace::{glob_match_nocase, lookup, CommandDef, ALL_COMMANDS};
 use meridian_types::Reply;
 
+use crate::resp::command_meta::{meta, Meta, ACL_CATEGORIES, UNDESCRIBED};
 use crate::resp::connection::Connection;
 use crate::resp::dispatch::{Answer, Step};
 use crate::resp::server_cmds::help;
-use crate::resp::table::{data_group, server_command, ServerCommand, SERVER_COMMANDS};
+use crate::resp::table::{data_subcommands, server_command, ServerCommand, SERVER_COMMANDS};
 
-/// A command of either table, as COMMAND describes it.
-enum Described {
-    Data(&'static CommandDef, usize),
-    Server(&'static ServerCommand),
+/// A command or subcommand as COMMAND describes it.
+struct Entry {
+    /// Full name: `get`, `client|list`.
+    name: String,
+    arity: i32,
+    flags: Vec<&'static str>,
+    keys: (i32, i32, i32),
+    /// Empty when unknown (Meridian keeps summaries of its server commands only).
+    summary: &'static str,
+    /// Redis's description ([`UNDESCRIBED`] for a command Redis 7.0.15 lacks).
+    meta: &'static Meta,
+    /// Non-empty for a container (CLIENT, CONFIG, OBJECT, …).
+    subs: Vec<Entry>,
 }
 
-fn all() -> Vec<Described> {
-    let data = ALL_COMMANDS
-        .iter()
-        .enumerate()
-        .flat_map(|(family, defs)| defs.iter().map(move |d| Described::Data(d, family)));
-    data.chain(SERVER_COMMANDS.iter().map(Described::Server))
+fn subcommands(parent: &str, subs: &[(&'static str, i32)]) -> Vec<Entry> {
+    subs.iter()
+        .map(|(sub, arity)| {
+            let name = format!("{parent}|{sub}");
+            let meta = describe(&name);
+            Entry {
+                arity: *arity,
+                flags: words(meta.flags).collect(),
+                keys: meta.keys,
+                summary: "",
+                meta,
+                subs: vec![],
+                name,
+            }
+        })
         .collect()
 }
 
-fn find(name: &[u8]) -> Option<Described> {
-    if let Some(cmd) = server_command(name) {
-        return Some(Described::Server(cmd));
-    }
-    ALL_COMMANDS.iter().enumerate().find_map(|(family, defs)| {
-        defs.iter()
-            .find(|d| d.name.as_bytes().eq_ignore_ascii_case(name))
-            .map(|d| Described::Data(d, family))
-    })
+fn describe(name: &str) -> &'static Meta {
+    meta(name).unwrap_or(&UNDESCRIBED)
 }
 
-fn status_set(items: impl IntoIterator<Item = String>) -> Reply {
-    Reply::Set(items.into_iter().map(Reply::Status).collect())
+fn data_entry(def: &'static CommandDef) -> Entry {
+    Entry {
+        name: def.name.to_string(),
+        arity: def.arity,
+        flags: def.flags.to_vec(),
+        keys: (def.first_key, def.last_key, def.step),
+        summary: "",
+        meta: describe(def.name),
+        subs: subcommands(def.name, data_subcommands(def.name)),
+    }
+}
+
+fn server_entry(cmd: &'static ServerCommand) -> Entry {
+    Entry {
+        name: cmd.name.to_string(),
+        arity: cmd.arity,
+        flags: cmd.flags.to_vec(),
+        keys: (cmd.first_key, cmd.last_key, cmd.step),
+        summary: cmd.summary,
+        meta: describe(cmd.name),
+        subs: subcommands(cmd.name, cmd.subcommands),
+    }
+}
+
+/// Every top-level command, data commands first.
+fn all() -> Vec<Entry> {
+    let data = ALL_COMMANDS
+        .iter()
+        .flat_map(|defs| defs.iter().map(data_entry));
+    data.chain(SERVER_COMMANDS.iter().map(server_entry))
+        .collect()
+}
+
+/// `get` or `client|list`, as Redis's `lookupCommandBySds` finds it: one level of
+/// subcommands, names case-insensitive.
+fn find(name: &[u8]) -> Option<Entry> {
+    let mut parts = name.split(|&b| b == b'|');
+    let top = parts.next()?;
+    let top = match server_command(top) {
+        Some(cmd) => server_entry(cmd),
+        None => data_entry(lookup(top)?),
+    };
+    match (parts.next(), parts.next()) {
+        (None, _) => Some(top),
+        (Some(sub), None) => {
+            let full = [top.name.as_bytes(), b"|", sub].concat();
+            top.subs
+                .into_iter()
+                .find(|s| s.name.as_bytes().eq_ignore_ascii_case(&full))
+        }
+        _ => None,
+    }
+}
+
+fn words(s: &'static str) -> impl Iterator<Item = &'static str> {
+    s.split(' ').filter(|w| !w.is_empty())
 }
 
 fn bulk(s: &str) -> Reply {
     Reply::bulk(Bytes::copy_from_slice(s.as_bytes()))
 }
 
-/// ACL category of a Redis command group.
-fn category(group: &str) -> &'static str {
-    match group {
-        "string" => "@string",
-        "hash" => "@hash",
-        "list" => "@list",
-        "set" => "@set",
-        "sorted-set" => "@sortedset",
-        "connection" => "@connection",
-        "transactions" => "@transaction",
-        "generic" => "@keyspace",
-        _ => "@admin",
+impl Entry {
+    fn categories(&self) -> Vec<&'static str> {
+        self.meta.categories(&self.flags)
     }
-}
 
-#[allow(clippy::too_many_arguments)]
-fn info_entry(
-    name: &str,
-    arity: i32,
-    flags: &[&str],
-    keys: (i32, i32, i32),
-    group: &str,
-    subcommands: Vec<Reply>,
-) -> Reply {
-    let mut acl = Vec::new();
-    if flags.contains(&"write") {
-        acl.push("@write".to_string());
+    /// The 10-element `COMMAND INFO` entry (`addReplyCommandInfo`); key specs stay empty.
+    fn info(&self) -> Reply {
+        let int = |n: i32| Reply::Integer(i64::from(n));
+        let status = |s: &str| Reply::Status(s.to_string());
+        Reply::Array(vec![
+            bulk(&self.name),
+            int(self.arity),
+            Reply::Set(self.flags.iter().map(|f| status(f)).collect()),
+            int(self.keys.0),
+            int(self.keys.1),
+            int(self.keys.2),
+            Reply::Set(
+                self.categories()
+                    .iter()
+                    .map(|c| status(&format!("@{c}")))
+                    .collect(),
+            ),
+            Reply::Set(words(self.meta.tips).map(bulk).collect()),
+            Reply::Set(vec![]),
+            if self.subs.is_empty() {
+                Reply::Set(vec![])
+            } else {
+                Reply::Array(self.subs.iter().map(Entry::info).collect())
+            },
+        ])
     }
-    if flags.contains(&"readonly") {
-        acl.push("@read".to_string());
-    }
-    acl.push(category(group).to_string());
-    acl.push(
-        if flags.contains(&"fast") {
-            "@fast"
-        } else {
-            "@slow"
+
+    /// The `COMMAND DOCS` map (`addReplyCommandDocs`) with the fields Meridian knows.
+    fn docs(&self) -> Reply {
+        let mut fields = Vec::new();
+        if !self.summary.is_empty() {
+            fields.push((bulk("summary"), bulk(self.summary)));
         }
-        .to_string(),
-    );
-    Reply::Array(vec![
-        bulk(name),
-        Reply::Integer(i64::from(arity)),
-        status_set(flags.iter().map(|f| f.to_string())),
-        Reply::Integer(i64::from(keys.0)),
-        Reply::Integer(i64::from(keys.1)),
-        Reply::Integer(i64::from(keys.2)),
-        status_set(acl),
-        Reply::Set(vec![]),
-        Reply::Array(vec![]),
-        Reply::Array(subcommands),
-    ])
+        if !self.meta.since.is_empty() {
+            fields.push((bulk("since"), bulk(self.meta.since)));
+        }
+        fields.push((bulk("group"), bulk(self.meta.group)));
+        if !self.subs.is_empty() {
+            let subs = self.subs.iter().map(|s| (bulk(&s.name), s.docs()));
+            fields.push((bulk("subcommands"), Reply::Map(subs.collect())));
+        }
+        Reply::Map(fields)
+    }
 }
 
-fn info(d: &Described) -> Reply {
-    match d {
-        Described::Data(def, family) => info_entry(
-            def.name,
-            def.arity,
-            def.flags,
-            (def.first_key, def.last_key, def.step),
-            data_group(*family),
-            vec![],
-        ),
-        Described::Server(cmd) => {
-            let subs = cmd
-                .subcommands
-                .iter()
-                .map(|(sub, arity)| {
-                    info_entry(
-                        &format!("{}|{sub}", cmd.name),
-                        *arity,
-                        cmd.flags,
-                        (0, 0, 0),
-                        cmd.group,
-                        vec![],
-                    )
-                })
-                .collect();
-            info_entry(
-                cmd.name,
-                cmd.arity,
-                cmd.flags,
-                (cmd.first_key, cmd.last_key, cmd.step),
-                cmd.group,
-                subs,
-            )
+/// `COMMAND LIST FILTERBY …` (`commandListCommand`).
+#[derive(Debug, PartialEq)]
+enum Filter {
+    /// No modules here: nothing matches.
+    Module,
+    /// An ACL category name; unknown ones match nothing.
+    AclCat(String),
+    Pattern(Bytes),
+}
+
+impl Filter {
+    /// The options after `COMMAND LIST`: none, or exactly `FILTERBY <type> <arg>`.
+    fn parse(args: &[Bytes]) -> Result<Option<Filter>, Reply> {
+        let syntax = || Reply::Error("ERR syntax error".into());
+        let [opt, kind, arg] = args else {
+            return if args.is_empty() {
+                Ok(None)
+            } else {
+                Err(syntax())
+            };
+        };
+        if !opt.eq_ignore_ascii_case(b"filterby") {
+            return Err(syntax());
+        }
+        let filter = match kind.to_ascii_lowercase().as_slice() {
+            b"module" => Filter::Module,
+            b"aclcat" => Filter::AclCat(String::from_utf8_lossy(arg).to_ascii_lowercase()),
+            b"pattern" => Filter::Pattern(arg.clone()),
+            _ => return Err(syntax()),
+        };
+        Ok(Some(filter))
+    }
+
+    fn keeps(&self, e: &Entry) -> bool {
+        match self {
+            Filter::Module => false,
+            Filter::AclCat(cat) => {
+                ACL_CATEGORIES.contains(&cat.as_str()) && e.categories().contains(&cat.as_str())
+            }
+            Filter::Pattern(p) => glob_match_nocase(p, e.name.as_bytes()),
         }
     }
 }
 
-fn name_of(d: &Described) -> &'static str {
-    match d {
-        Described::Data(def, _) => def.name,
-        Described::Server(cmd) => cmd.name,
-    }
+/// Every command and subcommand name the filter keeps (`commandListWithFilter`).
+fn list(filter: Option<&Filter>) -> Reply {
+    let names = all()
+        .iter()
+        .flat_map(|top| std::iter::once(top).chain(top.subs.iter()))
+        .filter(|e| filter.is_none_or(|f| f.keeps(e)))
+        .map(|e| bulk(&e.name))
+        .collect();
+    Reply::Array(names)
 }
 
-fn docs(d: &Described) -> Reply {
-    let (summary, group) = match d {
-        Described::Data(_, family) => ("", data_group(*family)),
-        Described::Server(cmd) => (cmd.summary, cmd.group),
+const HELP: &[&str] = &[
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
+    "HELP",
+    "    Prints this help.",
+];
+
+/// COMMAND and its subcommands other than GETKEYS (`introspection`); dispatch has checked
+/// the subcommand and its arity.
+fn command_reply(argv: &[Bytes]) -> Reply {
+    let Some(sub) = argv.get(1) else {
+        return Reply::Array(all().iter().map(Entry::info).collect());
     };
-    Reply::Map(vec![
-        (bulk("summary"), bulk(summary)),
-        (bulk("since"), bulk("1.0.0")),
-        (bulk("group"), bulk(group)),
-    ])
+    let names = &argv[2..];
+    match sub.to_ascii_lowercase().as_slice() {
+        b"count" => Reply::Integer(all().len() as i64),
+        b"list" => match Filter::parse(names) {
+            Ok(filter) => list(filter.as_ref()),
+            Err(e) => e,
+        },
+        b"info" if names.is_empty() => Reply::Array(all().iter().map(Entry::info).collect()),
+        b"info" => Reply::Array(
+            names
+                .iter()
+                .map(|n| find(n).map_or(Reply::Nil, |e| e.info()))
+                .collect(),
+        ),
+        b"docs" => {
+            let found = if names.is_empty() {
+                all()
+            } else {
+                names.iter().filter_map(|n| find(n)).collect()
+            };
+            Reply::Map(found.iter().map(|e| (bulk(&e.name), e.docs())).collect())
+        }
+        _ => help(HELP),
+    }
 }
 
 impl Connection {
     pub(super) fn command(&mut self, argv: &[Bytes]) -> Step {
-        let reply = if argv.len() == 1 {
-            Reply::Array(all().iter().map(info).collect())
-        } else {
-            let names = &argv[2..];
-            match argv[1].to_ascii_lowercase().as_slice() {
-                b"count" => Reply::Integer(all().len() as i64),
-                b"list" => Reply::Array(all().iter().map(|d| bulk(name_of(d))).collect()),
-                b"info" if names.is_empty() => Reply::Array(all().iter().map(info).collect()),
-                b"info" => Reply::Array(
-                    names
-                        .iter()
-                        .map(|n| find(n).map_or(Reply::Nil, |d| info(&d)))
-                        .collect(),
-                ),
-                b"docs" => {
-                    let found: Vec<Described> = if names.is_empty() {
-                        all()
-                    } else {
-                        names.iter().filter_map(|n| find(n)).collect()
-                    };
-                    Reply::Map(found.iter().map(|d| (bulk(name_of(d)), docs(d))).collect())
-                }
-                _ => help(&[
-                    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                    "(no subcommand)",
-                    "    Return details about all Redis commands.",
-                    "COUNT",
-                    "    Return the total number of commands in this Redis server.",
-                    "LIST",
-                    "    Return a list of all commands in this Redis server.",
-                    "INFO [<command-name> ...]",
-                    "    Return details about multiple Redis commands.",
-                    "DOCS [<command-name> ...]",
-                    "    Return documentation details about multiple Redis commands.",
-                    "HELP",
-                    "    Print this help.",
-                ]),
-            }
+        Step::Answer(Answer::Reply(command_reply(argv)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn argv(words: &[&str]) -> Vec<Bytes> {
+        words.iter().map(|w| Bytes::from(w.to_string())).collect()
+    }
+
+    fn names(reply: Reply) -> Vec<String> {
+        let Reply::Array(items) = reply else {
+            panic!("not an array: {reply:?}")
         };
-        Step::Answer(Answer::Reply(reply))
+        items
+            .into_iter()
+            .map(|r| match r {
+                Reply::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+                other => panic!("not a bulk: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn listed(words: &[&str]) -> Vec<String> {
+        let mut out = names(command_reply(&argv(words)));
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn list_options_are_filterby_and_nothing_else() {
+        let parse = |w: &[&str]| Filter::parse(&argv(w));
+        assert_eq!(parse(&[]), Ok(None));
+        assert_eq!(
+            parse(&["FilterBy", "ACLCAT", "Scripting"]),
+            Ok(Some(Filter::AclCat("scripting".into())))
+        );
+        assert_eq!(
+            parse(&["filterby", "module", "m"]),
+            Ok(Some(Filter::Module))
+        );
+        let syntax = Err(Reply::Error("ERR syntax error".into()));
+        for bad in [
+            &["bad_arg"][..],
+            &["filterby", "bad_arg"],
+            &["filterby", "bad_arg", "bad_arg2"],
+            &["filterby", "aclcat"],
+            &["filterby", "pattern", "a", "filterby"],
+            &["bad", "pattern", "a"],
+        ] {
+            assert_eq!(parse(bad), syntax, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn list_names_commands_and_subcommands() {
+        let all = listed(&["command", "list"]);
+        for name in [
+            "set",
+            "client|list",
+            "config|get",
+            "object|encoding",
+            "command|list",
+        ] {
+            assert!(all.contains(&name.to_string()), "{name} missing");
+        }
+        let top = all.iter().filter(|n| !n.contains('|')).count() as i64;
+        assert_eq!(
+            command_reply(&argv(&["command", "count"])),
+            Reply::Integer(top)
+        );
+    }
+
+    #[test]
+    fn list_filter_by_pattern_matches_full_names() {
+        let by = |p: &str| listed(&["command", "list", "filterby", "pattern", p]);
+        assert_eq!(by("set"), ["set"]);
+        assert_eq!(by("GET"), ["get"]);
+        let config = by("config*");
+        assert!(config.contains(&"config".into()) && config.contains(&"config|get".into()));
+        assert_eq!(by("config|*re*"), ["config|resetstat", "config|rewrite"]);
+        assert!(by("cl*help").contains(&"client|help".into()));
+        assert!(by("non_exists").is_empty() && by("non_exists*").is_empty());
+    }
+
+    #[test]
+    fn list_filter_by_category_and_module() {
+        let by = |kind: &str, arg: &str| listed(&["command", "list", "filterby", kind, arg]);
+        assert!(by("aclcat", "non_existing_category").is_empty());
+        assert!(by("module", "non_existing_module").is_empty());
+        let scripting = by("aclcat", "scripting");
+        assert!(scripting.contains(&"function|flush".into()));
+        assert!(!scripting.contains(&"set".into()));
+        let slow = by("aclcat", "SLOW");
+        assert!(slow.contains(&"client".into()) && slow.contains(&"client|list".into()));
+        assert!(!slow.contains(&"get".into()));
+        assert!(by("aclcat", "dangerous").contains(&"keys".into()));
+    }
+
+    #[test]
+    fn info_finds_subcommands_as_redis_does() {
+        let name = |n: &str| find(n.as_bytes()).map(|e| e.name);
+        assert_eq!(name("CLIENT|List").as_deref(), Some("client|list"));
+        assert_eq!(name("object|freq").as_deref(), Some("object|freq"));
+        for missing in ["get|key", "config|get|key", "client|", "|list", "", "nope"] {
+            assert_eq!(name(missing), None, "{missing}");
+        }
+        let status =
+            |s: &[&str]| Reply::Set(s.iter().map(|s| Reply::Status(s.to_string())).collect());
+        let Reply::Array(info) = command_reply(&argv(&["command", "info", "client|list"])) else {
+            panic!("not an array")
+        };
+        assert_eq!(
+            info[0],
+            Reply::Array(vec![
+                bulk("client|list"),
+                Reply::Integer(-2),
+                status(&["admin", "noscript", "loading", "stale"]),
+                Reply::Integer(0),
+                Reply::Integer(0),
+                Reply::Integer(0),
+                status(&["@admin", "@slow", "@dangerous", "@connection"]),
+                Reply::Set(vec![bulk("nondeterministic_output")]),
+                Reply::Set(vec![]),
+                Reply::Set(vec![]),
+            ])
+        );
+    }
+
+    #[test]
+    fn docs_nest_subcommands() {
+        let Reply::Map(docs) = command_reply(&argv(&["command", "docs", "config", "nope"])) else {
+            panic!("not a map")
+        };
+        assert_eq!(docs.len(), 1);
+        let Reply::Map(fields) = &docs[0].1 else {
+            panic!("not a map")
+        };
+        assert!(fields.contains(&(bulk("group"), bulk("server"))));
+        assert!(fields.contains(&(bulk("since"), bulk("2.0.0"))));
+        let subs = fields.iter().find(|(k, _)| *k == bulk("subcommands"));
+        let Some((_, Reply::Map(subs))) = subs else {
+            panic!("no subcommands")
+        };
+        assert!(subs.iter().any(|(k, _)| *k == bulk("config|get")));
+    }
+
+    /// Meridian's own tables say what Redis 7.0.15 says about the same commands.
+    #[test]
+    fn tables_agree_with_redis() {
+        for top in all() {
+            for e in std::iter::once(&top).chain(top.subs.iter()) {
+                if e.name == "client|setinfo" {
+                    continue;
+                }
+                let m = meta(&e.name).unwrap_or_else(|| panic!("{} not in command_meta", e.name));
+                assert_eq!(
+                    e.flags,
+                    words(m.flags).collect::<Vec<_>>(),
+                    "{} flags",
+                    e.name
+                );
+                assert_eq!(e.keys, m.keys, "{} keys", e.name);
+            }
+        }
     }
 }

@@ -24,6 +24,7 @@ mod blocking;
 mod client_admin;
 mod clients;
 mod command_cmd;
+mod command_meta;
 mod config;
 mod conn_cmds;
 mod connection;

@@ -18,8 +18,6 @@ pub(crate) struct ServerCommand {
     pub subcommands: &'static [(&'static str, i32)],
     /// `COMMAND DOCS` summary.
     pub summary: &'static str,
-    /// `COMMAND DOCS` group.
-    pub group: &'static str,
 }
 
 const fn cmd(
@@ -28,7 +26,6 @@ const fn cmd(
     flags: &'static [&'static str],
     no_auth: bool,
     summary: &'static str,
-    group: &'static str,
 ) -> ServerCommand {
     ServerCommand {
         name,
@@ -40,24 +37,18 @@ const fn cmd(
         no_auth,
         subcommands: &[],
         summary,
-        group,
     }
 }
 
-const CONN: &str = "connection";
-const SERVER: &str = "server";
-const TXN: &str = "transactions";
-
 pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
-    cmd("ping", -1, &["fast"], false, "Ping the server", CONN),
-    cmd("echo", 2, &["fast"], false, "Echo the given string", CONN),
+    cmd("ping", -1, &["fast"], false, "Ping the server"),
+    cmd("echo", 2, &["loading", "stale", "fast"], false, "Echo the given string"),
     cmd(
         "hello",
         -1,
         &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
         true,
         "Handshake with Redis",
-        CONN,
     ),
     cmd(
         "auth",
@@ -65,7 +56,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
         true,
         "Authenticate to the server",
-        CONN,
     ),
     cmd(
         "select",
@@ -73,7 +63,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["loading", "stale", "fast"],
         false,
         "Change the selected database for the current connection",
-        CONN,
     ),
     ServerCommand {
         subcommands: &[
@@ -94,7 +83,7 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             ("caching", 3),
             ("help", 2),
         ],
-        ..cmd("client", -2, &[], false, "A container for client connection commands", CONN)
+        ..cmd("client", -2, &[], false, "A container for client connection commands")
     },
     ServerCommand {
         subcommands: &[
@@ -102,8 +91,8 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             ("info", -2),
             ("docs", -2),
             ("list", -2),
-            ("getkeys", -3),
-            ("getkeysandflags", -3),
+            ("getkeys", -4),
+            ("getkeysandflags", -4),
             ("help", 2),
         ],
         ..cmd(
@@ -112,7 +101,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             &["loading", "stale"],
             false,
             "Get array of Redis command details",
-            SERVER,
         )
     },
     ServerCommand {
@@ -123,11 +111,11 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             ("rewrite", 2),
             ("help", 2),
         ],
-        ..cmd("config", -2, &[], false, "A container for server configuration commands", SERVER)
+        ..cmd("config", -2, &[], false, "A container for server configuration commands")
     },
     ServerCommand {
         subcommands: &[("flush", -2)],
-        ..cmd("function", -2, &[], false, "A container for function commands", "scripting")
+        ..cmd("function", -2, &[], false, "A container for function commands")
     },
     cmd(
         "info",
@@ -135,7 +123,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["loading", "stale"],
         false,
         "Get information and statistics about the server",
-        SERVER,
     ),
     cmd(
         "role",
@@ -143,7 +130,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "fast"],
         false,
         "Return the role of the instance in the context of replication",
-        SERVER,
     ),
     cmd(
         "time",
@@ -151,7 +137,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["loading", "stale", "fast"],
         false,
         "Return the current server time",
-        SERVER,
     ),
     cmd(
         "quit",
@@ -159,7 +144,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
         true,
         "Close the connection",
-        CONN,
     ),
     cmd(
         "reset",
@@ -167,7 +151,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
         true,
         "Reset the connection",
-        CONN,
     ),
     cmd(
         "readonly",
@@ -175,7 +158,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["loading", "stale", "fast"],
         false,
         "Enables read queries for a connection to a cluster replica node",
-        "cluster",
     ),
     cmd(
         "readwrite",
@@ -183,7 +165,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["loading", "stale", "fast"],
         false,
         "Disables read queries for a connection to a cluster replica node",
-        "cluster",
     ),
     cmd(
         "wait",
@@ -191,7 +172,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript"],
         false,
         "Wait for the synchronous replication of all the write commands sent in the context of the current connection",
-        "generic",
     ),
     cmd(
         "multi",
@@ -199,7 +179,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "fast", "allow_busy"],
         false,
         "Mark the start of a transaction block",
-        TXN,
     ),
     cmd(
         "exec",
@@ -207,7 +186,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "skip_slowlog"],
         false,
         "Execute all commands issued after MULTI",
-        TXN,
     ),
     cmd(
         "discard",
@@ -215,7 +193,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "fast", "allow_busy"],
         false,
         "Discard all commands issued after MULTI",
-        TXN,
     ),
     ServerCommand {
         first_key: 1,
@@ -227,12 +204,11 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             &["noscript", "loading", "stale", "fast", "allow_busy"],
             false,
             "Watch the given keys to determine execution of the MULTI/EXEC block",
-            TXN,
         )
     },
     ServerCommand {
         subcommands: &[("get", -2), ("len", 2), ("reset", 2), ("help", 2)],
-        ..cmd("slowlog", -2, &[], false, "A container for slow log commands", SERVER)
+        ..cmd("slowlog", -2, &[], false, "A container for slow log commands")
     },
     ServerCommand {
         subcommands: &[
@@ -244,7 +220,7 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             ("histogram", -2),
             ("help", 2),
         ],
-        ..cmd("latency", -2, &[], false, "A container for latency diagnostics commands", SERVER)
+        ..cmd("latency", -2, &[], false, "A container for latency diagnostics commands")
     },
     ServerCommand {
         subcommands: &[
@@ -255,7 +231,7 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
             ("purge", 2),
             ("help", 2),
         ],
-        ..cmd("memory", -2, &[], false, "A container for memory diagnostics commands", SERVER)
+        ..cmd("memory", -2, &[], false, "A container for memory diagnostics commands")
     },
     cmd(
         "debug",
@@ -263,16 +239,14 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["admin", "noscript", "loading", "stale"],
         false,
         "A container for debugging commands",
-        SERVER,
     ),
-    cmd("lolwut", -1, &["readonly", "fast"], false, "Display some computer art and the Redis version", SERVER),
+    cmd("lolwut", -1, &["readonly", "fast"], false, "Display some computer art and the Redis version"),
     cmd(
         "lastsave",
         1,
         &["loading", "stale", "fast"],
         false,
         "Get the UNIX time stamp of the last successful save to disk",
-        SERVER,
     ),
     cmd(
         "save",
@@ -280,7 +254,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["admin", "noscript", "no_async_loading", "no_multi"],
         false,
         "Synchronously save the dataset to disk",
-        SERVER,
     ),
     cmd(
         "bgsave",
@@ -288,7 +261,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["admin", "noscript", "no_async_loading"],
         false,
         "Asynchronously save the dataset to disk",
-        SERVER,
     ),
     cmd(
         "monitor",
@@ -296,7 +268,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["admin", "noscript", "loading", "stale"],
         false,
         "Listen for all requests received by the server in real time",
-        SERVER,
     ),
     cmd(
         "shutdown",
@@ -304,7 +275,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["admin", "noscript", "loading", "stale", "no_multi", "allow_busy"],
         false,
         "Synchronously save the dataset to disk and then shut down the server",
-        SERVER,
     ),
     cmd(
         "unwatch",
@@ -312,7 +282,6 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         &["noscript", "loading", "stale", "fast", "allow_busy"],
         false,
         "Forget about all watched keys",
-        TXN,
     ),
 ];
 
@@ -334,16 +303,18 @@ pub(crate) fn arity_ok(arity: i32, argc: usize) -> bool {
     }
 }
 
-/// The Redis command group of a data command, from the keyspace family it lives in.
-pub(crate) fn data_group(family: usize) -> &'static str {
-    match family {
-        0 => "generic",
-        1 => "string",
-        2 => "hash",
-        3 => "list",
-        4 => "set",
-        5 => "sorted-set",
-        _ => "generic",
+/// Subcommands of a data command that Redis 7.0 describes as a container (OBJECT is one data
+/// command in `meridian_keyspace`, which answers its subcommands), with their arities.
+pub(crate) fn data_subcommands(name: &str) -> &'static [(&'static str, i32)] {
+    match name {
+        "object" => &[
+            ("encoding", 3),
+            ("freq", 3),
+            ("idletime", 3),
+            ("refcount", 3),
+            ("help", 2),
+        ],
+        _ => &[],
     }
 }
 
