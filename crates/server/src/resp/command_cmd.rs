@@ -1,6 +1,7 @@
 //! `COMMAND` (plain, COUNT, INFO, DOCS, LIST [FILTERBY …], HELP) over the commands Meridian
 //! implements, subcommands included, described as Redis 7.0.15 describes them
-//! (`command_meta.rs`). Key specs and argument docs are not described (docs/compatibility.md).
+//! (`command_meta.rs`; key specs from `introspection/getkeys_specs.rs`). Argument docs are not
+//! described (docs/compatibility.md).
 
 use bytes::Bytes;
 use meridian_keyspace::{glob_match_nocase, lookup, CommandDef, ALL_COMMANDS};
@@ -116,7 +117,7 @@ impl Entry {
         self.meta.categories(&self.flags)
     }
 
-    /// The 10-element `COMMAND INFO` entry (`addReplyCommandInfo`); key specs stay empty.
+    /// The 10-element `COMMAND INFO` entry (`addReplyCommandInfo`).
     fn info(&self) -> Reply {
         let int = |n: i32| Reply::Integer(i64::from(n));
         let status = |s: &str| Reply::Status(s.to_string());
@@ -134,7 +135,7 @@ impl Entry {
                     .collect(),
             ),
             Reply::Set(words(self.meta.tips).map(bulk).collect()),
-            Reply::Set(vec![]),
+            self.meta.key_specs(),
             if self.subs.is_empty() {
                 Reply::Set(vec![])
             } else {
@@ -421,6 +422,121 @@ mod tests {
             panic!("no subcommands")
         };
         assert!(subs.iter().any(|(k, _)| *k == bulk("config|get")));
+    }
+
+    fn info_of(name: &str) -> Vec<Reply> {
+        let Some(Reply::Array(info)) = find(name.as_bytes()).map(|e| e.info()) else {
+            panic!("{name}: no info")
+        };
+        info
+    }
+
+    fn specs_of(name: &str) -> Vec<Vec<(Reply, Reply)>> {
+        let Reply::Set(specs) = info_of(name).swap_remove(8) else {
+            panic!("{name}: key specs are not a set")
+        };
+        specs
+            .into_iter()
+            .map(|s| match s {
+                Reply::Map(fields) => fields,
+                other => panic!("{name}: spec is not a map: {other:?}"),
+            })
+            .collect()
+    }
+
+    fn map(fields: &[(&'static str, Reply)]) -> Reply {
+        Reply::Map(fields.iter().map(|(k, v)| (bulk(k), v.clone())).collect())
+    }
+
+    fn typed(kind: &str, spec: &[(&'static str, Reply)]) -> Reply {
+        map(&[("type", bulk(kind)), ("spec", map(spec))])
+    }
+
+    fn flags(words: &[&str]) -> Reply {
+        Reply::Set(words.iter().map(|w| Reply::Status(w.to_string())).collect())
+    }
+
+    #[test]
+    fn key_specs_as_redis_writes_them() {
+        let int = Reply::Integer;
+        let range = |last, step, limit| {
+            typed(
+                "range",
+                &[
+                    ("lastkey", int(last)),
+                    ("keystep", int(step)),
+                    ("limit", int(limit)),
+                ],
+            )
+        };
+        let georadius = specs_of("GEORADIUS");
+        assert_eq!(georadius.len(), 3);
+        assert_eq!(
+            Reply::Map(georadius[1].clone()),
+            map(&[
+                ("flags", flags(&["OW", "update"])),
+                (
+                    "begin_search",
+                    typed(
+                        "keyword",
+                        &[("keyword", bulk("STORE")), ("startfrom", int(6))]
+                    )
+                ),
+                ("find_keys", range(0, 1, 0)),
+            ])
+        );
+        let blmpop = specs_of("blmpop");
+        assert_eq!(
+            Reply::Map(blmpop[0].clone()),
+            map(&[
+                ("flags", flags(&["RW", "access", "delete"])),
+                ("begin_search", typed("index", &[("index", int(2))])),
+                (
+                    "find_keys",
+                    typed(
+                        "keynum",
+                        &[
+                            ("keynumidx", int(0)),
+                            ("firstkey", int(1)),
+                            ("keystep", int(1)),
+                        ]
+                    )
+                ),
+            ])
+        );
+        assert_eq!(
+            specs_of("blpop")[0][2],
+            (bulk("find_keys"), range(-2, 1, 0))
+        );
+    }
+
+    #[test]
+    fn key_spec_notes_come_first() {
+        let sort = specs_of("sort");
+        assert_eq!(sort.len(), 3);
+        assert_eq!(sort[0][0].0, bulk("flags"));
+        assert_eq!(sort[2][0].0, bulk("notes"));
+        let Reply::Bulk(note) = &sort[2][0].1 else {
+            panic!("note is not a bulk")
+        };
+        assert!(note.starts_with(b"For the optional STORE keyword."));
+        assert_eq!(sort[2][2].1, typed("unknown", &[]));
+        assert_eq!(sort[2][3].1, typed("unknown", &[]));
+        assert_eq!(specs_of("set")[0][0].0, bulk("notes"));
+    }
+
+    /// Every command with keys (a legacy range or movable keys) has key specs, and commands
+    /// without keys have none.
+    #[test]
+    fn key_specs_cover_every_command_with_keys() {
+        for top in all() {
+            for e in std::iter::once(&top).chain(top.subs.iter()) {
+                let has_keys = e.keys != (0, 0, 0) || e.flags.contains(&"movablekeys");
+                let specs = specs_of(&e.name).len();
+                assert_eq!(specs > 0, has_keys, "{}: {specs} key specs", e.name);
+            }
+        }
+        assert!(specs_of("object").is_empty() && specs_of("client|list").is_empty());
     }
 
     /// Meridian's own tables say what Redis 7.0.15 says about the same commands.

@@ -3,8 +3,9 @@
 //! tips of every command and subcommand (plus `CLIENT SETINFO` from Redis 7.2, which Meridian
 //! implements). Meridian describes only the commands it implements (`table.rs` and
 //! `meridian_keyspace::ALL_COMMANDS`); this table supplies what those do not carry: the flags
-//! and keys of subcommands, groups, categories and tips. A test checks that the flags and keys
-//! of Meridian's own tables agree with it.
+//! and keys of subcommands, groups, categories, tips and key-spec notes. A test checks that the
+//! flags and keys of Meridian's own tables agree with it. The key specs are in
+//! `introspection/getkeys_specs.rs`, shared with COMMAND GETKEYS.
 //!
 //! Generated from `COMMAND` and `COMMAND DOCS` of redis-server 7.0.15. `acl` lists only the
 //! categories Redis does not derive from the flags (`setImplicitACLCategories`, see
@@ -85,6 +86,46 @@ impl Meta {
             .copied()
             .filter(|c| explicit(c) || implicit(c))
             .collect()
+    }
+}
+
+/// The notes Redis 7.0.15 attaches to key specs of the commands Meridian implements:
+/// command, index of the spec (in `introspection/getkeys_specs.rs`), note.
+const KEY_SPEC_NOTES: &[(&str, usize, &str)] = &[
+    (
+        "bitfield",
+        0,
+        "This command allows both access and modification of the key",
+    ),
+    ("getex", 0, "RW and UPDATE because it changes the TTL"),
+    (
+        "pfcount",
+        0,
+        "RW because it may change the internal representation of the key, and propagate to \
+         replicas",
+    ),
+    ("set", 0, "RW and ACCESS due to the optional `GET` argument"),
+    ("sort", 1, SORT_BY_GET_NOTE),
+    (
+        "sort",
+        2,
+        "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear \
+         anywhere in the argument array",
+    ),
+    ("sort_ro", 1, SORT_BY_GET_NOTE),
+];
+
+const SORT_BY_GET_NOTE: &str = "For the optional BY/GET keyword. It is marked 'unknown' because \
+the key names derive from the content of the key we sort";
+
+impl Meta {
+    /// Redis's note on this command's key spec number `index`, if it has one. The specs
+    /// themselves, and `Meta::key_specs` which describes them, are in `introspection/getkeys*`.
+    pub(crate) fn key_spec_note(&self, index: usize) -> Option<&'static str> {
+        KEY_SPEC_NOTES
+            .iter()
+            .find(|(name, i, _)| *name == self.name && *i == index)
+            .map(|(_, _, note)| *note)
     }
 }
 

@@ -20,6 +20,7 @@
 //! - Every `RegionError` becomes a RESP error in `errors.rs` and nowhere else.
 //! - Parse one, execute one: AUTH takes effect on the parser limits before the next request.
 
+mod admin_cmds;
 mod blocking;
 mod client_admin;
 mod clients;

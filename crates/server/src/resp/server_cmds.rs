@@ -75,6 +75,8 @@ impl Connection {
             "discard" => answer(self.discard()),
             "watch" => answer(self.watch(&argv[1..]).await),
             "function" => answer(function_flush(argv)),
+            "module" => answer(crate::resp::admin_cmds::module(argv)),
+            "replicaof" | "slaveof" => answer(self.replicaof(argv)),
             "unwatch" => {
                 self.session.watched.clear();
                 answer(Reply::ok())

@@ -276,6 +276,30 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         false,
         "Synchronously save the dataset to disk and then shut down the server",
     ),
+    ServerCommand {
+        subcommands: &[
+            ("list", 2),
+            ("load", -3),
+            ("loadex", -3),
+            ("unload", 3),
+            ("help", 2),
+        ],
+        ..cmd("module", -2, &[], false, "A container for module commands")
+    },
+    cmd(
+        "replicaof",
+        3,
+        &["admin", "noscript", "stale", "no_async_loading"],
+        false,
+        "Make the server a replica of another instance, or promote it as master.",
+    ),
+    cmd(
+        "slaveof",
+        3,
+        &["admin", "noscript", "stale", "no_async_loading"],
+        false,
+        "Make the server a replica of another instance, or promote it as master.",
+    ),
     cmd(
         "unwatch",
         1,

@@ -1,13 +1,15 @@
 //! COMMAND GETKEYS / GETKEYSANDFLAGS: Redis 7.0's `getKeysFromCommandWithSpecs` over the key
 //! specs in `getkeys_specs` (index/keyword begin search, range/keynum find), with Redis's
 //! getkeys procedures for the commands whose specs are incomplete or have variable flags
-//! (SORT, SORT_RO, SET, BITFIELD).
+//! (SORT, SORT_RO, SET, BITFIELD). The same specs make element 9 of `COMMAND INFO`
+//! ([`Meta::key_specs`]).
 
 use bytes::Bytes;
 use meridian_keyspace::lookup;
 use meridian_types::Reply;
 
 use super::getkeys_specs::SPECS;
+use crate::resp::command_meta::Meta;
 use crate::resp::table::server_command;
 
 pub(super) enum Begin {
@@ -29,6 +31,83 @@ pub(super) struct Spec {
     pub begin: Begin,
     pub find: Find,
     pub flags: &'static [&'static str],
+}
+
+impl Meta {
+    /// `COMMAND INFO` element 9, this command's key specs, as Redis 7.0.15's
+    /// `addReplyCommandKeySpecs` writes them: a set of maps (`notes` when Redis has one,
+    /// `flags`, `begin_search`, `find_keys`). Empty for a command without keys or unknown to
+    /// Redis. Defined here, beside the spec types, because the spec table is private to
+    /// `introspection`.
+    pub(crate) fn key_specs(&self) -> Reply {
+        let specs = SPECS
+            .iter()
+            .find(|(name, _)| *name == self.name)
+            .map_or(&[][..], |(_, specs)| *specs);
+        let described = specs.iter().enumerate();
+        Reply::Set(
+            described
+                .map(|(i, spec)| spec.describe(self.key_spec_note(i)))
+                .collect(),
+        )
+    }
+}
+
+fn field(name: &'static str, value: Reply) -> (Reply, Reply) {
+    (Reply::bulk(name), value)
+}
+
+/// `{type: <kind>, spec: {<fields>}}`, the shape of `begin_search` and `find_keys`.
+fn typed(kind: &'static str, spec: Vec<(Reply, Reply)>) -> Reply {
+    Reply::Map(vec![
+        field("type", Reply::bulk(kind)),
+        field("spec", Reply::Map(spec)),
+    ])
+}
+
+impl Spec {
+    fn describe(&self, note: Option<&'static str>) -> Reply {
+        let int = |n: i64| Reply::Integer(n);
+        let begin = match self.begin {
+            Begin::Index(i) => typed("index", vec![field("index", int(i))]),
+            Begin::Keyword(word, from) => typed(
+                "keyword",
+                vec![
+                    field("keyword", Reply::bulk(word)),
+                    field("startfrom", int(from)),
+                ],
+            ),
+            Begin::Unknown => typed("unknown", vec![]),
+        };
+        let find = match self.find {
+            Find::Range(last, step, limit) => typed(
+                "range",
+                vec![
+                    field("lastkey", int(last)),
+                    field("keystep", int(step)),
+                    field("limit", int(limit)),
+                ],
+            ),
+            Find::Keynum(idx, first, step) => typed(
+                "keynum",
+                vec![
+                    field("keynumidx", int(idx)),
+                    field("firstkey", int(first)),
+                    field("keystep", int(step)),
+                ],
+            ),
+            Find::Unknown => typed("unknown", vec![]),
+        };
+        let flags = self.flags.iter().map(|f| Reply::Status((*f).to_string()));
+        let mut fields: Vec<_> = note
+            .map(|n| field("notes", Reply::bulk(n)))
+            .into_iter()
+            .collect();
+        fields.push(field("flags", Reply::Set(flags.collect())));
+        fields.push(field("begin_search", begin));
+        fields.push(field("find_keys", find));
+        Reply::Map(fields)
+    }
 }
 
 pub(crate) fn is_getkeys(argv: &[Bytes]) -> bool {

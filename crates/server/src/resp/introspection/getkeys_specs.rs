@@ -37,6 +37,21 @@ pub(super) const SPECS: &[(&str, &[Spec])] = &[
         }],
     ),
     (
+        "bitop",
+        &[
+            Spec {
+                begin: Begin::Index(2),
+                find: Find::Range(0, 1, 0),
+                flags: &["OW", "update"],
+            },
+            Spec {
+                begin: Begin::Index(3),
+                find: Find::Range(-1, 1, 0),
+                flags: &["RO", "access"],
+            },
+        ],
+    ),
+    (
         "bitpos",
         &[Spec {
             begin: Begin::Index(1),
