@@ -79,6 +79,7 @@ impl Connection {
                 stats.commands_processed.store(0, Relaxed);
                 stats.connections_received.store(0, Relaxed);
                 stats.rejected_connections.store(0, Relaxed);
+                self.shared.intro.reset_stats();
                 Reply::ok()
             }
             // Redis's answer when it was started without a file: a node's settings come from

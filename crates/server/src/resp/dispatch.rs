@@ -302,6 +302,7 @@ impl Connection {
 
     /// Redis `rejectCommand`: inside MULTI the transaction is flagged; a refused EXEC aborts it.
     async fn reject(&mut self, argv: &[Bytes], err: Reply) {
+        self.count_rejection(argv, &err).await;
         self.flush_pending().await;
         if argv[0].eq_ignore_ascii_case(b"exec") {
             self.session.multi = None;

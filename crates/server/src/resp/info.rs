@@ -12,55 +12,117 @@ use crate::resp::replication_info::{info_fields, ReplicationFacts};
 /// The Redis version Meridian reports (clients gate features on it).
 pub(crate) const REDIS_VERSION: &str = "7.0.15";
 
-/// Sections in the order Redis prints them; all of them are in the default set.
-const SECTIONS: &[&str] = &[
-    "server",
-    "clients",
-    "memory",
-    "persistence",
-    "stats",
-    "replication",
-    "cluster",
-    "keyspace",
+/// Sections in the order Redis prints them, with their titles and whether they are in Redis's
+/// default set (INFO without arguments, `INFO default`).
+const SECTIONS: &[(&str, &str, bool)] = &[
+    ("server", "Server", true),
+    ("clients", "Clients", true),
+    ("memory", "Memory", true),
+    ("persistence", "Persistence", true),
+    ("stats", "Stats", true),
+    ("replication", "Replication", true),
+    ("cpu", "CPU", true),
+    // Also selected by `modules`; Meridian has none, so it is only the title.
+    ("module_list", "Modules", true),
+    ("commandstats", "Commandstats", false),
+    ("errorstats", "Errorstats", true),
+    ("latencystats", "Latencystats", false),
+    ("cluster", "Cluster", true),
+    ("keyspace", "Keyspace", true),
 ];
 
-/// `INFO [section …]`: `default`, `all`, `everything` or section names, case-insensitive;
-/// unknown names select nothing (an empty string, as Redis answers).
+/// Redis's `genInfoSectionDict`: no argument is the default set, `default` adds it, `all`
+/// and `everything` take every section; other names (case-insensitive) select one section,
+/// and unknown ones nothing.
+struct Selection {
+    all: bool,
+    names: Vec<String>,
+}
+
+impl Selection {
+    fn parse(args: &[Bytes]) -> Selection {
+        let defaults = || SECTIONS.iter().filter(|s| s.2).map(|s| s.0.to_string());
+        let mut selection = Selection {
+            all: false,
+            names: Vec::new(),
+        };
+        if args.is_empty() {
+            selection.names.extend(defaults());
+        }
+        for arg in args {
+            let name = String::from_utf8_lossy(arg).to_ascii_lowercase();
+            match name.as_str() {
+                "default" => selection.names.extend(defaults()),
+                "all" | "everything" => selection.all = true,
+                _ => selection.names.push(name),
+            }
+        }
+        selection
+    }
+
+    fn wants(&self, section: &str) -> bool {
+        self.all
+            || self
+                .names
+                .iter()
+                .any(|n| n == section || (section == "module_list" && n == "modules"))
+    }
+}
+
+/// `INFO [section …]`, as Redis writes it.
 pub(crate) async fn info_text(shared: &Shared, args: &[Bytes]) -> String {
-    let wanted: Vec<String> = args
-        .iter()
-        .map(|a| String::from_utf8_lossy(a).to_ascii_lowercase())
-        .collect();
-    let all = wanted.is_empty()
-        || wanted
-            .iter()
-            .any(|w| matches!(w.as_str(), "all" | "everything" | "default"));
+    let selection = Selection::parse(args);
     let mut out = String::new();
-    for section in SECTIONS {
-        if !all && !wanted.iter().any(|w| w == section) {
+    for (section, title, _) in SECTIONS {
+        if !selection.wants(section) {
             continue;
         }
         if !out.is_empty() {
             out.push_str("\r\n");
         }
-        let title = format!("{}{}", section[..1].to_ascii_uppercase(), &section[1..]);
         let _ = write!(out, "# {title}\r\n");
-        if *section == "replication" {
-            let facts = ReplicationFacts::gather(shared).await;
-            for (k, v) in info_fields(shared, &facts) {
-                let _ = write!(out, "{k}:{v}\r\n");
+        match *section {
+            "replication" => {
+                let facts = ReplicationFacts::gather(shared).await;
+                for (k, v) in info_fields(shared, &facts) {
+                    let _ = write!(out, "{k}:{v}\r\n");
+                }
             }
-            continue;
-        }
-        if *section == "keyspace" {
-            out.push_str(&keyspace_lines(shared));
-            continue;
-        }
-        for (k, v) in section_fields(shared, section) {
-            let _ = write!(out, "{k}:{v}\r\n");
+            "keyspace" => out.push_str(&keyspace_lines(shared)),
+            "commandstats" => shared.intro.command_stats().write_commandstats(&mut out),
+            "errorstats" => shared.intro.command_stats().write_errorstats(&mut out),
+            "latencystats" => latency_lines(shared, &mut out),
+            _ => {
+                for (k, v) in section_fields(shared, section) {
+                    let _ = write!(out, "{k}:{v}\r\n");
+                }
+            }
         }
     }
     out
+}
+
+/// `# Latencystats`: when `latency-tracking` is on, the percentiles that
+/// `latency-tracking-info-percentiles` names for every command with calls.
+fn latency_lines(shared: &Shared, out: &mut String) {
+    let (tracking, percentiles) = {
+        let stored = shared
+            .config_stored
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let tracking = stored.get("latency-tracking").is_none_or(|v| v == "yes");
+        let percentiles = stored
+            .get("latency-tracking-info-percentiles")
+            .map_or_else(|| "50 99 99.9".to_string(), Clone::clone);
+        (tracking, percentiles)
+    };
+    if tracking {
+        let percentiles: Vec<&str> = percentiles.split_whitespace().collect();
+        shared
+            .intro
+            .command_stats()
+            .write_latencystats(out, &percentiles);
+    }
 }
 
 fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)> {
@@ -166,7 +228,16 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
             f("evicted_keys", "0".into()),
             f("keyspace_hits", "0".into()),
             f("keyspace_misses", "0".into()),
+            f(
+                "total_error_replies",
+                shared
+                    .intro
+                    .command_stats()
+                    .total_error_replies()
+                    .to_string(),
+            ),
         ],
+        "cpu" => cpu_fields(),
         "cluster" => vec![f("cluster_enabled", "0".into())],
         _ => vec![],
     }
@@ -184,7 +255,47 @@ fn keyspace_lines(shared: &Shared) -> String {
     })
 }
 
-/// Resident set size of this process (Linux), 0 when unknown.
+/// Linux reports CPU times in `USER_HZ` ticks, 100 a second on the architectures it runs on.
+const TICKS_PER_SEC: u64 = 100;
+
+/// `# CPU`, Redis's `getrusage` figures read from `/proc` (zeros elsewhere): the process, its
+/// waited-for children, and as `main_thread` the thread serving this INFO (commands run on
+/// any of the runtime's worker threads; Redis runs them all on its main thread).
+fn cpu_fields() -> Vec<(&'static str, String)> {
+    let [user, sys, children_user, children_sys] = cpu_ticks("/proc/self/stat");
+    let [thread_user, thread_sys, _, _] = cpu_ticks("/proc/thread-self/stat");
+    vec![
+        ("used_cpu_sys", cpu_seconds(sys)),
+        ("used_cpu_user", cpu_seconds(user)),
+        ("used_cpu_sys_children", cpu_seconds(children_sys)),
+        ("used_cpu_user_children", cpu_seconds(children_user)),
+        ("used_cpu_sys_main_thread", cpu_seconds(thread_sys)),
+        ("used_cpu_user_main_thread", cpu_seconds(thread_user)),
+    ]
+}
+
+/// `utime stime cutime cstime` (fields 14 to 17 of proc(5)'s `stat`), 0 when unknown.
+fn cpu_ticks(path: &str) -> [u64; 4] {
+    parse_cpu_ticks(&std::fs::read_to_string(path).unwrap_or_default())
+}
+
+fn parse_cpu_ticks(text: &str) -> [u64; 4] {
+    // The command name (field 2) may hold spaces and parentheses: count from the last `)`,
+    // which leaves field 3 first.
+    let rest = text.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let mut ticks = rest
+        .split_whitespace()
+        .skip(11)
+        .map(|f| f.parse::<i64>().map_or(0, |t| t.max(0) as u64));
+    std::array::from_fn(|_| ticks.next().unwrap_or(0))
+}
+
+/// Redis's `%ld.%06ld` of a `timeval`.
+fn cpu_seconds(ticks: u64) -> String {
+    let micros = ticks.saturating_mul(1_000_000 / TICKS_PER_SEC);
+    format!("{}.{:06}", micros / 1_000_000, micros % 1_000_000)
+}
+
 /// The process's resident set size in bytes (Linux `/proc/self/statm`), 0 elsewhere: what
 /// Meridian reports as `used_memory` and checks `maxmemory` against.
 pub(crate) fn resident_bytes() -> u64 {
@@ -206,5 +317,74 @@ fn human_bytes(n: u64) -> String {
         format!("{:.2}M", n / (k * k))
     } else {
         format!("{:.2}G", n / (k * k * k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Selection {
+        let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.to_string())).collect();
+        Selection::parse(&args)
+    }
+
+    fn chosen(selection: &Selection) -> Vec<&'static str> {
+        SECTIONS
+            .iter()
+            .filter(|s| selection.wants(s.0))
+            .map(|s| s.1)
+            .collect()
+    }
+
+    #[test]
+    fn sections_are_chosen_as_redis_chooses_them() {
+        // redis-server 7.0.15: `INFO` and `INFO default`.
+        let default = [
+            "Server",
+            "Clients",
+            "Memory",
+            "Persistence",
+            "Stats",
+            "Replication",
+            "CPU",
+            "Modules",
+            "Errorstats",
+            "Cluster",
+            "Keyspace",
+        ];
+        assert_eq!(chosen(&parse(&[])), default);
+        assert_eq!(chosen(&parse(&["default"])), default);
+        assert_eq!(chosen(&parse(&["everything"])).len(), SECTIONS.len());
+        assert_eq!(chosen(&parse(&["cpu", "ALL"])).len(), SECTIONS.len());
+        assert_eq!(chosen(&parse(&["commandSTATS"])), ["Commandstats"]);
+        assert_eq!(chosen(&parse(&["modules", "cpu"])), ["CPU", "Modules"]);
+        assert!(chosen(&parse(&["sentinel"])).is_empty());
+        let with_cpu = chosen(&parse(&["cpu", "default"]));
+        assert_eq!(with_cpu, default);
+    }
+
+    #[test]
+    fn cpu_times_come_from_proc_stat_fields_14_to_17() {
+        // A command name with spaces and a parenthesis, as proc(5) allows.
+        let stat = "1234 (tokio (rt) x) S 1 1234 1234 0 -1 4194560 2000 0 0 0 \
+                    331 104 7 -1 20 0 9 0 100 0";
+        assert_eq!(parse_cpu_ticks(stat), [331, 104, 7, 0]);
+        assert_eq!(parse_cpu_ticks(""), [0, 0, 0, 0]);
+        assert_eq!(cpu_seconds(331), "3.310000");
+        assert_eq!(cpu_seconds(0), "0.000000");
+        let fields = cpu_fields();
+        let names: Vec<&str> = fields.iter().map(|f| f.0).collect();
+        assert_eq!(
+            names,
+            [
+                "used_cpu_sys",
+                "used_cpu_user",
+                "used_cpu_sys_children",
+                "used_cpu_user_children",
+                "used_cpu_sys_main_thread",
+                "used_cpu_user_main_thread"
+            ]
+        );
     }
 }

@@ -1,13 +1,16 @@
 //! Redis 7.0's introspection commands on the RESP port: SLOWLOG, LATENCY, MEMORY, DEBUG,
 //! LOLWUT, LASTSAVE / SAVE / BGSAVE and COMMAND GETKEYS[ANDFLAGS].
 //!
-//! Every request passes through [`Connection::dispatch`] here, which times the request path
-//! (`dispatch_untimed`) and feeds the node's slow log, latency events and per-command latency
+//! Every request passes through `Connection::dispatch` (`calls`), which times the request
+//! path (`dispatch_untimed`) and feeds the node's command statistics (`cmdstats`: INFO
+//! commandstats / errorstats / latencystats), slow log, latency events and per-command latency
 //! histograms, as Redis's `call()` does. All of it is per node, like a Redis server's.
 //!
 //! The three tunables (`slowlog-log-slower-than`, `slowlog-max-len`,
 //! `latency-monitor-threshold`) live in [`Intro`] with setters for the CONFIG code.
 
+mod calls;
+mod cmdstats;
 mod debug;
 mod debug_help;
 mod digest;
@@ -22,22 +25,21 @@ mod sha1;
 mod slowlog;
 #[cfg(test)]
 mod tests;
+mod wire;
 
-use std::collections::BTreeMap;
-use std::io;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use meridian_region::RegionGroup;
 use meridian_types::Reply;
 
+pub(crate) use cmdstats::CommandStats;
 pub(crate) use getkeys::{getkeys, is_getkeys};
 
-use crate::resp::connection::{Connection, Flow};
-use crate::resp::dispatch::{resolve, runs_inside_multi, Answer, Step, Target};
-use histogram::Histogram;
+use crate::resp::connection::Connection;
+use crate::resp::dispatch::{Answer, Step};
 use latency::LatencyMonitor;
 use save::SaveClock;
 use slowlog::SlowLog;
@@ -50,8 +52,9 @@ const SLOWLOG_MAX_LEN: u64 = 128;
 pub(crate) struct Intro {
     slowlog: Mutex<SlowLog>,
     latency: Mutex<LatencyMonitor>,
-    /// Per command (`client|list` style names), always on as in Redis 7.0.
-    histograms: Mutex<BTreeMap<String, Histogram>>,
+    /// Per command (`client|list` style names) and per error prefix; the latency histograms
+    /// are always on, as in Redis 7.0 by default.
+    stats: Mutex<CommandStats>,
     slower_than_us: AtomicI64,
     max_len: AtomicU64,
     latency_threshold_ms: AtomicU64,
@@ -77,7 +80,7 @@ impl Intro {
         Intro {
             slowlog: Mutex::new(SlowLog::default()),
             latency: Mutex::new(LatencyMonitor::default()),
-            histograms: Mutex::new(BTreeMap::new()),
+            stats: Mutex::new(CommandStats::default()),
             slower_than_us: AtomicI64::new(SLOWLOG_LOG_SLOWER_THAN),
             max_len: AtomicU64::new(SLOWLOG_MAX_LEN),
             latency_threshold_ms: AtomicU64::new(0),
@@ -118,21 +121,39 @@ impl Intro {
         self.peak.fetch_max(total, Ordering::Relaxed).max(total)
     }
 
-    /// One executed command: its histogram, its latency event, and (unless `slow` is None,
-    /// as for EXEC itself) the slow log.
+    /// The command and error statistics, for INFO.
+    pub(crate) fn command_stats(&self) -> MutexGuard<'_, CommandStats> {
+        lock(&self.stats)
+    }
+
+    /// CONFIG RESETSTAT: command and error statistics and the latency histograms.
+    pub(crate) fn reset_stats(&self) {
+        lock(&self.stats).reset();
+    }
+
+    /// An error reply with `text` (after the `-`); with `name`, a failed call of that command.
+    fn count_error(&self, name: Option<&str>, text: &[u8]) {
+        let mut stats = lock(&self.stats);
+        if let Some(name) = name {
+            stats.failed(name);
+        }
+        stats.error_reply(text);
+    }
+
+    /// A refusal answered with an error of `prefix`; with `name`, a rejected call of it.
+    fn count_rejected(&self, name: Option<&str>, prefix: &[u8]) {
+        let mut stats = lock(&self.stats);
+        if let Some(name) = name {
+            stats.rejected(name);
+        }
+        stats.error_with_prefix(prefix);
+    }
+
+    /// One executed command: its calls, time and histogram, its latency event, and (unless
+    /// `slow` is None, as for EXEC itself) the slow log.
     fn observe(&self, full_name: &str, fast: bool, took: Duration, slow: Option<SlowCall<'_>>) {
         let nanos = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
-        {
-            // The name is allocated only the first time a command is seen.
-            let mut histograms = lock(&self.histograms);
-            match histograms.get_mut(full_name) {
-                Some(h) => h.record(nanos),
-                None => histograms
-                    .entry(full_name.to_string())
-                    .or_default()
-                    .record(nanos),
-            }
-        }
+        lock(&self.stats).call(full_name, took);
         let ms = nanos / 1_000_000;
         let threshold = self.latency_monitor_threshold();
         if threshold > 0 && ms >= threshold {
@@ -158,106 +179,7 @@ struct SlowCall<'a> {
     conn: &'a Connection,
 }
 
-/// How the request about to run is timed.
-struct Plan {
-    full_name: String,
-    fast: bool,
-    /// EXEC: the queued commands it runs (logged one by one, EXEC itself is not).
-    exec: Option<Vec<Vec<Bytes>>>,
-    /// WAIT and the blocking commands: the time blocked is not execution time (Redis does not
-    /// count it either).
-    blocks: bool,
-}
-
-/// The `client|list`-style name and the `fast` flag of a resolved command.
-fn describe(argv: &[Bytes]) -> Option<(String, bool, &'static str)> {
-    match resolve(argv).ok()? {
-        Target::Data(def) => Some((def.name.to_string(), def.flags.contains(&"fast"), def.name)),
-        Target::Server(cmd) => {
-            let sub = (argv.len() >= 2)
-                .then(|| {
-                    cmd.subcommands
-                        .iter()
-                        .find(|(n, _)| n.as_bytes().eq_ignore_ascii_case(&argv[1]))
-                })
-                .flatten();
-            let full = match sub {
-                Some((s, _)) => format!("{}|{s}", cmd.name),
-                None => cmd.name.to_string(),
-            };
-            Some((full, cmd.flags.contains(&"fast"), cmd.name))
-        }
-    }
-}
-
 impl Connection {
-    /// The request path, timed: commands that run (not refused, not queued in MULTI) are
-    /// recorded once they finish.
-    pub(crate) async fn dispatch(&mut self, argv: Vec<Bytes>) -> io::Result<Flow> {
-        let plan = self.timing_plan(&argv);
-        let started = Instant::now();
-        let flow = match plan {
-            Some(_) => self.dispatch_untimed(argv.clone()).await,
-            None => return self.dispatch_untimed(argv).await,
-        };
-        if let Some(plan) = plan {
-            self.record(plan, &argv, started.elapsed());
-        }
-        flow
-    }
-
-    fn timing_plan(&self, argv: &[Bytes]) -> Option<Plan> {
-        if argv[0].eq_ignore_ascii_case(b"quit") {
-            return None;
-        }
-        let (full_name, fast, name) = describe(argv)?;
-        let no_auth =
-            crate::resp::table::server_command(name.as_bytes()).is_some_and(|c| c.no_auth);
-        if self.auth_required() && !no_auth {
-            return None;
-        }
-        let multi = self.session.multi.as_ref();
-        if multi.is_some() && !runs_inside_multi(name) {
-            return None;
-        }
-        let exec = (name == "exec")
-            .then(|| multi.filter(|m| !m.failed).map(|m| m.queued.clone()))
-            .flatten();
-        Some(Plan {
-            full_name,
-            fast,
-            exec,
-            blocks: name == "wait"
-                || meridian_keyspace::lookup(name.as_bytes())
-                    .is_some_and(|d| d.flags.contains(&"blocking")),
-        })
-    }
-
-    fn record(&self, plan: Plan, argv: &[Bytes], took: Duration) {
-        let intro = &self.shared.intro;
-        let took = if plan.blocks { Duration::ZERO } else { took };
-        match plan.exec {
-            Some(queued) => {
-                intro.observe(&plan.full_name, plan.fast, took, None);
-                // One Raft entry runs them all: each gets an equal share of EXEC's time.
-                let share = took / u32::try_from(queued.len().max(1)).unwrap_or(u32::MAX);
-                for q in &queued {
-                    if let Some((full, fast, _)) = describe(q) {
-                        let call = SlowCall {
-                            argv: q,
-                            conn: self,
-                        };
-                        intro.observe(&full, fast, share, Some(call));
-                    }
-                }
-            }
-            None => {
-                let call = SlowCall { argv, conn: self };
-                intro.observe(&plan.full_name, plan.fast, took, Some(call));
-            }
-        }
-    }
-
     /// Redis's `getClientPeerId`: `ip:port`.
     fn peer_id(&self) -> String {
         let view = self

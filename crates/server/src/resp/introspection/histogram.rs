@@ -85,6 +85,27 @@ impl Histogram {
         self.total
     }
 
+    /// hdr's `hdr_value_at_percentile` in nanoseconds: the highest value equivalent to the
+    /// first recorded one at or past the percentile's count (the lowest for percentile 0).
+    pub(super) fn value_at_percentile(&self, percentile: f64) -> u64 {
+        let requested = percentile.min(100.0);
+        // C's `(int64_t)` conversion truncates, as `as` does.
+        let wanted = (((requested / 100.0) * self.total as f64) + 0.5) as u64;
+        let wanted = wanted.max(1);
+        let mut seen = 0;
+        for (index, &count) in self.counts.iter().enumerate() {
+            seen += count;
+            if seen >= wanted {
+                return if percentile == 0.0 {
+                    lowest_equivalent(value_at(index))
+                } else {
+                    highest_equivalent_at(index)
+                };
+            }
+        }
+        0
+    }
+
     /// `histogram_usec`: (microseconds, cumulative count) pairs, as `fillCommandCDF` emits.
     pub(super) fn cdf(&self) -> Vec<(u64, u64)> {
         let mut out = Vec::new();

@@ -4,6 +4,8 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
+use super::calls::command_name;
+use super::histogram::Histogram;
 use super::{lock, subcommand_syntax_error, unix_secs, Intro};
 use crate::resp::dispatch::Answer;
 use crate::resp::server_cmds::help;
@@ -163,20 +165,36 @@ pub(super) fn command(intro: &Intro, argv: &[Bytes]) -> Answer {
     Answer::Reply(reply)
 }
 
-/// LATENCY HISTOGRAM: all commands with calls, or the named ones (a container command also
-/// brings its subcommands); unknown names are skipped.
+/// LATENCY HISTOGRAM: every command with calls, or (Redis's
+/// `latencySpecificCommandsFillCDF`) per argument in order: the command or `container|sub`
+/// it names if it has calls, then a container's subcommands that have; names that are no
+/// command are skipped.
 fn histograms(intro: &Intro, names: &[Bytes]) -> Reply {
-    let all = lock(&intro.histograms);
-    let wanted = |full: &str| {
-        names.is_empty()
-            || names.iter().any(|n| {
-                let base = full.split('|').next().unwrap_or(full);
-                n.eq_ignore_ascii_case(full.as_bytes()) || n.eq_ignore_ascii_case(base.as_bytes())
-            })
+    let stats = lock(&intro.stats);
+    let entries: Vec<(&str, &Histogram)> = if names.is_empty() {
+        stats.histograms().collect()
+    } else {
+        let mut entries = Vec::new();
+        for name in names {
+            let (argv, sub) = match name.iter().position(|&b| b == b'|') {
+                Some(bar) => (vec![name.slice(..bar), name.slice(bar + 1..)], true),
+                None => (vec![name.clone()], false),
+            };
+            let Some(named) = command_name(&argv) else {
+                continue;
+            };
+            if sub && named.full == named.base {
+                continue;
+            }
+            entries.extend(stats.histogram(&named.full));
+            if !sub {
+                entries.extend(stats.sub_histograms(named.base));
+            }
+        }
+        entries
     };
-    let entries = all
-        .iter()
-        .filter(|(full, h)| h.calls() > 0 && wanted(full))
+    let entries = entries
+        .into_iter()
         .map(|(full, h)| {
             let cdf = h
                 .cdf()
@@ -184,7 +202,7 @@ fn histograms(intro: &Intro, names: &[Bytes]) -> Reply {
                 .map(|(us, n)| (Reply::Integer(us as i64), Reply::Integer(n as i64)))
                 .collect();
             (
-                Reply::bulk(full.clone()),
+                Reply::bulk(full.to_string()),
                 Reply::Map(vec![
                     (Reply::bulk("calls"), Reply::Integer(h.calls() as i64)),
                     (Reply::bulk("histogram_usec"), Reply::Map(cdf)),
