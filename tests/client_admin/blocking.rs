@@ -244,3 +244,29 @@ async fn the_pushers_next_command_sees_the_blocked_clients_served() -> Result<()
     tc.shutdown().await;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_arriving_behind_others_waits_its_turn() -> Result<()> {
+    // Redis's "BRPOPLPUSH with multiple blocked clients": the first in line fails on its
+    // destination's type (the element stays), then the second takes it.
+    let (tc, addr) = cluster().await?;
+    let mut admin = Raw::connect(addr).await?;
+    admin.call(&["SET", "target1", "nolist"]).await?;
+    let mut first = Raw::connect(addr).await?;
+    first.send(&["BRPOPLPUSH", "blist", "target1", "0"]).await?;
+    wait_blocked(addr, 1).await?;
+    let mut second = Raw::connect(addr).await?;
+    // The second arrives while the push is being served: it must not take the element
+    // ahead of the first in line.
+    admin.send(&["LPUSH", "blist", "foo"]).await?;
+    second
+        .send(&["BRPOPLPUSH", "blist", "target2", "0"])
+        .await?;
+    assert_eq!(admin.line().await?, ":1");
+    let err = first.line().await?;
+    ensure!(err.starts_with("-WRONGTYPE"), "{err}");
+    second.expect("$3\r\nfoo\r\n").await?;
+    assert_eq!(list(addr, "target2").await?, vec!["foo"]);
+    tc.shutdown().await;
+    Ok(())
+}

@@ -308,6 +308,11 @@ impl Waiter {
         self.registry.settle(&self.wake);
     }
 
+    /// True when nobody waits ahead of this client on any of its keys.
+    pub(crate) fn first_in_every_line(&self) -> bool {
+        self.heads().len() == self.keys.len()
+    }
+
     /// The keys on which this client is first in line now, in its own order.
     pub(crate) fn heads(&self) -> Vec<Bytes> {
         let lines = self.registry.lock();

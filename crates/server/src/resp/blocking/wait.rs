@@ -50,10 +50,15 @@ impl Connection {
             }
         };
         let waiter = self.shared.blocking.register(self.session.db, &spec.keys);
-        let first = self.serving_attempt(argv.clone()).await;
-        if !served_nothing(&first) {
-            self.reply(first);
-            return Ok(Flow::Continue);
+        // A client that finds others in line on one of its keys waits behind them (they may
+        // not have taken what was just pushed yet), as on Redis, where a key with clients in
+        // line is never left holding values. A secondary answers READONLY either way.
+        if waiter.first_in_every_line() || self.shared.group.role().is_secondary() {
+            let first = self.serving_attempt(argv.clone()).await;
+            if !served_nothing(&first) {
+                self.reply(first);
+                return Ok(Flow::Continue);
+            }
         }
         self.write_out().await?;
         self.shared.blocked.fetch_add(1, Ordering::Relaxed);
