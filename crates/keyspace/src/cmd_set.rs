@@ -2,8 +2,10 @@
 //! SINTERCARD SUNION SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE SSCAN, with Redis 7.0 replies and
 //! error texts.
 //!
-//! Members keep insertion order. Redis 7.0 keeps small all-integer sets as sorted intsets and
-//! others as hash tables; SMEMBERS order is unspecified, so we do not emulate either.
+//! Members keep insertion order until one is removed: removal moves the last member into its
+//! place, so SREM and SPOP cost the same on a set of any size. Redis 7.0 keeps small all-integer
+//! sets as sorted intsets and others as hash tables; SMEMBERS order is unspecified, so we do not
+//! emulate either.
 
 use bytes::Bytes;
 use meridian_types::Reply;
@@ -157,7 +159,7 @@ fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
 
 fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let removed = match ctx.db.lookup_mut_unmarked::<Set>(&argv[1], ctx.now_ms) {
-        Ok(Some(s)) => argv[2..].iter().filter(|m| s.shift_remove(*m)).count(),
+        Ok(Some(s)) => argv[2..].iter().filter(|m| s.swap_remove(*m)).count(),
         Ok(None) => 0,
         Err(e) => return e,
     };
@@ -213,7 +215,7 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     if argv.len() == 2 {
         let rng = ctx.rng.get();
         let popped = match ctx.db.lookup_mut::<Set>(key, ctx.now_ms)? {
-            Some(s) if !s.is_empty() => s.shift_remove_index(rng.random_range(0..s.len())),
+            Some(s) if !s.is_empty() => s.swap_remove_index(rng.random_range(0..s.len())),
             _ => None,
         };
         ctx.db.remove_if_empty(key);
@@ -290,7 +292,7 @@ fn move_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
         return Ok(Reply::Integer(i64::from(in_src)));
     }
     if let Some(s) = ctx.db.lookup_mut::<Set>(src, now)? {
-        s.shift_remove(member);
+        s.swap_remove(member);
     }
     ctx.db.remove_if_empty(src);
     // As in Redis, a destination that already holds the member is not modified.

@@ -26,6 +26,7 @@ mod lease_share;
 mod options;
 mod proposer;
 mod read_index;
+mod regroup;
 
 pub use error::RegionError;
 pub use forward::{ForwardRegistry, RegionForwardService};

@@ -6,6 +6,8 @@ use tokio::sync::oneshot;
 
 use super::RegionGroup;
 use crate::forward::forward_read_index;
+use crate::read_index::ReadIndexWaiter;
+use crate::regroup::Caller;
 use crate::RegionError;
 
 impl RegionGroup {
@@ -81,7 +83,11 @@ impl RegionGroup {
             cluster: self.cluster.clone(),
             reason: "the group is shutting down".into(),
         };
-        self.read_indexes.send(tx).map_err(|_| stopped())?;
+        let waiter = ReadIndexWaiter {
+            caller: Caller::current(),
+            done: tx,
+        };
+        self.read_indexes.send(waiter).map_err(|_| stopped())?;
         rx.await.map_err(|_| stopped())?
     }
 

@@ -100,6 +100,7 @@ impl RegionGroup {
         };
         self.proposals
             .send(Proposal {
+                caller: crate::regroup::Caller::current(),
                 db,
                 commands,
                 watched,
