@@ -34,6 +34,7 @@ use meridian_types::{
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+use crate::reconcile_error::ReconcileError;
 use crate::reconciler::set_role;
 
 /// When this leader first saw each datastore's failover under way (for the catch-up deadline,
@@ -59,19 +60,25 @@ struct Step<'a> {
 }
 
 impl Step<'_> {
-    fn cluster(&self, name: &str) -> Result<&ClusterInfo, String> {
+    fn cluster(&self, name: &str) -> Result<&ClusterInfo, ReconcileError> {
         self.clusters
             .get(name)
-            .ok_or_else(|| format!("cluster {name} is not registered"))
+            .ok_or_else(|| ReconcileError::UnknownCluster {
+                cluster: name.to_string(),
+            })
     }
 
     /// Records `role` in `cluster`'s regional log; returns the seq after it.
-    async fn set_role(&self, cluster: &str, role: ClusterRole) -> Result<Seq, String> {
+    async fn set_role(&self, cluster: &str, role: ClusterRole) -> Result<Seq, ReconcileError> {
         set_role(self.pool, self.cluster(cluster)?, role, (false, self.token)).await
     }
 
     /// Appends the fence to the old primary's log: its reply is the final seq.
-    async fn fence(&self, since: Instant, catch_up: Duration) -> Result<FailoverStep, String> {
+    async fn fence(
+        &self,
+        since: Instant,
+        catch_up: Duration,
+    ) -> Result<FailoverStep, ReconcileError> {
         let (ds, f) = (self.ds, self.f);
         let fence = ClusterRole::Draining {
             datastore: ds.id.clone(),
@@ -91,7 +98,7 @@ impl Step<'_> {
 
     /// Makes the target the primary of the new epoch; its reply is the seq it starts from
     /// (the final seq of a planned failover).
-    async fn promote_target(&self) -> Result<FailoverStep, String> {
+    async fn promote_target(&self) -> Result<FailoverStep, ReconcileError> {
         let (ds, f) = (self.ds, self.f);
         let role = ClusterRole::Primary {
             datastore: ds.id.clone(),
@@ -109,7 +116,7 @@ impl Step<'_> {
         &self,
         since: Instant,
         catch_up: Duration,
-    ) -> Result<Option<FailoverStep>, String> {
+    ) -> Result<Option<FailoverStep>, ReconcileError> {
         let (ds, f) = (self.ds, self.f);
         let candidates = ds.members.iter().filter(|m| {
             m.status == MemberStatus::Associated
@@ -140,7 +147,7 @@ impl Step<'_> {
     /// Points every other associated member at the target, without a wipe. Members joining
     /// or leaving are the reconciler's: it records their roles with the current epoch and
     /// primary.
-    async fn repoint(&self) -> Result<FailoverStep, String> {
+    async fn repoint(&self) -> Result<FailoverStep, ReconcileError> {
         let (ds, f) = (self.ds, self.f);
         let settled = |m: &&Member| {
             m.cluster != f.to && m.status == MemberStatus::Associated && !m.rejoin_pending
@@ -158,7 +165,7 @@ impl Step<'_> {
     }
 
     /// Gives the old primary its role (and its writes) back.
-    async fn lift_drain(&self, reason: &str) -> Result<FailoverStep, String> {
+    async fn lift_drain(&self, reason: &str) -> Result<FailoverStep, ReconcileError> {
         let (ds, f) = (self.ds, self.f);
         let role = ClusterRole::Primary {
             datastore: ds.id.clone(),
@@ -188,7 +195,7 @@ pub(crate) async fn drive(
     clusters: &BTreeMap<String, ClusterInfo>,
     d: &Driver<'_>,
     deadlines: &mut Deadlines,
-) -> Result<(), String> {
+) -> Result<(), ReconcileError> {
     if !ds.failover.as_deref().is_some_and(|f| f.under_way()) {
         deadlines.since.remove(&ds.id);
         return Ok(());
@@ -207,7 +214,7 @@ pub(crate) async fn drive(
             .handle
             .failover_step(&current.id, &f.to, step)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(ReconcileError::Record)?;
         if current.failover.as_ref().map(|f| &f.phase) == Some(&before) {
             // Nothing moved (cannot happen with the rules as they are): next tick.
             return Ok(());
@@ -223,7 +230,7 @@ async fn next_step(
     clusters: &BTreeMap<String, ClusterInfo>,
     d: &Driver<'_>,
     since: Instant,
-) -> Result<Option<FailoverStep>, String> {
+) -> Result<Option<FailoverStep>, ReconcileError> {
     let (pool, catch_up) = (d.pool, d.catch_up);
     if d.coord.options().failover_hold.holds(&f.phase.to_string()) {
         return Ok(None);
@@ -240,7 +247,7 @@ async fn next_step(
             let allowed_at = d
                 .coord
                 .promotion_allowed_at(&ds.id)
-                .map_err(|e| e.to_string())?;
+                .map_err(ReconcileError::Leases)?;
             if d.coord.options().clock.now() < allowed_at {
                 return Ok(None);
             }
@@ -310,7 +317,7 @@ async fn leader_applied_seq(pool: &ChannelPool, cluster: &ClusterInfo) -> Option
 /// every coordination election, and every renewal moves it), request a forced failover to
 /// the secondary furthest ahead. Nothing while a failover is under way or no associated
 /// secondary exists.
-pub(crate) async fn auto(ds: &Datastore, d: &Driver<'_>) -> Result<(), String> {
+pub(crate) async fn auto(ds: &Datastore, d: &Driver<'_>) -> Result<(), ReconcileError> {
     let AutoFailover::After { ms } = ds.auto_failover else {
         return Ok(());
     };
@@ -321,7 +328,10 @@ pub(crate) async fn auto(ds: &Datastore, d: &Driver<'_>) -> Result<(), String> {
     if busy || !promotable || ds.status == DatastoreStatus::Deleting {
         return Ok(());
     }
-    let since = d.coord.unleased_since(&ds.id).map_err(|e| e.to_string())?;
+    let since = d
+        .coord
+        .unleased_since(&ds.id)
+        .map_err(ReconcileError::Leases)?;
     let clock = &d.coord.options().clock;
     if clock.now() < since + Duration::from_millis(ms) {
         return Ok(());
@@ -331,5 +341,5 @@ pub(crate) async fn auto(ds: &Datastore, d: &Driver<'_>) -> Result<(), String> {
         .failover(&ds.id, "", true)
         .await
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(ReconcileError::Record)
 }

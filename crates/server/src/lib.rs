@@ -23,6 +23,7 @@ mod kv_argv;
 mod kv_service;
 mod metrics;
 mod node;
+mod reconcile_error;
 mod reconciler;
 mod rejoin;
 mod replication;

@@ -21,6 +21,8 @@ use meridian_types::{
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
+use crate::reconcile_error::ReconcileError;
+
 pub(crate) async fn run(
     coord: Arc<CoordGroup>,
     handle: CoordHandle,
@@ -78,12 +80,14 @@ async fn reconcile(
     handle: &CoordHandle,
     pool: &ChannelPool,
     joined: &mut HashSet<(String, String, Epoch)>,
-) -> Result<(), String> {
+) -> Result<(), ReconcileError> {
     let (clusters, token) = (&state.clusters, state.applied_index);
     let cluster = |name: &str| {
         clusters
             .get(name)
-            .ok_or_else(|| format!("cluster {name} is not registered"))
+            .ok_or_else(|| ReconcileError::UnknownCluster {
+                cluster: name.to_string(),
+            })
     };
     for m in &ds.members {
         match (m.role, m.status) {
@@ -97,7 +101,7 @@ async fn reconcile(
                 handle
                     .member_ready(&ds.id, &m.cluster, ds.epoch)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(ReconcileError::Record)?;
                 info!(datastore = %ds.id, cluster = %m.cluster, epoch = ds.epoch, "primary ready");
             }
             (Role::Secondary, MemberStatus::Associating) => {
@@ -121,7 +125,7 @@ async fn reconcile(
                 handle
                     .member_ready(&ds.id, &m.cluster, ds.epoch)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(ReconcileError::Record)?;
                 joined.remove(&(ds.id.clone(), m.cluster.clone(), ds.epoch));
                 info!(datastore = %ds.id, cluster = %m.cluster, "secondary associated");
             }
@@ -140,7 +144,7 @@ async fn reconcile(
                 handle
                     .member_removed(&ds.id, &m.cluster)
                     .await
-                    .map_err(|e| e.to_string())?;
+                    .map_err(ReconcileError::Record)?;
                 info!(datastore = %ds.id, cluster = %m.cluster, "member disassociated");
             }
             _ => {}
@@ -157,7 +161,7 @@ async fn reconcile(
         handle
             .datastore_deleted(&ds.id)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(ReconcileError::Record)?;
         info!(datastore = %ds.id, "deleted; the primary is standalone again");
     }
     Ok(())
@@ -173,15 +177,21 @@ pub(crate) async fn set_role(
     cluster: &ClusterInfo,
     role: ClusterRole,
     (wipe, token): (bool, u64),
-) -> Result<u64, String> {
-    let payload = bincode::serialize(&(&role, wipe, token)).map_err(|e| e.to_string())?;
-    let group = GroupId::Region(cluster.name.clone()).as_string();
-    let mut last = format!("cluster {} has no nodes", cluster.name);
+) -> Result<u64, ReconcileError> {
+    let payload = bincode::serialize(&(&role, wipe, token)).map_err(ReconcileError::EncodeRole)?;
+    let name = &cluster.name;
+    let group = GroupId::Region(name.clone()).as_string();
+    let mut last = ReconcileError::NoNodes {
+        cluster: name.clone(),
+    };
     for (id, node) in &cluster.nodes {
         let channel = match pool.channel(&node.grpc_addr) {
             Ok(c) => c,
-            Err(e) => {
-                last = e.to_string();
+            Err(source) => {
+                last = ReconcileError::NodeChannel {
+                    cluster: name.clone(),
+                    source,
+                };
                 continue;
             }
         };
@@ -195,15 +205,28 @@ pub(crate) async fn set_role(
             Ok(reply) => {
                 match bincode::deserialize::<Result<u64, RegionError>>(&reply.get_ref().payload) {
                     Ok(Ok(seq)) => return Ok(seq),
-                    Ok(Err(e)) => last = e.to_string(),
-                    Err(e) => last = e.to_string(),
+                    Ok(Err(source)) => {
+                        last = ReconcileError::RoleRefused {
+                            cluster: name.clone(),
+                            source,
+                        }
+                    }
+                    Err(source) => {
+                        last = ReconcileError::BadReply {
+                            cluster: name.clone(),
+                            source,
+                        }
+                    }
                 }
             }
-            Err(s) => last = format!("node {id}: {}", s.message()),
+            Err(status) => {
+                last = ReconcileError::NodeRefused {
+                    cluster: name.clone(),
+                    node: *id,
+                    status,
+                }
+            }
         }
     }
-    Err(format!(
-        "cannot set the role of cluster {}: {last}",
-        cluster.name
-    ))
+    Err(last)
 }

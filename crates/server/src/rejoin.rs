@@ -17,6 +17,7 @@ use meridian_types::{ClusterInfo, ClusterRole, Datastore};
 use tokio::task::JoinHandle;
 use tracing::{debug, info};
 
+use crate::reconcile_error::ReconcileError;
 use crate::reconciler::set_role;
 
 /// Pause between attempts to reach one deposed primary.
@@ -95,7 +96,7 @@ async fn rejoin(
         Ok(_) => handle
             .member_rejoined(&id, &cluster.name, epoch)
             .await
-            .map_err(|e| e.to_string()),
+            .map_err(ReconcileError::Record),
         Err(e) => Err(e),
     };
     match result {

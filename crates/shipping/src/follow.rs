@@ -24,6 +24,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info};
 
+use crate::error::ShipError;
 use crate::options::ShipOptions;
 use crate::status::LinkStatus;
 use crate::wire::{frame, unframe, Ack, Down, Subscribe, Up};
@@ -69,7 +70,7 @@ pub async fn run_shipper(
                     link.with(|v, _| {
                         v.up = false;
                         v.syncing = false;
-                        v.last_error = e;
+                        v.last_error = e.to_string();
                     });
                     backoff = (backoff * 2).min(Duration::from_secs(1));
                     backoff
@@ -95,7 +96,7 @@ struct Session<'a> {
     link: &'a LinkStatus,
 }
 
-type SessionResult = Result<(), String>;
+type SessionResult = Result<(), ShipError>;
 
 /// Proposals of one session being committed at once (shipped batches or sync chunks); the
 /// secondary's log takes them in order, so a later one never applies before an earlier one.
@@ -133,7 +134,7 @@ impl Pipeline {
     /// `limit`. A session that ended with proposals in flight would otherwise let the next
     /// session read its position before they apply, and they could then land after the next
     /// session's own proposals (from another source, after a failover).
-    async fn drain(&mut self, limit: Duration) -> Result<(), String> {
+    async fn drain(&mut self, limit: Duration) -> SessionResult {
         let all = async {
             while let Some((outcome, _)) = self.in_flight.pop_front() {
                 let _ = outcome.await;
@@ -141,7 +142,7 @@ impl Pipeline {
         };
         tokio::time::timeout(limit, all)
             .await
-            .map_err(|_| format!("proposals still in flight after {limit:?}"))
+            .map_err(|_| ShipError::Undrained { limit })
     }
 }
 
@@ -167,7 +168,7 @@ impl Session<'_> {
         self.group
             .read_index_as_leader()
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(ShipError::ReadIndex)?;
         // The role read after the read index decides what to follow (a role change committed
         // during the read index is seen here).
         let role = self.group.role();
@@ -180,21 +181,20 @@ impl Session<'_> {
         let nodes: Vec<(NodeId, Node)> = self
             .clusters
             .get(&source)
-            .ok_or_else(|| format!("the primary cluster {source} is not in the deployment"))?
+            .ok_or_else(|| ShipError::UnknownSource {
+                cluster: source.clone(),
+            })?
             .iter()
             .map(|(id, n)| (*id, n.clone()))
             .collect();
         if nodes.is_empty() {
-            return Err(format!("the primary cluster {source} has no nodes"));
+            return Err(ShipError::NoSourceNodes { cluster: source });
         }
         // Rotate through the primary's nodes; the leader serves only after a full round.
         let (source_node, node) = nodes[attempt % nodes.len()].clone();
         let allow_leader = (attempt / nodes.len()) % 2 == 1;
         let position = self.group.sm().position();
-        let channel = self
-            .pool
-            .channel(&node.grpc_addr)
-            .map_err(|e| e.to_string())?;
+        let channel = self.pool.channel(&node.grpc_addr)?;
         let mut client = ShippingClient::new(channel)
             .max_decoding_message_size(self.opts.max_message_bytes)
             .max_encoding_message_size(self.opts.max_message_bytes);
@@ -209,13 +209,17 @@ impl Session<'_> {
             allow_leader,
         });
         up_tx
-            .send(frame(&subscribe).map_err(|s| s.message().to_string())?)
+            .send(frame(&subscribe).map_err(ShipError::Encode)?)
             .await
-            .map_err(|_| "subscription channel closed".to_string())?;
+            .map_err(|_| ShipError::SubscriptionClosed)?;
         let mut down = client
             .subscribe(ReceiverStream::new(up_rx))
             .await
-            .map_err(|s| format!("node {source_node} of {source}: {}", s.message()))?
+            .map_err(|status| ShipError::Refused {
+                node: source_node,
+                cluster: source.clone(),
+                status,
+            })?
             .into_inner();
         self.link.with(|v, _| {
             v.datastore = datastore.clone();
@@ -241,12 +245,26 @@ impl Session<'_> {
                 msg = tokio::time::timeout(self.opts.idle_timeout, down.next()), if room => msg,
             };
             let msg = match msg {
-                Err(_) => return Err(format!("node {source_node} of {source} went silent")),
-                Ok(None) => return Err(format!("node {source_node} of {source} ended the stream")),
-                Ok(Some(Err(s))) => {
-                    return Err(format!("node {source_node} of {source}: {}", s.message()))
+                Err(_) => {
+                    return Err(ShipError::Silent {
+                        node: source_node,
+                        cluster: source,
+                    })
                 }
-                Ok(Some(Ok(f))) => unframe::<Down>(&f).map_err(|s| s.message().to_string())?,
+                Ok(None) => {
+                    return Err(ShipError::StreamEnded {
+                        node: source_node,
+                        cluster: source,
+                    })
+                }
+                Ok(Some(Err(status))) => {
+                    return Err(ShipError::Refused {
+                        node: source_node,
+                        cluster: source,
+                        status,
+                    })
+                }
+                Ok(Some(Ok(f))) => unframe::<Down>(&f).map_err(ShipError::Decode)?,
             };
             let received = Instant::now();
             self.link.heard();
@@ -272,7 +290,7 @@ impl Session<'_> {
                         let Some(Some(Ok(f))) = down.next().now_or_never() else {
                             break;
                         };
-                        match unframe::<Down>(&f).map_err(|s| s.message().to_string())? {
+                        match unframe::<Down>(&f).map_err(ShipError::Decode)? {
                             Down::Ops {
                                 ops: more,
                                 history: h,
@@ -288,7 +306,7 @@ impl Session<'_> {
                                 head_seq = hs;
                             }
                             Down::Heartbeat { head_seq: hs, .. } => head_seq = head_seq.max(hs),
-                            _ => return Err("a sync message arrived in the middle of ops".into()),
+                            _ => return Err(ShipError::SyncAmidOps),
                         }
                     }
                     let last = ops.last().map_or(0, |o| o.seq);
@@ -325,12 +343,12 @@ impl Session<'_> {
                     run.sync = Some((id, seq));
                 }
                 Down::SyncChunk(entries) => {
-                    let (id, _) = run.sync.ok_or("a sync chunk arrived outside a sync")?;
+                    let (id, _) = run.sync.ok_or(ShipError::ChunkOutsideSync)?;
                     let req = RegionRequest::SyncChunk { id, entries };
                     self.submit(run, req, Check::Applied).await?;
                 }
                 Down::SyncEnd => {
-                    let (id, seq) = run.sync.take().ok_or("a sync end arrived outside a sync")?;
+                    let (id, seq) = run.sync.take().ok_or(ShipError::EndOutsideSync)?;
                     let req = RegionRequest::SyncEnd { id };
                     self.submit(run, req, Check::SyncEnd { seq }).await?;
                 }
@@ -344,7 +362,7 @@ impl Session<'_> {
             .group
             .submit_as_leader(req)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(ShipError::Propose)?;
         run.in_flight.push_back((Box::pin(outcome), check));
         Ok(())
     }
@@ -356,24 +374,24 @@ impl Session<'_> {
         done: Result<RegionResponse, RegionError>,
         up_tx: &mpsc::Sender<meridian_proto::internal::ShipFrame>,
     ) -> SessionResult {
-        let resp = done.map_err(|e| e.to_string())?;
+        let resp = done.map_err(ShipError::Proposal)?;
         match check {
             Check::Applied => Ok(()),
             Check::Ship { last, head } => {
                 if resp.seq < last {
-                    return Err(format!(
-                        "shipped ops stopped applying at seq {} (expected {last}): a gap",
-                        resp.seq
-                    ));
+                    return Err(ShipError::Gap {
+                        applied: resp.seq,
+                        expected: last,
+                    });
                 }
                 self.applied(resp.seq, head, up_tx).await
             }
             Check::SyncEnd { seq } => {
                 if resp.seq != seq || self.group.sm().position().is_none() {
-                    return Err(format!(
-                        "the full sync to seq {seq} did not take (seq {})",
-                        resp.seq
-                    ));
+                    return Err(ShipError::SyncDidNotTake {
+                        seq,
+                        applied: resp.seq,
+                    });
                 }
                 info!(cluster = self.group.cluster(), seq, "full sync: done");
                 self.link.with(|v, _| {
@@ -405,8 +423,8 @@ impl Session<'_> {
             applied_seq: applied,
             lag_ms,
         });
-        up.send(frame(&ack).map_err(|s| s.message().to_string())?)
+        up.send(frame(&ack).map_err(ShipError::Encode)?)
             .await
-            .map_err(|_| "the subscription stream closed".to_string())
+            .map_err(|_| ShipError::StreamClosed)
     }
 }

@@ -14,6 +14,7 @@
 //! secondary holding a position, strictly at `seq + 1`, so a leader change on either side
 //! resumes from the committed position with no gap and no op applied twice.
 
+mod error;
 mod follow;
 mod options;
 mod serve;
@@ -21,6 +22,7 @@ mod source;
 mod status;
 mod wire;
 
+pub use error::ShipError;
 pub use follow::{run_shipper, SourceClusters};
 pub use options::ShipOptions;
 pub use serve::{gather_replication, ShippingService};
