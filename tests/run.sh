@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs Meridian's whole test suite from a fresh clone: installs what the tests need when it is
-# missing (Debian/Ubuntu packages, when run as root), builds once, then runs every test with
-# limited parallelism (the suites start many nodes; two test threads keep a 2-core box sane).
+# missing (Debian/Ubuntu packages, when run as root; rustup components; cargo-machete), checks
+# formatting and unused dependencies, builds once, lints, then runs every test with limited
+# parallelism (the suites start many nodes; two test threads keep a 2-core box sane).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,9 +17,33 @@ if ! command -v redis-server >/dev/null 2>&1; then
   fi
 fi
 
+# Drift checks that take seconds come first, so a forgotten rustfmt or a dependency left behind
+# fails the run before the build. rustfmt and clippy are rustup components (a minimal profile
+# lacks them); cargo-machete is installed once, from crates.io, when missing.
+if ! cargo fmt --version >/dev/null 2>&1; then rustup component add rustfmt; fi
+if ! cargo clippy --version >/dev/null 2>&1; then rustup component add clippy; fi
+started=$SECONDS
+cargo fmt --all -- --check
+echo "rustfmt check: $((SECONDS - started)) s"
+started=$SECONDS
+if ! command -v cargo-machete >/dev/null 2>&1; then
+  echo "installing cargo-machete (unused dependency check)"
+  cargo install cargo-machete --locked
+fi
+# Fails when a Cargo.toml declares a dependency its crate never uses (a false positive, such as
+# a crate only code generated into OUT_DIR uses, is listed under [package.metadata.cargo-machete]).
+cargo machete
+echo "unused dependencies check (cargo-machete, with its install when it ran): $((SECONDS - started)) s"
+
 started=$SECONDS
 cargo build --workspace --all-targets --locked
 echo "build: $((SECONDS - started)) s"
+
+# Lints after the build: it reuses most of what the build compiled for the host (build scripts,
+# proc macros) and only checks the rest.
+started=$SECONDS
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "clippy: $((SECONDS - started)) s"
 
 # The docker end-to-end test runs the image of a static release build: built here, once, so
 # its time shows apart (the test itself only checks that both are current). Without a docker
