@@ -11,6 +11,7 @@ use crate::command::{
     keyed, CommandDef, CommandKind, RO, RO_FAST, W, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
 };
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::streamed::BulkSink;
 use crate::typed::List;
 
 #[cfg(test)]
@@ -174,18 +175,29 @@ fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> Reply {
 // Reads
 
 fn lrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let (start, end) = match (int_arg(&argv[2]), int_arg(&argv[3])) {
-        (Ok(s), Ok(e)) => (s, e),
-        (Err(e), _) | (_, Err(e)) => return e,
+    crate::streamed::collect(|sink| lrange_into(ctx, argv, sink))
+}
+
+/// LRANGE written into `sink` (see `crate::streamed`).
+pub(crate) fn lrange_into(
+    ctx: &ReadCtx<'_>,
+    argv: &[Bytes],
+    sink: &mut dyn BulkSink,
+) -> Result<(), Reply> {
+    let start = int_arg(&argv[2])?;
+    let end = int_arg(&argv[3])?;
+    let range = match ctx.db.lookup::<List>(&argv[1], ctx.now_ms)? {
+        Some(list) => clamp_range(start, end, list.len()).map(|(s, n)| list.range(s..s + n)),
+        None => None,
     };
-    match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
-        Err(e) => e,
-        Ok(None) => Reply::Array(Vec::new()),
-        Ok(Some(list)) => match clamp_range(start, end, list.len()) {
-            None => Reply::Array(Vec::new()),
-            Some((s, n)) => Reply::Array(list.range(s..s + n).cloned().map(Reply::Bulk).collect()),
-        },
+    match range {
+        None => sink.array_len(0),
+        Some(items) => {
+            sink.array_len(items.len());
+            items.for_each(|item| sink.bulk(item));
+        }
     }
+    Ok(())
 }
 
 fn llen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {

@@ -16,7 +16,7 @@ use bytes::Bytes;
 use meridian_types::Reply;
 
 use crate::command::{lookup, unknown_command, wrong_arity, CommandDef, CommandKind};
-use crate::ctx::DbsCtx;
+use crate::ctx::{DbsCtx, ReadCtx};
 use crate::db::Keyspace;
 use crate::snapshot::SnapshotError;
 use crate::value::Entry;
@@ -128,6 +128,19 @@ impl Databases {
         seed: u64,
     ) -> Reply {
         self.db(db).run_read(def, argv, now, seed)
+    }
+
+    /// A read with a streamed form (`streamed_read`), written into `sink`.
+    pub fn run_read_streamed(
+        &self,
+        db: u32,
+        read: crate::StreamedReadFn,
+        argv: &[Bytes],
+        now: u64,
+        seed: u64,
+        sink: &mut dyn crate::BulkSink,
+    ) -> Result<(), Reply> {
+        read(&ReadCtx::new(self.db(db), now, seed), argv, sink)
     }
 
     /// The reads of a transaction without writes, in order, starting in `db`; a `SELECT` among

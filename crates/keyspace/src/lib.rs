@@ -45,6 +45,7 @@ mod sample;
 mod scan;
 mod small_bytes;
 mod snapshot;
+mod streamed;
 #[cfg(test)]
 mod test_util;
 mod typed;
@@ -66,5 +67,6 @@ pub use db::Keyspace;
 pub use glob::{glob_match, glob_match_nocase};
 pub use small_bytes::{SmallBytes, INLINE_MAX};
 pub use snapshot::{encode_chunk, SnapshotError};
+pub use streamed::{streamed_read, BulkSink, StreamedReadFn};
 pub use value::{Entry, Value};
 pub use zset::ZSet;

@@ -100,6 +100,16 @@ fn line(out: &mut BytesMut, prefix: u8, text: &[u8]) {
     out.put_slice(b"\r\n");
 }
 
+/// `*<len>\r\n`: the header of an array (the same in RESP2 and RESP3).
+pub fn encode_array_len(len: usize, out: &mut BytesMut) {
+    header(out, b'*', len_i64(len));
+}
+
+/// A bulk string (the same in RESP2 and RESP3).
+pub fn encode_bulk(bytes: &[u8], out: &mut BytesMut) {
+    bulk(out, bytes);
+}
+
 fn bulk(out: &mut BytesMut, bytes: &[u8]) {
     header(out, b'$', len_i64(bytes.len()));
     out.reserve(bytes.len() + 2);

@@ -31,7 +31,7 @@ mod limits;
 mod parser;
 
 pub use double::format_double;
-pub use encode::{encode, encode_verbatim, Protocol};
+pub use encode::{encode, encode_array_len, encode_bulk, encode_verbatim, Protocol};
 pub use error::ProtocolError;
 pub use inline::split_args;
 pub use limits::{

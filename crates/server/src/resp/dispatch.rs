@@ -193,8 +193,9 @@ impl Connection {
             }
             Target::Data(def) => {
                 self.flush_pending().await;
-                let reply = self.read_data(def, &argv).await;
-                self.reply(reply);
+                if let Some(reply) = self.read_data(def, &argv).await {
+                    self.reply(reply);
+                }
                 Ok(Flow::Continue)
             }
             Target::Server(cmd) => {
@@ -354,15 +355,22 @@ impl Connection {
         result.map_err(|e| read_error(&e))
     }
 
-    async fn read_data(&mut self, def: &'static CommandDef, argv: &[Bytes]) -> Reply {
+    /// Runs a read; a read with a streamed form is encoded straight into the output buffer
+    /// (no pending batch here) and answers None.
+    async fn read_data(&mut self, def: &'static CommandDef, argv: &[Bytes]) -> Option<Reply> {
         if let Err(reply) = self.read_barrier().await {
-            return reply;
+            return Some(reply);
         }
         let (now, seed) = (self.shared.group.clock().unix_ms(), rand::random());
-        self.shared
-            .group
-            .sm()
-            .read(|dbs| dbs.run_read(self.session.db, def, argv, now, seed))
+        let db = self.session.db;
+        let Some(streamed) = meridian_keyspace::streamed_read(def) else {
+            let sm = self.shared.group.sm();
+            return Some(sm.read(|dbs| dbs.run_read(db, def, argv, now, seed)));
+        };
+        let mut sink = OutSink(&mut self.out);
+        let sm = self.shared.group.sm();
+        sm.read(|dbs| dbs.run_read_streamed(db, streamed, argv, now, seed, &mut sink))
+            .err()
     }
 
     /// WAIT: hold the client until enough secondary clusters applied its last write or the
@@ -432,3 +440,16 @@ const WAIT_POLL: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Redis's answer to WAIT on a replica.
 const WAIT_ON_REPLICA: &str = "ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.";
+
+/// Encodes a streamed read's array into the connection's output buffer.
+struct OutSink<'a>(&'a mut BytesMut);
+
+impl meridian_keyspace::BulkSink for OutSink<'_> {
+    fn array_len(&mut self, len: usize) {
+        meridian_resp::encode_array_len(len, self.0);
+    }
+
+    fn bulk(&mut self, element: &Bytes) {
+        meridian_resp::encode_bulk(element, self.0);
+    }
+}
