@@ -1,16 +1,22 @@
-//! A Meridian node: one sled database, the regional Raft group of its cluster, and the
-//! listeners users and peers talk to.
+//! A Meridian node: its storage, the regional Raft group of its cluster, its part in the
+//! control plane and in cross-region shipping, and the listeners users and peers talk to.
 //!
 //! ```text
 //!  MeridianNode::start(spec)
-//!    ├─ storage::open_db(data_dir)              one sled db per node
+//!    ├─ storage::open_db(data_dir)              Raft files under raft/ + sled (backlogs)
 //!    ├─ RegionGroup::start(db, members, …)      Raft + state machine + active expiry
-//!    ├─ gRPC listener: meridian.v1.KeyValue, meridian.v1.Clusters, grpc.health.v1,
-//!    │                 reflection, meridian.internal.v1.{RaftTransport, RegionForward}
+//!    ├─ control_plane::start                    coordination voter (with the reconciler,
+//!    │                                          failover and rejoin) or client; write lease
+//!    ├─ Replication::start                      Shipping service, shipper, position reporter
+//!    ├─ gRPC listener: meridian.v1.{KeyValue, Clusters, GlobalDatastores}, grpc.health.v1,
+//!    │                 reflection, meridian.internal.v1.{RaftTransport, RegionForward,
+//!    │                 CoordForward (voters), Shipping}
 //!    ├─ RESP listener (`resp/`): Redis 7 protocol on the node's RESP port
 //!    └─ metrics listener (`metrics/`): Prometheus text at GET /metrics
-//!  stop(): listeners → groups → storage flush
+//!  stop(): listeners → shipping → control plane → regional group → sled flush
 //! ```
+//!
+//! A witness ([`WitnessNode`]) is a coordination voter only: no data, no RESP.
 //!
 //! Errors are mapped to gRPC statuses in one place (`status.rs`) and to RESP errors in one
 //! place (`resp/errors.rs`).
@@ -35,6 +41,6 @@ mod witness;
 pub use meridian_shipping::ShipOptions;
 pub use metrics::{MetricsError, MetricsServer, NodeMetrics};
 pub use node::{MeridianNode, NodeError};
-pub use resp::RespServer;
+pub use resp::{set_mem_allocator, RespServer};
 pub use spec::{ClusterSpec, CoordSpec, EdgeLimits, NodeSpec, RespSettings};
 pub use witness::{WitnessNode, WitnessSpec};
