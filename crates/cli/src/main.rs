@@ -22,6 +22,10 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// [`ALLOCATOR`] as INFO's `mem_allocator` names it (Redis's `jemalloc-<version>`): the
+/// jemalloc that tikv-jemalloc-sys builds, the `+5.3.0` of its version in Cargo.lock.
+const ALLOCATOR_NAME: &str = "jemalloc-5.3.0";
+
 /// Meridian: a Redis-compatible datastore replicated across regions on Raft.
 #[derive(Parser, Debug)]
 #[command(name = "meridian", version, propagate_version = true)]
@@ -70,6 +74,7 @@ enum Command {
 }
 
 fn main() -> anyhow::Result<()> {
+    meridian_server::set_mem_allocator(ALLOCATOR_NAME);
     let cli = Cli::parse();
     let threads = cli.worker_threads;
     // Children started by `meridian up` inherit the choice (set before any thread exists).
@@ -120,5 +125,22 @@ mod tests {
         }
         walk(&mut cmd, "meridian");
         Cli::command().debug_assert();
+    }
+
+    /// The allocator name INFO reports follows the jemalloc that Cargo.lock pins.
+    #[test]
+    fn allocator_name_is_the_locked_jemalloc() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock"))
+                .expect("Cargo.lock");
+        let version = lock
+            .split("[[package]]")
+            .find(|p| p.contains("name = \"tikv-jemalloc-sys\""))
+            .and_then(|p| p.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .and_then(|v| v.trim_end_matches('"').split_once('+'))
+            // `5.3.0-1-g<commit>`: Redis prints major.minor.bugfix.
+            .map(|(_, jemalloc)| jemalloc.split('-').next().unwrap_or(jemalloc).to_string())
+            .expect("tikv-jemalloc-sys in Cargo.lock");
+        assert_eq!(ALLOCATOR_NAME, format!("jemalloc-{version}"));
     }
 }

@@ -1,7 +1,8 @@
-//! INFO text and the ROLE reply.
+//! INFO's text (the replication section's fields come from `replication_info`).
 
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
+use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -11,6 +12,21 @@ use crate::resp::replication_info::{info_fields, ReplicationFacts};
 
 /// The Redis version Meridian reports (clients gate features on it).
 pub(crate) const REDIS_VERSION: &str = "7.0.15";
+
+/// The process's allocator as INFO's `mem_allocator` names it, set by [`set_mem_allocator`].
+static MEM_ALLOCATOR: OnceLock<&'static str> = OnceLock::new();
+
+/// Names the process's global allocator for INFO's `mem_allocator`, in Redis's form
+/// (`jemalloc-5.3.0`, `libc`). The binary that installs a global allocator calls it once at
+/// start; the first call wins. Without a call the field reads `libc`: Rust's default, the
+/// system malloc (as in tests, which run nodes inside their own process).
+pub fn set_mem_allocator(name: &'static str) {
+    let _ = MEM_ALLOCATOR.set(name);
+}
+
+fn mem_allocator() -> &'static str {
+    MEM_ALLOCATOR.get().copied().unwrap_or("libc")
+}
 
 /// Sections in the order Redis prints them, with their titles and whether they are in Redis's
 /// default set (INFO without arguments, `INFO default`).
@@ -181,7 +197,7 @@ fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)>
                 f("maxmemory", "0".into()),
                 f("maxmemory_human", "0B".into()),
                 f("maxmemory_policy", "noeviction".into()),
-                f("mem_allocator", "libc".into()),
+                f("mem_allocator", mem_allocator().into()),
             ]
         }
         "persistence" => vec![

@@ -41,4 +41,5 @@ mod session;
 mod table;
 mod txn;
 
+pub use info::set_mem_allocator;
 pub use listener::RespServer;
