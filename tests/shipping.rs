@@ -212,6 +212,30 @@ struct Sample {
     data: Databases,
 }
 
+/// Samples the running nodes of `ids` every 5 ms for `ms` milliseconds.
+async fn sample_for(
+    d: &TestDeployment,
+    ids: &[NodeId],
+    samples: &mut Vec<Sample>,
+    ms: u64,
+) -> Result<()> {
+    let end = tokio::time::Instant::now() + Duration::from_millis(ms);
+    while tokio::time::Instant::now() < end {
+        for id in ids {
+            if d.running().contains(id) {
+                let (seq, data) = state(d, *id)?;
+                samples.push(Sample {
+                    node: *id,
+                    seq,
+                    data,
+                });
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn secondaries_show_only_prefixes_of_the_primary_while_leaders_die() -> Result<()> {
     let opts = TestDeploymentOptions::default();
@@ -252,37 +276,16 @@ async fn secondaries_show_only_prefixes_of_the_primary_while_leaders_die() -> Re
         })
     };
     let mut samples: Vec<Sample> = Vec::new();
-    let sample = |d: &TestDeployment, samples: &mut Vec<Sample>| -> Result<()> {
-        for id in &secondary_ids {
-            if d.running().contains(id) {
-                let (seq, data) = state(d, *id)?;
-                samples.push(Sample {
-                    node: *id,
-                    seq,
-                    data,
-                });
-            }
-        }
-        Ok(())
-    };
-    let sample_for = |d: &TestDeployment, samples: &mut Vec<Sample>, ms: u64| -> Result<()> {
-        let end = std::time::Instant::now() + Duration::from_millis(ms);
-        while std::time::Instant::now() < end {
-            sample(d, samples)?;
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        Ok(())
-    };
-    sample_for(&d, &mut samples, 800)?;
+    sample_for(&d, &secondary_ids, &mut samples, 800).await?;
     let pl = d.wait_for_leader("use1", WAIT).await?;
     d.kill(pl).await?;
-    sample_for(&d, &mut samples, 1000)?;
+    sample_for(&d, &secondary_ids, &mut samples, 1000).await?;
     d.restart(pl).await?;
     let sl = d.wait_for_leader("euw1", WAIT).await?;
     d.kill(sl).await?;
-    sample_for(&d, &mut samples, 1000)?;
+    sample_for(&d, &secondary_ids, &mut samples, 1000).await?;
     d.restart(sl).await?;
-    sample_for(&d, &mut samples, 800)?;
+    sample_for(&d, &secondary_ids, &mut samples, 800).await?;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let written = writer.await?;
     ensure!(written > 20, "only {written} writes were attempted");
