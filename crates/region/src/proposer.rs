@@ -74,7 +74,7 @@ pub(crate) async fn run(
         carry = regrouper
             .fill(&mut gathered, &mut rx, answered.as_ref())
             .await;
-        let callers: Vec<Caller> = gathered.proposals.iter().map(|p| p.caller).collect();
+        let callers = gathered.proposals.iter().map(|p| p.caller.task).collect();
         let (batches, waiters) = gathered.into_entry(time.now_ms());
         let outcome = raft.client_write_ff(RegionRequest::Write(batches)).await;
         let (cluster, last_entry) = (cluster.clone(), last_entry.clone());
@@ -88,7 +88,10 @@ pub(crate) async fn run(
                     return fail_all(waiters, RegionError::Fatal { cluster, reason });
                 }
             };
-            *last_entry.lock().unwrap_or_else(|e| e.into_inner()) = Some(Answered::now(&callers));
+            *last_entry.lock().unwrap_or_else(|e| e.into_inner()) = Some(Answered {
+                at: tokio::time::Instant::now(),
+                callers,
+            });
             drop(permit);
             deliver(cluster, waiters, result);
         });

@@ -46,12 +46,6 @@ pub(crate) trait Queued {
     fn caller(&self) -> Caller;
 }
 
-impl Queued for Caller {
-    fn caller(&self) -> Caller {
-        *self
-    }
-}
-
 /// The requests going into the next round.
 pub(crate) trait Round {
     type Item: Queued;

@@ -6,7 +6,7 @@ use tokio::time::Instant;
 
 use std::time::Duration;
 
-use super::{regroup, Answered, Caller, Regrouper, Returns, Round, REGROUP_WAIT};
+use super::{regroup, Answered, Caller, Queued, Regrouper, Returns, Round, REGROUP_WAIT};
 
 /// tokio's timer tick: a deadline ends on the next one.
 const TICK: Duration = Duration::from_millis(1);
@@ -30,6 +30,12 @@ impl Round for Capped {
         }
         self.items.push(item);
         None
+    }
+}
+
+impl Queued for Caller {
+    fn caller(&self) -> Caller {
+        *self
     }
 }
 
