@@ -17,7 +17,7 @@ RUSTFLAGS="-C target-feature=+crt-static" CARGO_TARGET_DIR=target/static \
   cargo build --release -q --target x86_64-unknown-linux-gnu -p meridian-cli
 bin=target/static/x86_64-unknown-linux-gnu/release/meridian
 cargo build -q -p meridian-cli
-cargo test -q -p meridian-tests --test docker_e2e --no-run
+cargo test -q -p meridian-tests --test e2e --no-run
 
 # A project, subnet and host ports of its own, removed on exit.
 project=meridian-bench-$$
@@ -33,7 +33,7 @@ $bin docker down --volumes >/dev/null 2>&1
 unset MERIDIAN_DOCKER_PROJECT MERIDIAN_DOCKER_SUBNET MERIDIAN_DOCKER_RESP_PREFIX MERIDIAN_DOCKER_GRPC_PREFIX
 
 for i in $(seq 1 "$runs"); do
-  MERIDIAN_REQUIRE_DOCKER=1 cargo test -q -p meridian-tests --test docker_e2e -- \
+  MERIDIAN_REQUIRE_DOCKER=1 cargo test -q -p meridian-tests --test e2e docker_e2e:: -- \
     --nocapture 2>&1 | grep -E "replication lag|killed .*: first write|forced failover:|planned failover:|docker e2e done" \
     | sed "s/^ */run $i: /"
 done

@@ -9,12 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-5}
-cargo test --release -q -p meridian-tests --test failover_planned --test failover_forced --no-run
+cargo test --release -q -p meridian-tests --test e2e --no-run
 for i in $(seq 1 "$runs"); do
-  cargo test --release -q -p meridian-tests --test failover_planned a_planned_failover -- \
+  cargo test --release -q -p meridian-tests --test e2e failover_planned::a_planned_failover -- \
     --nocapture 2>&1 | grep -E "write gap|final seq" | sed "s/^ */planned run $i: /"
 done
 for i in $(seq 1 "$runs"); do
-  MERIDIAN_BENCH_DEFAULT_LEASE=1 cargo test --release -q -p meridian-tests --test failover_forced \
-    -- --nocapture 2>&1 | grep -E "^ +(forced failover:|[0-9]+ writes acknowledged)" | sed "s/^ */forced run $i: /"
+  MERIDIAN_BENCH_DEFAULT_LEASE=1 cargo test --release -q -p meridian-tests --test e2e \
+    failover_forced:: -- --nocapture 2>&1 | grep -E "^ +(forced failover:|[0-9]+ writes acknowledged)" | sed "s/^ */forced run $i: /"
 done

@@ -9,6 +9,9 @@ use meridian_server::EdgeLimits;
 use meridian_testkit::{TestCluster, TestClusterOptions};
 use tonic::Code;
 
+/// The gRPC client of one node.
+type Kv = pb::key_value_client::KeyValueClient<tonic::transport::Channel>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
     let opts = TestClusterOptions {
@@ -37,7 +40,28 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         .await?;
     let before = seq_of(&tc)?;
 
-    // Wrong type: string operations on a hash.
+    wrong_type_and_not_an_integer(&mut kv).await;
+    over_the_limits(&mut kv).await;
+    bad_enum_values(&mut kv).await;
+    an_expire_without_a_time_and_an_empty_batch(&mut kv).await;
+    a_min_seq_never_reached_times_out(&mut kv, before).await;
+
+    // Nothing above changed the data.
+    assert_eq!(seq_of(&tc)?, before, "a refused request advanced the seq");
+    let s = kv
+        .get(pb::GetRequest {
+            key: Bytes::from_static(b"s"),
+            read: None,
+        })
+        .await?
+        .into_inner();
+    assert_eq!(s.value, Bytes::from_static(b"text"));
+    tc.shutdown().await;
+    Ok(())
+}
+
+/// String operations on a hash; INCR of a non-numeric string.
+async fn wrong_type_and_not_an_integer(kv: &mut Kv) {
     let e = kv
         .get(pb::GetRequest {
             key: Bytes::from_static(b"h"),
@@ -56,7 +80,6 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         .unwrap_err();
     assert_eq!(e.code(), Code::FailedPrecondition);
 
-    // Not an integer.
     let e = kv
         .incr(pb::IncrRequest {
             key: Bytes::from_static(b"s"),
@@ -66,8 +89,10 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
     assert_eq!(e.message(), "ERR value is not an integer or out of range");
+}
 
-    // Over the limits.
+/// A key and a value one byte over their limits.
+async fn over_the_limits(kv: &mut Kv) {
     let e = kv
         .set(pb::SetRequest {
             key: Bytes::from(vec![b'k'; 65]),
@@ -95,8 +120,10 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         "{}",
         e.message()
     );
+}
 
-    // Unknown consistency level and bad enum values.
+/// An unknown consistency level and an unknown SET condition.
+async fn bad_enum_values(kv: &mut Kv) {
     let e = kv
         .get(pb::GetRequest {
             key: Bytes::from_static(b"s"),
@@ -119,8 +146,9 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
+}
 
-    // An expire with no time, and an empty batch.
+async fn an_expire_without_a_time_and_an_empty_batch(kv: &mut Kv) {
     let e = kv
         .expire(pb::ExpireRequest {
             key: Bytes::from_static(b"s"),
@@ -135,30 +163,19 @@ async fn bad_requests_get_clear_errors_and_change_nothing() -> Result<()> {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::InvalidArgument);
+}
 
-    // A min_seq the cluster never reaches times out with a clear error.
+/// A min_seq the cluster never reaches times out with a clear error.
+async fn a_min_seq_never_reached_times_out(kv: &mut Kv, seq: u64) {
     let e = kv
         .get(pb::GetRequest {
             key: Bytes::from_static(b"s"),
             read: Some(pb::ReadOptions {
                 consistency: pb::Consistency::Local as i32,
-                min_seq: before + 1_000_000,
+                min_seq: seq + 1_000_000,
             }),
         })
         .await
         .unwrap_err();
     assert_eq!(e.code(), Code::DeadlineExceeded, "{}", e.message());
-
-    // Nothing above changed the data.
-    assert_eq!(seq_of(&tc)?, before, "a refused request advanced the seq");
-    let s = kv
-        .get(pb::GetRequest {
-            key: Bytes::from_static(b"s"),
-            read: None,
-        })
-        .await?
-        .into_inner();
-    assert_eq!(s.value, Bytes::from_static(b"text"));
-    tc.shutdown().await;
-    Ok(())
 }

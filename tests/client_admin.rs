@@ -2,7 +2,6 @@
 //! UNBLOCK, REPLY, MONITOR, SHUTDOWN and the idle `timeout`, checked on the bytes; and the
 //! blocking commands (`client_admin/blocking.rs`).
 
-#[path = "client_admin/blocking.rs"]
 mod blocking;
 
 use std::net::SocketAddr;

@@ -2,9 +2,6 @@
 //! SELECT, MOVE, SWAPDB, COPY … DB) reaches a secondary region both through its full sync and
 //! through shipped ops, survives a restart of a secondary node, and stays in its database.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
 use std::time::Duration;
 
 use anyhow::{ensure, Result};
@@ -12,7 +9,8 @@ use meridian_keyspace::Databases;
 use meridian_testkit::{eventually, TestDeployment, TestDeploymentOptions};
 use meridian_types::{NodeId, Seq};
 use redis::aio::MultiplexedConnection;
-use support::*;
+
+use crate::global_datastores::support::*;
 
 const WAIT: Duration = Duration::from_secs(30);
 

@@ -14,7 +14,6 @@
 //! deployment down (volumes too) when the test ends, also when it fails. Without docker the
 //! test prints that it skipped, unless MERIDIAN_REQUIRE_DOCKER=1 (CI), where it fails.
 
-#[path = "docker_e2e/support.rs"]
 mod support;
 
 use std::io::Write as _;
@@ -38,6 +37,34 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
     d.meridian(&["docker", "up"]).await?;
     eprintln!("    up took {:.1} s", started.elapsed().as_secs_f64());
 
+    let lag = a_write_on_use1_reaches_every_region(&d).await?;
+    writes_on_use1_go_on_after_its_leader_is_killed(&d).await?;
+    let forced_ms = forced_failover_to_euw1(&d).await?;
+    heal_and_up_again(&d).await?;
+    let gap = planned_failover_back_to_use1(&d).await?;
+    same_data_in_every_region(&d).await?;
+
+    phase("down --volumes leaves nothing behind");
+    d.meridian(&["docker", "down", "--volumes"]).await?;
+    let left = d.leftovers().await?;
+    ensure!(left.is_empty(), "left behind: {left:?}");
+    // Straight to stderr (eprintln! is captured for a passing test): CI's log keeps the
+    // figures.
+    let _ = writeln!(
+        std::io::stderr(),
+        "docker e2e done in {:.0} s: lag {}; forced {forced_ms} ms; planned gap {} ms",
+        started.elapsed().as_secs_f64(),
+        lag.iter()
+            .map(|(r, l)| format!("{r} {l}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        gap.as_millis()
+    );
+    Ok(())
+}
+
+/// Returns the replication lag probed to each secondary region.
+async fn a_write_on_use1_reaches_every_region(d: &Deployment) -> Result<Vec<(String, String)>> {
     phase("a write on use1 is read in euw1 and aps1");
     set(d.resp("use1-1"), "e2e:first", "1").await?;
     for region in ["euw1-1", "aps1-1"] {
@@ -50,9 +77,12 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
     for (region, line) in &lag {
         eprintln!("    replication lag use1 -> {region}: {line}");
     }
+    Ok(lag)
+}
 
+async fn writes_on_use1_go_on_after_its_leader_is_killed(d: &Deployment) -> Result<()> {
     phase("kill use1's leader container; writes on use1 go on");
-    let leader = leader_of(&d, "use1").await?;
+    let leader = leader_of(d, "use1").await?;
     let survivor = if leader == "use1-1" {
         "use1-2"
     } else {
@@ -86,10 +116,13 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
         )
         .await?;
     }
-    d.meridian(&["docker", "restart", &leader]).await?;
+    d.meridian(&["docker", "restart", &leader]).await
+}
 
+/// Returns the time from the cut to the first write euw1 acknowledged, in ms.
+async fn forced_failover_to_euw1(d: &Deployment) -> Result<u128> {
     phase("cut use1 off; forced failover to euw1");
-    let writers = Writers::start(&d, &["euw1-1", "euw1-2"]);
+    let writers = Writers::start(d, &["euw1-1", "euw1-2"]);
     let cut_at = Instant::now();
     d.meridian(&["docker", "partition", "us-east-1"]).await?;
     // Right after the cut the coordination group may be electing a leader outside use1: a
@@ -100,7 +133,7 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
     ];
     let attempts = std::sync::atomic::AtomicU32::new(0);
     eventually("a forced failover to euw1", WAIT, || async {
-        if primary_is(&d, "euw1").await? {
+        if primary_is(d, "euw1").await? {
             return Ok(Some(()));
         }
         attempts.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -117,10 +150,13 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
     let forced_ms = first_ok.duration_since(cut_at).as_millis();
     eprintln!("    forced failover: cut -> first write acknowledged by euw1: {forced_ms} ms (failover done {done_ms} ms after the cut, {attempts} failover command(s))");
     set(d.resp("euw1-2"), "e2e:after-failover", "euw1").await?;
+    Ok(forced_ms)
+}
 
+async fn heal_and_up_again(d: &Deployment) -> Result<()> {
     phase("heal: use1 rejoins as a secondary and gets the post-failover write");
     d.meridian(&["docker", "heal"]).await?;
-    wait_rejoined(&d, "use1", WAIT).await?;
+    wait_rejoined(d, "use1", WAIT).await?;
     eventually("e2e:after-failover in use1", WAIT, || async {
         Ok((get(d.resp("use1-1"), "e2e:after-failover")
             .await?
@@ -133,12 +169,16 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
     phase("up again after the failover: it starts nothing new and changes no role");
     d.meridian(&["docker", "up"]).await?;
     ensure!(
-        primary_is(&d, "euw1").await?,
+        primary_is(d, "euw1").await?,
         "a second `meridian docker up` changed gds1's primary"
     );
+    Ok(())
+}
 
+/// Returns the write gap from the last write euw1 acknowledged to the first use1 did.
+async fn planned_failover_back_to_use1(d: &Deployment) -> Result<Duration> {
     phase("planned failover back to use1 under writers on both");
-    let writers = Writers::start(&d, &["euw1-1", "euw1-2", "euw1-3", "use1-1", "use1-2"]);
+    let writers = Writers::start(d, &["euw1-1", "euw1-2", "euw1-3", "use1-1", "use1-2"]);
     eventually("writers acknowledged on euw1", WAIT, || async {
         Ok(writers.first_ok_on(&["euw1-1", "euw1-2", "euw1-3"]))
     })
@@ -160,7 +200,10 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
         gap.as_millis(),
         planned_took.as_millis()
     );
+    Ok(gap)
+}
 
+async fn same_data_in_every_region(d: &Deployment) -> Result<()> {
     phase("every region holds the same data");
     let digests = eventually("equal digests in use1, euw1 and aps1", WAIT, || async {
         let mut all = Vec::new();
@@ -173,23 +216,6 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
     eprintln!(
         "    {} keys, digest {:016x} in every region",
         digests[0].0, digests[0].1
-    );
-
-    phase("down --volumes leaves nothing behind");
-    d.meridian(&["docker", "down", "--volumes"]).await?;
-    let left = d.leftovers().await?;
-    ensure!(left.is_empty(), "left behind: {left:?}");
-    // Straight to stderr (eprintln! is captured for a passing test): CI's log keeps the
-    // figures.
-    let _ = writeln!(
-        std::io::stderr(),
-        "docker e2e done in {:.0} s: lag {}; forced {forced_ms} ms; planned gap {} ms",
-        started.elapsed().as_secs_f64(),
-        lag.iter()
-            .map(|(r, l)| format!("{r} {l}"))
-            .collect::<Vec<_>>()
-            .join(", "),
-        gap.as_millis()
     );
     Ok(())
 }

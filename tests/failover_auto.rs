@@ -2,12 +2,9 @@
 //! its lease, and fires once the primary has held no lease for the configured time (not
 //! before), promoting the secondary by the forced path.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
 use std::time::Instant;
 
-use support::*;
+use crate::global_datastores::support::*;
 
 /// The policy under test.
 const AFTER: Duration = Duration::from_secs(2);

@@ -4,10 +4,7 @@
 //! completes with one primary at the next epoch, and every voter, the crashed one restarted
 //! too, describes the same outcome.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
-use support::*;
+use crate::global_datastores::support::*;
 
 /// Requests a failover of gds1 to euw1 (forced: with use1 cut off from everything first).
 async fn request(d: &TestDeployment, force: bool) -> Result<()> {

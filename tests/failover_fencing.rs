@@ -3,10 +3,7 @@
 //! follows) nor answers linearizable reads (they could be stale); local reads still work,
 //! and both come back when the lease does.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
-use support::*;
+use crate::global_datastores::support::*;
 
 /// Every key the primary leader's state holds, expired or not (reads hide expired keys; only
 /// active expiry removes them).

@@ -5,9 +5,6 @@
 //! never takes another write, rejoins as a secondary and counts exactly the writes it
 //! discards (and saves them to a file); every node converges.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
 use std::sync::Arc;
 
 use meridian_chaos::checks::seqs_from_values;
@@ -15,7 +12,8 @@ use meridian_chaos::setup;
 use meridian_chaos::workload::Ctx;
 use meridian_history::loss::{self, FinalHistory};
 use meridian_history::{single_writer, History, Kind, Recorder, Report};
-use support::*;
+
+use crate::global_datastores::support::*;
 
 /// Writers run this long; the cut and the failover happen inside.
 const WRITING: Duration = Duration::from_secs(16);
@@ -27,6 +25,49 @@ async fn a_forced_failover_keeps_one_writer_and_counts_exactly_what_the_old_prim
 }
 
 async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
+    let (d, lease) = start(seed).await?;
+
+    phase("writers on every node of every cluster");
+    let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
+    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"], seed)?;
+    eventually("writes acknowledged by use1", WAIT, || async {
+        Ok((recorder.counts().ok > 50).then_some(()))
+    })
+    .await?;
+
+    let (use1, cut_ns) = cut_use1_off(&d, &recorder).await?;
+    let (via, target, loss) = failover_without_a_target(&d).await?;
+    let discarded = use1_rejoins_and_counts_what_it_discards(&d, via, &use1).await?;
+
+    phase("writes go on at the new primary until the writers stop; every node converges");
+    writers.join_all().await;
+    let mut d = d;
+    setup::converge(&mut d, &target, WAIT).await?;
+
+    let history: History = recorder.snapshot();
+    check_the_history(&d, &history, &target, &loss, discarded).await?;
+    // A figure for benches/failover.sh (not a goal asserted here).
+    if let Some(first) = acks(&history, &target)
+        .iter()
+        .map(|(t, _)| *t)
+        .filter(|t| *t > cut_ns)
+        .min()
+    {
+        eprintln!(
+            "    forced failover: {} ms from the cut to the first write acknowledged by {target} (lease {} ms)",
+            (first - cut_ns) / 1_000_000,
+            lease.as_millis()
+        );
+    }
+    discarded_writes_are_in_files(&d, &use1, discarded)?;
+    metrics_show_the_failover(&d, &use1, &target, via, discarded).await?;
+    d.shutdown().await;
+    Ok(())
+}
+
+/// A deployment (with the default lease when benches/failover.sh asks for it) and gds1 on
+/// every cluster; returns it and its primary's lease.
+async fn start(seed: u64) -> Result<(TestDeployment, Duration)> {
     let mut opts = TestDeploymentOptions {
         fault_seed: seed,
         ..TestDeploymentOptions::default()
@@ -40,20 +81,15 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
     }
     let lease = opts.coord.lease;
     let d = TestDeployment::start(opts).await?;
-    create_ready(&d, "gds1", "use1").await?;
-    add_ready(&d, "gds1", "euw1").await?;
-    add_ready(&d, "gds1", "aps1").await?;
+    datastore_with(&d, &["euw1", "aps1"]).await?;
+    Ok((d, lease))
+}
 
-    phase("writers on every node of every cluster");
-    let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
-    let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"], seed)?;
-    eventually("writes acknowledged by use1", WAIT, || async {
-        Ok((recorder.counts().ok > 50).then_some(()))
-    })
-    .await?;
-
+/// Cuts use1 off and waits until it acknowledged a write after the cut; returns its nodes
+/// and the time of the cut.
+async fn cut_use1_off(d: &TestDeployment, recorder: &Recorder) -> Result<(Vec<NodeId>, u64)> {
     phase("cut use1 off from every other node; its clients still reach it");
-    let use1 = cut_off(&d, "use1")?;
+    let use1 = cut_off(d, "use1")?;
     let cut_ns = recorder.now_ns();
     // use1 keeps acknowledging on its lease for a while: those writes are what a forced
     // failover loses, and the test needs some.
@@ -65,11 +101,16 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
             .then_some(()))
     })
     .await?;
+    Ok((use1, cut_ns))
+}
 
+/// Forces a failover without a target through a node of euw1; returns that node, the
+/// cluster promoted and the loss range the failover recorded.
+async fn failover_without_a_target(d: &TestDeployment) -> Result<(NodeId, String, pb::LossRange)> {
     phase("a forced failover without a target, asked of a node in euw1");
     let via = d.cluster_ids("euw1")?[0];
-    datastore(failover_with(&d, via, "gds1", "", true).await)?;
-    let done = wait_failover_done(&d, via, "gds1").await?;
+    datastore(failover_with(d, via, "gds1", "", true).await)?;
+    let done = wait_failover_done(d, via, "gds1").await?;
     let target = done.primary_cluster.clone();
     ensure!(target != "use1" && done.epoch == 2, "{}", view(&done));
     let old = member(&done, "use1").context("use1 is still a member")?;
@@ -88,9 +129,18 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         "    promoted {target} at seq {}; use1 last reported head {}",
         loss.after_seq, loss.reported_head
     );
+    Ok((via, target, loss))
+}
 
+/// The old primary takes no write while cut off and, healed, rejoins as a secondary;
+/// returns the writes it counted as discarded.
+async fn use1_rejoins_and_counts_what_it_discards(
+    d: &TestDeployment,
+    via: NodeId,
+    use1: &[NodeId],
+) -> Result<u64> {
     phase("the old primary, still cut off, takes no write");
-    for id in &use1 {
+    for id in use1 {
         let line = resp_line(d.resp_addr(*id)?, &["SET", "late", "v"]).await?;
         ensure!(
             !line.starts_with("+OK"),
@@ -100,7 +150,7 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
 
     phase("heal: use1 rejoins as a secondary and counts what it discards");
     d.net().heal();
-    let rejoined = wait_describe(&d, via, "gds1", "use1 rejoined with its count", |ds| {
+    let rejoined = wait_describe(d, via, "gds1", "use1 rejoined with its count", |ds| {
         let Some(ds) = ds else { return false };
         let counted = ds
             .failover
@@ -117,33 +167,39 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         .and_then(|f| f.loss.as_ref())
         .and_then(|l| l.discarded)
         .unwrap_or(0);
-    for id in &use1 {
+    for id in use1 {
         let line = resp_line(d.resp_addr(*id)?, &["SET", "late", "v"]).await?;
         ensure!(line.starts_with("-READONLY"), "node {id} of use1: {line:?}");
     }
+    Ok(discarded)
+}
 
-    phase("writes go on at the new primary until the writers stop; every node converges");
-    writers.join_all().await;
-    let mut d = d;
-    setup::converge(&mut d, &target, WAIT).await?;
-
+/// One writer at a time; every acknowledged write survived or lies in the range use1
+/// discarded, which holds exactly the writes use1 acknowledged there (and maybe some of
+/// unknown outcome).
+async fn check_the_history(
+    d: &TestDeployment,
+    history: &History,
+    target: &str,
+    loss: &pb::LossRange,
+    discarded: u64,
+) -> Result<()> {
     phase("check the history");
-    let history: History = recorder.snapshot();
-    let single = single_writer::check(&history)?;
+    let single = single_writer::check(history)?;
     ensure!(single.is_valid(), "{single}");
-    let primary = setup::primary_writes(&d, &target).await?;
+    let primary = setup::primary_writes(d, target).await?;
     let survived: FinalHistory = primary
         .iter()
         .map(|(seq, k, v)| (*seq, (k.clone(), *v)))
         .collect();
-    let with_seqs = seqs_from_values(&history, &primary);
+    let with_seqs = seqs_from_values(history, &primary);
     // Acknowledged by use1 past the seq the new primary started from: lost, and counted.
     let range = loss::LossRange {
         epoch: 1,
         from_seq: loss.after_seq + 1,
         to_seq: loss.after_seq + discarded,
     };
-    let old_acks = acks(&history, "use1");
+    let old_acks = acks(history, "use1");
     let lost_acks = old_acks
         .iter()
         .filter(|(_, seq)| seq.is_some_and(|s| range.contains(s)))
@@ -169,23 +225,16 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         "    {} writes acknowledged; use1 discarded {discarded} ({lost_acks} of them acknowledged)",
         checked.acknowledged
     );
+    Ok(())
+}
 
-    // A figure for benches/failover.sh (not a goal asserted here).
-    if let Some(first) = acks(&history, &target)
-        .iter()
-        .map(|(t, _)| *t)
-        .filter(|t| *t > cut_ns)
-        .min()
-    {
-        eprintln!(
-            "    forced failover: {} ms from the cut to the first write acknowledged by {target} (lease {} ms)",
-            (first - cut_ns) / 1_000_000,
-            lease.as_millis()
-        );
-    }
-
+fn discarded_writes_are_in_files(
+    d: &TestDeployment,
+    use1: &[NodeId],
+    discarded: u64,
+) -> Result<()> {
     phase("the discarded writes are in a file on every node of use1, one line per seq");
-    for id in &use1 {
+    for id in use1 {
         let group = d.group(*id)?;
         let runs = group.sm().discarded();
         let counted: u64 = runs.iter().map(|r| r.count()).sum();
@@ -198,9 +247,18 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
             dir.display()
         );
     }
+    Ok(())
+}
 
+async fn metrics_show_the_failover(
+    d: &TestDeployment,
+    use1: &[NodeId],
+    target: &str,
+    via: NodeId,
+    discarded: u64,
+) -> Result<()> {
     phase("metrics: use1's discarded writes and epoch; the voters' failover phase");
-    for id in &use1 {
+    for id in use1 {
         let body = scrape(d.node(*id)?.metrics_addr()).await?;
         ensure!(
             metric(&body, "meridian_discarded_writes") == Some(discarded as f64)
@@ -209,7 +267,7 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
             "node {id}: {body}"
         );
     }
-    let leader = d.wait_for_leader(&target, WAIT).await?;
+    let leader = d.wait_for_leader(target, WAIT).await?;
     eventually("the new primary's leader holds a lease", WAIT, || async {
         let body = scrape(d.node(leader)?.metrics_addr()).await?;
         Ok(metric(&body, "meridian_lease_remaining_ms").filter(|ms| *ms > 0.0))
@@ -231,7 +289,6 @@ async fn forced(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         ) && series("meridian_datastore_epoch{", &["datastore=\"gds1\""], "2"),
         "voter {via}: {body}"
     );
-    d.shutdown().await;
     Ok(())
 }
 
@@ -240,9 +297,7 @@ async fn a_primary_that_ignores_its_lease_is_caught_by_the_single_writer_checker
     let mut opts = TestDeploymentOptions::default();
     opts.region_options.planted.skip_lease_check = true;
     let d = TestDeployment::start(opts).await?;
-    create_ready(&d, "gds1", "use1").await?;
-    add_ready(&d, "gds1", "euw1").await?;
-    add_ready(&d, "gds1", "aps1").await?;
+    datastore_with(&d, &["euw1", "aps1"]).await?;
     let recorder = Arc::new(Recorder::new(std::time::Instant::now()));
     let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, WRITING);
     let writers = spawn_writers(&d, &ctx, &["use1", "euw1", "aps1"], 7)?;

@@ -3,9 +3,6 @@
 //! overlapping time; the old primary refuses writes and rejoins as a secondary; no cluster
 //! full-syncs; every node converges to the new primary's data.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
 use std::sync::Arc;
 
 use meridian_chaos::checks::seqs_from_values;
@@ -13,7 +10,8 @@ use meridian_chaos::setup;
 use meridian_chaos::workload::Ctx;
 use meridian_history::loss::{self, FinalHistory};
 use meridian_history::{single_writer, History, Kind, Op, Recorder, Report};
-use support::*;
+
+use crate::global_datastores::support::*;
 
 /// Writers run this long; the failover happens inside.
 const WRITING: Duration = Duration::from_secs(10);
@@ -51,9 +49,7 @@ async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         ..TestDeploymentOptions::default()
     };
     let d = TestDeployment::start(opts).await?;
-    create_ready(&d, "gds1", "use1").await?;
-    add_ready(&d, "gds1", "euw1").await?;
-    add_ready(&d, "gds1", "aps1").await?;
+    datastore_with(&d, &["euw1", "aps1"]).await?;
     let syncs_before = full_syncs(&d).await?;
 
     phase("writers on every node of every cluster");
@@ -64,10 +60,38 @@ async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
     })
     .await?;
 
+    let target = racing_failovers_promote_one_target(&d).await?;
+
+    phase("the old primary refuses writes and says where to go");
+    let line = resp_line(d.resp_addr(1)?, &["SET", "late", "v"]).await?;
+    ensure!(line.starts_with("-READONLY"), "old primary: {line:?}");
+
+    phase("writes go on at the new primary until the writers stop");
+    writers.join_all().await;
+    let mut d = d;
+    setup::converge(&mut d, target, WAIT).await?;
+
+    check_the_history(&d, &recorder.snapshot(), target).await?;
+    // A node that followed before counts the syncs it had; one that did not (the old
+    // primary's nodes) must have none.
+    for (id, n) in full_syncs(&d).await? {
+        let before = syncs_before.get(&id).copied().unwrap_or(0);
+        ensure!(
+            n == before,
+            "node {id} full-synced during the failover ({before} -> {n})"
+        );
+    }
+    d.shutdown().await;
+    Ok(())
+}
+
+/// Two failovers asked at once (to euw1 and to aps1): exactly one is accepted and done;
+/// returns its target.
+async fn racing_failovers_promote_one_target(d: &TestDeployment) -> Result<&'static str> {
     phase("two racing failovers: exactly one is accepted");
     let (a, b) = tokio::join!(
-        failover(&d, 1, "gds1", "euw1"),
-        failover(&d, 4, "gds1", "aps1")
+        failover(d, 1, "gds1", "euw1"),
+        failover(d, 4, "gds1", "aps1")
     );
     let target = match (&a, &b) {
         (Ok(_), Err(e)) | (Err(e), Ok(_)) => {
@@ -80,7 +104,7 @@ async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         }
         _ => bail!("exactly one failover must be accepted: {a:?} / {b:?}"),
     };
-    let done = wait_failover_done(&d, 7, "gds1").await?;
+    let done = wait_failover_done(d, 7, "gds1").await?;
     ensure!(
         done.primary_cluster == target && done.epoch == 2,
         "after the failover: {}",
@@ -93,27 +117,21 @@ async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
     );
     let f = done.failover.clone().context("failover info")?;
     eprintln!("    failover to {target}: final seq {}", f.final_seq);
+    Ok(target)
+}
 
-    phase("the old primary refuses writes and says where to go");
-    let line = resp_line(d.resp_addr(1)?, &["SET", "late", "v"]).await?;
-    ensure!(line.starts_with("-READONLY"), "old primary: {line:?}");
-
-    phase("writes go on at the new primary until the writers stop");
-    writers.join_all().await;
-    let mut d = d;
-    setup::converge(&mut d, target, WAIT).await?;
-
+/// No acknowledged write lost, one writer at a time, and both primaries took writes.
+async fn check_the_history(d: &TestDeployment, history: &History, target: &str) -> Result<()> {
     phase("check the history");
-    let history: History = recorder.snapshot();
-    let primary = setup::primary_writes(&d, target).await?;
+    let primary = setup::primary_writes(d, target).await?;
     let survived: FinalHistory = primary
         .iter()
         .map(|(seq, k, v)| (*seq, (k.clone(), *v)))
         .collect();
-    let with_seqs = seqs_from_values(&history, &primary);
+    let with_seqs = seqs_from_values(history, &primary);
     let lost = loss::check(&with_seqs, &survived, &[])?;
     ensure!(lost.is_valid(), "{lost}");
-    let writers = single_writer::check(&history)?;
+    let writers = single_writer::check(history)?;
     ensure!(writers.is_valid(), "{writers}");
     let acked_on = |cluster: &str| {
         history
@@ -135,7 +153,12 @@ async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
         acked_on("use1"),
         acked_on(target)
     );
-    // A figure for benches/failover.sh (not a goal asserted here).
+    print_write_gap(history, target);
+    Ok(())
+}
+
+/// A figure for benches/failover.sh (not a goal asserted here).
+fn print_write_gap(history: &History, target: &str) {
     let acks = |cluster: &str| -> Vec<u64> {
         history
             .events
@@ -151,17 +174,6 @@ async fn planned(seed: u64, recorder: Arc<Recorder>) -> Result<()> {
             first_new.saturating_sub(*last_old) / 1_000_000
         );
     }
-    // A node that followed before counts the syncs it had; one that did not (the old
-    // primary's nodes) must have none.
-    for (id, n) in full_syncs(&d).await? {
-        let before = syncs_before.get(&id).copied().unwrap_or(0);
-        ensure!(
-            n == before,
-            "node {id} full-synced during the failover ({before} -> {n})"
-        );
-    }
-    d.shutdown().await;
-    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

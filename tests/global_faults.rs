@@ -1,11 +1,9 @@
 //! Global datastores under faults and role enforcement: secondaries refuse writes, an
 //! isolated primary stops within one lease, the coordination leader dies mid-operation.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
-use support::*;
 use tokio::time::Instant;
+
+use crate::global_datastores::support::*;
 
 /// A secondary refuses writes on every node (RESP READONLY, gRPC FAILED_PRECONDITION), serves
 /// reads, and takes writes again once disassociated.

@@ -5,9 +5,6 @@
 //! a forced failover lets another cluster write. Both judged from recorded histories, with
 //! deadlines and no fixed sleeps.
 
-#[path = "global_datastores/support.rs"]
-mod support;
-
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -18,8 +15,9 @@ use meridian_chaos::workload::{shipping, Ctx, Session};
 use meridian_coord::CoordOptions;
 use meridian_history::loss::{self, FinalHistory};
 use meridian_history::{single_writer, History, Kind, Op, Recorder, Report};
-use support::*;
 use tokio::task::JoinSet;
+
+use crate::global_datastores::support::*;
 
 /// Coordination timing as in `cluster-configs/local.toml` (WAN election timeouts of 1–2 s, 4 s
 /// leases renewed every 1.33 s), so a coordination election is clearly slower than a regional
@@ -105,6 +103,26 @@ fn acked(history: &History, cluster: &str) -> Result<Vec<(u64, u64)>> {
         .collect())
 }
 
+/// Writers through `nodes` and every node of euw1 for `writing`, once use1 acknowledged
+/// some: the time they started (the recorder's zero), the recorder and the writer tasks.
+async fn start_writers(
+    d: &TestDeployment,
+    nodes: &[NodeId],
+    writing: Duration,
+) -> Result<(Instant, Arc<Recorder>, JoinSet<()>)> {
+    let start = Instant::now();
+    let recorder = Arc::new(Recorder::new(start));
+    let ctx = Ctx::new(recorder.clone(), d.net().clone(), 4, writing);
+    let mut writing_to = nodes.to_vec();
+    writing_to.extend(d.cluster_ids("euw1")?);
+    let writers = spawn_writers(d, &ctx, &writing_to)?;
+    eventually("writes acknowledged by use1", WAIT, || async {
+        Ok((recorder.counts().ok > 30).then_some(()))
+    })
+    .await?;
+    Ok((start, recorder, writers))
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_leader_elected_after_a_crash_writes_on_the_inherited_lease_before_coord_recovers(
 ) -> Result<()> {
@@ -112,46 +130,80 @@ async fn a_leader_elected_after_a_crash_writes_on_the_inherited_lease_before_coo
     let use1 = d.cluster_ids("use1")?;
     let victim = use1[0];
     let survivors: Vec<NodeId> = use1[1..].to_vec();
+    node_leads_use1_and_coordination(&d, victim).await?;
+    // More than a renewal period left: the hand-off, not a lucky grant, is what is tested.
+    wait_inherited(&d, &survivors, Duration::from_secs(2)).await?;
 
+    phase("writers through use1's surviving nodes and euw1 (which refuses them)");
+    let (start, recorder, writers) = start_writers(&d, &survivors, Duration::from_secs(14)).await?;
+    let crash = crash(&mut d, victim, &survivors, start).await?;
+    eventually(
+        "writes acknowledged after the coordination election",
+        WAIT,
+        || async {
+            let h = recorder.snapshot();
+            Ok(acked(&h, "use1")?
+                .iter()
+                .any(|(i, _)| *i > crash.elected_at)
+                .then_some(()))
+        },
+    )
+    .await?;
+    writers.join_all().await;
+
+    let history = recorder.snapshot();
+    the_first_write_after_the_crash_came_before_a_fresh_grant(&history, &crash)?;
+    phase("no acknowledged write lost");
+    let primary = setup::primary_writes(&d, "use1").await?;
+    let survived: FinalHistory = primary
+        .iter()
+        .map(|(seq, k, v)| (*seq, (k.clone(), *v)))
+        .collect();
+    let lost = loss::check(&seqs_from_values(&history, &primary), &survived, &[])?;
+    ensure!(lost.is_valid(), "{lost}");
+    d.shutdown().await;
+    Ok(())
+}
+
+async fn node_leads_use1_and_coordination(d: &TestDeployment, node: NodeId) -> Result<()> {
     phase("node 1 leads both use1 and the coordination group");
     eventually(
         "node 1 leading use1 and the coordination group",
         WAIT,
         || async {
-            let region = d.group(victim)?;
-            let coord = d.coord(victim)?;
+            let region = d.group(node)?;
+            let coord = d.coord(node)?;
             if !region.is_leader() {
                 region.raft().trigger().elect().await?;
             }
             if !coord.is_leader() {
                 coord.raft().trigger().elect().await?;
             }
-            let leads = d.wait_for_leader("use1", WAIT).await? == victim
-                && d.wait_for_coord_leader(WAIT).await? == victim;
+            let leads = d.wait_for_leader("use1", WAIT).await? == node
+                && d.wait_for_coord_leader(WAIT).await? == node;
             Ok(leads.then_some(()))
         },
     )
-    .await?;
-    // More than a renewal period left: the hand-off, not a lucky grant, is what is tested.
-    wait_inherited(&d, &survivors, Duration::from_secs(2)).await?;
+    .await
+}
 
-    phase("writers through use1's surviving nodes and euw1 (which refuses them)");
-    let start = Instant::now();
-    let recorder = Arc::new(Recorder::new(start));
-    let ctx = Ctx::new(
-        recorder.clone(),
-        d.net().clone(),
-        4,
-        Duration::from_secs(14),
-    );
-    let mut writing_to = survivors.clone();
-    writing_to.extend(d.cluster_ids("euw1")?);
-    let writers = spawn_writers(&d, &ctx, &writing_to)?;
-    eventually("writes acknowledged by use1", WAIT, || async {
-        Ok((recorder.counts().ok > 30).then_some(()))
-    })
-    .await?;
+/// When a crash happened and what followed, in ns since the writers started.
+struct Crash {
+    killed_at: u64,
+    /// A surviving voter first led the coordination group.
+    elected_at: u64,
+    /// A surviving node of use1 first led it.
+    region_at: u64,
+    new_leader: NodeId,
+}
 
+/// Crashes `victim`: cut off from everyone at once, then stopped.
+async fn crash(
+    d: &mut TestDeployment,
+    victim: NodeId,
+    survivors: &[NodeId],
+    start: Instant,
+) -> Result<Crash> {
     phase("crash node 1: cut off from everyone at once, then stopped");
     let others: Vec<NodeId> = d.ids().into_iter().filter(|id| *id != victim).collect();
     let voters = d
@@ -188,23 +240,26 @@ async fn a_leader_elected_after_a_crash_writes_on_the_inherited_lease_before_coo
         .await
         .context("no new use1 leader")??;
     let new_leader = d.wait_for_leader("use1", WAIT).await?;
-    eventually(
-        "writes acknowledged after the coordination election",
-        WAIT,
-        || async {
-            let h = recorder.snapshot();
-            Ok(acked(&h, "use1")?
-                .iter()
-                .any(|(i, _)| *i > elected_at)
-                .then_some(()))
-        },
-    )
-    .await?;
-    writers.join_all().await;
+    Ok(Crash {
+        killed_at,
+        elected_at,
+        region_at,
+        new_leader,
+    })
+}
 
+fn the_first_write_after_the_crash_came_before_a_fresh_grant(
+    history: &History,
+    crash: &Crash,
+) -> Result<()> {
     phase("check: the first write after the crash came before any fresh grant could");
-    let history = recorder.snapshot();
-    let use1_acks = acked(&history, "use1")?;
+    let Crash {
+        killed_at,
+        elected_at,
+        region_at,
+        new_leader,
+    } = *crash;
+    let use1_acks = acked(history, "use1")?;
     let last_before = use1_acks
         .iter()
         .filter(|(_, c)| *c < killed_at)
@@ -232,21 +287,11 @@ async fn a_leader_elected_after_a_crash_writes_on_the_inherited_lease_before_coo
         ms(elected_at - killed_at)
     );
     ensure!(
-        acked(&history, "euw1")?.is_empty(),
+        acked(history, "euw1")?.is_empty(),
         "the secondary euw1 acknowledged a write"
     );
-    let writers = single_writer::check(&history)?;
+    let writers = single_writer::check(history)?;
     ensure!(writers.is_valid(), "{writers}");
-
-    phase("no acknowledged write lost");
-    let primary = setup::primary_writes(&d, "use1").await?;
-    let survived: FinalHistory = primary
-        .iter()
-        .map(|(seq, k, v)| (*seq, (k.clone(), *v)))
-        .collect();
-    let lost = loss::check(&seqs_from_values(&history, &primary), &survived, &[])?;
-    ensure!(lost.is_valid(), "{lost}");
-    d.shutdown().await;
     Ok(())
 }
 
@@ -254,11 +299,12 @@ async fn a_leader_elected_after_a_crash_writes_on_the_inherited_lease_before_coo
 async fn a_follower_cut_off_with_its_cluster_stops_writing_when_the_inherited_lease_ends(
 ) -> Result<()> {
     let d = start().await?;
-    let coord = d.options().coord.clone();
-    let lease = coord.lease;
-    let use1 = d.cluster_ids("use1")?;
     let leader = d.wait_for_leader("use1", WAIT).await?;
-    let followers: Vec<NodeId> = use1.iter().copied().filter(|id| *id != leader).collect();
+    let followers: Vec<NodeId> = d
+        .cluster_ids("use1")?
+        .into_iter()
+        .filter(|id| *id != leader)
+        .collect();
     // The followers' clocks run 4 % slow (within the 5 % drift bound): their D lasts longer.
     let slow = 0.04;
     for id in &followers {
@@ -267,45 +313,8 @@ async fn a_follower_cut_off_with_its_cluster_stops_writing_when_the_inherited_le
     wait_inherited(&d, &followers, Duration::from_secs(2)).await?;
 
     phase("writers through use1's followers and euw1's nodes");
-    let start = Instant::now();
-    let recorder = Arc::new(Recorder::new(start));
-    let ctx = Ctx::new(
-        recorder.clone(),
-        d.net().clone(),
-        4,
-        Duration::from_secs(20),
-    );
-    let mut writing_to = followers.clone();
-    writing_to.extend(d.cluster_ids("euw1")?);
-    let writers = spawn_writers(&d, &ctx, &writing_to)?;
-    eventually("writes acknowledged by use1", WAIT, || async {
-        Ok((recorder.counts().ok > 30).then_some(()))
-    })
-    .await?;
-
-    phase("cut use1 off from every other node, and its leader from its followers");
-    let others: Vec<NodeId> = d
-        .ids()
-        .into_iter()
-        .filter(|id| !use1.contains(id))
-        .collect();
-    d.net().partition(&use1, &others);
-    d.net().partition(&[leader], &followers);
-    // No grant reaches the followers from now on; every lease they hold was granted after an
-    // instant of theirs before this one, so it ends within `lease` of their (slow) clocks.
-    let cut_at = ns_since(start);
-    let inherited_end = cut_at + lease.div_f64(1.0 - slow).as_nanos() as u64;
-    // The earliest the coordination group could promote another cluster.
-    let promotable = cut_at + coord.promotion_wait(lease).as_nanos() as u64;
-    let new_leader = eventually("a new use1 leader among the followers", WAIT, || async {
-        for id in &followers {
-            if d.group(*id)?.is_leader() {
-                return Ok(Some(*id));
-            }
-        }
-        Ok(None)
-    })
-    .await?;
+    let (start, recorder, writers) = start_writers(&d, &followers, Duration::from_secs(20)).await?;
+    let cut = cut_use1_off(&d, leader, &followers, slow, start).await?;
 
     phase("a forced failover to euw1, asked of node 4");
     let via = d.cluster_ids("euw1")?[0];
@@ -321,15 +330,77 @@ async fn a_follower_cut_off_with_its_cluster_stops_writing_when_the_inherited_le
     })
     .await?;
     writers.join_all().await;
+    use1_wrote_on_the_inherited_lease_only(&recorder.snapshot(), &cut)?;
+    d.shutdown().await;
+    Ok(())
+}
 
+/// The cut of use1 and its bounds, in ns since the writers started.
+struct Cut {
+    at: u64,
+    /// Every lease the followers inherited ends by then (on their slow clocks).
+    inherited_end: u64,
+    /// The earliest the coordination group could promote another cluster.
+    promotable: u64,
+    new_leader: NodeId,
+}
+
+/// Cuts use1 off from every other node, and its leader from its followers; returns once a
+/// follower leads.
+async fn cut_use1_off(
+    d: &TestDeployment,
+    leader: NodeId,
+    followers: &[NodeId],
+    slow: f64,
+    start: Instant,
+) -> Result<Cut> {
+    phase("cut use1 off from every other node, and its leader from its followers");
+    let coord = d.options().coord.clone();
+    let lease = coord.lease;
+    let use1 = d.cluster_ids("use1")?;
+    let others: Vec<NodeId> = d
+        .ids()
+        .into_iter()
+        .filter(|id| !use1.contains(id))
+        .collect();
+    d.net().partition(&use1, &others);
+    d.net().partition(&[leader], followers);
+    // No grant reaches the followers from now on; every lease they hold was granted after an
+    // instant of theirs before this one, so it ends within `lease` of their (slow) clocks.
+    let at = ns_since(start);
+    let inherited_end = at + lease.div_f64(1.0 - slow).as_nanos() as u64;
+    let promotable = at + coord.promotion_wait(lease).as_nanos() as u64;
+    let new_leader = eventually("a new use1 leader among the followers", WAIT, || async {
+        for id in followers {
+            if d.group(*id)?.is_leader() {
+                return Ok(Some(*id));
+            }
+        }
+        Ok(None)
+    })
+    .await?;
+    Ok(Cut {
+        at,
+        inherited_end,
+        promotable,
+        new_leader,
+    })
+}
+
+fn use1_wrote_on_the_inherited_lease_only(history: &History, cut: &Cut) -> Result<()> {
     phase("check: use1 wrote on the inherited lease only, and stopped before euw1 began");
-    let history = recorder.snapshot();
-    let after_cut: Vec<(u64, u64)> = acked(&history, "use1")?
+    let Cut {
+        at: cut_at,
+        inherited_end,
+        promotable,
+        new_leader,
+    } = *cut;
+    let after_cut: Vec<(u64, u64)> = acked(history, "use1")?
         .into_iter()
         .filter(|(_, c)| *c > cut_at)
         .collect();
     let last = after_cut.iter().map(|(_, c)| *c).max().unwrap_or(cut_at);
-    let first_euw1 = acked(&history, "euw1")?
+    let first_euw1 = acked(history, "euw1")?
         .iter()
         .map(|(_, c)| *c)
         .min()
@@ -363,8 +434,7 @@ async fn a_follower_cut_off_with_its_cluster_stops_writing_when_the_inherited_le
         );
     }
     // use1 before euw1, never interleaved (judged from invocations and completions).
-    let writers = single_writer::check(&history)?;
+    let writers = single_writer::check(history)?;
     ensure!(writers.is_valid(), "{writers}");
-    d.shutdown().await;
     Ok(())
 }

@@ -7,7 +7,6 @@
 //! Needs the binary: `cargo build -p meridian-cli --bin meridian` first (tests/run.sh does).
 //! `MERIDIAN_TEST_SHOW_UP=1` prints `up`'s output and the node logs even when it passes.
 
-#[path = "local_launcher/support.rs"]
 mod support;
 
 use std::path::{Path, PathBuf};

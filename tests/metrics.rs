@@ -11,7 +11,7 @@ use bytes::Bytes;
 use meridian_proto::v1 as pb;
 use meridian_server::{CoordSpec, WitnessNode, WitnessSpec};
 use meridian_testkit::{eventually, fast_coord_options, TestCluster, TestClusterOptions};
-use meridian_types::Node;
+use meridian_types::{Node, NodeId};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -118,41 +118,7 @@ async fn every_node_serves_its_regional_state_as_prometheus_text() -> Result<()>
 
     // Phase 2: every node reports the writes as applied, with its own labels.
     for id in tc.ids() {
-        let addr = tc.node(id)?.metrics_addr();
-        let body = eventually(
-            &format!("node {id} reports applied seq {WRITES}"),
-            LIMIT,
-            || async {
-                let body = scrape(addr).await?;
-                let (_, seq) = single(&body, "meridian_applied_seq")?;
-                Ok((seq == WRITES as f64).then_some(body))
-            },
-        )
-        .await?;
-        let labels = format!("cluster=\"test1\",node=\"{id}\"");
-        for name in [
-            "meridian_up",
-            "meridian_applied_seq",
-            "meridian_is_leader",
-            "meridian_raft_term",
-            "meridian_raft_last_log_index",
-            "meridian_raft_last_applied_index",
-            "meridian_raft_snapshot_index",
-            "meridian_backlog_bytes",
-            "meridian_keys",
-        ] {
-            let (l, _) = single(&body, name)?;
-            assert_eq!(l, labels, "labels of {name} on node {id}");
-        }
-        assert_eq!(single(&body, "meridian_up")?.1, 1.0);
-        assert_eq!(single(&body, "meridian_keys")?.1, WRITES as f64);
-        assert!(single(&body, "meridian_raft_term")?.1 >= 1.0);
-        assert!(single(&body, "meridian_raft_last_applied_index")?.1 >= WRITES as f64);
-        let roles = samples(&body, "meridian_cluster_role");
-        let role = |r: &str| roles.get(&format!("{labels},role=\"{r}\"")).copied();
-        assert_eq!(role("standalone"), Some(1.0), "{roles:?}");
-        assert_eq!(role("primary"), Some(0.0), "{roles:?}");
-        assert_eq!(role("secondary"), Some(0.0), "{roles:?}");
+        reports_its_regional_state(&tc, id, WRITES).await?;
     }
 
     // Phase 3: exactly one node says it leads the regional group.
@@ -193,6 +159,47 @@ async fn every_node_serves_its_regional_state_as_prometheus_text() -> Result<()>
     Ok(())
 }
 
+/// Node `id`'s scrape: `writes` applied and kept, its labels on every regional series, and
+/// the standalone role.
+async fn reports_its_regional_state(tc: &TestCluster, id: NodeId, writes: u64) -> Result<()> {
+    let addr = tc.node(id)?.metrics_addr();
+    let body = eventually(
+        &format!("node {id} reports applied seq {writes}"),
+        LIMIT,
+        || async {
+            let body = scrape(addr).await?;
+            let (_, seq) = single(&body, "meridian_applied_seq")?;
+            Ok((seq == writes as f64).then_some(body))
+        },
+    )
+    .await?;
+    let labels = format!("cluster=\"test1\",node=\"{id}\"");
+    for name in [
+        "meridian_up",
+        "meridian_applied_seq",
+        "meridian_is_leader",
+        "meridian_raft_term",
+        "meridian_raft_last_log_index",
+        "meridian_raft_last_applied_index",
+        "meridian_raft_snapshot_index",
+        "meridian_backlog_bytes",
+        "meridian_keys",
+    ] {
+        let (l, _) = single(&body, name)?;
+        assert_eq!(l, labels, "labels of {name} on node {id}");
+    }
+    assert_eq!(single(&body, "meridian_up")?.1, 1.0);
+    assert_eq!(single(&body, "meridian_keys")?.1, writes as f64);
+    assert!(single(&body, "meridian_raft_term")?.1 >= 1.0);
+    assert!(single(&body, "meridian_raft_last_applied_index")?.1 >= writes as f64);
+    let roles = samples(&body, "meridian_cluster_role");
+    let role = |r: &str| roles.get(&format!("{labels},role=\"{r}\"")).copied();
+    assert_eq!(role("standalone"), Some(1.0), "{roles:?}");
+    assert_eq!(role("primary"), Some(0.0), "{roles:?}");
+    assert_eq!(role("secondary"), Some(0.0), "{roles:?}");
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_witness_serves_process_and_coordination_metrics() -> Result<()> {
     meridian_testkit::init_tracing();
@@ -215,6 +222,7 @@ async fn a_witness_serves_process_and_coordination_metrics() -> Result<()> {
         data_dir: dir.path().join("witness"),
         coord,
         grpc_max_message_bytes: 4 * 1024 * 1024,
+        security: Default::default(),
     })
     .await
     .context("starting the witness")?;

@@ -19,6 +19,9 @@ fn read(consistency: pb::Consistency, min_seq: u64) -> Option<pb::ReadOptions> {
     })
 }
 
+/// The gRPC client of one node.
+type Kv = pb::key_value_client::KeyValueClient<tonic::transport::Channel>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<()> {
     let tc = TestCluster::start(TestClusterOptions::default()).await?;
@@ -80,8 +83,16 @@ async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<
         .into_inner();
     assert!(r.found && r.seq >= last_seq);
 
-    // Phase 4: the other typed operations.
     let mut kv = tc.kv(follower).await?;
+    the_other_typed_operations(&mut kv).await?;
+    scan_visits_every_key_once(&mut kv).await?;
+    a_batch_is_atomic_and_ordered(&mut kv).await?;
+    tc.shutdown().await;
+    Ok(())
+}
+
+/// INCR, SET NX, MGET, EXISTS and DELETE on the keys the test wrote.
+async fn the_other_typed_operations(kv: &mut Kv) -> Result<()> {
     let incr = kv
         .incr(pb::IncrRequest {
             key: Bytes::from_static(b"counter"),
@@ -123,8 +134,11 @@ async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<
         .await?
         .into_inner();
     assert_eq!(del.deleted, 1);
+    Ok(())
+}
 
-    // Phase 5: scan visits every key exactly once.
+/// The 49 keys left, each exactly once.
+async fn scan_visits_every_key_once(kv: &mut Kv) -> Result<()> {
     let mut seen = std::collections::BTreeSet::new();
     let mut cursor = 0;
     loop {
@@ -146,8 +160,11 @@ async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<
         cursor = r.next_cursor;
     }
     assert_eq!(seen.len(), 49);
+    Ok(())
+}
 
-    // Phase 6: a batch is atomic and ordered, and its reads see its earlier writes.
+/// A batch's reads see its earlier writes.
+async fn a_batch_is_atomic_and_ordered(kv: &mut Kv) -> Result<()> {
     let b = kv
         .batch(pb::BatchRequest {
             ops: vec![
@@ -172,7 +189,6 @@ async fn three_nodes_commit_writes_and_read_them_back_on_every_node() -> Result<
         Some(pb::batch_result::Result::Get(g)) => assert_eq!(g.value, Bytes::from_static(b"42")),
         other => panic!("unexpected batch result {other:?}"),
     }
-    tc.shutdown().await;
     Ok(())
 }
 

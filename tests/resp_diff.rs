@@ -21,7 +21,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-#[path = "resp_diff/wire.rs"]
 mod wire;
 use wire::{escape, normalise, reply_len, split, Norm};
 

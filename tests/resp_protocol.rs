@@ -224,114 +224,15 @@ async fn protocol_errors_limits_and_pipelines() -> Result<()> {
     let leader = tc.wait_for_leader(LIMIT).await?;
     let addr = tc.resp_addr(leader)?;
 
-    // Phase: replies of earlier requests, the protocol error, then close.
-    let mut c = Raw::connect(addr).await?;
-    c.send(b"*1\r\n$4\r\nPING\r\n*1\r\nx\r\n").await?;
-    c.expect(b"+PONG\r\n-ERR Protocol error: expected '$', got 'x'\r\n")
-        .await?;
-    c.expect_closed().await?;
-
-    // Phase: a bulk longer than proto-max-bulk-len is refused and the connection closed.
-    let mut c = Raw::connect(addr).await?;
-    c.send(b"*2\r\n$4\r\nECHO\r\n$2000\r\n").await?;
-    c.expect(b"-ERR Protocol error: invalid bulk length\r\n")
-        .await?;
-    c.expect_closed().await?;
-
-    // Phase: a client that never finishes a frame does not hang the node, and one that keeps
-    // sending an unfinished request past the query-buffer limit is cut off without a reply.
-    let mut stuck = Raw::connect(addr).await?;
-    stuck.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk").await?;
-    let mut greedy = Raw::connect(addr).await?;
-    greedy.send(b"*1000\r\n").await?;
-    let arg = format!("$1000\r\n{}\r\n", "x".repeat(1000));
-    for _ in 0..400 {
-        if greedy.send(arg.as_bytes()).await.is_err() {
-            break;
-        }
-    }
-    greedy.expect_closed().await?;
+    protocol_errors_close_the_connection(addr).await?;
+    let stuck = stuck_and_greedy_clients_hang_nothing(addr).await?;
     let mut other = Raw::connect(addr).await?;
     other.roundtrip("PING\r\n", "+PONG\r\n").await?;
+    errors_worded_as_redis_words_them(&mut other).await?;
 
-    // Phase: errors worded as Redis words them.
-    other
-        .roundtrip(
-            "FOO a b\r\n",
-            "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n",
-        )
-        .await?;
-    other
-        .roundtrip(
-            "GET\r\n",
-            "-ERR wrong number of arguments for 'get' command\r\n",
-        )
-        .await?;
-    other
-        .roundtrip("SELECT 16\r\n", "-ERR DB index is out of range\r\n")
-        .await?;
-    other.roundtrip("SET in:db0 v\r\n", "+OK\r\n").await?;
-    other.roundtrip("SELECT 1\r\n", "+OK\r\n").await?;
-    other.roundtrip("GET in:db0\r\n", "$-1\r\n").await?;
-    other.roundtrip("SELECT 0\r\n", "+OK\r\n").await?;
-    other.roundtrip("GET in:db0\r\n", "$1\r\nv\r\n").await?;
-    other
-        .roundtrip(
-            "CLIENT NOPE\r\n",
-            "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n",
-        )
-        .await?;
-
-    // Phase: 10,000 pipelined commands (writes, reads, server commands) answered in order.
-    let mut request = String::new();
-    let mut expected = String::new();
-    let mut counter = 0;
-    for i in 0..10_000 {
-        match i % 3 {
-            0 => {
-                counter += 1;
-                request.push_str("INCR pipelined\r\n");
-                expected.push_str(&format!(":{counter}\r\n"));
-            }
-            1 => {
-                request.push_str("GET pipelined\r\n");
-                let v = counter.to_string();
-                expected.push_str(&format!("${}\r\n{v}\r\n", v.len()));
-            }
-            _ => {
-                let v = i.to_string();
-                request.push_str(&format!("ECHO {v}\r\n"));
-                expected.push_str(&format!("${}\r\n{v}\r\n", v.len()));
-            }
-        }
-    }
     let mut p = Raw::connect(tc.resp_addr(leader % 3 + 1)?).await?;
-    p.send(request.as_bytes()).await?;
-    p.expect(expected.as_bytes()).await?;
-
-    // Phase: MULTI/EXEC is one atomic entry; errors while queueing abort EXEC.
-    p.roundtrip(
-        "MULTI\r\nSET t 1\r\nINCR t\r\nGET t\r\nPING\r\nEXEC\r\n",
-        "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n+OK\r\n:2\r\n$1\r\n2\r\n+PONG\r\n",
-    )
-    .await?;
-    p.roundtrip(
-        "MULTI\r\nSET t\r\nEXEC\r\n",
-        "+OK\r\n-ERR wrong number of arguments for 'set' command\r\n-EXECABORT Transaction discarded because of previous errors.\r\n",
-    )
-    .await?;
-    p.roundtrip("EXEC\r\n", "-ERR EXEC without MULTI\r\n")
-        .await?;
-
-    // Phase: WATCH aborts EXEC when another client changed the key.
-    p.roundtrip("WATCH t\r\n", "+OK\r\n").await?;
-    other.roundtrip("SET t changed\r\n", "+OK\r\n").await?;
-    p.roundtrip(
-        "MULTI\r\nSET t mine\r\nEXEC\r\n",
-        "+OK\r\n+QUEUED\r\n*-1\r\n",
-    )
-    .await?;
-    p.roundtrip("GET t\r\n", "$7\r\nchanged\r\n").await?;
+    pipelined_commands_answered_in_order(&mut p, 10_000).await?;
+    transactions_and_watch(&mut p, &mut other).await?;
 
     // Phase: WAIT answers 0 at once for 0 replicas, after the timeout otherwise.
     p.roundtrip("WAIT 0 0\r\n", ":0\r\n").await?;
@@ -350,4 +251,117 @@ async fn protocol_errors_limits_and_pipelines() -> Result<()> {
         .context("shutting down with a half-sent request open")?;
     drop(stuck);
     Ok(())
+}
+
+/// Replies of earlier requests, the protocol error, then close; a bulk longer than
+/// proto-max-bulk-len is refused and the connection closed.
+async fn protocol_errors_close_the_connection(addr: SocketAddr) -> Result<()> {
+    let mut c = Raw::connect(addr).await?;
+    c.send(b"*1\r\n$4\r\nPING\r\n*1\r\nx\r\n").await?;
+    c.expect(b"+PONG\r\n-ERR Protocol error: expected '$', got 'x'\r\n")
+        .await?;
+    c.expect_closed().await?;
+
+    let mut c = Raw::connect(addr).await?;
+    c.send(b"*2\r\n$4\r\nECHO\r\n$2000\r\n").await?;
+    c.expect(b"-ERR Protocol error: invalid bulk length\r\n")
+        .await?;
+    c.expect_closed().await
+}
+
+/// A client that never finishes a frame (returned, still open) does not hang the node, and
+/// one that keeps sending an unfinished request past the query-buffer limit is cut off
+/// without a reply.
+async fn stuck_and_greedy_clients_hang_nothing(addr: SocketAddr) -> Result<Raw> {
+    let mut stuck = Raw::connect(addr).await?;
+    stuck.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk").await?;
+    let mut greedy = Raw::connect(addr).await?;
+    greedy.send(b"*1000\r\n").await?;
+    let arg = format!("$1000\r\n{}\r\n", "x".repeat(1000));
+    for _ in 0..400 {
+        if greedy.send(arg.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    greedy.expect_closed().await?;
+    Ok(stuck)
+}
+
+async fn errors_worded_as_redis_words_them(c: &mut Raw) -> Result<()> {
+    c.roundtrip(
+        "FOO a b\r\n",
+        "-ERR unknown command 'FOO', with args beginning with: 'a' 'b' \r\n",
+    )
+    .await?;
+    c.roundtrip(
+        "GET\r\n",
+        "-ERR wrong number of arguments for 'get' command\r\n",
+    )
+    .await?;
+    c.roundtrip("SELECT 16\r\n", "-ERR DB index is out of range\r\n")
+        .await?;
+    c.roundtrip("SET in:db0 v\r\n", "+OK\r\n").await?;
+    c.roundtrip("SELECT 1\r\n", "+OK\r\n").await?;
+    c.roundtrip("GET in:db0\r\n", "$-1\r\n").await?;
+    c.roundtrip("SELECT 0\r\n", "+OK\r\n").await?;
+    c.roundtrip("GET in:db0\r\n", "$1\r\nv\r\n").await?;
+    c.roundtrip(
+        "CLIENT NOPE\r\n",
+        "-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n",
+    )
+    .await
+}
+
+/// `n` pipelined commands (writes, reads, server commands) answered in order.
+async fn pipelined_commands_answered_in_order(p: &mut Raw, n: usize) -> Result<()> {
+    let mut request = String::new();
+    let mut expected = String::new();
+    let mut counter = 0;
+    for i in 0..n {
+        match i % 3 {
+            0 => {
+                counter += 1;
+                request.push_str("INCR pipelined\r\n");
+                expected.push_str(&format!(":{counter}\r\n"));
+            }
+            1 => {
+                request.push_str("GET pipelined\r\n");
+                let v = counter.to_string();
+                expected.push_str(&format!("${}\r\n{v}\r\n", v.len()));
+            }
+            _ => {
+                let v = i.to_string();
+                request.push_str(&format!("ECHO {v}\r\n"));
+                expected.push_str(&format!("${}\r\n{v}\r\n", v.len()));
+            }
+        }
+    }
+    p.send(request.as_bytes()).await?;
+    p.expect(expected.as_bytes()).await
+}
+
+/// MULTI/EXEC is one atomic entry; errors while queueing abort EXEC; WATCH aborts EXEC when
+/// `other` changed the key.
+async fn transactions_and_watch(p: &mut Raw, other: &mut Raw) -> Result<()> {
+    p.roundtrip(
+        "MULTI\r\nSET t 1\r\nINCR t\r\nGET t\r\nPING\r\nEXEC\r\n",
+        "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n+OK\r\n:2\r\n$1\r\n2\r\n+PONG\r\n",
+    )
+    .await?;
+    p.roundtrip(
+        "MULTI\r\nSET t\r\nEXEC\r\n",
+        "+OK\r\n-ERR wrong number of arguments for 'set' command\r\n-EXECABORT Transaction discarded because of previous errors.\r\n",
+    )
+    .await?;
+    p.roundtrip("EXEC\r\n", "-ERR EXEC without MULTI\r\n")
+        .await?;
+
+    p.roundtrip("WATCH t\r\n", "+OK\r\n").await?;
+    other.roundtrip("SET t changed\r\n", "+OK\r\n").await?;
+    p.roundtrip(
+        "MULTI\r\nSET t mine\r\nEXEC\r\n",
+        "+OK\r\n+QUEUED\r\n*-1\r\n",
+    )
+    .await?;
+    p.roundtrip("GET t\r\n", "$7\r\nchanged\r\n").await
 }

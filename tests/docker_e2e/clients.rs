@@ -12,6 +12,7 @@ use meridian_proto::v1::global_datastores_client::GlobalDatastoresClient;
 use redis::aio::MultiplexedConnection;
 
 use super::{eventually, node_name, Deployment, CALL};
+use crate::docker_e2e::WAIT;
 
 pub async fn connect(addr: &str) -> Result<MultiplexedConnection> {
     let client = redis::Client::open(format!("redis://{addr}/"))?;
@@ -81,7 +82,7 @@ pub async fn digest(addr: String) -> Result<(usize, u64)> {
 /// The leader of `cluster`'s group, by node name.
 pub async fn leader_of(d: &Deployment, cluster: &str) -> Result<String> {
     let endpoint = d.grpc("euw1-1");
-    eventually(&format!("a leader of {cluster}"), crate::WAIT, || async {
+    eventually(&format!("a leader of {cluster}"), WAIT, || async {
         let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
             .timeout(CALL)
             .connect()

@@ -1,5 +1,4 @@
 //! Helpers shared by the global datastore end-to-end tests.
-#![allow(dead_code, unused_imports)] // each test file uses its own subset
 
 pub use std::net::SocketAddr;
 pub use std::time::Duration;
@@ -331,6 +330,15 @@ pub async fn add_ready(d: &TestDeployment, id: &str, cluster: &str) -> Result<()
         })
     })
     .await?;
+    Ok(())
+}
+
+/// gds1: primary use1 with the given secondaries, each associated (fully synced).
+pub async fn datastore_with(d: &TestDeployment, secondaries: &[&str]) -> Result<()> {
+    create_ready(d, "gds1", "use1").await?;
+    for s in secondaries {
+        add_ready(d, "gds1", s).await?;
+    }
     Ok(())
 }
 

@@ -74,7 +74,7 @@ pub struct BenchArgs {
 pub async fn run(args: BenchArgs) -> Result<()> {
     let mut channels = Vec::new();
     for _ in 0..args.connections.max(1) {
-        let ch = tonic::transport::Endpoint::from_shared(format!("http://{}", args.endpoint))?
+        let ch = crate::grpc_client::endpoint(&args.endpoint)?
             .tcp_nodelay(true)
             .connect()
             .await
@@ -100,7 +100,7 @@ pub async fn run(args: BenchArgs) -> Result<()> {
     let mut errors = 0u64;
     let mut first_error = None;
     for t in tasks {
-        let (h, e, fe) = t.await?;
+        let (h, e, fe) = t.await??;
         hist.add(h)?;
         errors += e;
         if first_error.is_none() {
@@ -136,9 +136,9 @@ async fn worker(
     keys: u64,
     seed: u64,
     stop_at: Instant,
-) -> (Histogram<u64>, u64, Option<String>) {
+) -> Result<(Histogram<u64>, u64, Option<String>)> {
     let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)
-        .expect("static histogram bounds are valid");
+        .context("creating a worker's latency histogram")?;
     let mut errors = 0;
     let mut first_error = None;
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
@@ -177,5 +177,5 @@ async fn worker(
             }
         }
     }
-    (hist, errors, first_error)
+    Ok((hist, errors, first_error))
 }

@@ -9,10 +9,10 @@
 //! is therefore "acknowledged on the primary → readable on the replica", resolution about
 //! `--poll-ms`, and no clocks other than this process's are involved.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use clap::Args;
 use hdrhistogram::Histogram;
 use redis::aio::MultiplexedConnection;
@@ -81,7 +81,7 @@ pub async fn run(args: LagArgs) -> Result<()> {
     let mut watchers = Vec::new();
     for addr in &args.replicas {
         let conn = connect_replica(addr).await?;
-        watchers.push(spawn_watch(conn, acks.clone(), args.poll_ms));
+        watchers.push(spawn_watch(conn, acks.clone(), args.poll_ms)?);
     }
     let probe = tokio::spawn(probe(
         primary.clone(),
@@ -98,7 +98,9 @@ pub async fn run(args: LagArgs) -> Result<()> {
     );
     let deadline = Instant::now() + Duration::from_secs(10);
     for (addr, w) in args.replicas.iter().zip(watchers) {
-        let hist = finish(w, probes, deadline).await;
+        let hist = finish(w, probes, deadline)
+            .await
+            .with_context(|| format!("watching replica {addr}"))?;
         report(addr, &hist, probes);
     }
     Ok(())
@@ -219,7 +221,7 @@ async fn probe(
         tick.tick().await;
         i += 1;
         let _: () = conn.set(PROBE_KEY, i).await.context("probe SET")?;
-        acks.lock().expect("acks lock").push(Instant::now());
+        lock(&acks)?.push(Instant::now());
     }
     Ok(i)
 }
@@ -229,54 +231,75 @@ struct Watch {
     seen: u64,
 }
 
+/// A watcher's shared state and its task (which ends only on an error).
+type Watcher = (Arc<Mutex<Watch>>, tokio::task::JoinHandle<Result<()>>);
+
+/// Locks state shared with other tasks; a lock poisoned by a task that panicked is an error.
+fn lock<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
+    m.lock()
+        .map_err(|_| anyhow!("a task panicked while holding shared benchmark state"))
+}
+
 /// Spawns a watcher that reads the probe key every `poll_ms` and records the lag of every
 /// newly visible probe, in microseconds, into the returned state. It runs until aborted.
 fn spawn_watch(
     mut conn: MultiplexedConnection,
     acks: Arc<Mutex<Vec<Instant>>>,
     poll_ms: u64,
-) -> (Arc<Mutex<Watch>>, tokio::task::JoinHandle<()>) {
+) -> Result<Watcher> {
     let state = Arc::new(Mutex::new(Watch {
-        hist: Histogram::new_with_bounds(1, 600_000_000, 3).expect("static bounds are valid"),
+        hist: Histogram::new_with_bounds(1, 600_000_000, 3)
+            .context("creating the lag histogram")?,
         seen: 0,
     }));
     let shared = state.clone();
     let task = tokio::spawn(async move {
         loop {
             let got: Option<u64> = conn.get(PROBE_KEY).await.unwrap_or(None);
-            let now = Instant::now();
             if let Some(j) = got {
-                let mut w = shared.lock().expect("watch lock");
-                if j > w.seen {
-                    let acks = acks.lock().expect("acks lock");
-                    for k in w.seen + 1..=j {
-                        let lag = acks
-                            .get(k as usize - 1)
-                            .map_or(Duration::ZERO, |t| now.saturating_duration_since(*t));
-                        let _ = w.hist.record((lag.as_micros() as u64).max(1));
-                    }
-                    w.seen = j;
-                }
+                record_seen(&shared, &acks, j, Instant::now())?;
             }
             tokio::time::sleep(Duration::from_millis(poll_ms.max(1))).await;
         }
     });
-    (state, task)
+    Ok((state, task))
+}
+
+/// Probe `j` is visible at `now`: records the lag of every probe up to it not seen before.
+fn record_seen(
+    state: &Mutex<Watch>,
+    acks: &Mutex<Vec<Instant>>,
+    j: u64,
+    now: Instant,
+) -> Result<()> {
+    let mut w = lock(state)?;
+    if j > w.seen {
+        let acks = lock(acks)?;
+        for k in w.seen + 1..=j {
+            let lag = acks
+                .get(k as usize - 1)
+                .map_or(Duration::ZERO, |t| now.saturating_duration_since(*t));
+            let _ = w.hist.record((lag.as_micros() as u64).max(1));
+        }
+        w.seen = j;
+    }
+    Ok(())
 }
 
 /// Waits (until `deadline`) for the watcher to see the last probe, then stops it and returns
 /// its histogram. Probes it never saw show in `report` as missing.
-async fn finish(
-    (state, task): (Arc<Mutex<Watch>>, tokio::task::JoinHandle<()>),
-    probes: u64,
-    deadline: Instant,
-) -> Histogram<u64> {
-    while state.lock().expect("watch lock").seen < probes && Instant::now() < deadline {
+async fn finish((state, task): Watcher, probes: u64, deadline: Instant) -> Result<Histogram<u64>> {
+    while lock(&state)?.seen < probes && Instant::now() < deadline && !task.is_finished() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    task.abort();
-    let w = state.lock().expect("watch lock");
-    w.hist.clone()
+    if task.is_finished() {
+        // The watcher loops until aborted: it ended with an error.
+        task.await.context("the watcher task")??;
+    } else {
+        task.abort();
+    }
+    let hist = lock(&state)?.hist.clone();
+    Ok(hist)
 }
 
 fn report(addr: &str, hist: &Histogram<u64>, probes: u64) {

@@ -41,11 +41,16 @@ pub async fn run(cmd: ClusterCommand) -> Result<()> {
 }
 
 /// The endpoint to talk to: the flag, or the first node of the config.
+/// Trusts the config's CA when its gRPC ports speak TLS (see [`crate::grpc_client`]).
 pub fn endpoint_or_first(endpoint: Option<String>, config: &std::path::Path) -> Result<String> {
+    let opened = meridian_config::DeploymentConfig::open(config);
+    if let Ok(cfg) = &opened {
+        crate::grpc_client::use_config(cfg);
+    }
     if let Some(e) = endpoint {
         return Ok(e);
     }
-    let cfg = meridian_config::DeploymentConfig::open(config).with_context(|| {
+    let cfg = opened.with_context(|| {
         format!(
             "loading {} to find an endpoint (or pass --endpoint)",
             config.display()
@@ -63,7 +68,7 @@ pub async fn fetch(
     endpoint: &str,
     cluster: Option<String>,
 ) -> Result<pb::DescribeClustersResponse> {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
+    let channel = crate::grpc_client::endpoint(endpoint)?
         .connect_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(5))
         .connect()

@@ -187,104 +187,118 @@ pub fn parse_auto_failover(s: &str) -> Result<AutoFailoverArg, String> {
 pub async fn run(cmd: GlobalCommand) -> Result<()> {
     match cmd {
         GlobalCommand::Bootstrap(a) => crate::bootstrap::run(a).await,
-        GlobalCommand::Create(a) => {
-            let mut c = connect(&a.target).await?;
-            let r = c
-                .create(pb::CreateGlobalDatastoreRequest {
-                    id: a.id.clone(),
-                    description: a.description,
-                    primary_cluster: a.primary,
-                    auto_failover: a.auto_failover.map(AutoFailoverArg::to_pb),
-                })
-                .await
-                .with_context(|| format!("creating global datastore {:?}", a.id))?;
-            print_one(r.into_inner())
-        }
-        GlobalCommand::Describe(a) => {
-            let mut c = connect(&a.target).await?;
-            let r = c
-                .describe(pb::DescribeGlobalDatastoresRequest {
-                    id: a.id.clone().unwrap_or_default(),
-                })
-                .await
-                .context("describing global datastores")?
-                .into_inner();
-            match a.output {
-                Output::Json => println!("{}", serde_json::to_string_pretty(&to_json(&r))?),
-                Output::Table if r.datastores.is_empty() => println!("no global datastores"),
-                Output::Table => print!("{}", render_table(&r.datastores)),
-            }
-            Ok(())
-        }
-        GlobalCommand::AddSecondary(a) => {
-            let mut c = connect(&a.target).await?;
-            let r = c
-                .add_secondary(pb::AddSecondaryRequest {
-                    id: a.id.clone(),
-                    cluster: a.cluster.clone(),
-                })
-                .await
-                .with_context(|| format!("adding {:?} to {:?} as a secondary", a.cluster, a.id))?;
-            print_one(r.into_inner())
-        }
-        GlobalCommand::Disassociate(a) => {
-            let mut c = connect(&a.target).await?;
-            let r = c
-                .disassociate(pb::DisassociateRequest {
-                    id: a.id.clone(),
-                    cluster: a.cluster.clone(),
-                })
-                .await
-                .with_context(|| format!("disassociating {:?} from {:?}", a.cluster, a.id))?;
-            print_one(r.into_inner())
-        }
-        GlobalCommand::Modify(a) => {
-            if a.description.is_none() && a.auto_failover.is_none() {
-                bail!("nothing to modify: give --description and/or --auto-failover");
-            }
-            let mut c = connect(&a.target).await?;
-            let r = c
-                .modify(pb::ModifyGlobalDatastoreRequest {
-                    id: a.id.clone(),
-                    description: a.description,
-                    auto_failover: a.auto_failover.map(AutoFailoverArg::to_pb),
-                })
-                .await
-                .with_context(|| format!("modifying global datastore {:?}", a.id))?;
-            print_one(r.into_inner())
-        }
-        GlobalCommand::Delete(a) => {
-            let mut c = connect(&a.target).await?;
-            let r = c
-                .delete(pb::DeleteGlobalDatastoreRequest { id: a.id.clone() })
-                .await
-                .with_context(|| format!("deleting global datastore {:?}", a.id))?;
-            print_one(r.into_inner())
-        }
-        GlobalCommand::Failover(a) => {
-            let to = match (&a.to, a.force) {
-                (Some(to), _) => to.clone(),
-                (None, true) => String::new(),
-                (None, false) => bail!("give --to CLUSTER (only a forced failover may leave the target to the coordination group)"),
-            };
-            let mut c = connect(&a.target).await?;
-            if a.force && !a.yes {
-                confirm_forced(&mut c, &a.id, &to).await?;
-            }
-            let r = c
-                .failover(pb::FailoverGlobalDatastoreRequest {
-                    id: a.id.clone(),
-                    to_cluster: to.clone(),
-                    force: a.force,
-                })
-                .await
-                .with_context(|| format!("failing {:?} over to {to:?}", a.id))?;
-            if a.wait {
-                return wait_failover(&mut c, &a.id).await;
-            }
-            print_one(r.into_inner())
-        }
+        GlobalCommand::Create(a) => create(a).await,
+        GlobalCommand::Describe(a) => describe(a).await,
+        GlobalCommand::AddSecondary(a) => add_secondary(a).await,
+        GlobalCommand::Disassociate(a) => disassociate(a).await,
+        GlobalCommand::Modify(a) => modify(a).await,
+        GlobalCommand::Delete(a) => delete(a).await,
+        GlobalCommand::Failover(a) => failover(a).await,
     }
+}
+
+async fn create(a: CreateArgs) -> Result<()> {
+    let mut c = connect(&a.target).await?;
+    let r = c
+        .create(pb::CreateGlobalDatastoreRequest {
+            id: a.id.clone(),
+            description: a.description,
+            primary_cluster: a.primary,
+            auto_failover: a.auto_failover.map(AutoFailoverArg::to_pb),
+        })
+        .await
+        .with_context(|| format!("creating global datastore {:?}", a.id))?;
+    print_one(r.into_inner())
+}
+
+async fn describe(a: DescribeArgs) -> Result<()> {
+    let mut c = connect(&a.target).await?;
+    let r = c
+        .describe(pb::DescribeGlobalDatastoresRequest {
+            id: a.id.clone().unwrap_or_default(),
+        })
+        .await
+        .context("describing global datastores")?
+        .into_inner();
+    match a.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&to_json(&r))?),
+        Output::Table if r.datastores.is_empty() => println!("no global datastores"),
+        Output::Table => print!("{}", render_table(&r.datastores)),
+    }
+    Ok(())
+}
+
+async fn add_secondary(a: MemberArgs) -> Result<()> {
+    let mut c = connect(&a.target).await?;
+    let r = c
+        .add_secondary(pb::AddSecondaryRequest {
+            id: a.id.clone(),
+            cluster: a.cluster.clone(),
+        })
+        .await
+        .with_context(|| format!("adding {:?} to {:?} as a secondary", a.cluster, a.id))?;
+    print_one(r.into_inner())
+}
+
+async fn disassociate(a: MemberArgs) -> Result<()> {
+    let mut c = connect(&a.target).await?;
+    let r = c
+        .disassociate(pb::DisassociateRequest {
+            id: a.id.clone(),
+            cluster: a.cluster.clone(),
+        })
+        .await
+        .with_context(|| format!("disassociating {:?} from {:?}", a.cluster, a.id))?;
+    print_one(r.into_inner())
+}
+
+async fn modify(a: ModifyArgs) -> Result<()> {
+    if a.description.is_none() && a.auto_failover.is_none() {
+        bail!("nothing to modify: give --description and/or --auto-failover");
+    }
+    let mut c = connect(&a.target).await?;
+    let r = c
+        .modify(pb::ModifyGlobalDatastoreRequest {
+            id: a.id.clone(),
+            description: a.description,
+            auto_failover: a.auto_failover.map(AutoFailoverArg::to_pb),
+        })
+        .await
+        .with_context(|| format!("modifying global datastore {:?}", a.id))?;
+    print_one(r.into_inner())
+}
+
+async fn delete(a: DeleteArgs) -> Result<()> {
+    let mut c = connect(&a.target).await?;
+    let r = c
+        .delete(pb::DeleteGlobalDatastoreRequest { id: a.id.clone() })
+        .await
+        .with_context(|| format!("deleting global datastore {:?}", a.id))?;
+    print_one(r.into_inner())
+}
+
+async fn failover(a: FailoverArgs) -> Result<()> {
+    let to = match (&a.to, a.force) {
+        (Some(to), _) => to.clone(),
+        (None, true) => String::new(),
+        (None, false) => bail!("give --to CLUSTER (only a forced failover may leave the target to the coordination group)"),
+    };
+    let mut c = connect(&a.target).await?;
+    if a.force && !a.yes {
+        confirm_forced(&mut c, &a.id, &to).await?;
+    }
+    let r = c
+        .failover(pb::FailoverGlobalDatastoreRequest {
+            id: a.id.clone(),
+            to_cluster: to.clone(),
+            force: a.force,
+        })
+        .await
+        .with_context(|| format!("failing {:?} over to {to:?}", a.id))?;
+    if a.wait {
+        return wait_failover(&mut c, &a.id).await;
+    }
+    print_one(r.into_inner())
 }
 
 /// Shows what a forced failover of `id` may lose and asks to go on; without a terminal to
@@ -374,7 +388,7 @@ async fn connect(target: &Target) -> Result<GlobalDatastoresClient<Channel>> {
 
 /// A GlobalDatastores client for the node at `endpoint` (`host:port`).
 pub async fn connect_endpoint(endpoint: &str) -> Result<GlobalDatastoresClient<Channel>> {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))?
+    let channel = crate::grpc_client::endpoint(endpoint)?
         .connect_timeout(Duration::from_secs(2))
         // Long enough for a coordination election and a few WAN round trips.
         .timeout(Duration::from_secs(30))

@@ -72,6 +72,9 @@ async fn check(args: &HealthArgs) -> Result<String> {
 
 /// `--endpoint`, or the gRPC address of `--node` in `--config`.
 fn endpoint(args: &HealthArgs) -> Result<String> {
+    if let Ok(cfg) = DeploymentConfig::open(&args.config) {
+        crate::grpc_client::use_config(&cfg);
+    }
     if let Some(e) = &args.endpoint {
         return Ok(e.clone());
     }
@@ -89,8 +92,7 @@ fn endpoint(args: &HealthArgs) -> Result<String> {
 }
 
 async fn node_status(endpoint: &str, limit: Duration) -> Result<pb::NodeStatusResponse> {
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{endpoint}"))
-        .with_context(|| format!("{endpoint:?} is not a host:port"))?
+    let channel = crate::grpc_client::endpoint(endpoint)?
         .connect_timeout(limit)
         .timeout(limit)
         .connect()

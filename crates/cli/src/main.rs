@@ -3,14 +3,17 @@
 mod bench;
 mod bench_lag;
 mod bootstrap;
+mod certs;
 mod cluster;
 mod docker;
 mod global;
 mod global_render;
+mod grpc_client;
 mod health;
 mod local;
 mod logging;
 mod node;
+mod security;
 mod spec;
 mod up;
 mod wan_proxy;
@@ -39,6 +42,10 @@ struct Cli {
         default_value_t = 0
     )]
     worker_threads: usize,
+    /// CA certificate (PEM) to trust when calling nodes' gRPC ports over TLS. Commands that
+    /// read a deployment file with a `[tls]` table use its CA without this.
+    #[arg(long, global = true, env = "MERIDIAN_TLS_CA")]
+    tls_ca: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,12 +78,19 @@ enum Command {
     /// The userspace WAN delay proxy that carries traffic between regions (docker launcher).
     #[command(subcommand)]
     WanProxy(wan_proxy::WanProxyCommand),
+    /// Create a development CA and a TLS certificate for every node and witness of a
+    /// deployment file (reusing the CA already in the output directory), and print the
+    /// `[tls]` table that turns TLS on.
+    Certs(certs::CertsArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     meridian_server::set_mem_allocator(ALLOCATOR_NAME);
     let cli = Cli::parse();
     let threads = cli.worker_threads;
+    if let Some(ca) = &cli.tls_ca {
+        grpc_client::use_ca(ca);
+    }
     // Children started by `meridian up` inherit the choice (set before any thread exists).
     std::env::set_var("MERIDIAN_WORKER_THREADS", threads.to_string());
     let runtime = if threads == 1 {
@@ -101,6 +115,7 @@ fn main() -> anyhow::Result<()> {
             Command::Docker(cmd) => docker::run(cmd).await,
             Command::Health(args) => health::run(args).await,
             Command::WanProxy(cmd) => wan_proxy::run(cmd).await,
+            Command::Certs(args) => certs::run(args).await,
         }
     })
 }

@@ -30,7 +30,7 @@ pub async fn run(args: NodeArgs) -> Result<()> {
     crate::logging::init("info,openraft=warn,sled=warn");
     let cfg = DeploymentConfig::open(&args.config)
         .with_context(|| format!("loading config {}", args.config.display()))?;
-    if let Some(spec) = crate::spec::witness_spec(&cfg, args.node) {
+    if let Some(spec) = crate::spec::witness_spec(&cfg, args.node)? {
         let witness = WitnessNode::bind_and_start(spec)
             .await
             .with_context(|| format!("starting witness {}", args.node))?;

@@ -77,6 +77,7 @@ pub fn node_spec(cfg: &DeploymentConfig, id: u64) -> Result<NodeSpec> {
         shipping: shipping_options(cfg),
         metrics_addr: node.metrics_addr(),
         faults: None,
+        security: crate::security::node_security(cfg, id, node.node.resp_tls_addr())?,
         resp: RespSettings {
             requirepass: cfg.resp.requirepass.clone(),
             proto_max_bulk_len: cfg.resp.proto_max_bulk_len,
@@ -108,16 +109,25 @@ pub fn coord_spec(cfg: &DeploymentConfig) -> CoordSpec {
     }
 }
 
-/// The spec of witness `id`, if the config lists one.
-pub fn witness_spec(cfg: &DeploymentConfig, id: u64) -> Option<meridian_server::WitnessSpec> {
-    let w = cfg.witness(id)?;
-    Some(meridian_server::WitnessSpec {
+/// The spec of witness `id`; `Ok(None)` when the config lists no such witness.
+pub fn witness_spec(
+    cfg: &DeploymentConfig,
+    id: u64,
+) -> Result<Option<meridian_server::WitnessSpec>> {
+    let Some(w) = cfg.witness(id) else {
+        return Ok(None);
+    };
+    let data_dir = cfg
+        .node_data_dir(id)
+        .ok_or_else(|| anyhow!("witness {id} has no data directory"))?;
+    Ok(Some(meridian_server::WitnessSpec {
         node_id: id,
         grpc_addr: w.grpc_addr(),
         metrics_addr: w.metrics_addr(),
-        data_dir: cfg.node_data_dir(id)?,
+        data_dir,
         coord: coord_spec(cfg),
         grpc_max_message_bytes: usize::try_from(cfg.limits.grpc_max_message_bytes)
             .unwrap_or(usize::MAX),
-    })
+        security: crate::security::node_security(cfg, id, None)?,
+    }))
 }

@@ -1,12 +1,13 @@
 //! Real processes, real crashes: three `meridian node` processes; the leader is killed with
 //! SIGKILL while writes flow, and every acknowledged write survives (DESIGN.md §10.1).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use bytes::Bytes;
@@ -60,55 +61,156 @@ async fn kv(addr: &str) -> Result<KeyValueClient<tonic::transport::Channel>> {
     Ok(KeyValueClient::new(ch))
 }
 
-async fn leader(procs: &[Proc], deadline: Duration) -> Result<u64> {
-    let until = Instant::now() + deadline;
-    while Instant::now() < until {
-        for p in procs.iter().filter(|p| p.child.is_some()) {
-            let Ok(ch) = tonic::transport::Endpoint::from_shared(format!("http://{}", p.grpc))?
-                .connect_timeout(Duration::from_millis(300))
-                .connect()
-                .await
-            else {
+/// The processes still running.
+fn live(procs: &[Proc]) -> impl Iterator<Item = &Proc> {
+    procs.iter().filter(|p| p.child.is_some())
+}
+
+/// A local read of `key`: what one node holds, whether or not it leads.
+fn local_get(key: String) -> pb::GetRequest {
+    pb::GetRequest {
+        key: Bytes::from(key),
+        read: Some(pb::ReadOptions {
+            consistency: pb::Consistency::Local as i32,
+            min_seq: 0,
+        }),
+    }
+}
+
+/// Waits until a live node leads or names a live leader; returns the leader's id.
+async fn leader(procs: &[Proc], limit: Duration) -> Result<u64> {
+    let id = meridian_wait::Wait::new("a live leader", limit)
+        .every(Duration::from_millis(50))
+        .until_async(|| named_leader(procs))
+        .await?;
+    Ok(id)
+}
+
+/// One look at every live node's status.
+async fn named_leader(procs: &[Proc]) -> Result<u64> {
+    let mut seen = Vec::new();
+    for p in live(procs) {
+        let ch = tonic::transport::Endpoint::from_shared(format!("http://{}", p.grpc))?
+            .connect_timeout(Duration::from_millis(300))
+            .connect()
+            .await;
+        let status = match ch {
+            Ok(ch) => {
+                ClustersClient::new(ch)
+                    .node_status(pb::NodeStatusRequest {})
+                    .await
+            }
+            Err(e) => {
+                seen.push(format!("node {}: {e}", p.id));
                 continue;
-            };
-            if let Ok(s) = ClustersClient::new(ch)
-                .node_status(pb::NodeStatusRequest {})
-                .await
-            {
+            }
+        };
+        match status {
+            Ok(s) => {
                 let s = s.into_inner();
-                let alive = procs
-                    .iter()
-                    .any(|q| q.id == s.leader_id && q.child.is_some());
+                let alive = live(procs).any(|q| q.id == s.leader_id);
                 if s.state == "leader" || (s.leader_id != 0 && alive) {
                     return Ok(s.leader_id);
                 }
+                seen.push(format!(
+                    "node {}: {} of leader {}",
+                    p.id, s.state, s.leader_id
+                ));
             }
+            Err(e) => seen.push(format!("node {}: {}", p.id, e.message())),
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    bail!("no leader within {deadline:?}")
+    bail!("no live leader named: {}", seen.join("; "))
 }
 
-/// Writes key i through any live node until one acknowledges it.
-async fn write_acked(procs: &[Proc], i: usize) -> Result<()> {
-    let until = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < until {
-        for p in procs.iter().filter(|p| p.child.is_some()) {
-            let Ok(mut c) = kv(&p.grpc).await else {
-                continue;
-            };
-            let req = pb::SetRequest {
-                key: Bytes::from(format!("k{i}")),
-                value: Bytes::from(format!("v{i}")),
-                ..Default::default()
-            };
-            if c.set(req).await.is_ok() {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+/// Writes keys `range` in order, each acknowledged before the next.
+async fn write_acked(procs: &[Proc], range: std::ops::Range<usize>) -> Result<()> {
+    for i in range {
+        meridian_wait::until_async(
+            format!("write {i} acknowledged"),
+            Duration::from_secs(20),
+            || write_once(procs, i),
+        )
+        .await?;
     }
-    bail!("write {i} never acknowledged")
+    Ok(())
+}
+
+/// Writes key i through the first live node that acknowledges it.
+async fn write_once(procs: &[Proc], i: usize) -> Result<()> {
+    let mut last = anyhow::anyhow!("no live node");
+    for p in live(procs) {
+        let req = pb::SetRequest {
+            key: Bytes::from(format!("k{i}")),
+            value: Bytes::from(format!("v{i}")),
+            ..Default::default()
+        };
+        match kv(&p.grpc).await {
+            Ok(mut c) => match c.set(req).await {
+                Ok(_) => return Ok(()),
+                Err(e) => last = anyhow::anyhow!("node {}: {}", p.id, e.message()),
+            },
+            Err(e) => last = e.context(format!("connecting to node {}", p.id)),
+        }
+    }
+    Err(last)
+}
+
+/// SIGKILL: no shutdown path runs, nothing is flushed that was not already.
+fn sigkill(procs: &mut [Proc], id: u64) -> Result<()> {
+    let victim = procs
+        .iter_mut()
+        .find(|p| p.id == id)
+        .context("the process to kill")?;
+    if let Some(mut c) = victim.child.take() {
+        c.kill()?;
+        c.wait()?;
+    }
+    Ok(())
+}
+
+/// Starts node `id` again on its data; returns its gRPC address.
+fn restart(procs: &mut [Proc], id: u64, config: &Path, dir: &Path) -> Result<String> {
+    let p = procs
+        .iter_mut()
+        .find(|p| p.id == id)
+        .context("the process to restart")?;
+    p.child = Some(spawn(config, id, dir)?);
+    Ok(p.grpc.clone())
+}
+
+/// Waits until the node at `addr` holds `key` locally.
+async fn holds(addr: &str, key: &str, limit: Duration) -> Result<()> {
+    meridian_wait::Wait::new(format!("{addr} to hold {key}"), limit)
+        .every(Duration::from_millis(50))
+        .until_async(|| async {
+            let found = kv(addr)
+                .await?
+                .get(local_get(key.to_string()))
+                .await?
+                .into_inner()
+                .found;
+            if found {
+                Ok(())
+            } else {
+                bail!("not there yet")
+            }
+        })
+        .await?;
+    Ok(())
+}
+
+/// Every acknowledged write, read locally from node `id` at `addr`.
+async fn check_every_write(addr: &str, id: u64, range: std::ops::Range<usize>) -> Result<()> {
+    let mut c = kv(addr).await?;
+    for i in range {
+        let r = c.get(local_get(format!("k{i}"))).await?.into_inner();
+        assert!(
+            r.found && r.value == format!("v{i}"),
+            "k{i} lost on node {id}"
+        );
+    }
+    Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -123,76 +225,7 @@ async fn sigkill_of_the_leader_loses_no_acknowledged_write() -> Result<()> {
             child: Some(spawn(&config, id, dir.path())?),
         });
     }
-    let result = async {
-        let first = leader(&procs, Duration::from_secs(20)).await?;
-        let mut acked = BTreeMap::new();
-        for i in 0..200 {
-            write_acked(&procs, i).await?;
-            acked.insert(i, ());
-        }
-        // SIGKILL: no shutdown path runs, nothing is flushed that was not already.
-        let victim = procs
-            .iter_mut()
-            .find(|p| p.id == first)
-            .context("leader process")?;
-        if let Some(mut c) = victim.child.take() {
-            c.kill()?;
-            c.wait()?;
-        }
-        let second = leader(&procs, Duration::from_secs(20)).await?;
-        assert_ne!(second, first);
-        for i in 200..400 {
-            write_acked(&procs, i).await?;
-            acked.insert(i, ());
-        }
-        // Bring the killed node back and read everything from it once it caught up.
-        let victim = procs
-            .iter_mut()
-            .find(|p| p.id == first)
-            .context("leader process")?;
-        victim.child = Some(spawn(&config, first, dir.path())?);
-        let addr = victim.grpc.clone();
-        let until = Instant::now() + Duration::from_secs(30);
-        'wait: loop {
-            if Instant::now() > until {
-                bail!("restarted node {first} never caught up");
-            }
-            if let Ok(mut c) = kv(&addr).await {
-                let last = c
-                    .get(pb::GetRequest {
-                        key: Bytes::from("k399"),
-                        read: Some(pb::ReadOptions {
-                            consistency: pb::Consistency::Local as i32,
-                            min_seq: 0,
-                        }),
-                    })
-                    .await;
-                if matches!(last, Ok(ref r) if r.get_ref().found) {
-                    break 'wait;
-                }
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let mut c = kv(&addr).await?;
-        for i in acked.keys() {
-            let r = c
-                .get(pb::GetRequest {
-                    key: Bytes::from(format!("k{i}")),
-                    read: Some(pb::ReadOptions {
-                        consistency: pb::Consistency::Local as i32,
-                        min_seq: 0,
-                    }),
-                })
-                .await?
-                .into_inner();
-            assert!(
-                r.found && r.value == format!("v{i}"),
-                "k{i} lost on node {first}"
-            );
-        }
-        anyhow::Ok(())
-    }
-    .await;
+    let result = kill_the_leader_under_writes(&mut procs, &config, dir.path()).await;
     for p in procs.iter_mut() {
         if let Some(mut c) = p.child.take() {
             let _ = c.kill();
@@ -200,15 +233,37 @@ async fn sigkill_of_the_leader_loses_no_acknowledged_write() -> Result<()> {
         }
     }
     if result.is_err() {
-        for id in 1..=3 {
-            let log = std::fs::read_to_string(dir.path().join(format!("node-{id}.log")))
-                .unwrap_or_default();
-            let tail: Vec<_> = log.lines().rev().take(15).collect();
-            eprintln!(
-                "--- node-{id}.log (last lines, newest first) ---\n{}",
-                tail.join("\n")
-            );
-        }
+        print_log_tails(dir.path());
     }
     result
+}
+
+async fn kill_the_leader_under_writes(procs: &mut [Proc], config: &Path, dir: &Path) -> Result<()> {
+    // phase: writes acknowledged by the first leader
+    let first = leader(procs, Duration::from_secs(20)).await?;
+    write_acked(procs, 0..200).await?;
+
+    // phase: the leader is SIGKILLed; a new one takes writes
+    sigkill(procs, first)?;
+    let second = leader(procs, Duration::from_secs(20)).await?;
+    assert_ne!(second, first);
+    write_acked(procs, 200..400).await?;
+
+    // phase: the killed node comes back and, once caught up, holds every acknowledged write
+    let addr = restart(procs, first, config, dir)?;
+    holds(&addr, "k399", Duration::from_secs(30))
+        .await
+        .with_context(|| format!("restarted node {first} never caught up"))?;
+    check_every_write(&addr, first, 0..400).await
+}
+
+fn print_log_tails(dir: &Path) {
+    for id in 1..=3 {
+        let log = std::fs::read_to_string(dir.join(format!("node-{id}.log"))).unwrap_or_default();
+        let tail: Vec<_> = log.lines().rev().take(15).collect();
+        eprintln!(
+            "--- node-{id}.log (last lines, newest first) ---\n{}",
+            tail.join("\n")
+        );
+    }
 }

@@ -1,6 +1,8 @@
 //! `meridian up` as a newcomer runs it: starts every node of a config, prints the endpoints,
 //! stops everything on Ctrl-C (SIGINT), and starts again on the same data.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::free_port;
@@ -75,21 +77,16 @@ fn start_up(config: &Path) -> (Child, String) {
 
 fn interrupt_and_wait(mut child: Child) {
     kill(Pid::from_raw(child.id() as i32), Signal::SIGINT).expect("send SIGINT");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for meridian up") {
-            assert!(
-                status.success(),
-                "meridian up exited with {status} after Ctrl-C"
-            );
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "meridian up did not stop within 30 s of Ctrl-C"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let status =
+        meridian_wait::Wait::new("meridian up to stop after Ctrl-C", Duration::from_secs(30))
+            .every(Duration::from_millis(50))
+            .until(|| child.try_wait().transpose())
+            .expect("meridian up stops")
+            .expect("wait for meridian up");
+    assert!(
+        status.success(),
+        "meridian up exited with {status} after Ctrl-C"
+    );
 }
 
 /// `GET /metrics` on a local port; panics unless it answers 200.

@@ -11,7 +11,8 @@
 //! | `limits.max_value_bytes`     | `MERIDIAN_LIMITS_MAX_VALUE_BYTES`     |
 //! | `coord.lease_ms`             | `MERIDIAN_COORD_LEASE_MS`             |
 //!
-//! Every field of `[raft]`, `[limits]`, `[coord]` and `[resp]` has one (see [`env_overrides`]).
+//! Every field of `[raft]`, `[limits]`, `[replication]`, `[coord]` and `[resp]`, and
+//! `security.cluster_secret_file`, has one (see [`env_overrides`]).
 //! Clusters, nodes, witnesses and global datastores are structure, not settings, and are
 //! only read from the file. An empty variable counts as unset. A relative directory given
 //! by env resolves against the current working directory, not the config file's.
@@ -111,6 +112,10 @@ const OVERRIDES: &[(&str, Setter)] = &[
     }),
     ("coord.election_timeout_max_ms", |c, v| {
         int(v, &mut c.coord.election_timeout_max_ms)
+    }),
+    ("security.cluster_secret_file", |c, v| {
+        c.security.cluster_secret_file = Some(absolute(v)?);
+        Ok(())
     }),
 ];
 

@@ -29,6 +29,7 @@ mod error;
 mod load;
 mod lookups;
 mod model;
+mod security;
 mod validate;
 
 pub use env::{env_overrides, env_var_name};
@@ -38,3 +39,4 @@ pub use model::{
     ClusterConfig, CoordSettings, DeploymentConfig, GlobalDatastoreConfig, Limits, NodeConfig,
     RaftSettings, ReplicationSettings, RespConfig, WitnessConfig,
 };
+pub use security::{ClientCerts, SecurityConfig, TlsConfig, TlsMode};

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 impl DeploymentConfig {
     /// Reads and parses the TOML file at `path`; relative `data_dir` / `log_dir` resolve
-    /// against the file's directory. Does not apply env overrides nor validate: see
+    /// against the file's directory (so do `[tls]` files and `security.cluster_secret_file`). Does not apply env overrides nor validate: see
     /// [`DeploymentConfig::open`] for the usual sequence.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, ConfigError> {
         let path = path.as_ref();
@@ -45,6 +45,14 @@ impl DeploymentConfig {
             })?;
         config.data_dir = resolve(base_dir, &config.data_dir);
         config.log_dir = config.log_dir.as_deref().map(|p| resolve(base_dir, p));
+        if let Some(tls) = &mut config.tls {
+            tls.resolve(base_dir);
+        }
+        config.security.cluster_secret_file = config
+            .security
+            .cluster_secret_file
+            .as_deref()
+            .map(|p| resolve(base_dir, p));
         Ok(config)
     }
 

@@ -1,6 +1,7 @@
 //! The TOML schema of a deployment: plain data with serde defaults, no behaviour beyond
 //! small derived values (addresses, durations).
 
+use crate::security::{SecurityConfig, TlsConfig};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,6 +54,13 @@ pub struct DeploymentConfig {
     /// Global datastores that `meridian up` creates at bootstrap. Default: none.
     #[serde(default)]
     pub global_datastores: Vec<GlobalDatastoreConfig>,
+    /// TLS on the nodes' ports. Default: unset (every port plaintext).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsConfig>,
+    /// The cluster secret of internal calls made without TLS. Default: see
+    /// [`SecurityConfig`].
+    #[serde(default)]
+    pub security: SecurityConfig,
 }
 
 /// Settings shared by every regional Raft group (mapped onto `openraft::Config`).
@@ -273,6 +281,10 @@ pub struct NodeConfig {
     pub resp_port: u16,
     /// Prometheus metrics HTTP port. Required, 1-65535.
     pub metrics_port: u16,
+    /// RESP port speaking TLS (Redis's `tls-port`), next to the plaintext `resp_port`; needs
+    /// `[tls]`. Default: unset (no RESP over TLS on this node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resp_tls_port: Option<u16>,
     /// Whether this node is also a voter of the coordination group. Default: false.
     #[serde(default)]
     pub coord: bool,
@@ -350,6 +362,11 @@ impl NodeConfig {
     /// `host:metrics_port`.
     pub fn metrics_addr(&self) -> String {
         host_port(&self.host, self.metrics_port)
+    }
+
+    /// `host:resp_tls_port`, when the node has one.
+    pub fn resp_tls_addr(&self) -> Option<String> {
+        self.resp_tls_port.map(|p| host_port(&self.host, p))
     }
 }
 

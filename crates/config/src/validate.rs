@@ -1,7 +1,7 @@
 //! Rules a deployment config must follow. [`DeploymentConfig::validate`] reports every broken
 //! rule at once, each with the field path and a sentence saying what to change.
 
-use crate::{ConfigError, DeploymentConfig, Problem};
+use crate::{ConfigError, DeploymentConfig, GlobalDatastoreConfig, Problem};
 use endpoints::{check_host, Ids, Ports};
 use std::collections::HashMap;
 
@@ -30,6 +30,7 @@ impl DeploymentConfig {
         self.check_resp(&mut out);
         self.check_clusters_and_nodes(&mut out);
         self.check_global_datastores(&mut out);
+        self.check_security(&mut out);
         out
     }
 
@@ -237,6 +238,9 @@ impl DeploymentConfig {
                     ("metrics_port", node.metrics_port),
                 ];
                 ports.check(out, &at, node.id, &node.host, &endpoints);
+                if let Some(port) = node.resp_tls_port {
+                    ports.check(out, &at, node.id, &node.host, &[("resp_tls_port", port)]);
+                }
             }
         }
         for (wi, w) in self.witnesses.iter().enumerate() {
@@ -299,59 +303,73 @@ impl DeploymentConfig {
                     ),
                 ));
             }
-            // (field path, cluster name, region) of members accepted so far.
-            let mut members: Vec<(String, &str, &str)> = Vec::new();
-            let slots = std::iter::once((format!("{at}.primary"), &gds.primary)).chain(
-                gds.secondaries
-                    .iter()
-                    .enumerate()
-                    .map(|(si, s)| (format!("{at}.secondaries[{si}]"), s)),
-            );
-            for (path, name) in slots {
-                let Some(cluster) = self.cluster(name) else {
-                    out.push(Problem::new(
-                        path,
-                        format!("unknown cluster {name:?} (known: {known})"),
-                    ));
-                    continue;
-                };
-                if let Some((other, _, _)) = members.iter().find(|(_, n, _)| *n == name) {
-                    let message = if other == "primary" {
-                        format!("cluster {name:?} is the primary; it cannot also be a secondary")
-                    } else {
-                        format!("cluster {name:?} is listed twice (also {other})")
-                    };
-                    out.push(Problem::new(path, message));
-                    continue;
-                }
-                if let Some((other, n, _)) = members.iter().find(|(_, _, r)| *r == cluster.region) {
-                    out.push(Problem::new(
-                        path,
-                        format!(
-                            "cluster {name:?} is in region {}, like {n:?} ({other}); each member \
-                             of a global datastore needs a region of its own",
-                            cluster.region
-                        ),
-                    ));
-                    continue;
-                }
-                if let Some(prev) = owner.insert(name, &gds.id) {
-                    owner.insert(name, prev);
-                    out.push(Problem::new(
-                        path,
-                        format!(
-                            "cluster {name:?} already belongs to global datastore {prev:?}; a \
-                             cluster can be a member of one global datastore only"
-                        ),
-                    ));
-                    continue;
-                }
-                members.push((
-                    path.trim_start_matches(&format!("{at}.")).to_string(),
-                    name,
-                    &cluster.region,
+            self.check_members(out, &at, gds, &known, &mut owner);
+        }
+    }
+
+    /// The members of one global datastore: known clusters, each listed once, each in a region
+    /// of its own, none already in another global datastore (`owner`: cluster name → the id of
+    /// the global datastore that holds it).
+    fn check_members<'a>(
+        &'a self,
+        out: &mut Vec<Problem>,
+        at: &str,
+        gds: &'a GlobalDatastoreConfig,
+        known: &str,
+        owner: &mut HashMap<&'a str, &'a str>,
+    ) {
+        // (field path, cluster name, region) of members accepted so far.
+        let mut members: Vec<(String, &str, &str)> = Vec::new();
+        let slots = std::iter::once((format!("{at}.primary"), &gds.primary)).chain(
+            gds.secondaries
+                .iter()
+                .enumerate()
+                .map(|(si, s)| (format!("{at}.secondaries[{si}]"), s)),
+        );
+        for (path, name) in slots {
+            let Some(cluster) = self.cluster(name) else {
+                out.push(Problem::new(
+                    path,
+                    format!("unknown cluster {name:?} (known: {known})"),
                 ));
+                continue;
+            };
+            if let Some((other, _, _)) = members.iter().find(|(_, n, _)| *n == name) {
+                let message = if other == "primary" {
+                    format!("cluster {name:?} is the primary; it cannot also be a secondary")
+                } else {
+                    format!("cluster {name:?} is listed twice (also {other})")
+                };
+                out.push(Problem::new(path, message));
+                continue;
             }
+            if let Some((other, n, _)) = members.iter().find(|(_, _, r)| *r == cluster.region) {
+                out.push(Problem::new(
+                    path,
+                    format!(
+                        "cluster {name:?} is in region {}, like {n:?} ({other}); each member \
+                         of a global datastore needs a region of its own",
+                        cluster.region
+                    ),
+                ));
+                continue;
+            }
+            if let Some(prev) = owner.insert(name, &gds.id) {
+                owner.insert(name, prev);
+                out.push(Problem::new(
+                    path,
+                    format!(
+                        "cluster {name:?} already belongs to global datastore {prev:?}; a \
+                         cluster can be a member of one global datastore only"
+                    ),
+                ));
+                continue;
+            }
+            members.push((
+                path.trim_start_matches(&format!("{at}.")).to_string(),
+                name,
+                &cluster.region,
+            ));
         }
     }
 }

@@ -1,4 +1,6 @@
-use meridian_types::{ControlError, NodeId};
+use std::error::Error;
+
+use meridian_types::{ControlError, ErrorCause, NodeId};
 use tonic::{Code, Status};
 
 /// Why a control-plane call failed. Each variant says whether the request may have happened.
@@ -24,7 +26,10 @@ pub enum CoordError {
     Timeout { what: String, waited_ms: u64 },
     /// The coordination group is shutting down on this node or its storage failed.
     #[error("the coordination group is unavailable on this node: {reason}")]
-    Fatal { reason: String },
+    Fatal {
+        #[source]
+        reason: ErrorCause,
+    },
 }
 
 impl CoordError {
@@ -33,9 +38,27 @@ impl CoordError {
         matches!(self, CoordError::NoLeader | CoordError::NotLeader { .. })
     }
 
-    pub(crate) fn fatal(reason: impl std::fmt::Display) -> CoordError {
+    /// [`CoordError::Fatal`] because of `error`.
+    pub(crate) fn fatal(error: impl Error + Send + Sync + 'static) -> CoordError {
         CoordError::Fatal {
-            reason: reason.to_string(),
+            reason: ErrorCause::new(error),
+        }
+    }
+
+    /// [`CoordError::Fatal`] because of `error`, met while doing `what`.
+    pub(crate) fn fatal_in(
+        what: &'static str,
+        error: impl Error + Send + Sync + 'static,
+    ) -> CoordError {
+        CoordError::Fatal {
+            reason: ErrorCause::context(what, error),
+        }
+    }
+
+    /// [`CoordError::Fatal`] for what went wrong when no other error says it.
+    pub(crate) fn fatal_msg(text: impl Into<String>) -> CoordError {
+        CoordError::Fatal {
+            reason: ErrorCause::msg(text),
         }
     }
 
@@ -76,5 +99,25 @@ impl CoordError {
 impl From<CoordError> for Status {
     fn from(e: CoordError) -> Status {
         Status::new(e.code(), e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fatal_error_keeps_its_text_and_its_source() {
+        let fatal = CoordError::fatal_in(
+            "opening coordination storage",
+            std::io::Error::other("disk on fire"),
+        );
+        let text = "the coordination group is unavailable on this node: opening coordination storage: disk on fire";
+        assert_eq!(fatal.to_string(), text);
+        let inner = fatal.source().and_then(Error::source);
+        assert!(inner.is_some_and(|e| e.downcast_ref::<std::io::Error>().is_some()));
+        let bytes = meridian_transport::encode("test", &fatal).expect("encode");
+        let back: CoordError = meridian_transport::decode("test", &bytes).expect("decode");
+        assert_eq!(back.to_string(), text);
     }
 }

@@ -15,7 +15,7 @@ use openraft::error::{CheckIsLeaderError, ClientWriteError, RaftError};
 use openraft::ServerState;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{info, warn, Instrument};
 
 use crate::call::{CoordCall, CoordReply};
 use crate::grants_seen::GrantsSeen;
@@ -61,7 +61,7 @@ impl CoordGroup {
         router: GroupRouter,
     ) -> Result<Arc<CoordGroup>, CoordError> {
         if !voters.contains_key(&node_id) {
-            return Err(CoordError::fatal(format!(
+            return Err(CoordError::fatal_msg(format!(
                 "node {node_id} is not a coordination voter (voters: {:?})",
                 voters.keys().collect::<Vec<_>>()
             )));
@@ -69,12 +69,12 @@ impl CoordGroup {
         let group = GroupId::Coord;
         let (log_store, state_machine, sm) = open_mem_group(db, &group)
             .await
-            .map_err(|e| CoordError::fatal(format!("opening coordination storage: {e}")))?;
-        let config = Arc::new(opts.raft_config().map_err(CoordError::fatal)?);
+            .map_err(|e| CoordError::fatal_in("opening coordination storage", e))?;
+        let config = Arc::new(opts.raft_config()?);
         let network = GrpcNetworkFactory::new(group.clone(), pool.clone());
         let raft = CoordRaft::new(node_id, config, network, log_store, state_machine)
             .await
-            .map_err(|e| CoordError::fatal(format!("starting coordination raft: {e}")))?;
+            .map_err(|e| CoordError::fatal_in("starting coordination raft", e))?;
         router.register(group.as_string(), Arc::new(RaftEndpoint::new(raft.clone())));
 
         let initialized = raft.is_initialized().await.map_err(CoordError::fatal)?;
@@ -102,7 +102,8 @@ impl CoordGroup {
             cancel: CancellationToken::new(),
             tasks: Mutex::default(),
         });
-        let watcher = tokio::spawn(watch_leadership(g.clone(), registration));
+        let span = tracing::info_span!("coord_leadership", node = node_id);
+        let watcher = tokio::spawn(watch_leadership(g.clone(), registration).instrument(span));
         g.tasks
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -264,7 +265,7 @@ impl CoordGroup {
         self.sm.read(|cp| cp.check_lease(&lease))?;
         match self.propose(CoordRequest::GrantLease(lease)).await? {
             CoordOutcome::Lease(l) => Ok(l),
-            other => Err(CoordError::fatal(format!(
+            other => Err(CoordError::fatal_msg(format!(
                 "a lease grant produced {other:?}"
             ))),
         }
@@ -398,16 +399,18 @@ async fn watch_leadership(g: Arc<CoordGroup>, registration: Registration) {
             }
         };
         if newly {
-            info!(node_id = g.node_id, term, "leading the coordination group");
+            info!(term, "leading the coordination group");
             if !registration.clusters.is_empty() {
                 let g2 = g.clone();
                 let reg = registration.clone();
-                tokio::spawn(async move {
+                let span = tracing::info_span!("coord_register", node = g.node_id, term);
+                let register = async move {
                     tokio::select! {
                         _ = g2.cancel.cancelled() => {}
                         _ = ensure_registered(&g2, &reg) => {}
                     }
-                });
+                };
+                tokio::spawn(register.instrument(span));
             }
         }
         tokio::select! {

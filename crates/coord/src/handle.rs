@@ -34,7 +34,7 @@ impl From<CoordClient> for CoordHandle {
 }
 
 fn unexpected(what: &str, reply: impl std::fmt::Debug) -> CoordError {
-    CoordError::fatal(format!("{what} answered unexpectedly: {reply:?}"))
+    CoordError::fatal_msg(format!("{what} answered unexpectedly: {reply:?}"))
 }
 
 impl CoordHandle {

@@ -40,6 +40,7 @@ pub use error::CoordError;
 pub use forward::CoordForwardService;
 pub use group::CoordGroup;
 pub use handle::CoordHandle;
+pub use meridian_types::ErrorCause;
 pub use options::{CoordOptions, FailoverHold};
 pub use registration::{voters_from_config, Registration};
 pub use rules::{MAX_DESCRIPTION_LEN, MAX_NAME_LEN};

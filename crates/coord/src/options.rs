@@ -87,7 +87,7 @@ impl CoordOptions {
         length.mul_f64(1.0 + self.clock_drift_bound.max(0.0)) + self.lease_margin
     }
 
-    pub(crate) fn raft_config(&self) -> Result<openraft::Config, String> {
+    pub(crate) fn raft_config(&self) -> Result<openraft::Config, crate::CoordError> {
         let ms = |d: Duration| d.as_millis() as u64;
         openraft::Config {
             cluster_name: "coord".to_string(),
@@ -101,6 +101,6 @@ impl CoordOptions {
             ..Default::default()
         }
         .validate()
-        .map_err(|e| e.to_string())
+        .map_err(crate::CoordError::fatal)
     }
 }

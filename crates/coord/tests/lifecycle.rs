@@ -5,9 +5,10 @@ mod common;
 
 use std::time::Duration;
 
+use anyhow::Context;
 use common::Voters;
 use meridian_coord::grpc::GlobalDatastoresClient;
-use meridian_coord::CoordError;
+use meridian_coord::{CoordError, CoordHandle};
 use meridian_proto::v1 as pb;
 use meridian_types::{ControlError, DatastoreStatus, MemberStatus};
 use tonic::Code;
@@ -30,6 +31,18 @@ fn m(c: &str, role: &str, status: &str) -> (String, String, String) {
     (c.into(), role.into(), status.into())
 }
 
+type Api = GlobalDatastoresClient<tonic::transport::Channel>;
+
+/// The datastore `g` as the API describes it.
+async fn describe(api: &Api) -> anyhow::Result<pb::GlobalDatastore> {
+    let r = api
+        .clone()
+        .describe(pb::DescribeGlobalDatastoresRequest { id: "g".into() })
+        .await?
+        .into_inner();
+    r.datastores.into_iter().next().context("one datastore")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()> {
     let voters = Voters::start(3).await?;
@@ -38,15 +51,24 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
     let follower = voters.followers(leader)[0];
     let mut api = grpc(&voters.get(follower).addr).await?;
     let reconciler = voters.client();
-    let describe = |mut api: GlobalDatastoresClient<_>| async move {
-        let r = api
-            .describe(pb::DescribeGlobalDatastoresRequest { id: "g".into() })
-            .await?
-            .into_inner();
-        anyhow::Ok(r.datastores.into_iter().next().expect("one datastore"))
-    };
 
-    // phase: create → creating; the primary comes up → primary-only
+    create_up_to_primary_only(&mut api, &reconciler).await?;
+    add_two_secondaries(&mut api, &reconciler).await?;
+    modify_description_and_auto_failover(&mut api).await?;
+    rules_surface_as_grpc_codes(&mut api).await?;
+    disassociate_both_secondaries(&mut api, &reconciler).await?;
+    delete_until_gone(&mut api, &reconciler).await?;
+
+    // every voter applied the same history
+    let state = voters.converged().await?;
+    assert!(state.datastores.is_empty());
+    assert_eq!(state.clusters.len(), 3);
+    voters.stop_all().await;
+    Ok(())
+}
+
+/// Phase: create → creating; the primary comes up → primary-only.
+async fn create_up_to_primary_only(api: &mut Api, reconciler: &CoordHandle) -> anyhow::Result<()> {
     let created = api
         .create(pb::CreateGlobalDatastoreRequest {
             id: "g".into(),
@@ -57,14 +79,14 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
         .await?
         .into_inner()
         .datastore
-        .expect("datastore");
+        .context("datastore")?;
     assert_eq!(
         summary(&created),
         ("creating".into(), vec![m("use1", "primary", "associating")])
     );
     assert_eq!(created.epoch, 1);
     reconciler.member_ready("g", "use1", 1).await?;
-    let d = describe(api.clone()).await?;
+    let d = describe(api).await?;
     assert_eq!(
         summary(&d),
         (
@@ -72,8 +94,12 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             vec![m("use1", "primary", "associated")]
         )
     );
+    Ok(())
+}
 
-    // phase: add two secondaries, each visible as associating, then associated
+/// Phase: add two secondaries, each visible as associating (a second modification meanwhile is
+/// refused), then associated; then their progress reports show.
+async fn add_two_secondaries(api: &mut Api, reconciler: &CoordHandle) -> anyhow::Result<()> {
     for (s, others) in [
         ("euw1", vec![]),
         ("aps1", vec![m("euw1", "secondary", "associated")]),
@@ -83,12 +109,11 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             cluster: s.into(),
         })
         .await?;
-        let d = describe(api.clone()).await?;
+        let d = describe(api).await?;
         let mut want = vec![m("use1", "primary", "associated")];
         want.extend(others.clone());
         want.push(m(s, "secondary", "associating"));
         assert_eq!(summary(&d), ("modifying".into(), want.clone()));
-        // a second modification meanwhile is refused
         let busy = api
             .modify(pb::ModifyGlobalDatastoreRequest {
                 id: "g".into(),
@@ -96,10 +121,11 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
                 auto_failover: None,
             })
             .await
-            .expect_err("busy");
+            .err()
+            .context("a modification while another runs is refused")?;
         assert_eq!(busy.code(), Code::FailedPrecondition, "{busy:?}");
         reconciler.member_ready("g", s, 1).await?;
-        let d = describe(api.clone()).await?;
+        let d = describe(api).await?;
         assert_eq!(d.status, "available");
         assert_eq!(
             d.members.last().map(|m| m.status.as_str()),
@@ -109,15 +135,18 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
     reconciler
         .report_applied_seq("g", "euw1", 1, (17, 3, 0, true))
         .await?;
-    let d = describe(api.clone()).await?;
+    let d = describe(api).await?;
     let euw1 = d
         .members
         .iter()
         .find(|m| m.cluster == "euw1")
-        .expect("euw1");
+        .context("euw1")?;
     assert_eq!((euw1.applied_seq, euw1.lag_ms, euw1.lag_seq), (17, 3, 0));
+    Ok(())
+}
 
-    // phase: modify (description, auto-failover)
+/// Phase: modify (description, auto-failover).
+async fn modify_description_and_auto_failover(api: &mut Api) -> anyhow::Result<()> {
     let modified = api
         .modify(pb::ModifyGlobalDatastoreRequest {
             id: "g".into(),
@@ -130,14 +159,17 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
         .await?
         .into_inner()
         .datastore
-        .expect("datastore");
+        .context("datastore")?;
     assert_eq!(modified.description, "orders, global");
     assert_eq!(
         modified.auto_failover.map(|a| (a.enabled, a.after_ms)),
         Some((true, 30_000))
     );
+    Ok(())
+}
 
-    // phase: rules surface as gRPC codes
+/// Phase: the control plane's rules surface as gRPC codes.
+async fn rules_surface_as_grpc_codes(api: &mut Api) -> anyhow::Result<()> {
     let dup = api
         .create(pb::CreateGlobalDatastoreRequest {
             id: "g".into(),
@@ -145,7 +177,8 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             ..Default::default()
         })
         .await
-        .expect_err("duplicate");
+        .err()
+        .context("a duplicate is refused")?;
     assert_eq!(dup.code(), Code::AlreadyExists);
     let unknown = api
         .add_secondary(pb::AddSecondaryRequest {
@@ -153,12 +186,14 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             cluster: "euw1".into(),
         })
         .await
-        .expect_err("unknown");
+        .err()
+        .context("an unknown datastore is refused")?;
     assert_eq!(unknown.code(), Code::NotFound);
     let remain = api
         .delete(pb::DeleteGlobalDatastoreRequest { id: "g".into() })
         .await
-        .expect_err("secondaries remain");
+        .err()
+        .context("a delete with secondaries remaining is refused")?;
     assert_eq!(remain.code(), Code::FailedPrecondition);
     assert!(
         remain.message().contains("disassociate"),
@@ -172,17 +207,24 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             force: false,
         })
         .await
-        .expect_err("a planned failover names its target");
+        .err()
+        .context("a planned failover names its target")?;
     assert_eq!(fo.code(), Code::InvalidArgument, "{fo:?}");
+    Ok(())
+}
 
-    // phase: disassociate both secondaries
+/// Phase: disassociate both secondaries, each visible as disassociating until removed.
+async fn disassociate_both_secondaries(
+    api: &mut Api,
+    reconciler: &CoordHandle,
+) -> anyhow::Result<()> {
     for s in ["euw1", "aps1"] {
         api.disassociate(pb::DisassociateRequest {
             id: "g".into(),
             cluster: s.into(),
         })
         .await?;
-        let d = describe(api.clone()).await?;
+        let d = describe(api).await?;
         assert_eq!(d.status, "modifying");
         assert_eq!(
             d.members
@@ -192,10 +234,10 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             Some("disassociating")
         );
         reconciler.member_removed("g", s).await?;
-        let d = describe(api.clone()).await?;
+        let d = describe(api).await?;
         assert!(d.members.iter().all(|m| m.cluster != s));
     }
-    let d = describe(api.clone()).await?;
+    let d = describe(api).await?;
     assert_eq!(
         summary(&d),
         (
@@ -203,14 +245,17 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
             vec![m("use1", "primary", "associated")]
         )
     );
+    Ok(())
+}
 
-    // phase: delete → deleting → gone
+/// Phase: delete → deleting → gone.
+async fn delete_until_gone(api: &mut Api, reconciler: &CoordHandle) -> anyhow::Result<()> {
     let deleting = api
         .delete(pb::DeleteGlobalDatastoreRequest { id: "g".into() })
         .await?
         .into_inner()
         .datastore
-        .expect("datastore");
+        .context("datastore")?;
     assert_eq!(deleting.status, "deleting");
     reconciler.datastore_deleted("g").await?;
     let all = api
@@ -221,14 +266,9 @@ async fn lifecycle_create_add_modify_disassociate_delete() -> anyhow::Result<()>
     let gone = api
         .describe(pb::DescribeGlobalDatastoresRequest { id: "g".into() })
         .await
-        .expect_err("gone");
+        .err()
+        .context("a deleted datastore is gone")?;
     assert_eq!(gone.code(), Code::NotFound);
-
-    // every voter applied the same history
-    let state = voters.converged().await?;
-    assert!(state.datastores.is_empty());
-    assert_eq!(state.clusters.len(), 3);
-    voters.stop_all().await;
     Ok(())
 }
 
@@ -249,7 +289,7 @@ async fn killing_the_leader_mid_operation_leaves_a_consistent_state() -> anyhow:
 
     // phase: start an add-secondary through a follower and kill the leader meanwhile
     let follower = voters.followers(leader)[0];
-    let through: meridian_coord::CoordHandle = voters.get(follower).group.clone().into();
+    let through: CoordHandle = voters.get(follower).group.clone().into();
     let op = tokio::spawn(async move { through.add_secondary("g", "euw1").await });
     tokio::time::sleep(Duration::from_millis(2)).await;
     voters.kill(leader).await;

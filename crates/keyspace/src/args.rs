@@ -1,25 +1,10 @@
-//! Argument parsing and the error replies shared by all command families, worded exactly as
-//! Redis words them.
+//! Argument parsing shared by all command families, as Redis parses its arguments (the error
+//! replies are in `errors.rs`).
 
 use bytes::Bytes;
 use meridian_types::Reply;
 
-pub const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
-pub const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
-pub const NOT_FLOAT: &str = "ERR value is not a valid float";
-pub const SYNTAX: &str = "ERR syntax error";
-pub const OVERFLOW: &str = "ERR increment or decrement would overflow";
-pub const NO_SUCH_KEY: &str = "ERR no such key";
-pub const INDEX_OUT_OF_RANGE: &str = "ERR index out of range";
-pub const STRING_TOO_LONG: &str = "ERR string exceeds maximum allowed size (proto-max-bulk-len)";
-
-pub fn err(text: &str) -> Reply {
-    Reply::Error(text.to_string())
-}
-
-pub fn wrongtype() -> Reply {
-    err(WRONGTYPE)
-}
+use crate::errors::{err, NOT_INTEGER};
 
 /// Parses a signed 64-bit integer the way Redis's `string2ll` does: optional `-`, no `+`, no
 /// spaces, no leading zeros, at most 20 characters.
@@ -113,14 +98,6 @@ fn trim_fraction(s: &str) -> &str {
         s
     }
 }
-
-/// `ERR invalid expire time in '<command>' command` (SET, SETEX, GETEX, EXPIRE, …).
-pub fn invalid_expire(command: &str) -> Reply {
-    Reply::Error(format!("ERR invalid expire time in '{command}' command"))
-}
-
-/// `ERR increment would produce NaN or Infinity` (INCRBYFLOAT, HINCRBYFLOAT).
-pub const NAN_OR_INFINITY: &str = "ERR increment would produce NaN or Infinity";
 
 #[cfg(test)]
 mod tests {

@@ -11,9 +11,10 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, int_arg, parse_i64, SYNTAX};
-use crate::command::{keyed, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM};
+use crate::args::{eq_ignore_case, int_arg, parse_i64};
+use crate::command::{keyed, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W_DENYOOM};
 use crate::ctx::{Limits, ReadCtx, WriteCtx};
+use crate::errors::{err, BITOP_NOT_SOURCES, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX};
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 
@@ -21,11 +22,6 @@ mod bitfield;
 mod lcs;
 #[cfg(test)]
 mod tests;
-
-const BIT_OFFSET_ERR: &str = "ERR bit offset is not an integer or out of range";
-const BIT_VALUE_ERR: &str = "ERR bit is not an integer or out of range";
-const BITPOS_BIT_ERR: &str = "ERR The bit argument must be 1 or 0.";
-const BITOP_NOT_ERR: &str = "ERR BITOP NOT must be called with a single source key.";
 
 pub(crate) const COMMANDS: &[CommandDef] = &[
     keyed("setbit", 4, W_DENYOOM, 1, CommandKind::Write(setbit)),
@@ -67,10 +63,6 @@ pub(crate) const COMMANDS: &[CommandDef] = &[
     ),
 ];
 
-fn reply_of(r: Result<Reply, Reply>) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 /// Redis's `getBitOffsetFromArgument`: a non-negative bit offset whose byte lies below
 /// `proto-max-bulk-len`. With `unit` (BITFIELD's type width), `#n` means `n * unit`; the
 /// product wraps as it does in Redis's C.
@@ -80,11 +72,11 @@ fn bit_offset(arg: &[u8], unit: Option<u32>, limits: &Limits) -> Result<u64, Rep
         _ => (arg, 1),
     };
     let offset = parse_i64(digits)
-        .ok_or_else(|| err(BIT_OFFSET_ERR))?
+        .ok_or_else(|| err(BIT_OFFSET))?
         .wrapping_mul(times);
     match u64::try_from(offset) {
         Ok(o) if (o >> 3) < limits.max_string_len as u64 => Ok(o),
-        _ => Err(err(BIT_OFFSET_ERR)),
+        _ => Err(err(BIT_OFFSET)),
     }
 }
 
@@ -101,15 +93,11 @@ fn store_keep_ttl(ctx: &mut WriteCtx<'_>, key: &Bytes, buf: Vec<u8>) {
 }
 
 /// SETBIT key offset 0|1: answers the bit's old value. The string grows zero-padded.
-fn setbit(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(try_setbit(ctx, argv))
-}
-
-fn try_setbit(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn setbit(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let offset = bit_offset(&argv[2], None, &ctx.limits)?;
     let on = match parse_i64(&argv[3]) {
         Some(v @ (0 | 1)) => v == 1,
-        _ => return Err(err(BIT_VALUE_ERR)),
+        _ => return Err(err(BIT_VALUE)),
     };
     let key = &argv[1];
     let old = ctx.db.lookup::<SmallBytes>(key, ctx.now_ms)?;
@@ -132,14 +120,12 @@ fn try_setbit(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
 }
 
 /// GETBIT key offset: 0 past the end of the string or for a missing key.
-fn getbit(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let offset = bit_offset(&argv[2], None, &ctx.limits)?;
-        let s = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)?;
-        let (byte, mask) = byte_and_mask(offset);
-        let set = s.and_then(|s| s.get(byte)).is_some_and(|b| b & mask != 0);
-        Ok(Reply::Integer(i64::from(set)))
-    })())
+fn getbit(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let offset = bit_offset(&argv[2], None, &ctx.limits)?;
+    let s = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)?;
+    let (byte, mask) = byte_and_mask(offset);
+    let set = s.and_then(|s| s.get(byte)).is_some_and(|b| b & mask != 0);
+    Ok(Reply::Integer(i64::from(set)))
 }
 
 /// The BIT|BYTE argument of BITCOUNT and BITPOS: true for BIT.
@@ -202,63 +188,59 @@ fn first_bit(s: &[u8], first: u64, last: u64, want: bool) -> Option<u64> {
 
 /// BITCOUNT key [start end [BYTE|BIT]]. As Redis, a missing key answers 0 before the range is
 /// looked at.
-fn bitcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
-            return Ok(Reply::Integer(0));
-        };
-        let range = match argv.len() {
-            2 => bit_range(0, -1, s.len(), false),
-            4 | 5 => {
-                let (start, end) = (int_arg(&argv[2])?, int_arg(&argv[3])?);
-                if start < 0 && end < 0 && start > end {
-                    return Ok(Reply::Integer(0));
-                }
-                let in_bits = argv.get(4).map(|u| bit_unit(u)).transpose()?;
-                bit_range(start, end, s.len(), in_bits.unwrap_or(false))
+fn bitcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Integer(0));
+    };
+    let range = match argv.len() {
+        2 => bit_range(0, -1, s.len(), false),
+        4 | 5 => {
+            let (start, end) = (int_arg(&argv[2])?, int_arg(&argv[3])?);
+            if start < 0 && end < 0 && start > end {
+                return Ok(Reply::Integer(0));
             }
-            _ => return Err(err(SYNTAX)),
-        };
-        let n = range.map_or(0, |(first, last)| count_ones(s, first, last));
-        Ok(Reply::Integer(n as i64))
-    })())
+            let in_bits = argv.get(4).map(|u| bit_unit(u)).transpose()?;
+            bit_range(start, end, s.len(), in_bits.unwrap_or(false))
+        }
+        _ => return Err(err(SYNTAX)),
+    };
+    let n = range.map_or(0, |(first, last)| count_ones(s, first, last));
+    Ok(Reply::Integer(n as i64))
 }
 
 /// BITPOS key 0|1 [start [end [BYTE|BIT]]]. A missing key is all zeros; without an explicit
 /// end the string counts as zero-padded on the right, so a clear bit is always found.
-fn bitpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let want = match int_arg(&argv[2])? {
-            0 => false,
-            1 => true,
-            _ => return Err(err(BITPOS_BIT_ERR)),
-        };
-        let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
-            return Ok(Reply::Integer(if want { -1 } else { 0 }));
-        };
-        let len = s.len();
-        let (range, end_given) = match argv.len() {
-            3 => (bit_range(0, -1, len, false), false),
-            4..=6 => {
-                let start = int_arg(&argv[3])?;
-                let in_bits = argv.get(5).map(|u| bit_unit(u)).transpose()?;
-                let end = argv.get(4).map(int_arg).transpose()?;
-                let in_bits = in_bits.unwrap_or(false);
-                let range = bit_range(start, end.unwrap_or(len as i64 - 1), len, in_bits);
-                (range, end.is_some())
-            }
-            _ => return Err(err(SYNTAX)),
-        };
-        let Some((first, last)) = range else {
-            return Ok(Reply::Integer(-1));
-        };
-        let pos = match first_bit(s, first, last, want) {
-            Some(pos) => pos as i64,
-            None if want || end_given => -1,
-            None => last as i64 + 1,
-        };
-        Ok(Reply::Integer(pos))
-    })())
+fn bitpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let want = match int_arg(&argv[2])? {
+        0 => false,
+        1 => true,
+        _ => return Err(err(BITPOS_BIT)),
+    };
+    let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Integer(if want { -1 } else { 0 }));
+    };
+    let len = s.len();
+    let (range, end_given) = match argv.len() {
+        3 => (bit_range(0, -1, len, false), false),
+        4..=6 => {
+            let start = int_arg(&argv[3])?;
+            let in_bits = argv.get(5).map(|u| bit_unit(u)).transpose()?;
+            let end = argv.get(4).map(int_arg).transpose()?;
+            let in_bits = in_bits.unwrap_or(false);
+            let range = bit_range(start, end.unwrap_or(len as i64 - 1), len, in_bits);
+            (range, end.is_some())
+        }
+        _ => return Err(err(SYNTAX)),
+    };
+    let Some((first, last)) = range else {
+        return Ok(Reply::Integer(-1));
+    };
+    let pos = match first_bit(s, first, last, want) {
+        Some(pos) => pos as i64,
+        None if want || end_given => -1,
+        None => last as i64 + 1,
+    };
+    Ok(Reply::Integer(pos))
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -271,11 +253,7 @@ enum BitOp {
 
 /// BITOP AND|OR|XOR|NOT dest src...: missing sources are empty strings, shorter ones are
 /// zero-padded. An empty result deletes `dest`; otherwise it replaces it (and its TTL).
-fn bitop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(try_bitop(ctx, argv))
-}
-
-fn try_bitop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn bitop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let op = [
         ("and", BitOp::And),
         ("or", BitOp::Or),
@@ -287,7 +265,7 @@ fn try_bitop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     .map(|(_, op)| op)
     .ok_or_else(|| err(SYNTAX))?;
     if op == BitOp::Not && argv.len() != 4 {
-        return Err(err(BITOP_NOT_ERR));
+        return Err(err(BITOP_NOT_SOURCES));
     }
     let now = ctx.now_ms;
     let sources = argv[3..]

@@ -30,10 +30,11 @@ use meridian_types::Reply;
 
 use crate::args::parse_i64;
 use crate::cmd_zset_algebra::mpop;
-use crate::command::{keyed, keyless, lookup, wrong_arity, CommandDef, CommandKind, WriteFn};
+use crate::command::{keyed, keyless, lookup, CommandDef, CommandKind, CommandResult, WriteFn};
 use crate::ctx::WriteCtx;
 use crate::databases::Databases;
 use crate::db::Keyspace;
+use crate::errors::wrong_arity;
 use crate::typed::{List, Typed};
 use crate::zset::ZSet;
 use crate::{cmd_list, cmd_zset};
@@ -246,45 +247,42 @@ fn distinct(keys: &[Bytes]) -> Vec<Bytes> {
 // ---------------------------------------------------------------------------------------------
 // The commands
 
-fn blpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn blpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Blpop)
 }
 
-fn brpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn brpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Brpop)
 }
 
-fn blmove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn blmove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Blmove)
 }
 
-fn brpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn brpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Brpoplpush)
 }
 
-fn blmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn blmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Blmpop)
 }
 
-fn bzpopmin(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn bzpopmin(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Bzpopmin)
 }
 
-fn bzpopmax(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn bzpopmax(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Bzpopmax)
 }
 
-fn bzmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn bzmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     serve(ctx, argv, Blocking::Bzmpop)
 }
 
 /// Runs `kind` without blocking, once its arguments are checked. BLMPOP and BZMPOP hand
 /// LMPOP and ZMPOP their own arguments with the timeout in the command name's place.
-fn serve(ctx: &mut WriteCtx<'_>, argv: &[Bytes], kind: Blocking) -> Reply {
-    let keys = match check(kind, argv) {
-        Ok((keys, _)) => keys,
-        Err(e) => return e,
-    };
+fn serve(ctx: &mut WriteCtx<'_>, argv: &[Bytes], kind: Blocking) -> CommandResult {
+    let (keys, _) = check(kind, argv)?;
     match kind {
         Blocking::Blpop => pop_first::<List>(ctx, keys, "lpop", cmd_list::lpop),
         Blocking::Brpop => pop_first::<List>(ctx, keys, "rpop", cmd_list::rpop),
@@ -355,17 +353,14 @@ fn pop_first<T: Poppable>(
     keys: &[Bytes],
     name: &'static str,
     pop: WriteFn,
-) -> Reply {
-    let key = match first_ready::<T>(ctx.db, keys, ctx.now_ms) {
-        Ok(Some(key)) => key,
-        Ok(None) => return Reply::NilArray,
-        Err(e) => return e,
+) -> CommandResult {
+    let Some(key) = first_ready::<T>(ctx.db, keys, ctx.now_ms)? else {
+        return Ok(Reply::NilArray);
     };
     let mut reply = vec![Reply::Bulk(key.clone())];
-    match pop(ctx, &[Bytes::from_static(name.as_bytes()), key.clone()]) {
+    match pop(ctx, &[Bytes::from_static(name.as_bytes()), key.clone()])? {
         Reply::Array(items) => reply.extend(items),
-        e @ Reply::Error(_) => return e,
         one => reply.push(one),
     }
-    Reply::Array(reply)
+    Ok(Reply::Array(reply))
 }

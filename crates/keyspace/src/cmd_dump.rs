@@ -10,9 +10,15 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
-use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM};
+use crate::args::{eq_ignore_case, int_arg};
+use crate::command::{
+    keyed, keyless, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W_DENYOOM,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{
+    err, unknown_subcommand, wrong_arity, BAD_DATA_FORMAT, BAD_DUMP_FOOTER, BUSYKEY, INVALID_FREQ,
+    INVALID_IDLETIME, INVALID_TTL, NO_LFU, SYNTAX,
+};
 
 mod crc64;
 mod encoding;
@@ -55,13 +61,6 @@ mod rdb_type {
 #[error("corrupt DUMP payload: {0}")]
 pub(crate) struct Corrupt(&'static str);
 
-const BAD_FORMAT: &str = "ERR Bad data format";
-const BAD_FOOTER: &str = "ERR DUMP payload version or checksum are wrong";
-const BUSYKEY: &str = "BUSYKEY Target key name already exists.";
-const NO_LFU: &str = "ERR An LFU maxmemory policy is not selected, access frequency not \
-                      tracked. Please note that when switching between policies at runtime LRU \
-                      and LFU data will take some time to adjust.";
-
 pub(crate) const COMMANDS: &[CommandDef] = &[
     keyed("dump", 2, RO, 1, CommandKind::Read(dump)),
     keyed("restore", -4, W_DENYOOM, 1, CommandKind::Write(restore)),
@@ -70,11 +69,11 @@ pub(crate) const COMMANDS: &[CommandDef] = &[
     keyless("object", -2, &[], CommandKind::Read(object)),
 ];
 
-fn dump(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.get_value(&argv[1], ctx.now_ms) {
+fn dump(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    Ok(match ctx.db.get_value(&argv[1], ctx.now_ms) {
         Some(v) => Reply::Bulk(Bytes::from(rdb_write::payload(v))),
         None => Reply::Nil,
-    }
+    })
 }
 
 /// The object bytes of a payload whose footer (version <= 10, CRC64) checks out
@@ -111,13 +110,13 @@ fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, Reply> {
             opts.absttl = true;
         } else if eq_ignore_case(a, "idletime") && has_value && !freq {
             if int_arg(&args[j + 1])? < 0 {
-                return Err(err("ERR Invalid IDLETIME value, must be >= 0"));
+                return Err(err(INVALID_IDLETIME));
             }
             idle = true;
             j += 1;
         } else if eq_ignore_case(a, "freq") && has_value && !idle {
             if !(0..=255).contains(&int_arg(&args[j + 1])?) {
-                return Err(err("ERR Invalid FREQ value, must be >= 0 and <= 255"));
+                return Err(err(INVALID_FREQ));
             }
             freq = true;
             j += 1;
@@ -129,26 +128,18 @@ fn restore_opts(args: &[Bytes]) -> Result<RestoreOpts, Reply> {
     Ok(opts)
 }
 
-fn restore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let opts = match restore_opts(&argv[4..]) {
-        Ok(o) => o,
-        Err(e) => return e,
-    };
+fn restore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let opts = restore_opts(&argv[4..])?;
     let (key, now) = (&argv[1], ctx.now_ms);
     if !opts.replace && ctx.db.contains(key, now) {
-        return err(BUSYKEY);
+        return Err(err(BUSYKEY));
     }
-    let ttl = match int_arg(&argv[2]) {
-        Ok(t) if t < 0 => return err("ERR Invalid TTL value, must be >= 0"),
-        Ok(t) => t,
-        Err(e) => return e,
-    };
-    let Some(body) = verified_body(&argv[3]) else {
-        return err(BAD_FOOTER);
-    };
-    let Ok(value) = rdb_read::load(body) else {
-        return err(BAD_FORMAT);
-    };
+    let ttl = int_arg(&argv[2])?;
+    if ttl < 0 {
+        return Err(err(INVALID_TTL));
+    }
+    let body = verified_body(&argv[3]).ok_or_else(|| err(BAD_DUMP_FOOTER))?;
+    let value = rdb_read::load(body).map_err(|_| err(BAD_DATA_FORMAT))?;
     if opts.replace {
         ctx.db.remove(key, now);
     }
@@ -161,21 +152,21 @@ fn restore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         ttl
     };
     if at != 0 && at <= now_i {
-        return Reply::ok();
+        return Ok(Reply::ok());
     }
     ctx.db.insert(key.clone(), value);
     if at != 0 {
         ctx.db.set_expire(key, Some(at as u64));
     }
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn touch(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn touch(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let n = argv[1..]
         .iter()
         .filter(|k| ctx.db.contains(k, ctx.now_ms))
         .count();
-    Reply::Integer(n as i64)
+    Ok(Reply::Integer(n as i64))
 }
 
 const OBJECT_HELP: &[&str] = &[
@@ -207,36 +198,33 @@ const OBJECT_SUBCOMMANDS: &[(&str, usize)] = &[
 
 /// OBJECT: the subcommand and arity checks Redis makes before running a container command,
 /// then `objectCommand`.
-fn object(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn object(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let sub = &argv[1];
-    let Some((name, arity)) = OBJECT_SUBCOMMANDS
+    let (name, arity) = OBJECT_SUBCOMMANDS
         .iter()
         .find(|(n, _)| eq_ignore_case(sub, n))
-    else {
-        let shown = String::from_utf8_lossy(&sub[..sub.len().min(128)]).replace(['\r', '\n'], " ");
-        return Reply::Error(format!(
-            "ERR unknown subcommand '{shown}'. Try OBJECT HELP."
-        ));
-    };
+        .ok_or_else(|| unknown_subcommand(sub, "OBJECT"))?;
     if argv.len() != *arity {
-        return crate::command::wrong_arity(&format!("object|{name}"));
+        return Err(wrong_arity(&format!("object|{name}")));
     }
     if *name == "help" {
-        return Reply::Array(
+        return Ok(Reply::Array(
             OBJECT_HELP
                 .iter()
                 .map(|l| Reply::Status((*l).to_string()))
                 .collect(),
-        );
+        ));
     }
     let Some(value) = ctx.db.get_value(&argv[2], ctx.now_ms) else {
-        return Reply::Nil;
+        return Ok(Reply::Nil);
     };
     match *name {
-        "encoding" => Reply::Bulk(Bytes::from_static(encoding::name(value).as_bytes())),
-        "refcount" => Reply::Integer(encoding::refcount(value)),
-        "freq" => err(NO_LFU),
+        "encoding" => Ok(Reply::Bulk(Bytes::from_static(
+            encoding::name(value).as_bytes(),
+        ))),
+        "refcount" => Ok(Reply::Integer(encoding::refcount(value))),
+        "freq" => Err(err(NO_LFU)),
         // Access times are not kept: every key looks just used.
-        _ => Reply::Integer(0),
+        _ => Ok(Reply::Integer(0)),
     }
 }

@@ -10,9 +10,9 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{err, SYNTAX};
-use crate::command::{keyed, lookup, CommandDef, CommandKind, RO, W_DENYOOM};
+use crate::command::{keyed, lookup, CommandDef, CommandKind, CommandResult, RO, W_DENYOOM};
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{err, invalid_lon_lat, NOT_FLOAT, SYNTAX, UNSUPPORTED_UNIT, ZADD_UNAVAILABLE};
 use crate::long_double::fmt_incr_float;
 use crate::zset::ZSet;
 use crate::zset_args::{c_str, parse_score};
@@ -33,8 +33,6 @@ use search::{
     geo_radius, geo_radius_by_member, geo_radius_by_member_ro, geo_radius_ro, geo_search,
     geo_search_store,
 };
-
-const UNSUPPORTED_UNIT: &str = "ERR unsupported unit provided. please use M, KM, FT, MI";
 
 /// GEORADIUS and GEORADIUSBYMEMBER: writes (their STORE option), with keys Redis finds by
 /// parsing the arguments.
@@ -86,15 +84,13 @@ fn is_opt(arg: &[u8], name: &str) -> bool {
 fn parse_lon_lat(args: &[Bytes]) -> Result<[f64; 2], Reply> {
     let mut xy = [0.0; 2];
     for (v, a) in xy.iter_mut().zip(args) {
-        *v = parse_score(a).ok_or_else(|| err("ERR value is not a valid float"))?;
+        *v = parse_score(a).ok_or_else(|| err(NOT_FLOAT))?;
     }
     let [lon, lat] = xy;
     if !(geohash::LONG_MIN..=geohash::LONG_MAX).contains(&lon)
         || !(geohash::LAT_MIN..=geohash::LAT_MAX).contains(&lat)
     {
-        return Err(Reply::Error(format!(
-            "ERR invalid longitude,latitude pair {lon:.6},{lat:.6}"
-        )));
+        return Err(invalid_lon_lat(lon, lat));
     }
     Ok(xy)
 }
@@ -133,7 +129,7 @@ fn coord_reply(v: f64) -> Reply {
 
 /// GEOADD key [NX|XX] [CH] longitude latitude member [...]: ZADD of the members with their
 /// geohashes as scores, as Redis does (after checking every pair, before the key's type).
-fn geoadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn geoadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let (mut nx, mut xx, mut ch) = (false, false, false);
     let mut idx = 2;
     while let Some(opt) = argv.get(idx) {
@@ -148,7 +144,7 @@ fn geoadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     }
     let triples = &argv[idx..];
     if !triples.len().is_multiple_of(3) || (nx && xx) {
-        return err(SYNTAX);
+        return Err(err(SYNTAX));
     }
     let mut zadd_argv = vec![Bytes::from_static(b"zadd"), argv[1].clone()];
     for (set, name) in [(nx, "nx"), (xx, "xx"), (ch, "ch")] {
@@ -157,50 +153,39 @@ fn geoadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         }
     }
     for t in triples.chunks_exact(3) {
-        let [lon, lat] = match parse_lon_lat(&t[..2]) {
-            Ok(xy) => xy,
-            Err(e) => return e,
-        };
+        let [lon, lat] = parse_lon_lat(&t[..2])?;
         let bits = encode_wgs84(lon, lat, STEP_MAX).map_or(0, align52);
         zadd_argv.push(Bytes::from(bits.to_string()));
         zadd_argv.push(t[2].clone());
     }
     match lookup(b"zadd").map(|d| d.kind) {
         Some(CommandKind::Write(zadd)) => zadd(ctx, &zadd_argv),
-        _ => err("ERR zadd is not available"),
+        _ => Err(err(ZADD_UNAVAILABLE)),
     }
 }
 
 /// GEODIST key member1 member2 [unit]: the unit is checked before the key.
-fn geodist(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn geodist(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let to_meter = match argv.len() {
-        5 => match parse_unit(&argv[4]) {
-            Ok(u) => u,
-            Err(e) => return e,
-        },
-        n if n > 5 => return err(SYNTAX),
+        5 => parse_unit(&argv[4])?,
+        n if n > 5 => return Err(err(SYNTAX)),
         _ => 1.0,
     };
-    let zs = match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Nil,
-        Ok(Some(z)) => z,
+    let Some(zs) = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Nil);
     };
     let (Some(s1), Some(s2)) = (zs.score(&argv[2]), zs.score(&argv[3])) else {
-        return Reply::Nil;
+        return Ok(Reply::Nil);
     };
     let [x1, y1] = decode_score(s1);
     let [x2, y2] = decode_score(s2);
-    distance_reply(distance(x1, y1, x2, y2) / to_meter)
+    Ok(distance_reply(distance(x1, y1, x2, y2) / to_meter))
 }
 
 /// GEOHASH key [member ...]: a null for each missing member (or a missing key).
-fn geohash(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let zs = match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(z) => z,
-    };
-    Reply::Array(
+fn geohash(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let zs = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Array(
         argv[2..]
             .iter()
             .map(|m| match zs.and_then(|z| z.score(m)) {
@@ -208,16 +193,13 @@ fn geohash(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
                 Some(s) => Reply::Bulk(Bytes::copy_from_slice(&standard_geohash(s))),
             })
             .collect(),
-    )
+    ))
 }
 
 /// GEOPOS key [member ...]: a null array for each missing member (or a missing key).
-fn geopos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let zs = match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(z) => z,
-    };
-    Reply::Array(
+fn geopos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let zs = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Array(
         argv[2..]
             .iter()
             .map(|m| match zs.and_then(|z| z.score(m)) {
@@ -228,5 +210,5 @@ fn geopos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
                 }
             })
             .collect(),
-    )
+    ))
 }

@@ -4,20 +4,20 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, int_arg, parse_i64, NOT_FLOAT, OVERFLOW, SYNTAX};
+use crate::args::{eq_ignore_case, int_arg, parse_i64};
 use crate::command::{
-    keyed, wrong_arity, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM_FAST, W_FAST,
+    keyed, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W_DENYOOM_FAST, W_FAST,
 };
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{
+    err, wrong_arity, HASH_NOT_FLOAT, HASH_NOT_INTEGER, NAN_OR_INFINITY, NOT_FLOAT, OUT_OF_RANGE,
+    OVERFLOW, SYNTAX, VALUE_NAN_OR_INFINITY,
+};
 use crate::long_double::LongDouble;
-use crate::sample::{parse_rand_count, random_index, random_indices, OUT_OF_RANGE};
+use crate::sample::{parse_rand_count, random_index, random_indices};
 use crate::scan::scan_collection;
 use crate::typed::Hash;
 
-const HASH_NOT_INTEGER: &str = "ERR hash value is not an integer";
-const HASH_NOT_FLOAT: &str = "ERR hash value is not a float";
-const INCR_ARG_NAN_OR_INF: &str = "ERR value is NaN or Infinity";
-const INCR_RESULT_NAN_OR_INF: &str = "ERR increment would produce NaN or Infinity";
 pub const COMMANDS: &[CommandDef] = &[
     keyed("hset", -4, W_DENYOOM_FAST, 1, CommandKind::Write(hset)),
     keyed("hsetnx", 4, W_DENYOOM_FAST, 1, CommandKind::Write(hsetnx)),
@@ -46,18 +46,14 @@ pub const COMMANDS: &[CommandDef] = &[
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-fn hset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match set_fields(ctx, argv, "hset") {
-        Ok(added) => Reply::Integer(added as i64),
-        Err(e) => e,
-    }
+fn hset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let added = set_fields(ctx, argv, "hset")?;
+    Ok(Reply::Integer(added as i64))
 }
 
-fn hmset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match set_fields(ctx, argv, "hmset") {
-        Ok(_) => Reply::ok(),
-        Err(e) => e,
-    }
+fn hmset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    set_fields(ctx, argv, "hmset")?;
+    Ok(Reply::ok())
 }
 
 /// HSET/HMSET: sets every field/value pair, returns how many fields were new.
@@ -73,129 +69,102 @@ fn set_fields(ctx: &mut WriteCtx<'_>, argv: &[Bytes], name: &str) -> Result<usiz
     Ok(added)
 }
 
-fn hsetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let exists = match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => h.is_some_and(|h| h.contains_key(&argv[2])),
-        Err(e) => return e,
-    };
-    if exists {
-        return Reply::Integer(0);
+fn hsetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    if h.is_some_and(|h| h.contains_key(&argv[2])) {
+        return Ok(Reply::Integer(0));
     }
-    match ctx.db.lookup_or_create::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => {
-            h.insert(argv[2].clone(), argv[3].clone());
-            Reply::Integer(1)
-        }
-        Err(e) => e,
-    }
+    ctx.db
+        .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
+        .insert(argv[2].clone(), argv[3].clone());
+    Ok(Reply::Integer(1))
 }
 
-fn hget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => match h.and_then(|h| h.get(&argv[2])) {
-            Some(v) => Reply::Bulk(v.clone()),
-            None => Reply::Nil,
-        },
-        Err(e) => e,
-    }
+fn hget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    Ok(match h.and_then(|h| h.get(&argv[2])) {
+        Some(v) => Reply::Bulk(v.clone()),
+        None => Reply::Nil,
+    })
 }
 
-fn hmget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => Reply::Array(
-            argv[2..]
-                .iter()
-                .map(|f| match h.and_then(|h| h.get(f)) {
-                    Some(v) => Reply::Bulk(v.clone()),
-                    None => Reply::Nil,
-                })
-                .collect(),
-        ),
-        Err(e) => e,
-    }
+fn hmget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Array(
+        argv[2..]
+            .iter()
+            .map(|f| match h.and_then(|h| h.get(f)) {
+                Some(v) => Reply::Bulk(v.clone()),
+                None => Reply::Nil,
+            })
+            .collect(),
+    ))
 }
 
-fn hdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removed = match ctx.db.lookup_mut_unmarked::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(Some(h)) => argv[2..]
+fn hdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let removed = match ctx.db.lookup_mut_unmarked::<Hash>(&argv[1], ctx.now_ms)? {
+        Some(h) => argv[2..]
             .iter()
             .filter(|f| h.shift_remove(*f).is_some())
             .count(),
-        Ok(None) => 0,
-        Err(e) => return e,
+        None => 0,
     };
     if removed > 0 {
         ctx.db.mark_modified(&argv[1]);
     }
     ctx.db.remove_if_empty(&argv[1]);
-    Reply::Integer(removed as i64)
+    Ok(Reply::Integer(removed as i64))
 }
 
-fn hgetall(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => Reply::Map(
-            h.into_iter()
-                .flatten()
-                .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
-                .collect(),
-        ),
-        Err(e) => e,
-    }
+fn hgetall(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Map(
+        h.into_iter()
+            .flatten()
+            .map(|(f, v)| (Reply::Bulk(f.clone()), Reply::Bulk(v.clone())))
+            .collect(),
+    ))
 }
 
-fn hkeys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => Reply::Array(
-            h.into_iter()
-                .flat_map(|h| h.keys())
-                .map(|f| Reply::Bulk(f.clone()))
-                .collect(),
-        ),
-        Err(e) => e,
-    }
+fn hkeys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Array(
+        h.into_iter()
+            .flat_map(|h| h.keys())
+            .map(|f| Reply::Bulk(f.clone()))
+            .collect(),
+    ))
 }
 
-fn hvals(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => Reply::Array(
-            h.into_iter()
-                .flat_map(|h| h.values())
-                .map(|v| Reply::Bulk(v.clone()))
-                .collect(),
-        ),
-        Err(e) => e,
-    }
+fn hvals(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Array(
+        h.into_iter()
+            .flat_map(|h| h.values())
+            .map(|v| Reply::Bulk(v.clone()))
+            .collect(),
+    ))
 }
 
-fn hlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => Reply::Integer(h.map_or(0, |h| h.len()) as i64),
-        Err(e) => e,
-    }
+fn hlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(h.map_or(0, |h| h.len()) as i64))
 }
 
-fn hexists(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => Reply::Integer(i64::from(h.is_some_and(|h| h.contains_key(&argv[2])))),
-        Err(e) => e,
-    }
+fn hexists(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(i64::from(
+        h.is_some_and(|h| h.contains_key(&argv[2])),
+    )))
 }
 
-fn hstrlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms) {
-        Ok(h) => Reply::Integer(h.and_then(|h| h.get(&argv[2])).map_or(0, |v| v.len()) as i64),
-        Err(e) => e,
-    }
+fn hstrlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let h = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)?;
+    let len = h.and_then(|h| h.get(&argv[2])).map_or(0, |v| v.len());
+    Ok(Reply::Integer(len as i64))
 }
 
-fn hincrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match incr_by(ctx, argv) {
-        Ok(v) => Reply::Integer(v),
-        Err(e) => e,
-    }
-}
-
-fn incr_by(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<i64, Reply> {
+fn hincrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let incr = int_arg(&argv[3])?;
     let old = match ctx
         .db
@@ -209,22 +178,15 @@ fn incr_by(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<i64, Reply> {
     ctx.db
         .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
         .insert(argv[2].clone(), Bytes::from(new.to_string()));
-    Ok(new)
-}
-
-fn hincrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match incr_by_float(ctx, argv) {
-        Ok(v) => Reply::Bulk(v),
-        Err(e) => e,
-    }
+    Ok(Reply::Integer(new))
 }
 
 /// Redis's `hincrbyfloatCommand`: long double arithmetic (`string2ld`, `ld2string` human
 /// form), so `1.23` stays `1.23`.
-fn incr_by_float(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Bytes, Reply> {
+fn hincrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let incr = match LongDouble::parse(&argv[3]) {
         Some(v) => v,
-        None if LongDouble::is_inf_literal(&argv[3]) => return Err(err(INCR_ARG_NAN_OR_INF)),
+        None if LongDouble::is_inf_literal(&argv[3]) => return Err(err(VALUE_NAN_OR_INFINITY)),
         None => return Err(err(NOT_FLOAT)),
     };
     let old = match ctx
@@ -233,28 +195,19 @@ fn incr_by_float(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Bytes, Reply>
         .and_then(|h| h.get(&argv[2]))
     {
         // An infinite stored value parses in Redis and then fails the addition.
-        Some(v) if LongDouble::is_inf_literal(v) => return Err(err(INCR_RESULT_NAN_OR_INF)),
+        Some(v) if LongDouble::is_inf_literal(v) => return Err(err(NAN_OR_INFINITY)),
         Some(v) => LongDouble::parse(v).ok_or_else(|| err(HASH_NOT_FLOAT))?,
         None => LongDouble::ZERO,
     };
-    let new = old
-        .checked_add(incr)
-        .ok_or_else(|| err(INCR_RESULT_NAN_OR_INF))?;
+    let new = old.checked_add(incr).ok_or_else(|| err(NAN_OR_INFINITY))?;
     let text = Bytes::from(new.to_human_string());
     ctx.db
         .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
         .insert(argv[2].clone(), text.clone());
-    Ok(text)
+    Ok(Reply::Bulk(text))
 }
 
-fn hrandfield(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match rand_field(ctx, argv) {
-        Ok(r) => r,
-        Err(e) => e,
-    }
-}
-
-fn rand_field(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn hrandfield(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if argv.len() == 2 {
         let Some(h) = ctx.db.lookup::<Hash>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Nil);
@@ -290,7 +243,7 @@ fn rand_field(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     })
 }
 
-fn hscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn hscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     scan_collection(ctx, argv, &argv[2], |h: &Hash, opts| {
         h.iter()
             .filter(|(f, _)| opts.matches(f))

@@ -18,18 +18,15 @@ mod sparse;
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::err;
-use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, W_DENYOOM, W_DENYOOM_FAST};
+use crate::command::{
+    keyed, keyless, CommandDef, CommandKind, CommandResult, RO, W_DENYOOM, W_DENYOOM_FAST,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
+use crate::errors::{err, unknown_pfdebug, HLL_NOT_SPARSE, HLL_NO_SUCH_KEY, INVALID_HLL, NOT_HLL};
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 use repr::{Corrupt, RawRegisters, HDR_SIZE, REGISTERS};
-
-const NOT_HLL: &str = "WRONGTYPE Key is not a valid HyperLogLog string value.";
-const INVALID_HLL: &str = "INVALIDOBJ Corrupted HLL object detected";
-const NO_SUCH_KEY: &str = "ERR The specified key does not exist";
-const NOT_SPARSE: &str = "ERR HLL encoding is not sparse";
 
 pub(crate) const COMMANDS: &[CommandDef] = &[
     keyed("pfadd", -2, W_DENYOOM_FAST, 1, CommandKind::Write(pfadd)),
@@ -61,10 +58,6 @@ impl From<Corrupt> for Reply {
     }
 }
 
-fn reply_of(r: Result<Reply, Reply>) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 /// The HLL under `key` (None if missing): WRONGTYPE for another type, and Redis's "not a valid
 /// HyperLogLog" WRONGTYPE for a string that is not one.
 fn hll_at<'a>(db: &'a Keyspace, key: &Bytes, now_ms: u64) -> Result<Option<&'a [u8]>, Reply> {
@@ -90,11 +83,7 @@ fn store(ctx: &mut WriteCtx<'_>, key: &Bytes, hll: &[u8], signal: bool) {
     }
 }
 
-fn pfadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(pfadd_inner(ctx, argv))
-}
-
-fn pfadd_inner(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn pfadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let key = &argv[1];
     let (mut hll, mut updated) = match hll_at(ctx.db, key, ctx.now_ms)? {
         // Most additions to a large HLL change nothing: answer without copying its 12 KiB.
@@ -117,11 +106,7 @@ fn pfadd_inner(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     Ok(Reply::Integer(i64::from(updated)))
 }
 
-fn pfcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(pfcount_inner(ctx, argv))
-}
-
-fn pfcount_inner(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn pfcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if argv.len() > 2 {
         let (max, _) = merged(ctx.db, &argv[1..], ctx.now_ms)?;
         return Ok(count_reply(repr::count_raw(&max)));
@@ -156,11 +141,7 @@ fn merged(db: &Keyspace, keys: &[Bytes], now_ms: u64) -> Result<(Box<RawRegister
     Ok((max, any_dense))
 }
 
-fn pfmerge(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(pfmerge_inner(ctx, argv))
-}
-
-fn pfmerge_inner(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn pfmerge(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let dest = &argv[1];
     // The destination is merged too: it is the first of the keys.
     let (max, any_dense) = merged(ctx.db, &argv[1..], ctx.now_ms)?;
@@ -183,14 +164,10 @@ fn pfmerge_inner(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply>
     Ok(Reply::ok())
 }
 
-fn pfdebug(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(pfdebug_inner(ctx, argv))
-}
-
-fn pfdebug_inner(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn pfdebug(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let key = &argv[2];
     let Some(hll) = hll_at(ctx.db, key, ctx.now_ms)? else {
-        return Err(err(NO_SUCH_KEY));
+        return Err(err(HLL_NO_SUCH_KEY));
     };
     let mut hll = hll.to_vec();
     let sparse = !repr::is_dense(&hll);
@@ -208,7 +185,7 @@ fn pfdebug_inner(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply>
             Ok(Reply::Array(values))
         }
         b"decode" if sparse => Ok(Reply::Bulk(Bytes::from(sparse::decode(&hll)))),
-        b"decode" => Err(err(NOT_SPARSE)),
+        b"decode" => Err(err(HLL_NOT_SPARSE)),
         b"encoding" => Ok(Reply::Status(
             if sparse { "sparse" } else { "dense" }.into(),
         )),
@@ -218,13 +195,7 @@ fn pfdebug_inner(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply>
             }
             Ok(Reply::Integer(i64::from(sparse)))
         }
-        _ => {
-            // Redis's error replies map CR and LF to spaces.
-            let name = String::from_utf8_lossy(sub).replace(['\r', '\n'], " ");
-            Err(Reply::Error(format!(
-                "ERR Unknown PFDEBUG subcommand '{name}'"
-            )))
-        }
+        _ => Err(unknown_pfdebug(sub)),
     }
 }
 

@@ -6,9 +6,15 @@ use bytes::Bytes;
 use meridian_types::Reply;
 use rand::RngCore;
 
-use crate::args::{eq_ignore_case, err, int_arg, invalid_expire, NO_SUCH_KEY, SYNTAX};
-use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W, W_FAST};
+use crate::args::{eq_ignore_case, int_arg};
+use crate::command::{
+    keyed, keyless, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W, W_FAST,
+};
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{
+    err, invalid_expire, unsupported_option, EXPIRE_GT_AND_LT, EXPIRE_NX_AND_OTHERS, NO_SUCH_KEY,
+    SYNTAX,
+};
 use crate::glob::glob_match;
 use crate::scan::{scan_cursor, scan_reply, ScanOpts};
 
@@ -35,43 +41,39 @@ pub const COMMANDS: &[CommandDef] = &[
     keyless("randomkey", 1, RO, CommandKind::Read(randomkey)),
 ];
 
-fn reply_of(r: Result<Reply, Reply>) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 /// `now_ms` as Redis's signed `mstime()`.
 fn now_i64(now_ms: u64) -> i64 {
     i64::try_from(now_ms).unwrap_or(i64::MAX)
 }
 
 /// DEL and UNLINK (UNLINK only frees memory lazily in Redis; the effect is the same).
-fn del(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn del(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let now = ctx.now_ms;
     let n = argv[1..]
         .iter()
         .filter(|k| ctx.db.remove(k, now).is_some())
         .count();
-    Reply::Integer(n as i64)
+    Ok(Reply::Integer(n as i64))
 }
 
 /// Counts every argument that names a live key (a key given twice counts twice).
-fn exists(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn exists(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let n = argv[1..]
         .iter()
         .filter(|k| ctx.db.contains(k, ctx.now_ms))
         .count();
-    Reply::Integer(n as i64)
+    Ok(Reply::Integer(n as i64))
 }
 
-fn type_cmd(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn type_cmd(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let name = ctx
         .db
         .get_value(&argv[1], ctx.now_ms)
         .map_or("none", |v| v.type_name());
-    Reply::Status(name.to_string())
+    Ok(Reply::Status(name.to_string()))
 }
 
-fn keys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn keys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let pattern = &argv[1];
     // Redis skips matching for "*" (which then also returns the empty key).
     let all = pattern.as_ref() == b"*";
@@ -81,56 +83,48 @@ fn keys(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
         .filter(|(k, _)| all || glob_match(pattern, k))
         .map(|(k, _)| Reply::Bulk(k.to_bytes()))
         .collect();
-    Reply::Array(out)
+    Ok(Reply::Array(out))
 }
 
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]. The cursor is the keyspace's scan
 /// hash (see `Keyspace::scan`), sent as a bulk string like Redis's.
-fn scan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let cursor = scan_cursor(&argv[1])?;
-        let opts = ScanOpts::parse(&argv[2..], true)?;
-        let (next, items) = ctx.db.scan(cursor, opts.count, ctx.now_ms);
-        let keys = items
-            .into_iter()
-            .filter(|(k, e)| opts.matches(k) && opts.type_matches(e.value.type_name()))
-            .map(|(k, _)| Reply::Bulk(k.to_bytes()))
-            .collect();
-        Ok(scan_reply(next, keys))
-    })())
+fn scan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let cursor = scan_cursor(&argv[1])?;
+    let opts = ScanOpts::parse(&argv[2..], true)?;
+    let (next, items) = ctx.db.scan(cursor, opts.count, ctx.now_ms);
+    let keys = items
+        .into_iter()
+        .filter(|(k, e)| opts.matches(k) && opts.type_matches(e.value.type_name()))
+        .map(|(k, _)| Reply::Bulk(k.to_bytes()))
+        .collect();
+    Ok(scan_reply(next, keys))
 }
 
-fn rename(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn rename(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     rename_generic(ctx, argv, false)
 }
 
-fn renamenx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn renamenx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     rename_generic(ctx, argv, true)
 }
 
 /// Moves the value and its TTL; RENAME overwrites the destination whatever its type.
-fn rename_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], nx: bool) -> Reply {
+fn rename_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], nx: bool) -> CommandResult {
     let now = ctx.now_ms;
     let (src, dst) = (&argv[1], &argv[2]);
     if !ctx.db.contains(src, now) {
-        return err(NO_SUCH_KEY);
+        return Err(err(NO_SUCH_KEY));
     }
     if src == dst {
-        return if nx { Reply::Integer(0) } else { Reply::ok() };
+        return Ok(if nx { Reply::Integer(0) } else { Reply::ok() });
     }
     if nx && ctx.db.contains(dst, now) {
-        return Reply::Integer(0);
+        return Ok(Reply::Integer(0));
     }
-    let Some(entry) = ctx.db.remove(src, now) else {
-        return err(NO_SUCH_KEY);
-    };
+    let entry = ctx.db.remove(src, now).ok_or_else(|| err(NO_SUCH_KEY))?;
     ctx.db.remove(dst, now);
     ctx.db.insert_entry(dst.clone(), entry);
-    if nx {
-        Reply::Integer(1)
-    } else {
-        Reply::ok()
-    }
+    Ok(if nx { Reply::Integer(1) } else { Reply::ok() })
 }
 
 /// The NX / XX / GT / LT options of the EXPIRE family.
@@ -154,40 +148,31 @@ fn parse_expire_flags(opts: &[Bytes]) -> Result<ExpireFlags, Reply> {
         } else if eq_ignore_case(opt, "lt") {
             f.lt = true;
         } else {
-            // Redis prints the option as a C string.
-            let text = opt.split(|&c| c == 0).next().unwrap_or_default();
-            return Err(Reply::Error(format!(
-                "ERR Unsupported option {}",
-                String::from_utf8_lossy(text)
-            )));
+            return Err(unsupported_option(opt));
         }
     }
     if f.nx && (f.xx || f.gt || f.lt) {
-        return Err(err(
-            "ERR NX and XX, GT or LT options at the same time are not compatible",
-        ));
+        return Err(err(EXPIRE_NX_AND_OTHERS));
     }
     if f.gt && f.lt {
-        return Err(err(
-            "ERR GT and LT options at the same time are not compatible",
-        ));
+        return Err(err(EXPIRE_GT_AND_LT));
     }
     Ok(f)
 }
 
-fn expire(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn expire(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     expire_generic(ctx, argv, "expire", true, true)
 }
 
-fn pexpire(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn pexpire(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     expire_generic(ctx, argv, "pexpire", false, true)
 }
 
-fn expireat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn expireat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     expire_generic(ctx, argv, "expireat", true, false)
 }
 
-fn pexpireat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn pexpireat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     expire_generic(ctx, argv, "pexpireat", false, false)
 }
 
@@ -199,57 +184,57 @@ fn expire_generic(
     name: &str,
     seconds: bool,
     relative: bool,
-) -> Reply {
-    reply_of((|| {
-        let flags = parse_expire_flags(&argv[3..])?;
-        let mut when = int_arg(&argv[2])?;
-        if seconds {
-            when = when.checked_mul(1000).ok_or_else(|| invalid_expire(name))?;
+) -> CommandResult {
+    let flags = parse_expire_flags(&argv[3..])?;
+    let mut when = int_arg(&argv[2])?;
+    if seconds {
+        when = when.checked_mul(1000).ok_or_else(|| invalid_expire(name))?;
+    }
+    let now = ctx.now_ms;
+    if relative {
+        when = when
+            .checked_add(now_i64(now))
+            .ok_or_else(|| invalid_expire(name))?;
+    }
+    let key = &argv[1];
+    let Some(current) = ctx.db.expire_at(key, now) else {
+        return Ok(Reply::Integer(0));
+    };
+    let current = current.map(|t| i64::try_from(t).unwrap_or(i64::MAX));
+    let refused = (flags.nx && current.is_some())
+        || (flags.xx && current.is_none())
+        || (flags.gt && current.is_none_or(|c| when <= c))
+        || (flags.lt && current.is_some_and(|c| when >= c));
+    if refused {
+        return Ok(Reply::Integer(0));
+    }
+    match u64::try_from(when) {
+        Ok(at) if at > now => {
+            ctx.db.set_expire(key, Some(at));
         }
-        let now = ctx.now_ms;
-        if relative {
-            when = when
-                .checked_add(now_i64(now))
-                .ok_or_else(|| invalid_expire(name))?;
+        _ => {
+            ctx.db.remove(key, now);
         }
-        let key = &argv[1];
-        let Some(current) = ctx.db.expire_at(key, now) else {
-            return Ok(Reply::Integer(0));
-        };
-        let current = current.map(|t| i64::try_from(t).unwrap_or(i64::MAX));
-        let refused = (flags.nx && current.is_some())
-            || (flags.xx && current.is_none())
-            || (flags.gt && current.is_none_or(|c| when <= c))
-            || (flags.lt && current.is_some_and(|c| when >= c));
-        if refused {
-            return Ok(Reply::Integer(0));
-        }
-        match u64::try_from(when) {
-            Ok(at) if at > now => {
-                ctx.db.set_expire(key, Some(at));
-            }
-            _ => {
-                ctx.db.remove(key, now);
-            }
-        }
-        Ok(Reply::Integer(1))
-    })())
+    }
+    Ok(Reply::Integer(1))
 }
 
-fn ttl(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    ttl_generic(ctx, &argv[1], |at, now| (at - now + 500) / 1000)
+fn ttl(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    Ok(ttl_generic(ctx, &argv[1], |at, now| {
+        (at - now + 500) / 1000
+    }))
 }
 
-fn pttl(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    ttl_generic(ctx, &argv[1], |at, now| at - now)
+fn pttl(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    Ok(ttl_generic(ctx, &argv[1], |at, now| at - now))
 }
 
-fn expiretime(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    ttl_generic(ctx, &argv[1], |at, _| (at + 500) / 1000)
+fn expiretime(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    Ok(ttl_generic(ctx, &argv[1], |at, _| (at + 500) / 1000))
 }
 
-fn pexpiretime(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    ttl_generic(ctx, &argv[1], |at, _| at)
+fn pexpiretime(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    Ok(ttl_generic(ctx, &argv[1], |at, _| at))
 }
 
 /// -2 for a missing key, -1 for a key without TTL, otherwise `f(expire_at, now)` (a live key's
@@ -262,39 +247,39 @@ fn ttl_generic(ctx: &ReadCtx<'_>, key: &Bytes, f: impl Fn(u64, u64) -> u64) -> R
     }
 }
 
-fn persist(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn persist(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let key = &argv[1];
     match ctx.db.expire_at(key, ctx.now_ms) {
         Some(Some(_)) => {
             ctx.db.set_expire(key, None);
-            Reply::Integer(1)
+            Ok(Reply::Integer(1))
         }
-        _ => Reply::Integer(0),
+        _ => Ok(Reply::Integer(0)),
     }
 }
 
 /// Keys stored, counting expired keys not yet removed, as Redis does.
-fn dbsize(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
-    Reply::Integer(ctx.db.len() as i64)
+fn dbsize(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> CommandResult {
+    Ok(Reply::Integer(ctx.db.len() as i64))
 }
 
 /// FLUSHDB [ASYNC|SYNC] (FLUSHALL is in `cmd_db.rs`).
-fn flush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn flush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     match argv {
         [_] => {}
         [_, mode] if eq_ignore_case(mode, "sync") || eq_ignore_case(mode, "async") => {}
-        _ => return err(SYNTAX),
+        _ => return Err(err(SYNTAX)),
     }
     ctx.db.clear();
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn randomkey(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
+fn randomkey(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> CommandResult {
     let pick = ctx.rng().next_u64();
-    match ctx.db.key_near(pick, ctx.now_ms) {
+    Ok(match ctx.db.key_near(pick, ctx.now_ms) {
         Some(k) => Reply::Bulk(k.to_bytes()),
         None => Reply::Nil,
-    }
+    })
 }
 
 #[cfg(test)]

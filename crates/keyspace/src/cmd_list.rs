@@ -4,25 +4,22 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{
-    eq_ignore_case, err, int_arg, parse_i64, INDEX_OUT_OF_RANGE, NO_SUCH_KEY, SYNTAX,
-};
+use crate::args::{eq_ignore_case, int_arg, parse_i64};
 use crate::command::{
-    keyed, CommandDef, CommandKind, RO, RO_FAST, W, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+    keyed, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W, W_DENYOOM, W_DENYOOM_FAST,
+    W_FAST,
 };
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{
+    err, wrong_arity, INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE,
+    LPOS_RANK_ZERO, NOT_POSITIVE, NO_SUCH_KEY, SYNTAX,
+};
 use crate::streamed::BulkSink;
 use crate::typed::List;
 
 #[cfg(test)]
 #[path = "cmd_list_tests.rs"]
 mod tests;
-
-const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
-const RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the \
-                         second ... or use negative to start from the end of the list";
-const COUNT_NEGATIVE: &str = "ERR COUNT can't be negative";
-const MAXLEN_NEGATIVE: &str = "ERR MAXLEN can't be negative";
 
 pub const COMMANDS: &[CommandDef] = &[
     keyed("lpush", -3, W_DENYOOM_FAST, 1, CommandKind::Write(lpush)),
@@ -89,66 +86,65 @@ fn clamp_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
 // ---------------------------------------------------------------------------------------------
 // Push and pop
 
-fn lpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn lpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     push_generic(ctx, argv, End::Left, false)
 }
 
-fn rpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn rpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     push_generic(ctx, argv, End::Right, false)
 }
 
-fn lpushx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn lpushx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     push_generic(ctx, argv, End::Left, true)
 }
 
-fn rpushx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn rpushx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     push_generic(ctx, argv, End::Right, true)
 }
 
-fn push_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End, only_existing: bool) -> Reply {
+fn push_generic(
+    ctx: &mut WriteCtx<'_>,
+    argv: &[Bytes],
+    end: End,
+    only_existing: bool,
+) -> CommandResult {
     let key = &argv[1];
     let now = ctx.now_ms;
-    match ctx.db.lookup::<List>(key, now) {
-        Err(e) => return e,
-        Ok(None) if only_existing => return Reply::Integer(0),
-        Ok(_) => {}
+    if ctx.db.lookup::<List>(key, now)?.is_none() && only_existing {
+        return Ok(Reply::Integer(0));
     }
-    match ctx.db.lookup_or_create::<List>(key, now) {
-        Ok(list) => {
-            for v in &argv[2..] {
-                push(list, end, v.clone());
-            }
-            Reply::Integer(list.len() as i64)
-        }
-        Err(e) => e,
+    let list = ctx.db.lookup_or_create::<List>(key, now)?;
+    for v in &argv[2..] {
+        push(list, end, v.clone());
     }
+    Ok(Reply::Integer(list.len() as i64))
 }
 
-pub(crate) fn lpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn lpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     pop_generic(ctx, argv, End::Left)
 }
 
-pub(crate) fn rpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn rpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     pop_generic(ctx, argv, End::Right)
 }
 
 /// LPOP/RPOP key [count]: one bulk without count; with a count an array (a nil array when
 /// the key is missing, an empty array for count 0).
-fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> Reply {
+fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> CommandResult {
     if argv.len() > 3 {
-        return crate::command::wrong_arity(if end == End::Left { "lpop" } else { "rpop" });
+        return Err(wrong_arity(if end == End::Left { "lpop" } else { "rpop" }));
     }
-    let count = match argv.get(2).map(|c| non_negative(c, NOT_POSITIVE)) {
-        None => None,
-        Some(Ok(n)) => Some(n),
-        Some(Err(e)) => return e,
-    };
+    let count = argv
+        .get(2)
+        .map(|c| non_negative(c, NOT_POSITIVE))
+        .transpose()?;
     let key = &argv[1];
-    let list = match ctx.db.lookup_mut_unmarked::<List>(key, ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) if count.is_some() => return Reply::NilArray,
-        Ok(None) => return Reply::Nil,
-        Ok(Some(l)) => l,
+    let Some(list) = ctx.db.lookup_mut_unmarked::<List>(key, ctx.now_ms)? else {
+        return Ok(if count.is_some() {
+            Reply::NilArray
+        } else {
+            Reply::Nil
+        });
     };
     let before = list.len();
     let reply = match count {
@@ -168,13 +164,13 @@ fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> Reply {
         ctx.db.mark_modified(key);
     }
     ctx.db.remove_if_empty(key);
-    reply
+    Ok(reply)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reads
 
-fn lrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn lrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     crate::streamed::collect(|sink| lrange_into(ctx, argv, sink))
 }
 
@@ -200,11 +196,9 @@ pub(crate) fn lrange_into(
     Ok(())
 }
 
-fn llen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
-        Err(e) => e,
-        Ok(l) => Reply::Integer(l.map_or(0, |l| l.len() as i64)),
-    }
+fn llen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let l = ctx.db.lookup::<List>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(l.map_or(0, |l| l.len() as i64)))
 }
 
 /// A Redis list index (negative counts from the tail) as a position, if inside the list.
@@ -213,22 +207,18 @@ fn position(index: i64, len: usize) -> Option<usize> {
     usize::try_from(i).ok().filter(|i| *i < len)
 }
 
-fn lindex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let list = match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Nil,
-        Ok(Some(l)) => l,
+fn lindex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let Some(list) = ctx.db.lookup::<List>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Nil);
     };
-    match int_arg(&argv[2]) {
-        Err(e) => e,
-        Ok(i) => position(i, list.len())
-            .and_then(|i| list.get(i))
-            .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())),
-    }
+    let i = int_arg(&argv[2])?;
+    Ok(position(i, list.len())
+        .and_then(|i| list.get(i))
+        .map_or(Reply::Nil, |v| Reply::Bulk(v.clone())))
 }
 
 /// LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len].
-fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let mut rank: i64 = 1;
     let mut count: Option<i64> = None;
     let mut maxlen: i64 = 0;
@@ -238,25 +228,18 @@ fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
         let opt = &argv[j];
         if eq_ignore_case(opt, "rank") && more {
             j += 1;
-            rank = match int_arg(&argv[j]) {
-                Err(e) => return e,
-                Ok(0) => return err(RANK_ZERO),
-                Ok(r) => r,
+            rank = match int_arg(&argv[j])? {
+                0 => return Err(err(LPOS_RANK_ZERO)),
+                r => r,
             };
         } else if eq_ignore_case(opt, "count") && more {
             j += 1;
-            count = match non_negative(&argv[j], COUNT_NEGATIVE) {
-                Err(e) => return e,
-                Ok(c) => Some(c),
-            };
+            count = Some(non_negative(&argv[j], LPOS_COUNT_NEGATIVE)?);
         } else if eq_ignore_case(opt, "maxlen") && more {
             j += 1;
-            maxlen = match non_negative(&argv[j], MAXLEN_NEGATIVE) {
-                Err(e) => return e,
-                Ok(m) => m,
-            };
+            maxlen = non_negative(&argv[j], LPOS_MAXLEN_NEGATIVE)?;
         } else {
-            return err(SYNTAX);
+            return Err(err(SYNTAX));
         }
         j += 1;
     }
@@ -266,11 +249,12 @@ fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
     if from_tail {
         rank = rank.wrapping_neg();
     }
-    let list = match ctx.db.lookup::<List>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) if count.is_some() => return Reply::Array(Vec::new()),
-        Ok(None) => return Reply::Nil,
-        Ok(Some(l)) => l,
+    let Some(list) = ctx.db.lookup::<List>(&argv[1], ctx.now_ms)? else {
+        return Ok(if count.is_some() {
+            Reply::Array(Vec::new())
+        } else {
+            Reply::Nil
+        });
     };
     let len = list.len();
     let ele = &argv[2];
@@ -297,46 +281,35 @@ fn lpos(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
             Some(_) => {}
         }
     }
-    match count {
+    Ok(match count {
         Some(_) => Reply::Array(found.into_iter().map(Reply::Integer).collect()),
         None => found.first().map_or(Reply::Nil, |p| Reply::Integer(*p)),
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // In-place writes
 
-fn lset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let list = match ctx.db.lookup_mut_unmarked::<List>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return err(NO_SUCH_KEY),
-        Ok(Some(l)) => l,
-    };
-    let index = match int_arg(&argv[2]) {
-        Err(e) => return e,
-        Ok(i) => i,
-    };
-    match position(index, list.len()).and_then(|i| list.get_mut(i)) {
-        Some(slot) => {
-            *slot = argv[3].clone();
-            ctx.db.mark_modified(&argv[1]);
-            Reply::ok()
-        }
-        None => err(INDEX_OUT_OF_RANGE),
-    }
+fn lset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let list = ctx
+        .db
+        .lookup_mut_unmarked::<List>(&argv[1], ctx.now_ms)?
+        .ok_or_else(|| err(NO_SUCH_KEY))?;
+    let index = int_arg(&argv[2])?;
+    let slot = position(index, list.len())
+        .and_then(|i| list.get_mut(i))
+        .ok_or_else(|| err(INDEX_OUT_OF_RANGE))?;
+    *slot = argv[3].clone();
+    ctx.db.mark_modified(&argv[1]);
+    Ok(Reply::ok())
 }
 
 /// LREM key count element: count > 0 removes from the head, < 0 from the tail, 0 all.
-fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let count = match int_arg(&argv[2]) {
-        Err(e) => return e,
-        Ok(c) => c,
-    };
+fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let count = int_arg(&argv[2])?;
     let key = &argv[1];
-    let list = match ctx.db.lookup_mut_unmarked::<List>(key, ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Integer(0),
-        Ok(Some(l)) => l,
+    let Some(list) = ctx.db.lookup_mut_unmarked::<List>(key, ctx.now_ms)? else {
+        return Ok(Reply::Integer(0));
     };
     let ele = &argv[3];
     let max = if count == 0 {
@@ -373,19 +346,15 @@ fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         ctx.db.mark_modified(key);
     }
     ctx.db.remove_if_empty(key);
-    Reply::Integer(removed as i64)
+    Ok(Reply::Integer(removed as i64))
 }
 
-fn ltrim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let (start, end) = match (int_arg(&argv[2]), int_arg(&argv[3])) {
-        (Ok(s), Ok(e)) => (s, e),
-        (Err(e), _) | (_, Err(e)) => return e,
-    };
+fn ltrim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let start = int_arg(&argv[2])?;
+    let end = int_arg(&argv[3])?;
     let key = &argv[1];
-    let list = match ctx.db.lookup_mut::<List>(key, ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return Reply::ok(),
-        Ok(Some(l)) => l,
+    let Some(list) = ctx.db.lookup_mut::<List>(key, ctx.now_ms)? else {
+        return Ok(Reply::ok());
     };
     match clamp_range(start, end, list.len()) {
         None => list.clear(),
@@ -395,33 +364,29 @@ fn ltrim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         }
     }
     ctx.db.remove_if_empty(key);
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
 /// LINSERT key BEFORE|AFTER pivot element: the new length, -1 if the pivot is absent, 0 if
 /// the key is.
-fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let after = if eq_ignore_case(&argv[2], "after") {
         true
     } else if eq_ignore_case(&argv[2], "before") {
         false
     } else {
-        return err(SYNTAX);
+        return Err(err(SYNTAX));
     };
-    let list = match ctx.db.lookup_mut_unmarked::<List>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Integer(0),
-        Ok(Some(l)) => l,
+    let Some(list) = ctx.db.lookup_mut_unmarked::<List>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Integer(0));
     };
-    match list.iter().position(|v| *v == argv[3]) {
-        None => Reply::Integer(-1),
-        Some(i) => {
-            list.insert(i + usize::from(after), argv[4].clone());
-            let len = list.len();
-            ctx.db.mark_modified(&argv[1]);
-            Reply::Integer(len as i64)
-        }
-    }
+    let Some(i) = list.iter().position(|v| *v == argv[3]) else {
+        return Ok(Reply::Integer(-1));
+    };
+    list.insert(i + usize::from(after), argv[4].clone());
+    let len = list.len();
+    ctx.db.mark_modified(&argv[1]);
+    Ok(Reply::Integer(len as i64))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -437,39 +402,43 @@ pub(crate) fn end_arg(b: &[u8]) -> Result<End, Reply> {
     }
 }
 
-pub(crate) fn lmove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match (end_arg(&argv[3]), end_arg(&argv[4])) {
-        (Ok(from), Ok(to)) => move_generic(ctx, &argv[1], &argv[2], from, to),
-        (Err(e), _) | (_, Err(e)) => e,
-    }
+pub(crate) fn lmove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let from = end_arg(&argv[3])?;
+    let to = end_arg(&argv[4])?;
+    move_generic(ctx, &argv[1], &argv[2], from, to)
 }
 
-pub(crate) fn rpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn rpoplpush(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     move_generic(ctx, &argv[1], &argv[2], End::Right, End::Left)
 }
 
 /// Pops from `src` and pushes onto `dst` (which may be the same list: a rotation).
-fn move_generic(ctx: &mut WriteCtx<'_>, src: &Bytes, dst: &Bytes, from: End, to: End) -> Reply {
+fn move_generic(
+    ctx: &mut WriteCtx<'_>,
+    src: &Bytes,
+    dst: &Bytes,
+    from: End,
+    to: End,
+) -> CommandResult {
     let now = ctx.now_ms;
-    match ctx.db.lookup::<List>(src, now) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Nil,
-        Ok(Some(l)) if l.is_empty() => return Reply::Nil,
-        Ok(Some(_)) => {}
+    if ctx
+        .db
+        .lookup::<List>(src, now)?
+        .is_none_or(|l| l.is_empty())
+    {
+        return Ok(Reply::Nil);
     }
-    if let Err(e) = ctx.db.lookup::<List>(dst, now) {
-        return e;
-    }
+    ctx.db.lookup::<List>(dst, now)?;
     let value = match ctx.db.lookup_mut::<List>(src, now) {
         Ok(Some(l)) => pop(l, from),
         _ => None,
     };
     let Some(value) = value else {
-        return Reply::Nil;
+        return Ok(Reply::Nil);
     };
     if let Ok(l) = ctx.db.lookup_or_create::<List>(dst, now) {
         push(l, to, value.clone());
     }
     ctx.db.remove_if_empty(src);
-    Reply::Bulk(value)
+    Ok(Reply::Bulk(value))
 }

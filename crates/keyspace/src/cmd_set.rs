@@ -11,21 +11,20 @@ use bytes::Bytes;
 use meridian_types::Reply;
 use rand::Rng;
 
-use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
+use crate::args::{eq_ignore_case, int_arg};
 use crate::command::{
-    keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+    keyed, keyless, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST,
+    W_FAST,
 };
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
+use crate::errors::{
+    err, LIMIT_NEGATIVE, NOT_POSITIVE, NUMKEYS_NOT_POSITIVE, SYNTAX, TOO_MANY_KEYS,
+};
 use crate::sample::{parse_rand_count, random_index, random_indices};
 use crate::scan::scan_collection;
 use crate::typed::Set;
 use crate::value::Value;
-
-const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
-const TOO_MANY_KEYS: &str = "ERR Number of keys can't be greater than number of args";
-const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
-const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 
 pub const COMMANDS: &[CommandDef] = &[
     keyed("sadd", -3, W_DENYOOM_FAST, 1, CommandKind::Write(sadd)),
@@ -69,10 +68,6 @@ pub const COMMANDS: &[CommandDef] = &[
     ),
     keyed("sscan", -3, RO, 1, CommandKind::Read(sscan)),
 ];
-
-fn reply(r: Result<Reply, Reply>) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
 
 fn members(elements: impl IntoIterator<Item = Bytes>) -> Vec<Reply> {
     elements.into_iter().map(Reply::Bulk).collect()
@@ -141,73 +136,57 @@ fn difference(sets: &[Option<&Set>]) -> Set {
 // ---------------------------------------------------------------------------------------------
 // Commands
 
-fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx
+fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let s = ctx
         .db
-        .lookup_or_create_unmarked::<Set>(&argv[1], ctx.now_ms)
-    {
-        Ok(s) => {
-            let added = argv[2..].iter().filter(|m| s.insert((*m).clone())).count();
-            if added > 0 {
-                ctx.db.mark_modified(&argv[1]);
-            }
-            Reply::Integer(added as i64)
-        }
-        Err(e) => e,
+        .lookup_or_create_unmarked::<Set>(&argv[1], ctx.now_ms)?;
+    let added = argv[2..].iter().filter(|m| s.insert((*m).clone())).count();
+    if added > 0 {
+        ctx.db.mark_modified(&argv[1]);
     }
+    Ok(Reply::Integer(added as i64))
 }
 
-fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removed = match ctx.db.lookup_mut_unmarked::<Set>(&argv[1], ctx.now_ms) {
-        Ok(Some(s)) => argv[2..].iter().filter(|m| s.swap_remove(*m)).count(),
-        Ok(None) => 0,
-        Err(e) => return e,
+fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let removed = match ctx.db.lookup_mut_unmarked::<Set>(&argv[1], ctx.now_ms)? {
+        Some(s) => argv[2..].iter().filter(|m| s.swap_remove(*m)).count(),
+        None => 0,
     };
     if removed > 0 {
         ctx.db.mark_modified(&argv[1]);
     }
     ctx.db.remove_if_empty(&argv[1]);
-    Reply::Integer(removed as i64)
+    Ok(Reply::Integer(removed as i64))
 }
 
-fn smembers(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
-        Ok(s) => Reply::Set(members(s.into_iter().flatten().cloned())),
-        Err(e) => e,
-    }
+fn smembers(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let s = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Set(members(s.into_iter().flatten().cloned())))
 }
 
-fn sismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
-        Ok(s) => Reply::Integer(i64::from(s.is_some_and(|s| s.contains(&argv[2])))),
-        Err(e) => e,
-    }
+fn sismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let s = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(i64::from(
+        s.is_some_and(|s| s.contains(&argv[2])),
+    )))
 }
 
-fn smismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
-        Ok(s) => Reply::Array(
-            argv[2..]
-                .iter()
-                .map(|m| Reply::Integer(i64::from(s.is_some_and(|s| s.contains(m)))))
-                .collect(),
-        ),
-        Err(e) => e,
-    }
+fn smismember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let s = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Array(
+        argv[2..]
+            .iter()
+            .map(|m| Reply::Integer(i64::from(s.is_some_and(|s| s.contains(m)))))
+            .collect(),
+    ))
 }
 
-fn scard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<Set>(&argv[1], ctx.now_ms) {
-        Ok(s) => Reply::Integer(s.map_or(0, |s| s.len()) as i64),
-        Err(e) => e,
-    }
+fn scard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let s = ctx.db.lookup::<Set>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(s.map_or(0, |s| s.len()) as i64))
 }
 
-fn spop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(pop(ctx, argv))
-}
-
-fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn spop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if argv.len() > 3 {
         return Err(err(SYNTAX));
     }
@@ -249,11 +228,7 @@ fn pop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     Ok(Reply::Set(popped))
 }
 
-fn srandmember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(rand_member(ctx, argv))
-}
-
-fn rand_member(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn srandmember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if argv.len() > 3 {
         return Err(err(SYNTAX));
     }
@@ -276,11 +251,7 @@ fn rand_member(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     )))
 }
 
-fn smove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(move_member(ctx, argv))
-}
-
-fn move_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn smove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let (src, dst, member) = (&argv[1], &argv[2], &argv[3]);
     let now = ctx.now_ms;
     let Some(src_set) = ctx.db.lookup::<Set>(src, now)? else {
@@ -320,19 +291,16 @@ fn combine(db: &Keyspace, keys: &[Bytes], now: u64, op: SetOp) -> Result<Set, Re
 }
 
 /// SINTER/SUNION/SDIFF key [key ...].
-fn combine_read(ctx: &ReadCtx<'_>, argv: &[Bytes], op: SetOp) -> Reply {
-    reply(combine(ctx.db, &argv[1..], ctx.now_ms, op).map(|s| Reply::Set(members(s))))
+fn combine_read(ctx: &ReadCtx<'_>, argv: &[Bytes], op: SetOp) -> CommandResult {
+    let set = combine(ctx.db, &argv[1..], ctx.now_ms, op)?;
+    Ok(Reply::Set(members(set)))
 }
 
-fn sinter(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn sinter(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     combine_read(ctx, argv, intersect_all)
 }
 
-fn sintercard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(inter_card(ctx, argv))
-}
-
-fn inter_card(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+fn sintercard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let numkeys = match int_arg(&argv[1]) {
         Ok(n) if n >= 1 => n as u64,
         _ => return Err(err(NUMKEYS_NOT_POSITIVE)),
@@ -359,33 +327,30 @@ fn inter_card(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
     Ok(Reply::Integer(intersection(&sets, limit).len() as i64))
 }
 
-fn sunion(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn sunion(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     combine_read(ctx, argv, union)
 }
 
-fn sdiff(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn sdiff(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     combine_read(ctx, argv, difference)
 }
 
-fn sinterstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn sinterstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     store(ctx, argv, intersect_all)
 }
 
-fn sunionstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn sunionstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     store(ctx, argv, union)
 }
 
-fn sdiffstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn sdiffstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     store(ctx, argv, difference)
 }
 
 /// S*STORE: computes `op` over the source keys, then replaces the destination (of any type,
 /// dropping its TTL) with the result, or deletes it when the result is empty.
-fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: SetOp) -> Reply {
-    let result = match combine(ctx.db, &argv[2..], ctx.now_ms, op) {
-        Ok(set) => set,
-        Err(e) => return e,
-    };
+fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: SetOp) -> CommandResult {
+    let result = combine(ctx.db, &argv[2..], ctx.now_ms, op)?;
     let dst = &argv[1];
     let len = result.len();
     if result.is_empty() {
@@ -393,10 +358,10 @@ fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: SetOp) -> Reply {
     } else {
         ctx.db.insert(dst.clone(), Value::Set(Box::new(result)));
     }
-    Reply::Integer(len as i64)
+    Ok(Reply::Integer(len as i64))
 }
 
-fn sscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn sscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     scan_collection(ctx, argv, &argv[2], |s: &Set, opts| {
         members(s.iter().filter(|m| opts.matches(m)).cloned())
     })

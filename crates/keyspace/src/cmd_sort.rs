@@ -11,10 +11,11 @@ use std::cmp::Ordering;
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, int_arg, wrongtype, SYNTAX};
-use crate::command::{keyed, CommandDef, CommandKind};
+use crate::args::{eq_ignore_case, int_arg};
+use crate::command::{keyed, CommandDef, CommandKind, CommandResult};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
+use crate::errors::{err, wrongtype, SORT_NOT_DOUBLE, SYNTAX};
 use crate::typed::List;
 use crate::value::Value;
 use crate::zset_args::{c_str, strtod};
@@ -24,8 +25,6 @@ mod pattern;
 mod tests;
 
 use pattern::lookup_by_pattern;
-
-const NOT_DOUBLE: &str = "ERR One or more scores can't be converted into double";
 
 pub(crate) const COMMANDS: &[CommandDef] = &[
     keyed(
@@ -170,7 +169,7 @@ fn sort_keys(
     for item in items {
         // A missing by-key sorts as 0.
         let score = match by_value(item) {
-            Some(v) => sort_score(&v).ok_or_else(|| err(NOT_DOUBLE))?,
+            Some(v) => sort_score(&v).ok_or_else(|| err(SORT_NOT_DOUBLE))?,
             None => 0.0,
         };
         scores.push(score);
@@ -268,13 +267,10 @@ fn array(values: Vec<Option<Bytes>>) -> Reply {
 /// SORT key [BY pattern] [LIMIT offset count] [GET pattern ...] [ASC|DESC] [ALPHA]
 /// [STORE destination]: with STORE, replaces the destination (dropping its TTL) with the
 /// result as a list, GET misses stored as empty strings, or deletes it when there is none.
-fn sort(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let out = match run(ctx.db, ctx.now_ms, argv, false) {
-        Ok(out) => out,
-        Err(e) => return e,
-    };
+fn sort(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let out = run(ctx.db, ctx.now_ms, argv, false)?;
     let Some(dst) = out.store else {
-        return array(out.values);
+        return Ok(array(out.values));
     };
     let n = out.values.len();
     if n == 0 {
@@ -287,12 +283,10 @@ fn sort(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
             .collect();
         ctx.db.insert(dst, Value::List(Box::new(list)));
     }
-    Reply::Integer(n as i64)
+    Ok(Reply::Integer(n as i64))
 }
 
-fn sort_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match run(ctx.db, ctx.now_ms, argv, true) {
-        Ok(out) => array(out.values),
-        Err(e) => e,
-    }
+fn sort_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let out = run(ctx.db, ctx.now_ms, argv, true)?;
+    Ok(array(out.values))
 }

@@ -6,14 +6,15 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{
-    eq_ignore_case, err, int_arg, invalid_expire, parse_i64, NOT_INTEGER, OVERFLOW,
-    STRING_TOO_LONG, SYNTAX,
-};
+use crate::args::{eq_ignore_case, int_arg, parse_i64};
 use crate::command::{
-    keyed, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+    keyed, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
 };
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{
+    err, invalid_expire, wrong_arity, DECREMENT_OVERFLOW, NOT_INTEGER, OFFSET_OUT_OF_RANGE,
+    OVERFLOW, STRING_TOO_LONG, SYNTAX,
+};
 use crate::long_double::LongDouble;
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
@@ -47,20 +48,13 @@ pub const COMMANDS: &[CommandDef] = &[
     keyed("setrange", 4, W_DENYOOM, 1, CommandKind::Write(setrange)),
 ];
 
-fn reply_of(r: Result<Reply, Reply>) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 fn bulk_or_nil(v: Option<&SmallBytes>) -> Reply {
     v.map_or(Reply::Nil, |s| Reply::Bulk(s.to_bytes()))
 }
 
-fn get(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(
-        ctx.db
-            .lookup::<SmallBytes>(&argv[1], ctx.now_ms)
-            .map(bulk_or_nil),
-    )
+fn get(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let value = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)?;
+    Ok(bulk_or_nil(value))
 }
 
 /// Which expiry option of SET / GETEX was given.
@@ -148,15 +142,13 @@ fn expire_ms(kind: ExpireKind, arg: &Bytes, command: &str, now_ms: u64) -> Resul
 }
 
 /// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ts-ms|KEEPTTL].
-fn set(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let opts = parse_ext_opts(&argv[3..], true)?;
-        let at = match &opts.expire {
-            Some((kind, arg)) => Some(expire_ms(*kind, arg, "set", ctx.now_ms)?),
-            None => None,
-        };
-        Ok(set_generic(ctx, &argv[1], &argv[2], &opts, at))
-    })())
+fn set(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let opts = parse_ext_opts(&argv[3..], true)?;
+    let at = match &opts.expire {
+        Some((kind, arg)) => Some(expire_ms(*kind, arg, "set", ctx.now_ms)?),
+        None => None,
+    };
+    set_generic(ctx, &argv[1], &argv[2], &opts, at)
 }
 
 /// Sets `key` per SET's options (already validated). `at`: absolute expiry. An expiry in the
@@ -167,19 +159,16 @@ fn set_generic(
     value: &Bytes,
     opts: &ExtOpts,
     at: Option<u64>,
-) -> Reply {
+) -> CommandResult {
     let now = ctx.now_ms;
     let old = if opts.get {
-        match ctx.db.lookup::<SmallBytes>(key, now) {
-            Ok(old) => Some(bulk_or_nil(old)),
-            Err(e) => return e,
-        }
+        Some(bulk_or_nil(ctx.db.lookup::<SmallBytes>(key, now)?))
     } else {
         None
     };
     let found = ctx.db.contains(key, now);
     if (opts.nx && found) || (opts.xx && !found) {
-        return old.unwrap_or(Reply::Nil);
+        return Ok(old.unwrap_or(Reply::Nil));
     }
     let v = Value::Str(SmallBytes::from(value));
     if opts.keepttl {
@@ -190,35 +179,38 @@ fn set_generic(
     if at.is_some() {
         ctx.db.set_expire(key, at);
     }
-    old.unwrap_or_else(Reply::ok)
+    Ok(old.unwrap_or_else(Reply::ok))
 }
 
-fn setnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn setnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if ctx.db.contains(&argv[1], ctx.now_ms) {
-        return Reply::Integer(0);
+        return Ok(Reply::Integer(0));
     }
     ctx.db
         .insert(argv[1].clone(), Value::Str(SmallBytes::from(&argv[2])));
-    Reply::Integer(1)
+    Ok(Reply::Integer(1))
 }
 
-fn setex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn setex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     setex_generic(ctx, argv, ExpireKind::Ex, "setex")
 }
 
-fn psetex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn psetex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     setex_generic(ctx, argv, ExpireKind::Px, "psetex")
 }
 
-fn setex_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], kind: ExpireKind, name: &str) -> Reply {
-    match expire_ms(kind, &argv[2], name, ctx.now_ms) {
-        Ok(at) => set_generic(ctx, &argv[1], &argv[3], &ExtOpts::default(), Some(at)),
-        Err(e) => e,
-    }
+fn setex_generic(
+    ctx: &mut WriteCtx<'_>,
+    argv: &[Bytes],
+    kind: ExpireKind,
+    name: &str,
+) -> CommandResult {
+    let at = expire_ms(kind, &argv[2], name, ctx.now_ms)?;
+    set_generic(ctx, &argv[1], &argv[3], &ExtOpts::default(), Some(at))
 }
 
 /// A key holding another type reads as nil.
-fn mget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn mget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let out = argv[1..]
         .iter()
         .map(|k| match ctx.db.get_value(k, ctx.now_ms) {
@@ -226,236 +218,199 @@ fn mget(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
             _ => Reply::Nil,
         })
         .collect();
-    Reply::Array(out)
+    Ok(Reply::Array(out))
 }
 
-fn mset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn mset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if argv.len().is_multiple_of(2) {
-        return err("ERR wrong number of arguments for 'mset' command");
+        return Err(wrong_arity("mset"));
     }
     for kv in argv[1..].chunks_exact(2) {
         ctx.db
             .insert(kv[0].clone(), Value::Str(SmallBytes::from(&kv[1])));
     }
-    Reply::ok()
+    Ok(Reply::ok())
 }
 
-fn msetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn msetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if argv.len().is_multiple_of(2) {
-        return err("ERR wrong number of arguments for 'msetnx' command");
+        return Err(wrong_arity("msetnx"));
     }
     let now = ctx.now_ms;
     if argv[1..].iter().step_by(2).any(|k| ctx.db.contains(k, now)) {
-        return Reply::Integer(0);
+        return Ok(Reply::Integer(0));
     }
     for kv in argv[1..].chunks_exact(2) {
         ctx.db
             .insert(kv[0].clone(), Value::Str(SmallBytes::from(&kv[1])));
     }
-    Reply::Integer(1)
+    Ok(Reply::Integer(1))
 }
 
 /// GETSET key value: SET (dropping any TTL) answering the old value.
-fn getset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let old = match ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms) {
-        Ok(old) => bulk_or_nil(old),
-        Err(e) => return e,
-    };
+fn getset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let old = bulk_or_nil(ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)?);
     ctx.db
         .insert(argv[1].clone(), Value::Str(SmallBytes::from(&argv[2])));
-    old
+    Ok(old)
 }
 
-fn getdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn getdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let now = ctx.now_ms;
-    let old = match ctx.db.lookup::<SmallBytes>(&argv[1], now) {
-        Ok(Some(s)) => Reply::Bulk(s.to_bytes()),
-        Ok(None) => return Reply::Nil,
-        Err(e) => return e,
+    let Some(old) = ctx.db.lookup::<SmallBytes>(&argv[1], now)? else {
+        return Ok(Reply::Nil);
     };
+    let old = Reply::Bulk(old.to_bytes());
     ctx.db.remove(&argv[1], now);
-    old
+    Ok(old)
 }
 
 /// GETEX key [EX s|PX ms|EXAT ts|PXAT ts-ms|PERSIST]. Order as Redis: options, key, type, then
 /// the time; an EXAT/PXAT in the past deletes the key after answering its value.
-fn getex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let opts = parse_ext_opts(&argv[2..], false)?;
-        let now = ctx.now_ms;
-        let key = &argv[1];
-        let Some(value) = ctx.db.lookup::<SmallBytes>(key, now)?.map(|s| s.to_bytes()) else {
-            return Ok(Reply::Nil);
-        };
-        match &opts.expire {
-            Some((kind, arg)) => {
-                let at = expire_ms(*kind, arg, "getex", now)?;
-                if at <= now {
-                    ctx.db.remove(key, now);
-                } else {
-                    ctx.db.set_expire(key, Some(at));
-                }
+fn getex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let opts = parse_ext_opts(&argv[2..], false)?;
+    let now = ctx.now_ms;
+    let key = &argv[1];
+    let Some(value) = ctx.db.lookup::<SmallBytes>(key, now)?.map(|s| s.to_bytes()) else {
+        return Ok(Reply::Nil);
+    };
+    match &opts.expire {
+        Some((kind, arg)) => {
+            let at = expire_ms(*kind, arg, "getex", now)?;
+            if at <= now {
+                ctx.db.remove(key, now);
+            } else {
+                ctx.db.set_expire(key, Some(at));
             }
-            None if opts.persist => {
-                ctx.db.set_expire(key, None);
-            }
-            None => {}
         }
-        Ok(Reply::Bulk(value))
-    })())
+        None if opts.persist => {
+            ctx.db.set_expire(key, None);
+        }
+        None => {}
+    }
+    Ok(Reply::Bulk(value))
 }
 
-fn incr(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn incr(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     incr_decr(ctx, &argv[1], 1)
 }
 
-fn decr(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn decr(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     incr_decr(ctx, &argv[1], -1)
 }
 
-fn incrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match int_arg(&argv[2]) {
-        Ok(by) => incr_decr(ctx, &argv[1], by),
-        Err(e) => e,
-    }
+fn incrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let by = int_arg(&argv[2])?;
+    incr_decr(ctx, &argv[1], by)
 }
 
-fn decrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    match int_arg(&argv[2]) {
-        Ok(i64::MIN) => err("ERR decrement would overflow"),
-        Ok(by) => incr_decr(ctx, &argv[1], -by),
-        Err(e) => e,
+fn decrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    match int_arg(&argv[2])? {
+        i64::MIN => Err(err(DECREMENT_OVERFLOW)),
+        by => incr_decr(ctx, &argv[1], -by),
     }
 }
 
 /// Adds `by` to the integer stored as text under `key` (0 if missing), keeping its TTL.
-fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> Reply {
+fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> CommandResult {
     let now = ctx.now_ms;
-    let cur = match ctx.db.lookup::<SmallBytes>(key, now) {
-        Ok(None) => 0,
-        Ok(Some(s)) => match parse_i64(s) {
-            Some(v) => v,
-            None => return err(NOT_INTEGER),
-        },
-        Err(e) => return e,
+    let cur = match ctx.db.lookup::<SmallBytes>(key, now)? {
+        None => 0,
+        Some(s) => parse_i64(s).ok_or_else(|| err(NOT_INTEGER))?,
     };
-    let Some(new) = cur.checked_add(by) else {
-        return err(OVERFLOW);
-    };
+    let new = cur.checked_add(by).ok_or_else(|| err(OVERFLOW))?;
     let text = SmallBytes::new(new.to_string().as_bytes());
     ctx.db.insert_keep_ttl(key.clone(), Value::Str(text), now);
-    Reply::Integer(new)
+    Ok(Reply::Integer(new))
 }
 
 /// Computed in x87 `long double` and printed as Redis prints it (see [`LongDouble`]).
-fn incrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn incrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let now = ctx.now_ms;
     let key = &argv[1];
-    let cur = match ctx.db.lookup::<SmallBytes>(key, now) {
-        Ok(cur) => cur.cloned(),
-        Err(e) => return e,
-    };
-    match LongDouble::incr_by(cur.as_deref(), &argv[2]) {
-        Ok(v) => {
-            let text = Bytes::from(v.to_human_string());
-            ctx.db
-                .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(&text)), now);
-            Reply::Bulk(text)
-        }
-        Err(e) => e,
-    }
+    let cur = ctx.db.lookup::<SmallBytes>(key, now)?.cloned();
+    let v = LongDouble::incr_by(cur.as_deref(), &argv[2])?;
+    let text = Bytes::from(v.to_human_string());
+    ctx.db
+        .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(&text)), now);
+    Ok(Reply::Bulk(text))
 }
 
-/// True (after answering the error) when a string of `len + extra` bytes would exceed
-/// `proto-max-bulk-len`.
+/// True when a string of `len + extra` bytes would exceed `proto-max-bulk-len`.
 fn too_long(ctx: &WriteCtx<'_>, len: usize, extra: usize) -> bool {
     len.checked_add(extra)
         .is_none_or(|total| total > ctx.limits.max_string_len)
 }
 
-fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let now = ctx.now_ms;
     let key = &argv[1];
-    let new = match ctx.db.lookup::<SmallBytes>(key, now) {
-        Err(e) => return e,
-        Ok(None) => {
-            ctx.db
-                .insert(key.clone(), Value::Str(SmallBytes::from(&argv[2])));
-            return Reply::Integer(argv[2].len() as i64);
-        }
-        Ok(Some(old)) => {
-            if too_long(ctx, old.len(), argv[2].len()) {
-                return err(STRING_TOO_LONG);
-            }
-            let mut v = Vec::with_capacity(old.len() + argv[2].len());
-            v.extend_from_slice(old);
-            v.extend_from_slice(&argv[2]);
-            v
-        }
+    let Some(old) = ctx.db.lookup::<SmallBytes>(key, now)? else {
+        ctx.db
+            .insert(key.clone(), Value::Str(SmallBytes::from(&argv[2])));
+        return Ok(Reply::Integer(argv[2].len() as i64));
     };
+    if too_long(ctx, old.len(), argv[2].len()) {
+        return Err(err(STRING_TOO_LONG));
+    }
+    let mut new = Vec::with_capacity(old.len() + argv[2].len());
+    new.extend_from_slice(old);
+    new.extend_from_slice(&argv[2]);
     let len = new.len();
     ctx.db
         .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(new)), now);
-    Reply::Integer(len as i64)
+    Ok(Reply::Integer(len as i64))
 }
 
-fn strlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    match ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms) {
-        Ok(s) => Reply::Integer(s.map_or(0, |s| s.len() as i64)),
-        Err(e) => e,
-    }
+fn strlen(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let s = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(s.map_or(0, |s| s.len() as i64)))
 }
 
 /// GETRANGE key start end (inclusive, negative from the end), as Redis's `getrangeCommand`.
-pub(crate) fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let mut start = int_arg(&argv[2])?;
-        let mut end = int_arg(&argv[3])?;
-        let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
-            return Ok(Reply::Bulk(Bytes::new()));
-        };
-        let len = s.len() as i64;
-        if start < 0 && end < 0 && start > end {
-            return Ok(Reply::Bulk(Bytes::new()));
-        }
-        if start < 0 {
-            start = start.wrapping_add(len);
-        }
-        if end < 0 {
-            end = end.wrapping_add(len);
-        }
-        start = start.max(0);
-        end = end.max(0);
-        if end >= len {
-            end = len - 1;
-        }
-        if start > end || len == 0 {
-            return Ok(Reply::Bulk(Bytes::new()));
-        }
-        Ok(Reply::Bulk(Bytes::copy_from_slice(
-            &s[start as usize..=end as usize],
-        )))
-    })())
+pub(crate) fn getrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let mut start = int_arg(&argv[2])?;
+    let mut end = int_arg(&argv[3])?;
+    let Some(s) = ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Bulk(Bytes::new()));
+    };
+    let len = s.len() as i64;
+    if start < 0 && end < 0 && start > end {
+        return Ok(Reply::Bulk(Bytes::new()));
+    }
+    if start < 0 {
+        start = start.wrapping_add(len);
+    }
+    if end < 0 {
+        end = end.wrapping_add(len);
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= len {
+        end = len - 1;
+    }
+    if start > end || len == 0 {
+        return Ok(Reply::Bulk(Bytes::new()));
+    }
+    Ok(Reply::Bulk(Bytes::copy_from_slice(
+        &s[start as usize..=end as usize],
+    )))
 }
 
 /// SETRANGE key offset value: overwrites from `offset`, zero-padding a shorter string.
-fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let offset = match int_arg(&argv[2]) {
-        Ok(o) if o < 0 => return err("ERR offset is out of range"),
-        Ok(o) => usize::try_from(o).unwrap_or(usize::MAX),
-        Err(e) => return e,
+fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let offset = match int_arg(&argv[2])? {
+        o if o < 0 => return Err(err(OFFSET_OUT_OF_RANGE)),
+        o => usize::try_from(o).unwrap_or(usize::MAX),
     };
     let now = ctx.now_ms;
     let (key, value) = (&argv[1], &argv[3]);
-    let old = match ctx.db.lookup::<SmallBytes>(key, now) {
-        Ok(old) => old,
-        Err(e) => return e,
-    };
+    let old = ctx.db.lookup::<SmallBytes>(key, now)?;
     if value.is_empty() {
-        return Reply::Integer(old.map_or(0, |s| s.len() as i64));
+        return Ok(Reply::Integer(old.map_or(0, |s| s.len() as i64)));
     }
     if too_long(ctx, offset, value.len()) {
-        return err(STRING_TOO_LONG);
+        return Err(err(STRING_TOO_LONG));
     }
     let end = offset + value.len();
     let mut v = old.map_or_else(Vec::new, |s| s.to_vec());
@@ -466,7 +421,7 @@ fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let len = v.len();
     ctx.db
         .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(v)), now);
-    Reply::Integer(len as i64)
+    Ok(Reply::Integer(len as i64))
 }
 
 #[cfg(test)]

@@ -400,14 +400,16 @@ fn string_limits_follow_ctx() {
     run(&mut ks, &["SET", "k", "12345"]);
     let mut ctx = WriteCtx::new(&mut ks, NOW, 1);
     ctx.limits.max_string_len = 8;
-    let too_long = error("ERR string exceeds maximum allowed size (proto-max-bulk-len)");
+    let too_long = Err(error(
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)",
+    ));
     assert_eq!(
         super::append(&mut ctx, &argv(&["APPEND", "k", "6789"])),
         too_long
     );
     assert_eq!(
         super::append(&mut ctx, &argv(&["APPEND", "k", "678"])),
-        int(8)
+        Ok(int(8))
     );
     assert_eq!(
         super::setrange(&mut ctx, &argv(&["SETRANGE", "k", "8", "x"])),
@@ -419,7 +421,7 @@ fn string_limits_follow_ctx() {
     );
     assert_eq!(
         super::setrange(&mut ctx, &argv(&["SETRANGE", "n", "7", "x"])),
-        int(8)
+        Ok(int(8))
     );
 }
 

@@ -7,11 +7,15 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, fmt_g17, NOT_FLOAT, SYNTAX};
+use crate::args::{eq_ignore_case, fmt_g17, parse_i64};
 use crate::command::{
-    keyed, CommandDef, CommandKind, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
+    keyed, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W_DENYOOM, W_DENYOOM_FAST, W_FAST,
 };
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{
+    err, NOT_FLOAT, NOT_FLOAT_RANGE, NOT_POSITIVE, SYNTAX, ZADD_GT_LT_NX, ZADD_INCR_PAIR,
+    ZADD_NAN_RESULT, ZADD_XX_AND_NX,
+};
 use crate::scan::scan_collection;
 use crate::zset::ZSet;
 use crate::zset_args::{c_str, parse_score, ScoreRange};
@@ -25,13 +29,6 @@ mod tests;
 use range::{
     zrange, zrangebylex, zrangebyscore, zrangestore, zrevrange, zrevrangebylex, zrevrangebyscore,
 };
-
-const NAN_RESULT: &str = "ERR resulting score is not a number (NaN)";
-const XX_NX: &str = "ERR XX and NX options at the same time are not compatible";
-const GT_LT_NX: &str = "ERR GT, LT, and/or NX options at the same time are not compatible";
-const INCR_PAIR: &str = "ERR INCR option supports a single increment-element pair";
-const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
-const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 
 pub const COMMANDS: &[CommandDef] = &[
     keyed("zadd", -4, W_DENYOOM_FAST, 1, CommandKind::Write(zadd)),
@@ -77,10 +74,6 @@ fn bulk(b: &Bytes) -> Reply {
     Reply::Bulk(b.clone())
 }
 
-fn reply_of<T>(r: Result<T, Reply>, f: impl FnOnce(T) -> Reply) -> Reply {
-    r.map_or_else(|e| e, f)
-}
-
 // ---------------------------------------------------------------------------------------------
 // ZADD / ZINCRBY
 
@@ -94,17 +87,62 @@ struct ZaddFlags {
     incr: bool,
 }
 
-fn zadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(zadd_generic(ctx, argv, false), |r| r)
+/// The score/member pairs of a ZADD, in the order given.
+type ScorePairs<'a> = Vec<(f64, &'a Bytes)>;
+
+/// What ZADD did to the members it was given.
+#[derive(Default)]
+struct ZaddCounts {
+    added: i64,
+    updated: i64,
+    /// Members added or whose score passed the GT/LT checks (changed or not).
+    processed: i64,
+    /// The score of the last member processed (ZADD INCR answers it).
+    last: f64,
 }
 
-fn zincrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(zadd_generic(ctx, argv, true), |r| r)
+fn zadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    zadd_generic(ctx, argv, false)
+}
+
+fn zincrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    zadd_generic(ctx, argv, true)
 }
 
 /// Redis's `zaddGenericCommand`, shared by ZADD and ZINCRBY (which is ZADD with INCR set).
-fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Reply, Reply> {
+fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> CommandResult {
     let key = &argv[1];
+    let (f, pairs) = parse_zadd(argv, incr)?;
+    let now = ctx.now_ms;
+    if f.xx && ctx.db.lookup::<ZSet>(key, now)?.is_none() {
+        return Ok(if f.incr {
+            Reply::Nil
+        } else {
+            Reply::Integer(0)
+        });
+    }
+    let zs = ctx.db.lookup_or_create_unmarked::<ZSet>(key, now)?;
+    let counts = zadd_pairs(zs, &f, pairs)?;
+    // Like Redis, a ZADD that adds nothing and changes no score is no modification.
+    if counts.added + counts.updated > 0 {
+        ctx.db.mark_modified(key);
+    }
+    ctx.db.remove_if_empty(key);
+    Ok(if !f.incr {
+        Reply::Integer(if f.ch {
+            counts.added + counts.updated
+        } else {
+            counts.added
+        })
+    } else if counts.processed > 0 {
+        Reply::Double(counts.last)
+    } else {
+        Reply::Nil
+    })
+}
+
+/// ZADD's options and its score/member pairs, checked in Redis's order.
+fn parse_zadd(argv: &[Bytes], incr: bool) -> Result<(ZaddFlags, ScorePairs<'_>), Reply> {
     let mut f = ZaddFlags {
         incr,
         ..ZaddFlags::default()
@@ -128,32 +166,25 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Re
         return Err(err(SYNTAX));
     }
     if f.nx && f.xx {
-        return Err(err(XX_NX));
+        return Err(err(ZADD_XX_AND_NX));
     }
     if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
-        return Err(err(GT_LT_NX));
+        return Err(err(ZADD_GT_LT_NX));
     }
     if f.incr && rest.len() > 2 {
-        return Err(err(INCR_PAIR));
+        return Err(err(ZADD_INCR_PAIR));
     }
     let pairs = rest
         .chunks_exact(2)
         .map(|p| parse_score(&p[0]).map(|s| (s, &p[1])))
         .collect::<Option<Vec<_>>>()
         .ok_or_else(|| err(NOT_FLOAT))?;
+    Ok((f, pairs))
+}
 
-    let now = ctx.now_ms;
-    if f.xx && ctx.db.lookup::<ZSet>(key, now)?.is_none() {
-        return Ok(if f.incr {
-            Reply::Nil
-        } else {
-            Reply::Integer(0)
-        });
-    }
-    let zs = ctx.db.lookup_or_create_unmarked::<ZSet>(key, now)?;
-
-    let (mut added, mut updated, mut processed) = (0i64, 0i64, 0i64);
-    let mut last = 0.0;
+/// Adds or updates each member of `pairs` in `zs` as the flags allow.
+fn zadd_pairs(zs: &mut ZSet, f: &ZaddFlags, pairs: ScorePairs<'_>) -> Result<ZaddCounts, Reply> {
+    let mut counts = ZaddCounts::default();
     for (score, member) in pairs {
         match zs.score(member) {
             Some(cur) => {
@@ -165,142 +196,122 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> Result<Re
                     new += cur;
                     if new.is_nan() {
                         // Only reachable with INCR, hence with a single pair: nothing changed.
-                        return Err(err(NAN_RESULT));
+                        return Err(err(ZADD_NAN_RESULT));
                     }
                 }
                 if (f.lt && new >= cur) || (f.gt && new <= cur) {
                     continue;
                 }
-                processed += 1;
-                last = new;
+                counts.processed += 1;
+                counts.last = new;
                 if new != cur {
                     zs.insert(member.clone(), new);
-                    updated += 1;
+                    counts.updated += 1;
                 }
             }
             None if !f.xx => {
                 zs.insert(member.clone(), score);
-                added += 1;
-                processed += 1;
-                last = score;
+                counts.added += 1;
+                counts.processed += 1;
+                counts.last = score;
             }
             None => {}
         }
     }
-    // Like Redis, a ZADD that adds nothing and changes no score is no modification.
-    if added + updated > 0 {
-        ctx.db.mark_modified(key);
-    }
-    ctx.db.remove_if_empty(key);
-    Ok(if f.incr {
-        if processed > 0 {
-            Reply::Double(last)
-        } else {
-            Reply::Nil
-        }
-    } else {
-        Reply::Integer(if f.ch { added + updated } else { added })
-    })
+    Ok(counts)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Simple reads and ZREM
 
-fn zrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let key = &argv[1];
-    let removed = match ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => 0,
-        Ok(Some(zs)) => argv[2..].iter().filter(|m| zs.remove(m)).count(),
+    let removed = match ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms)? {
+        None => 0,
+        Some(zs) => argv[2..].iter().filter(|m| zs.remove(m)).count(),
     };
     if removed > 0 {
         ctx.db.mark_modified(key);
     }
     ctx.db.remove_if_empty(key);
-    Reply::Integer(removed as i64)
+    Ok(Reply::Integer(removed as i64))
 }
 
-fn zscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
-        z.and_then(|z| z.score(&argv[2]))
-            .map_or(Reply::Nil, Reply::Double)
-    })
+fn zscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let z = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)?;
+    Ok(z.and_then(|z| z.score(&argv[2]))
+        .map_or(Reply::Nil, Reply::Double))
 }
 
-fn zmscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
-        Reply::Array(
-            argv[2..]
-                .iter()
-                .map(|m| z.and_then(|z| z.score(m)).map_or(Reply::Nil, Reply::Double))
-                .collect(),
-        )
-    })
+fn zmscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let z = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Array(
+        argv[2..]
+            .iter()
+            .map(|m| z.and_then(|z| z.score(m)).map_or(Reply::Nil, Reply::Double))
+            .collect(),
+    ))
 }
 
-fn zcard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
-        Reply::Integer(z.map_or(0, |z| z.len() as i64))
-    })
+fn zcard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let z = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(z.map_or(0, |z| z.len() as i64)))
 }
 
-fn zcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let Some(range) = ScoreRange::parse(&argv[2], &argv[3]) else {
-        return err(NOT_FLOAT_RANGE);
-    };
-    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
-        Reply::Integer(z.map_or(0, |z| z.count_in_score_range(&range) as i64))
-    })
+fn zcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let range = ScoreRange::parse(&argv[2], &argv[3]).ok_or_else(|| err(NOT_FLOAT_RANGE))?;
+    let z = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(
+        z.map_or(0, |z| z.count_in_score_range(&range) as i64),
+    ))
 }
 
-fn zrank(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zrank(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     rank_generic(ctx, argv, false)
 }
 
-fn zrevrank(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zrevrank(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     rank_generic(ctx, argv, true)
 }
 
-fn rank_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], reverse: bool) -> Reply {
-    reply_of(ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms), |z| {
-        let Some(z) = z else { return Reply::Nil };
-        match z.rank(&argv[2]) {
-            None => Reply::Nil,
-            Some(r) if reverse => Reply::Integer((z.len() - 1 - r) as i64),
-            Some(r) => Reply::Integer(r as i64),
-        }
+fn rank_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], reverse: bool) -> CommandResult {
+    let Some(z) = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Nil);
+    };
+    Ok(match z.rank(&argv[2]) {
+        None => Reply::Nil,
+        Some(r) if reverse => Reply::Integer((z.len() - 1 - r) as i64),
+        Some(r) => Reply::Integer(r as i64),
     })
 }
 
 // ---------------------------------------------------------------------------------------------
 // ZPOPMIN / ZPOPMAX
 
-pub(crate) fn zpopmin(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn zpopmin(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     zpop(ctx, argv, false)
 }
 
-pub(crate) fn zpopmax(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn zpopmax(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     zpop(ctx, argv, true)
 }
 
 /// Without a count the reply is one flat [member, score]; with a count it is a list of
 /// pairs (nested in RESP3).
-fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
+fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> CommandResult {
     if argv.len() > 3 {
-        return err(SYNTAX);
+        return Err(err(SYNTAX));
     }
     let count = match argv.get(2) {
         None => None,
-        Some(c) => match crate::args::parse_i64(c) {
+        Some(c) => match parse_i64(c) {
             Some(n) if n >= 0 => Some(n),
-            _ => return err(NOT_POSITIVE),
+            _ => return Err(err(NOT_POSITIVE)),
         },
     };
     let key = &argv[1];
-    let zs = match ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Array(Vec::new()),
-        Ok(Some(z)) => z,
+    let Some(zs) = ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms)? else {
+        return Ok(Reply::Array(Vec::new()));
     };
     let n = count.unwrap_or(1);
     let mut popped = Vec::new();
@@ -315,7 +326,7 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
         ctx.db.mark_modified(key);
     }
     ctx.db.remove_if_empty(key);
-    match count {
+    Ok(match count {
         None => Reply::Array(
             popped
                 .into_iter()
@@ -328,7 +339,7 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
                 .map(|(m, s)| (Reply::Bulk(m), Reply::Double(s)))
                 .collect(),
         ),
-    }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -337,7 +348,7 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> Reply {
 /// ZSCAN key cursor [MATCH pattern] [COUNT count]: answers every member in one call with
 /// cursor 0, as Redis does for sorted sets in their compact encoding. Unlike SCAN, HSCAN and
 /// SSCAN (so far), the cursor is read as a C string, up to its first NUL byte, as Redis does.
-fn zscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zscan(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     scan_collection(ctx, argv, c_str(&argv[2]), |z: &ZSet, opts| {
         z.iter()
             .filter(|(m, _)| opts.matches(m))

@@ -9,10 +9,11 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, int_arg, parse_i64, SYNTAX};
-use crate::command::{keyed, keyless, CommandDef, CommandKind, RO, RO_FAST, W};
+use crate::args::{eq_ignore_case, int_arg, parse_i64};
+use crate::command::{keyed, keyless, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
+use crate::errors::{err, no_input_key, wrongtype, LIMIT_NEGATIVE, NOT_FLOAT_WEIGHT, SYNTAX};
 use crate::value::Value;
 use crate::zset::{Score, ZSet};
 use crate::zset_args::parse_score;
@@ -24,8 +25,6 @@ mod ranges;
 #[cfg(test)]
 mod tests;
 
-const NOT_FLOAT_WEIGHT: &str = "ERR weight value is not a float";
-const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
 const W_DENYOOM_MOVABLE: &[&str] = &["write", "denyoom", "movablekeys"];
 const RO_MOVABLE: &[&str] = &["readonly", "movablekeys"];
 const W_MOVABLE: &[&str] = &["write", "movablekeys"];
@@ -95,10 +94,6 @@ pub(crate) const COMMANDS: &[CommandDef] = &[
     keyless("lmpop", -4, W_MOVABLE, CommandKind::Write(mpop::lmpop)),
 ];
 
-fn reply(r: Result<Reply, Reply>) -> Reply {
-    r.unwrap_or_else(|e| e)
-}
-
 #[derive(Clone, Copy, PartialEq)]
 enum Op {
     Union,
@@ -118,9 +113,7 @@ struct Options {
 fn input_keys<'a>(argv: &'a [Bytes], at: usize, name: &str) -> Result<&'a [Bytes], Reply> {
     let n = int_arg(&argv[at])?;
     if n < 1 {
-        return Err(Reply::Error(format!(
-            "ERR at least 1 input key is needed for '{name}' command"
-        )));
+        return Err(no_input_key(name));
     }
     let available = (argv.len() - at - 1) as i64;
     if n > available {
@@ -140,7 +133,7 @@ fn lookup_sources<'a>(
                 None => Members::Missing,
                 Some(Value::ZSet(z)) => Members::Sorted(z),
                 Some(Value::Set(s)) => Members::Plain(s),
-                Some(_) => return Err(crate::args::wrongtype()),
+                Some(_) => return Err(wrongtype()),
             };
             Ok(Source {
                 members,
@@ -238,9 +231,9 @@ fn compute(
     Ok(Outcome::Members(members, o.withscores))
 }
 
-fn read_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], op: Op, card_only: bool) -> Reply {
-    reply(
-        compute(ctx.db, ctx.now_ms, argv, op, false, card_only).map(|out| match out {
+fn read_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], op: Op, card_only: bool) -> CommandResult {
+    Ok(
+        match compute(ctx.db, ctx.now_ms, argv, op, false, card_only)? {
             Outcome::Count(n) => Reply::Integer(n as i64),
             Outcome::Members(members, true) => Reply::Pairs(
                 members
@@ -251,22 +244,21 @@ fn read_generic(ctx: &ReadCtx<'_>, argv: &[Bytes], op: Op, card_only: bool) -> R
             Outcome::Members(members, false) => {
                 Reply::Array(members.into_iter().map(|(m, _)| Reply::Bulk(m)).collect())
             }
-        }),
+        },
     )
 }
 
 /// Z*STORE: replaces the destination (of any type, dropping its TTL) with the result, or
 /// deletes it when the result is empty.
-fn store_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: Op) -> Reply {
-    let members = match compute(ctx.db, ctx.now_ms, argv, op, true, false) {
-        Ok(Outcome::Members(m, _)) => m,
-        Ok(Outcome::Count(_)) => Vec::new(),
-        Err(e) => return e,
+fn store_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: Op) -> CommandResult {
+    let members = match compute(ctx.db, ctx.now_ms, argv, op, true, false)? {
+        Outcome::Members(m, _) => m,
+        Outcome::Count(_) => Vec::new(),
     };
     let dst = &argv[1];
     if members.is_empty() {
         ctx.db.remove(dst, ctx.now_ms);
-        return Reply::Integer(0);
+        return Ok(Reply::Integer(0));
     }
     let mut out = ZSet::new();
     for (m, s) in members {
@@ -274,33 +266,33 @@ fn store_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: Op) -> Reply {
     }
     let n = out.len() as i64;
     ctx.db.insert(dst.clone(), Value::ZSet(Box::new(out)));
-    Reply::Integer(n)
+    Ok(Reply::Integer(n))
 }
 
-fn zunionstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zunionstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     store_generic(ctx, argv, Op::Union)
 }
 
-fn zinterstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zinterstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     store_generic(ctx, argv, Op::Inter)
 }
 
-fn zdiffstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zdiffstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     store_generic(ctx, argv, Op::Diff)
 }
 
-fn zunion(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zunion(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     read_generic(ctx, argv, Op::Union, false)
 }
 
-fn zinter(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zinter(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     read_generic(ctx, argv, Op::Inter, false)
 }
 
-fn zdiff(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zdiff(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     read_generic(ctx, argv, Op::Diff, false)
 }
 
-fn zintercard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+fn zintercard(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     read_generic(ctx, argv, Op::Inter, true)
 }

@@ -5,18 +5,16 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use super::{bulk, NOT_FLOAT_RANGE};
-use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
+use super::bulk;
+use crate::args::{eq_ignore_case, int_arg};
+use crate::command::CommandResult;
 use crate::ctx::{ReadCtx, WriteCtx};
+use crate::errors::{
+    err, LIMIT_NEEDS_BY, NOT_FLOAT_RANGE, NOT_LEX_RANGE, SYNTAX, WITHSCORES_BYLEX,
+};
 use crate::value::Value;
 use crate::zset::ZSet;
 use crate::zset_args::{LexRange, ScoreRange};
-
-const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
-const LIMIT_NEEDS_BY: &str =
-    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
-const WITHSCORES_BYLEX: &str =
-    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
 
 #[derive(Clone, Copy, PartialEq)]
 enum RangeType {
@@ -173,18 +171,13 @@ fn range_read(
     argv: &[Bytes],
     rangetype: RangeType,
     direction: Direction,
-) -> Reply {
-    let q = match parse_range(argv, 1, false, rangetype, direction) {
-        Ok(q) => q,
-        Err(e) => return e,
-    };
-    let z = match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => return Reply::Array(Vec::new()),
-        Ok(Some(z)) => z,
+) -> CommandResult {
+    let q = parse_range(argv, 1, false, rangetype, direction)?;
+    let Some(z) = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)? else {
+        return Ok(Reply::Array(Vec::new()));
     };
     let items = select(z, &q);
-    if q.withscores {
+    Ok(if q.withscores {
         Reply::Pairs(
             items
                 .into_iter()
@@ -193,45 +186,41 @@ fn range_read(
         )
     } else {
         Reply::Array(items.into_iter().map(|(m, _)| bulk(m)).collect())
-    }
+    })
 }
 
-pub(super) fn zrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(super) fn zrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     range_read(ctx, argv, RangeType::Auto, Direction::Auto)
 }
 
-pub(super) fn zrevrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(super) fn zrevrange(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     range_read(ctx, argv, RangeType::Rank, Direction::Reverse)
 }
 
-pub(super) fn zrangebyscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(super) fn zrangebyscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     range_read(ctx, argv, RangeType::Score, Direction::Forward)
 }
 
-pub(super) fn zrevrangebyscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(super) fn zrevrangebyscore(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     range_read(ctx, argv, RangeType::Score, Direction::Reverse)
 }
 
-pub(super) fn zrangebylex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(super) fn zrangebylex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     range_read(ctx, argv, RangeType::Lex, Direction::Forward)
 }
 
-pub(super) fn zrevrangebylex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(super) fn zrevrangebylex(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     range_read(ctx, argv, RangeType::Lex, Direction::Reverse)
 }
 
 /// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]: replaces `dst`
 /// (dropping its TTL) with the selection, or deletes it when the selection is empty.
-pub(super) fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let q = match parse_range(argv, 2, true, RangeType::Auto, Direction::Auto) {
-        Ok(q) => q,
-        Err(e) => return e,
-    };
+pub(super) fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let q = parse_range(argv, 2, true, RangeType::Auto, Direction::Auto)?;
     let now = ctx.now_ms;
-    let picked: Vec<(Bytes, f64)> = match ctx.db.lookup::<ZSet>(&argv[2], now) {
-        Err(e) => return e,
-        Ok(None) => Vec::new(),
-        Ok(Some(z)) => select(z, &q)
+    let picked: Vec<(Bytes, f64)> = match ctx.db.lookup::<ZSet>(&argv[2], now)? {
+        None => Vec::new(),
+        Some(z) => select(z, &q)
             .into_iter()
             .map(|(m, s)| (m.clone(), s))
             .collect(),
@@ -239,7 +228,7 @@ pub(super) fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
     let dst = &argv[1];
     if picked.is_empty() {
         ctx.db.remove(dst, now);
-        return Reply::Integer(0);
+        return Ok(Reply::Integer(0));
     }
     let n = picked.len() as i64;
     let mut out = ZSet::new();
@@ -247,5 +236,5 @@ pub(super) fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
         out.insert(m, s);
     }
     ctx.db.insert(dst.clone(), Value::ZSet(Box::new(out)));
-    Reply::Integer(n)
+    Ok(Reply::Integer(n))
 }

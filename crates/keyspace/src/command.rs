@@ -6,10 +6,22 @@ use meridian_types::Reply;
 
 use crate::ctx::{DbsCtx, ReadCtx, WriteCtx};
 use crate::db::Keyspace;
+use crate::errors::{spans_databases, unknown_command, write_as_read, wrong_arity};
 
-pub type ReadFn = fn(&ReadCtx<'_>, &[Bytes]) -> Reply;
-pub type WriteFn = fn(&mut WriteCtx<'_>, &[Bytes]) -> Reply;
-pub type DbsFn = fn(&mut DbsCtx<'_>, &[Bytes]) -> Reply;
+/// What a command answers: `Ok` with its reply, or `Err` with the error reply it stopped at (a
+/// [`Reply::Error`], after changing nothing). Handlers reach their errors with `?`; the
+/// dispatchers ([`Keyspace::run_write`], [`Keyspace::run_read`], `Databases::execute_write`)
+/// turn both into the one reply sent, with [`into_reply`].
+pub type CommandResult = Result<Reply, Reply>;
+
+pub type ReadFn = fn(&ReadCtx<'_>, &[Bytes]) -> CommandResult;
+pub type WriteFn = fn(&mut WriteCtx<'_>, &[Bytes]) -> CommandResult;
+pub type DbsFn = fn(&mut DbsCtx<'_>, &[Bytes]) -> CommandResult;
+
+/// The reply a command's result sends: its reply or its error.
+pub(crate) fn into_reply(result: CommandResult) -> Reply {
+    result.unwrap_or_else(|error| error)
+}
 
 /// Whether a command only reads (served by any node) or writes (goes through the Raft log),
 /// and whether it works in one database or across them.
@@ -162,37 +174,6 @@ pub fn lookup(name: &[u8]) -> Option<&'static CommandDef> {
 /// Longer than any command name (a test checks), so a longer name is simply unknown.
 const MAX_NAME_LEN: usize = 32;
 
-/// `ERR unknown command …`, byte for byte as Redis 7 words it.
-pub fn unknown_command(argv: &[Bytes]) -> Reply {
-    let name = argv
-        .first()
-        .map(|n| lossy_prefix(n, 128))
-        .unwrap_or_default();
-    let mut args = String::new();
-    for a in argv.iter().skip(1) {
-        if args.len() >= 128 {
-            break;
-        }
-        let room = 128 - args.len();
-        args.push('\'');
-        args.push_str(&lossy_prefix(a, room));
-        args.push_str("' ");
-    }
-    let text = format!("ERR unknown command '{name}', with args beginning with: {args}");
-    Reply::Error(text.replace(['\r', '\n'], " "))
-}
-
-/// `ERR wrong number of arguments for '<name>' command`.
-pub fn wrong_arity(name: &str) -> Reply {
-    Reply::Error(format!(
-        "ERR wrong number of arguments for '{name}' command"
-    ))
-}
-
-fn lossy_prefix(b: &[u8], max: usize) -> String {
-    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
-}
-
 impl Keyspace {
     /// Runs one command of a committed write entry. Read commands inside a transaction run
     /// here too, so they observe the writes before them.
@@ -209,9 +190,9 @@ impl Keyspace {
     /// Runs `def`, already looked up and arity-checked by the caller, as part of a write entry.
     pub fn run_write(&mut self, def: &CommandDef, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
         match def.kind {
-            CommandKind::Write(f) => f(&mut WriteCtx::new(self, now_ms, seed), argv),
-            CommandKind::Read(f) => f(&ReadCtx::new(self, now_ms, seed), argv),
-            CommandKind::Databases(_) => spans_databases(def),
+            CommandKind::Write(f) => into_reply(f(&mut WriteCtx::new(self, now_ms, seed), argv)),
+            CommandKind::Read(f) => into_reply(f(&ReadCtx::new(self, now_ms, seed), argv)),
+            CommandKind::Databases(_) => spans_databases(def.name),
         }
     }
 
@@ -229,27 +210,15 @@ impl Keyspace {
     /// Runs `def`, already looked up and arity-checked by the caller, as a read.
     pub fn run_read(&self, def: &CommandDef, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
         match def.kind {
-            CommandKind::Read(f) => f(&ReadCtx::new(self, now_ms, seed), argv),
-            CommandKind::Write(_) | CommandKind::Databases(_) => Reply::Error(format!(
-                "ERR '{}' is a write command and must go through the log",
-                def.name
-            )),
+            CommandKind::Read(f) => into_reply(f(&ReadCtx::new(self, now_ms, seed), argv)),
+            CommandKind::Write(_) | CommandKind::Databases(_) => write_as_read(def.name),
         }
     }
-}
-
-/// A command spanning databases run against a single keyspace (a caller's mistake).
-fn spans_databases(def: &CommandDef) -> Reply {
-    Reply::Error(format!(
-        "ERR '{}' spans databases and must run through Databases",
-        def.name
-    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_util::argv;
 
     #[test]
     fn every_command_name_fits_the_lookup_buffer_and_is_found_in_any_case() {
@@ -259,18 +228,6 @@ mod tests {
             assert!(lookup(upper.as_bytes()).is_some_and(|d| d.name == def.name));
         }
         assert!(lookup(&[b'g'; MAX_NAME_LEN + 1]).is_none());
-    }
-
-    #[test]
-    fn unknown_command_error_matches_redis() {
-        assert_eq!(
-            unknown_command(&argv(&["foo", "a", "b"])),
-            Reply::Error("ERR unknown command 'foo', with args beginning with: 'a' 'b' ".into())
-        );
-        assert_eq!(
-            unknown_command(&argv(&["foo"])),
-            Reply::Error("ERR unknown command 'foo', with args beginning with: ".into())
-        );
     }
 
     #[test]

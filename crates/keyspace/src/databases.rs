@@ -9,16 +9,17 @@
 //! configured differently still apply the same log.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::sync::OnceLock;
 
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::command::{lookup, unknown_command, wrong_arity, CommandDef, CommandKind};
+use crate::command::{into_reply, lookup, CommandDef, CommandKind, CommandResult};
 use crate::ctx::{DbsCtx, ReadCtx};
 use crate::db::Keyspace;
-use crate::snapshot::SnapshotError;
+use crate::errors::{unknown_command, wrong_arity};
+use crate::snapshot::{decode_prefix, SnapshotError};
 use crate::value::Entry;
 
 /// The largest `databases` setting (and so the largest index + 1 the state accepts).
@@ -98,7 +99,7 @@ impl Databases {
             .first()
             .is_some_and(|n| n.eq_ignore_ascii_case(b"select"))
         {
-            return select_in_entry(db, argv);
+            return into_reply(select_in_entry(db, argv));
         }
         let Some(def) = argv.first().and_then(|n| lookup(n)) else {
             return unknown_command(argv);
@@ -107,7 +108,7 @@ impl Databases {
             return wrong_arity(def.name);
         }
         match def.kind {
-            CommandKind::Databases(f) => f(&mut DbsCtx::new(self, *db, now_ms), argv),
+            CommandKind::Databases(f) => into_reply(f(&mut DbsCtx::new(self, *db, now_ms), argv)),
             CommandKind::Write(_) => self.db_mut(*db).run_write(def, argv, now_ms, seed),
             CommandKind::Read(_) => self.db(*db).run_read(def, argv, now_ms, seed),
         }
@@ -152,7 +153,7 @@ impl Databases {
                 .first()
                 .is_some_and(|n| n.eq_ignore_ascii_case(b"select"))
             {
-                select_in_entry(&mut db, argv)
+                into_reply(select_in_entry(&mut db, argv))
             } else {
                 self.execute_read(db, argv, now, rand::random())
             };
@@ -231,16 +232,24 @@ impl Databases {
         Ok(())
     }
 
-    /// Reads databases written by [`Databases::write_snapshot`].
-    pub fn read_snapshot(mut r: impl Read) -> Result<Databases, SnapshotError> {
-        let count: u32 = bincode::deserialize_from(&mut r)?;
+    /// Reads databases written by [`Databases::write_snapshot`] from the front of `data`
+    /// (bytes after them are ignored). A length prefix is checked against the bytes left before
+    /// anything is allocated for it (see `snapshot.rs`), so hostile bytes are an error.
+    pub fn read_snapshot(mut data: &[u8]) -> Result<Databases, SnapshotError> {
+        Databases::read_snapshot_from(&mut data)
+    }
+
+    /// As [`Databases::read_snapshot`], advancing `data` past the databases read: for a format
+    /// that carries more after them (the state machine's snapshot).
+    pub fn read_snapshot_from(data: &mut &[u8]) -> Result<Databases, SnapshotError> {
+        let count: u32 = decode_prefix(data)?;
         let mut dbs = BTreeMap::new();
         for _ in 0..count {
-            let id: u32 = bincode::deserialize_from(&mut r)?;
+            let id: u32 = decode_prefix(data)?;
             if id >= MAX_DATABASES {
                 return Err(SnapshotError::Database(id));
             }
-            dbs.insert(id, Keyspace::read_snapshot(&mut r)?);
+            dbs.insert(id, Keyspace::read_snapshot_from(data)?);
         }
         Ok(Databases { dbs })
     }
@@ -260,17 +269,12 @@ impl Databases {
 
 /// `SELECT` inside a committed entry: the edge checked the index against its `databases`
 /// setting before proposing, so only the hard limit is checked here.
-fn select_in_entry(db: &mut u32, argv: &[Bytes]) -> Reply {
+fn select_in_entry(db: &mut u32, argv: &[Bytes]) -> CommandResult {
     if argv.len() != 2 {
-        return wrong_arity("select");
+        return Err(wrong_arity("select"));
     }
-    match crate::cmd_db::db_index(&argv[1], None, MAX_DATABASES) {
-        Ok(id) => {
-            *db = id;
-            Reply::ok()
-        }
-        Err(e) => e,
-    }
+    *db = crate::cmd_db::db_index(&argv[1], None, MAX_DATABASES)?;
+    Ok(Reply::ok())
 }
 
 #[cfg(test)]

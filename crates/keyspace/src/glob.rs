@@ -15,83 +15,25 @@ fn lower(c: u8) -> u8 {
     c.to_ascii_lowercase()
 }
 
+/// Pattern byte `p` matches string byte `c` (ignoring ASCII case when `nocase`).
+fn same_char(p: u8, c: u8, nocase: bool) -> bool {
+    p == c || (nocase && lower(p) == lower(c))
+}
+
 /// `skip_longer`: set once a `*` failed to match the rest of the pattern at every position;
 /// an outer `*` cannot do better, so the search stops (Redis's fix for CVE-2022-36021).
 fn glob_match_impl(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mut bool) -> bool {
     let (mut p, mut s) = (0usize, 0usize);
     while p < pattern.len() && s < string.len() {
         match pattern[p] {
-            b'*' => {
-                while p + 1 < pattern.len() && pattern[p + 1] == b'*' {
-                    p += 1;
-                }
-                if p + 1 == pattern.len() {
-                    return true;
-                }
-                while s < string.len() {
-                    if glob_match_impl(&pattern[p + 1..], &string[s..], nocase, skip_longer) {
-                        return true;
-                    }
-                    if *skip_longer {
-                        return false;
-                    }
-                    s += 1;
-                }
-                *skip_longer = true;
-                return false;
-            }
-            b'?' => s += 1,
+            b'*' => return match_star(&pattern[p..], &string[s..], nocase, skip_longer),
+            b'?' => {}
             b'[' => {
-                p += 1;
-                let not = pattern.get(p) == Some(&b'^');
-                if not {
-                    p += 1;
-                }
-                let c = string[s];
-                let mut matched = false;
-                loop {
-                    if p >= pattern.len() {
-                        // Unterminated class: Redis steps back onto the last pattern byte,
-                        // which the increment after the class then consumes.
-                        p -= 1;
-                        break;
-                    }
-                    let pc = pattern[p];
-                    if pc == b'\\' && pattern.len() - p >= 2 {
-                        p += 1;
-                        if pattern[p] == c {
-                            matched = true;
-                        }
-                    } else if pc == b']' {
-                        break;
-                    } else if pattern.len() - p >= 3 && pattern[p + 1] == b'-' {
-                        // C compares `char`s, signed on x86-64.
-                        let (mut start, mut end) = (pc as i8, pattern[p + 2] as i8);
-                        if start > end {
-                            std::mem::swap(&mut start, &mut end);
-                        }
-                        let mut ch = c as i8;
-                        if nocase {
-                            start = lower(start as u8) as i8;
-                            end = lower(end as u8) as i8;
-                            ch = lower(ch as u8) as i8;
-                        }
-                        p += 2;
-                        if ch >= start && ch <= end {
-                            matched = true;
-                        }
-                    } else if pc == c || (nocase && lower(pc) == lower(c)) {
-                        matched = true;
-                    }
-                    p += 1;
-                }
-                if not {
-                    matched = !matched;
-                }
+                let (matched, end) = match_class(pattern, p + 1, string[s], nocase);
                 if !matched {
                     return false;
                 }
-                s += 1;
+                p = end;
             }
             pc => {
                 let pc = if pc == b'\\' && pattern.len() - p >= 2 {
@@ -100,14 +42,14 @@ fn glob_match_impl(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mu
                 } else {
                     pc
                 };
-                let c = string[s];
-                if pc != c && !(nocase && lower(pc) == lower(c)) {
+                if !same_char(pc, string[s], nocase) {
                     return false;
                 }
-                s += 1;
             }
         }
+        // `pattern[p]` matched `string[s]`.
         p += 1;
+        s += 1;
         if s == string.len() {
             while p < pattern.len() && pattern[p] == b'*' {
                 p += 1;
@@ -116,6 +58,74 @@ fn glob_match_impl(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mu
         }
     }
     p == pattern.len() && s == string.len()
+}
+
+/// `pattern` starts with `*` (and `string` is not empty): the rest of the pattern after the
+/// run of stars, tried at every position of `string`.
+fn match_star(pattern: &[u8], string: &[u8], nocase: bool, skip_longer: &mut bool) -> bool {
+    let stars = pattern.iter().take_while(|&&b| b == b'*').count();
+    let rest = &pattern[stars..];
+    if rest.is_empty() {
+        return true;
+    }
+    for s in 0..string.len() {
+        if glob_match_impl(rest, &string[s..], nocase, skip_longer) {
+            return true;
+        }
+        if *skip_longer {
+            return false;
+        }
+    }
+    *skip_longer = true;
+    false
+}
+
+/// A `[...]` class whose body starts at `pattern[p]`, against `c`: whether it matches, and the
+/// position of its closing `]` (of the last pattern byte when the class is unterminated).
+fn match_class(pattern: &[u8], mut p: usize, c: u8, nocase: bool) -> (bool, usize) {
+    let not = pattern.get(p) == Some(&b'^');
+    if not {
+        p += 1;
+    }
+    let mut matched = false;
+    loop {
+        if p >= pattern.len() {
+            // Unterminated class: Redis steps back onto the last pattern byte, which the
+            // increment after the class then consumes.
+            p -= 1;
+            break;
+        }
+        let pc = pattern[p];
+        if pc == b'\\' && pattern.len() - p >= 2 {
+            p += 1;
+            matched |= pattern[p] == c;
+        } else if pc == b']' {
+            break;
+        } else if pattern.len() - p >= 3 && pattern[p + 1] == b'-' {
+            matched |= in_range(pc, pattern[p + 2], c, nocase);
+            p += 2;
+        } else {
+            matched |= same_char(pc, c, nocase);
+        }
+        p += 1;
+    }
+    (matched != not, p)
+}
+
+/// `c` inside the class range `a-b` (bounds in either order), compared as C compares `char`s:
+/// signed on x86-64.
+fn in_range(a: u8, b: u8, c: u8, nocase: bool) -> bool {
+    let (mut start, mut end) = (a as i8, b as i8);
+    if start > end {
+        std::mem::swap(&mut start, &mut end);
+    }
+    let mut ch = c as i8;
+    if nocase {
+        start = lower(start as u8) as i8;
+        end = lower(end as u8) as i8;
+        ch = lower(ch as u8) as i8;
+    }
+    ch >= start && ch <= end
 }
 
 #[cfg(test)]

@@ -9,11 +9,16 @@
 //!
 //! ```text
 //!  argv ─► command::lookup ─► arity check ─► CommandDef.kind
-//!                                   ├─ Read(fn(&ReadCtx, argv) -> Reply)
-//!                                   └─ Write(fn(&mut WriteCtx, argv) -> Reply)
+//!                                   ├─ Read(fn(&ReadCtx, argv) -> CommandResult)
+//!                                   ├─ Write(fn(&mut WriteCtx, argv) -> CommandResult)
+//!                                   └─ Databases(fn(&mut DbsCtx, argv) -> CommandResult)
+//!                                        │ Ok(reply) | Err(error reply)
+//!                                        ▼
+//!                                      Reply
 //! ```
 //!
-//! One file per command family (`cmd_*.rs`), each exporting its `COMMANDS` table.
+//! One file per command family (`cmd_*.rs`), each exporting its `COMMANDS` table; every error
+//! text they answer is in `errors.rs`.
 //! Invariants kept by every command:
 //! - a command that answers an error changed nothing;
 //! - a collection that becomes empty is removed (Redis never stores empty collections);
@@ -39,6 +44,7 @@ mod command;
 mod ctx;
 mod databases;
 mod db;
+mod errors;
 mod glob;
 mod long_double;
 mod sample;
@@ -58,12 +64,11 @@ pub use cmd_blocking::{
     block_spec, retry_argv, served_nothing, timeout_reply, BlockFamily, BlockSpec,
 };
 pub use cmd_db::{db_index, db_index_error};
-pub use command::{
-    lookup, unknown_command, wrong_arity, CommandDef, CommandKind, DbsFn, ALL_COMMANDS,
-};
+pub use command::{lookup, CommandDef, CommandKind, CommandResult, DbsFn, ALL_COMMANDS};
 pub use ctx::{DbsCtx, Limits, ReadCtx, WriteCtx};
 pub use databases::{Databases, MAX_DATABASES};
 pub use db::Keyspace;
+pub use errors::{unknown_command, wrong_arity};
 pub use glob::{glob_match, glob_match_nocase};
 pub use small_bytes::{SmallBytes, INLINE_MAX};
 pub use snapshot::{encode_chunk, SnapshotError};

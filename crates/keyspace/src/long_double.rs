@@ -3,8 +3,8 @@
 
 use meridian_types::Reply;
 
-use crate::args::{err, NAN_OR_INFINITY, NOT_FLOAT};
 use crate::biguint::BigUint;
+use crate::errors::{err, NAN_OR_INFINITY, NOT_FLOAT};
 
 /// Formats a double the way INCRBYFLOAT / HINCRBYFLOAT print their result (`%.17Lf`, trailing
 /// zeros and point removed). Prefer [`LongDouble`], which also does the arithmetic as Redis does.

@@ -5,13 +5,9 @@ use bytes::Bytes;
 use meridian_types::Reply;
 use rand::Rng;
 
-use crate::args::{err, int_arg};
+use crate::args::int_arg;
+use crate::errors::{err, OUT_OF_RANGE, RAND_COUNT_RANGE};
 
-/// `ERR value is out of range`.
-pub(crate) const OUT_OF_RANGE: &str = "ERR value is out of range";
-/// Redis's wording (typo included) for a count outside `-LONG_MAX..=LONG_MAX`.
-pub(crate) const RAND_COUNT_RANGE: &str =
-    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 /// Largest reply a negative (repeating) random count may ask for. Redis has no bound and would
 /// try to build the reply until memory runs out; we refuse instead of aborting the node.
 pub(crate) const MAX_RANDOM_REPEATS: u64 = 1 << 24;

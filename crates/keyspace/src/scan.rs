@@ -4,12 +4,11 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
+use crate::args::{eq_ignore_case, int_arg};
+use crate::command::CommandResult;
 use crate::ctx::ReadCtx;
+use crate::errors::{err, INVALID_CURSOR, SYNTAX};
 use crate::typed::Typed;
-
-/// `ERR invalid cursor` (SCAN, HSCAN, SSCAN, ZSCAN).
-pub const INVALID_CURSOR: &str = "ERR invalid cursor";
 
 /// Parses a SCAN cursor as Redis's `parseScanCursorOrReply` (C `strtoul`): no leading space,
 /// optional sign (a negative cursor wraps, as in C), decimal digits; the empty string is 0.
@@ -121,22 +120,19 @@ pub(crate) fn scan_collection<T: Typed>(
     argv: &[Bytes],
     cursor: &[u8],
     elements: impl FnOnce(&T, &ScanOpts) -> Vec<Reply>,
-) -> Reply {
-    let scan = || {
-        scan_cursor(cursor)?;
-        let Some(collection) = ctx.db.lookup::<T>(&argv[1], ctx.now_ms)? else {
-            return Ok(scan_reply(0, Vec::new()));
-        };
-        let opts = ScanOpts::parse(&argv[3..], false)?;
-        Ok(scan_reply(0, elements(collection, &opts)))
+) -> CommandResult {
+    scan_cursor(cursor)?;
+    let Some(collection) = ctx.db.lookup::<T>(&argv[1], ctx.now_ms)? else {
+        return Ok(scan_reply(0, Vec::new()));
     };
-    scan().unwrap_or_else(|e| e)
+    let opts = ScanOpts::parse(&argv[3..], false)?;
+    Ok(scan_reply(0, elements(collection, &opts)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::args::NOT_INTEGER;
+    use crate::errors::NOT_INTEGER;
 
     fn b(s: &str) -> Bytes {
         Bytes::copy_from_slice(s.as_bytes())

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use crate::command::CommandDef;
+use crate::command::{CommandDef, CommandResult};
 use crate::ctx::ReadCtx;
 
 /// Receives an array of bulk strings: its length first, then each element.
@@ -28,12 +28,10 @@ pub fn streamed_read(def: &CommandDef) -> Option<StreamedReadFn> {
 }
 
 /// Runs a streamed read for its structured reply.
-pub(crate) fn collect(run: impl FnOnce(&mut dyn BulkSink) -> Result<(), Reply>) -> Reply {
+pub(crate) fn collect(run: impl FnOnce(&mut dyn BulkSink) -> Result<(), Reply>) -> CommandResult {
     let mut items = Collect(Vec::new());
-    match run(&mut items) {
-        Ok(()) => Reply::Array(items.0),
-        Err(e) => e,
-    }
+    run(&mut items)?;
+    Ok(Reply::Array(items.0))
 }
 
 struct Collect(Vec<Reply>);

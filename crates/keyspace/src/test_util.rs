@@ -1,5 +1,5 @@
-//! Helpers shared by the command tests (`cmd_*_tests.rs`, `command.rs`). Error texts are spelled
-//! out here rather than taken from `args`, so that the tests pin Redis's wording.
+//! Helpers shared by the command tests (`cmd_*_tests.rs`, `errors.rs`). Error texts are spelled
+//! out here rather than taken from `errors`, so that the tests pin Redis's wording.
 
 use bytes::Bytes;
 use meridian_types::Reply;

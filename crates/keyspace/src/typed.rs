@@ -12,8 +12,8 @@ use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
 use meridian_types::Reply;
 
-use crate::args::wrongtype;
 use crate::db::Keyspace;
+use crate::errors::wrongtype;
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 use crate::zset::ZSet;

@@ -1,4 +1,4 @@
-use meridian_types::NodeId;
+use meridian_types::{ErrorCause, NodeId};
 
 /// Why a regional operation failed. Each variant says whether the write may have happened.
 #[derive(Debug, Clone, thiserror::Error, serde::Serialize, serde::Deserialize)]
@@ -24,7 +24,8 @@ pub enum RegionError {
     Unreachable {
         node: NodeId,
         addr: String,
-        reason: String,
+        #[source]
+        reason: ErrorCause,
     },
     /// The primary's leader holds no valid lease for the current epoch (it may be cut off from
     /// the coordination group, or a failover may be under way). Nothing was written.
@@ -50,7 +51,11 @@ pub enum RegionError {
     },
     /// The group is shutting down or its storage failed.
     #[error("cluster {cluster} is unavailable on this node: {reason}")]
-    Fatal { cluster: String, reason: String },
+    Fatal {
+        cluster: String,
+        #[source]
+        reason: ErrorCause,
+    },
 }
 
 impl RegionError {
@@ -82,5 +87,37 @@ impl RegionError {
                 | RegionError::NotLeader { .. }
                 | RegionError::ReadOnly { .. }
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error;
+
+    use super::*;
+
+    #[test]
+    fn a_cause_shows_its_error_and_keeps_its_source_across_the_wire_as_text() {
+        let io = std::io::Error::other("disk on fire");
+        let fatal = RegionError::Fatal {
+            cluster: "use1".into(),
+            reason: ErrorCause::context("opening storage", io),
+        };
+        let text = "cluster use1 is unavailable on this node: opening storage: disk on fire";
+        assert_eq!(fatal.to_string(), text);
+        let source = fatal.source().map(ToString::to_string);
+        assert_eq!(source.as_deref(), Some("opening storage: disk on fire"));
+        let inner = fatal.source().and_then(Error::source);
+        assert!(inner.is_some_and(|e| e.downcast_ref::<std::io::Error>().is_some()));
+
+        let bytes = meridian_transport::encode("test", &fatal).expect("encode");
+        let back: RegionError = meridian_transport::decode("test", &bytes).expect("decode");
+        assert_eq!(back.to_string(), text);
+        // The same bytes as the `String` the cause replaced.
+        let cause = ErrorCause::context("x", std::io::Error::other("y"));
+        assert_eq!(
+            meridian_transport::encode("test", &cause).expect("encode"),
+            meridian_transport::encode("test", &"x: y".to_string()).expect("encode")
+        );
     }
 }

@@ -36,9 +36,9 @@ pub(crate) async fn run(group: Arc<RegionGroup>, cancel: CancellationToken) {
         }
         let n = keys.len();
         if let Err(e) = group.propose(RegionRequest::Expire { keys, now_ms }).await {
-            debug!(cluster = group.cluster(), error = %e, "active expiry proposal failed");
+            debug!(error = %e, "active expiry proposal failed");
         } else {
-            debug!(cluster = group.cluster(), keys = n, "expired keys deleted");
+            debug!(keys = n, "expired keys deleted");
         }
     }
 }

@@ -15,7 +15,7 @@ use tonic::{Request, Response, Status};
 use tracing::debug;
 
 use crate::lease_share::{Confirmed, ProbeId};
-use crate::{RegionError, RegionGroup};
+use crate::{ErrorCause, RegionError, RegionGroup};
 
 /// A forwarded write: the commands and the WATCHed keys with their digests.
 /// A forwarded client write: its database, commands and watched keys.
@@ -167,7 +167,7 @@ impl RegionForward for RegionForwardService {
 fn client(
     group: &RegionGroup,
     node: &Node,
-) -> Result<RegionForwardClient<tonic::transport::Channel>, Status> {
+) -> Result<RegionForwardClient<meridian_transport::PeerChannel>, Status> {
     let channel = group
         .pool()
         .channel(&node.grpc_addr)
@@ -187,10 +187,15 @@ fn unreachable(leader: NodeId, node: &Node, s: &Status, group: &RegionGroup) -> 
         RegionError::Unreachable {
             node: leader,
             addr: node.grpc_addr.clone(),
-            reason: format!("{}: {}", s.code(), s.message()),
+            reason: ErrorCause::new(CallFailed(s.clone())),
         }
     }
 }
+
+/// A forwarded call that failed, shown as `code: message`.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {}", .0.code(), .0.message())]
+struct CallFailed(#[source] Status);
 
 #[derive(Clone, Copy)]
 enum Rpc {
@@ -258,14 +263,14 @@ pub(crate) async fn forward_write(
     let payload =
         encode("forwarded write", &(db, commands, watched)).map_err(|e| RegionError::Fatal {
             cluster: group.cluster().to_string(),
-            reason: e.to_string(),
+            reason: ErrorCause::new(e),
         })?;
     let out = call(group, leader, node, payload, Rpc::Write).await?;
     decode::<Result<WriteResult, RegionError>>("forward reply", &out).map_err(|e| {
         RegionError::Unreachable {
             node: leader,
             addr: node.grpc_addr.clone(),
-            reason: e.to_string(),
+            reason: ErrorCause::new(e),
         }
     })?
 }
@@ -282,7 +287,7 @@ pub(crate) async fn forward_read_index(
         RegionError::Unreachable {
             node: leader,
             addr: node.grpc_addr.clone(),
-            reason: e.to_string(),
+            reason: ErrorCause::new(e),
         }
     })?
 }
@@ -297,14 +302,14 @@ pub(crate) async fn forward_set_role(
     let payload =
         encode("forwarded role change", &(role, wipe, token)).map_err(|e| RegionError::Fatal {
             cluster: group.cluster().to_string(),
-            reason: e.to_string(),
+            reason: ErrorCause::new(e),
         })?;
     let out = call(group, leader, node, payload, Rpc::SetRole).await?;
     decode::<Result<u64, RegionError>>("role change reply", &out).map_err(|e| {
         RegionError::Unreachable {
             node: leader,
             addr: node.grpc_addr.clone(),
-            reason: e.to_string(),
+            reason: ErrorCause::new(e),
         }
     })?
 }
@@ -320,7 +325,7 @@ pub(crate) async fn send_lease_probe(
     decode::<ProbeId>("lease probe reply", &out).map_err(|e| RegionError::Unreachable {
         node: id,
         addr: node.grpc_addr.clone(),
-        reason: e.to_string(),
+        reason: ErrorCause::new(e),
     })
 }
 
@@ -337,7 +342,7 @@ pub(crate) async fn send_lease_confirm(
     let payload: LeaseConfirm = (probe, epoch, length);
     let payload = encode("lease confirm", &payload).map_err(|e| RegionError::Fatal {
         cluster: group.cluster().to_string(),
-        reason: e.to_string(),
+        reason: ErrorCause::new(e),
     })?;
     call_within(group, id, node, payload, Rpc::LeaseConfirm, timeout)
         .await

@@ -23,7 +23,7 @@ use openraft::ServerState;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{info, warn, Instrument};
 
 use crate::forward::ForwardRegistry;
 use crate::leader_time::LeaderTime;
@@ -31,7 +31,7 @@ use crate::lease::{LeaseSource, LeaseState};
 use crate::lease_share::InheritedLease;
 use crate::proposer::Proposal;
 use crate::read_index::ReadIndexWaiter;
-use crate::{RegionError, RegionOptions};
+use crate::{ErrorCause, RegionError, RegionOptions};
 
 /// One node's membership in its cluster's regional Raft group.
 pub struct RegionGroup {
@@ -56,73 +56,82 @@ pub struct RegionGroup {
     active_expiry: std::sync::atomic::AtomicBool,
 }
 
+/// What [`RegionGroup::start`] needs besides the node's database: who this node is, which
+/// cluster it serves with which members, its settings, and the node's transport and
+/// forwarding services the group registers with.
+pub struct GroupStart {
+    pub node_id: NodeId,
+    pub cluster: String,
+    pub members: BTreeMap<NodeId, Node>,
+    pub opts: RegionOptions,
+    pub pool: ChannelPool,
+    pub router: GroupRouter,
+    pub registry: ForwardRegistry,
+}
+
 impl RegionGroup {
     /// Opens the group's storage in `db`, starts its Raft, registers it with the node's
     /// transport and forwarding services, and initializes the cluster if this is the
-    /// lowest-numbered member starting on pristine storage.
-    #[allow(clippy::too_many_arguments)]
+    /// lowest-numbered member starting on pristine storage. Its background tasks run in spans
+    /// (`region_proposer`, `region_read_index`, `region_expiry`, `region_lease`) naming the
+    /// node and cluster.
     pub async fn start(
         db: &meridian_storage::NodeDb,
-        node_id: NodeId,
-        cluster: &str,
-        members: BTreeMap<NodeId, Node>,
-        opts: RegionOptions,
-        pool: ChannelPool,
-        router: GroupRouter,
-        registry: ForwardRegistry,
+        start: GroupStart,
     ) -> Result<Arc<RegionGroup>, RegionError> {
-        let group = GroupId::Region(cluster.to_string());
-        let fatal = |reason: String| RegionError::Fatal {
+        let fatal = |cluster: &str, reason| RegionError::Fatal {
             cluster: cluster.to_string(),
             reason,
         };
-        let storage_opts = StorageOptions {
-            backlog_max_bytes: opts.backlog_max_bytes,
-            planted: opts.planted,
-        };
-        let (log_store, state_machine, sm) = open_group(db, &group, storage_opts)
+        let group = GroupId::Region(start.cluster.clone());
+        let (raft, sm) = open_raft(db, &group, &start)
             .await
-            .map_err(|e| fatal(format!("opening storage: {e}")))?;
-        let config = Arc::new(opts.raft_config(cluster).map_err(fatal)?);
-        let network = GrpcNetworkFactory::new(group.clone(), pool.clone());
-        let raft = RegionRaft::new(node_id, config, network, log_store, state_machine)
-            .await
-            .map_err(|e| fatal(format!("starting raft: {e}")))?;
+            .map_err(|e| fatal(&start.cluster, e))?;
+        let GroupStart {
+            node_id,
+            cluster,
+            members,
+            opts,
+            pool,
+            router,
+            registry,
+        } = start;
         router.register(group.as_string(), Arc::new(RaftEndpoint::new(raft.clone())));
-
-        let lowest = members.keys().next().copied();
-        let initialized = raft
-            .is_initialized()
+        initialize_if_first(&raft, &cluster, node_id, members)
             .await
-            .map_err(|e| fatal(e.to_string()))?;
-        if !initialized && lowest == Some(node_id) {
-            info!(cluster, node_id, members = ?members.keys().collect::<Vec<_>>(), "initializing new cluster");
-            if let Err(e) = raft.initialize(members).await {
-                warn!(cluster, error = %e, "cluster initialization refused (already initialized elsewhere?)");
-            }
-        }
+            .map_err(|e| fatal(&cluster, e))?;
 
         let cancel = CancellationToken::new();
         let (proposals, proposal_rx) = mpsc::unbounded_channel();
         let (read_indexes, read_index_rx) = mpsc::unbounded_channel();
         let leader_time = LeaderTime::new(opts.clock.clone(), sm.clone());
-        let proposer = tokio::spawn(crate::proposer::run(
+        let proposer = crate::proposer::run(
             raft.clone(),
-            cluster.to_string(),
+            cluster.clone(),
             leader_time.clone(),
             proposal_rx,
             cancel.clone(),
-        ));
-        let reader = tokio::spawn(crate::read_index::run(
+        );
+        let proposer = tokio::spawn(proposer.instrument(tracing::info_span!(
+            "region_proposer",
+            node = node_id,
+            cluster = %cluster
+        )));
+        let reader = crate::read_index::run(
             raft.clone(),
-            cluster.to_string(),
+            cluster.clone(),
             node_id,
             read_index_rx,
             cancel.clone(),
-        ));
+        );
+        let reader = tokio::spawn(reader.instrument(tracing::info_span!(
+            "region_read_index",
+            node = node_id,
+            cluster = %cluster
+        )));
         let g = Arc::new(RegionGroup {
             node_id,
-            cluster: cluster.to_string(),
+            cluster,
             group,
             raft,
             sm,
@@ -140,11 +149,9 @@ impl RegionGroup {
             active_expiry: std::sync::atomic::AtomicBool::new(true),
         });
         g.registry.register(g.group.as_string(), g.clone());
-        let expiry = tokio::spawn(crate::expiry::run(g.clone(), g.cancel.clone()));
-        g.tasks
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(expiry);
+        let expiry = crate::expiry::run(g.clone(), g.cancel.clone())
+            .instrument(tracing::info_span!("region_expiry", node = node_id, cluster = %g.cluster));
+        g.add_task(tokio::spawn(expiry));
         Ok(g)
     }
 
@@ -262,11 +269,14 @@ impl RegionGroup {
     /// Starts renewing the primary's write lease through `source` (the coordination group).
     /// Until a source is set, a primary cluster refuses writes.
     pub fn keep_lease(self: &Arc<Self>, source: Arc<dyn LeaseSource>) {
-        let task = tokio::spawn(crate::lease::keep(
-            self.clone(),
-            source,
-            self.cancel.clone(),
-        ));
+        let keep = crate::lease::keep(self.clone(), source, self.cancel.clone()).instrument(
+            tracing::info_span!("region_lease", node = self.node_id, cluster = %self.cluster),
+        );
+        self.add_task(tokio::spawn(keep));
+    }
+
+    /// Counts `task` among those [`RegionGroup::shutdown`] stops.
+    fn add_task(&self, task: JoinHandle<()>) {
         self.tasks
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -292,4 +302,51 @@ impl RegionGroup {
             warn!(cluster = %self.cluster, error = %e, "raft shutdown failed");
         }
     }
+}
+
+/// Opens the storage of `group` and starts its Raft on it.
+async fn open_raft(
+    db: &meridian_storage::NodeDb,
+    group: &GroupId,
+    start: &GroupStart,
+) -> Result<(RegionRaft, SmHandle), ErrorCause> {
+    let opts = &start.opts;
+    let storage_opts = StorageOptions {
+        backlog_max_bytes: opts.backlog_max_bytes,
+        planted: opts.planted,
+    };
+    let (log_store, state_machine, sm) = open_group(db, group, storage_opts)
+        .await
+        .map_err(|e| ErrorCause::context("opening storage", e))?;
+    let config = opts.raft_config(&start.cluster)?;
+    let network = GrpcNetworkFactory::new(group.clone(), start.pool.clone());
+    let raft = RegionRaft::new(
+        start.node_id,
+        Arc::new(config),
+        network,
+        log_store,
+        state_machine,
+    )
+    .await
+    .map_err(|e| ErrorCause::context("starting raft", e))?;
+    Ok((raft, sm))
+}
+
+/// Initializes the cluster with `members` when this node is the lowest-numbered of them and
+/// its Raft has never been initialized.
+async fn initialize_if_first(
+    raft: &RegionRaft,
+    cluster: &str,
+    node_id: NodeId,
+    members: BTreeMap<NodeId, Node>,
+) -> Result<(), ErrorCause> {
+    let lowest = members.keys().next().copied();
+    let initialized = raft.is_initialized().await.map_err(ErrorCause::new)?;
+    if !initialized && lowest == Some(node_id) {
+        info!(cluster, node_id, members = ?members.keys().collect::<Vec<_>>(), "initializing new cluster");
+        if let Err(e) = raft.initialize(members).await {
+            warn!(cluster, error = %e, "cluster initialization refused (already initialized elsewhere?)");
+        }
+    }
+    Ok(())
 }

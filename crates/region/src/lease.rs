@@ -74,7 +74,11 @@ use crate::RegionGroup;
 const RETRY: Duration = Duration::from_millis(200);
 
 /// What asking for a lease returned.
-pub type LeaseFuture<'a> = Pin<Box<dyn Future<Output = Result<Duration, String>> + Send + 'a>>;
+pub type LeaseFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<Duration, LeaseRefused>> + Send + 'a>>;
+
+/// Why a lease was not granted: the source's own error.
+pub type LeaseRefused = Box<dyn std::error::Error + Send + Sync>;
 
 /// Grants leases: in production the coordination group (after its own quorum round), in tests
 /// anything that can be cut off.
@@ -236,13 +240,7 @@ async fn renew(
     {
         Ok(length) => {
             group.lease().set(epoch, t0 + length);
-            debug!(
-                cluster = group.cluster(),
-                epoch,
-                ?length,
-                followers = answered.len(),
-                "lease renewed"
-            );
+            debug!(epoch, ?length, followers = answered.len(), "lease renewed");
             confirm_followers(group, answered, epoch, length, wait).await;
             if urgent && group.lease().valid(epoch, group.clock().now()) {
                 // The followers heard of no lease from this leader yet: hand one over now.
@@ -252,7 +250,7 @@ async fn renew(
             }
         }
         Err(reason) => {
-            warn!(cluster = group.cluster(), epoch, %reason, "lease renewal refused or failed");
+            warn!(epoch, %reason, "lease renewal refused or failed");
             RETRY
         }
     }

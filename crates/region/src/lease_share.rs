@@ -160,7 +160,7 @@ pub(crate) async fn probe_followers(group: &Arc<RegionGroup>, wait: Duration) ->
                 probe,
             }),
             Ok((node_id, _, Err(e))) => {
-                debug!(cluster = group.cluster(), node_id, error = %e, "lease probe not answered")
+                debug!(node_id, error = %e, "lease probe not answered")
             }
             Err(_) => {}
         }
@@ -187,7 +187,7 @@ pub(crate) async fn confirm_followers(
     let deadline = tokio::time::Instant::now() + wait;
     while let Ok(Some(joined)) = tokio::time::timeout_at(deadline, calls.join_next()).await {
         if let Ok((node_id, Err(e))) = joined {
-            debug!(cluster = group.cluster(), node_id, error = %e, "lease confirm not delivered");
+            debug!(node_id, error = %e, "lease confirm not delivered");
         }
     }
 }

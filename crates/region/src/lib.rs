@@ -30,6 +30,7 @@ mod regroup;
 
 pub use error::RegionError;
 pub use forward::{ForwardRegistry, RegionForwardService};
-pub use group::RegionGroup;
-pub use lease::{LeaseFuture, LeaseSource};
+pub use group::{GroupStart, RegionGroup};
+pub use lease::{LeaseFuture, LeaseRefused, LeaseSource};
+pub use meridian_types::ErrorCause;
 pub use options::RegionOptions;

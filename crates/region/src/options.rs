@@ -48,7 +48,7 @@ impl Default for RegionOptions {
 }
 
 impl RegionOptions {
-    pub(crate) fn raft_config(&self, cluster: &str) -> Result<openraft::Config, String> {
+    pub(crate) fn raft_config(&self, cluster: &str) -> Result<openraft::Config, crate::ErrorCause> {
         let ms = |d: Duration| d.as_millis() as u64;
         openraft::Config {
             cluster_name: cluster.to_string(),
@@ -63,6 +63,6 @@ impl RegionOptions {
             ..Default::default()
         }
         .validate()
-        .map_err(|e| e.to_string())
+        .map_err(crate::ErrorCause::new)
     }
 }

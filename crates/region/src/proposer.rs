@@ -23,7 +23,7 @@ use crate::leader_time::LeaderTime;
 use crate::regroup::{Answered, Caller, Queued, Regrouper, Round};
 use tokio_util::sync::CancellationToken;
 
-use crate::RegionError;
+use crate::{ErrorCause, RegionError};
 
 /// Entries being committed at once.
 const MAX_IN_FLIGHT: usize = 1;
@@ -84,7 +84,7 @@ pub(crate) async fn run(
                     cluster: cluster.clone(),
                 }),
                 Err(fatal) => {
-                    let reason = fatal.to_string();
+                    let reason = ErrorCause::new(fatal);
                     return fail_all(waiters, RegionError::Fatal { cluster, reason });
                 }
             };
@@ -166,7 +166,7 @@ fn deliver(cluster: String, waiters: Vec<Done>, result: Outcome) {
             for w in waiters {
                 let r = results.next().ok_or_else(|| RegionError::Fatal {
                     cluster: cluster.clone(),
-                    reason: "an applied entry returned fewer results than batches".into(),
+                    reason: ErrorCause::msg("an applied entry returned fewer results than batches"),
                 });
                 let _ = w.send(r);
             }
@@ -178,7 +178,7 @@ fn deliver(cluster: String, waiters: Vec<Done>, result: Outcome) {
             waiters,
             RegionError::Fatal {
                 cluster,
-                reason: e.to_string(),
+                reason: ErrorCause::new(e),
             },
         ),
     }

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use crate::regroup::{Answered, Caller, Queued, Regrouper, Round};
-use crate::RegionError;
+use crate::{ErrorCause, RegionError};
 
 /// A reader waiting for a read index.
 pub(crate) struct ReadIndexWaiter {
@@ -79,7 +79,7 @@ async fn read_index(raft: &RegionRaft, cluster: &str, node: u64) -> Result<u64, 
         }),
         Err(e) => Err(RegionError::Fatal {
             cluster: cluster.to_string(),
-            reason: e.to_string(),
+            reason: ErrorCause::new(e),
         }),
     }
 }

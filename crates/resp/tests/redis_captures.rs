@@ -20,8 +20,24 @@ fn bulk(s: &str) -> Reply {
     Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
 }
 
-/// (command, reply, RESP2 bytes, RESP3 bytes)
-fn captures() -> Vec<(&'static str, Reply, &'static [u8], &'static [u8])> {
+/// A captured reply: (command, reply, RESP2 bytes, RESP3 bytes).
+type Capture = (&'static str, Reply, &'static [u8], &'static [u8]);
+
+/// Every capture.
+fn captures() -> Vec<Capture> {
+    [
+        scalars(),
+        aggregates(),
+        debug_protocol(),
+        strings_and_errors(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Simple replies, nils and doubles as Redis prints them (`inf`, `-0` as `0`).
+fn scalars() -> Vec<Capture> {
     vec![
         (
             "PING",
@@ -75,6 +91,12 @@ fn captures() -> Vec<(&'static str, Reply, &'static [u8], &'static [u8])> {
             b"$22\r\n1.0000000000000001e-05\r\n",
             b",1.0000000000000001e-05\r\n",
         ),
+    ]
+}
+
+/// Pairs, maps and sets: flat arrays in RESP2, typed aggregates in RESP3.
+fn aggregates() -> Vec<Capture> {
+    vec![
         (
             "ZRANGE z 0 1 WITHSCORES",
             Reply::Pairs(vec![
@@ -129,6 +151,12 @@ fn captures() -> Vec<(&'static str, Reply, &'static [u8], &'static [u8])> {
             b"~1\r\n$2\r\nm1\r\n",
         ),
         ("SMEMBERS nokey", Reply::Set(vec![]), b"*0\r\n", b"~0\r\n"),
+    ]
+}
+
+/// `DEBUG PROTOCOL <type>`: each RESP3 type as Redis prints it.
+fn debug_protocol() -> Vec<Capture> {
+    vec![
         (
             "DEBUG PROTOCOL true",
             Reply::Boolean(true),
@@ -168,6 +196,12 @@ fn captures() -> Vec<(&'static str, Reply, &'static [u8], &'static [u8])> {
             b"*3\r\n:0\r\n:1\r\n:2\r\n",
             b"~3\r\n:0\r\n:1\r\n:2\r\n",
         ),
+    ]
+}
+
+/// Binary-safe bulk strings and error lines.
+fn strings_and_errors() -> Vec<Capture> {
+    vec![
         (
             "GET k after SET k \"\\xe2\\x82\\xac\"",
             Reply::Bulk(Bytes::from_static(b"\xe2\x82\xac")),

@@ -11,6 +11,7 @@ use meridian_transport::{ChannelPool, GroupRouter};
 use meridian_types::{Epoch, Seq};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+use tracing::{info_span, Instrument};
 
 use crate::spec::NodeSpec;
 
@@ -56,12 +57,11 @@ pub(crate) async fn start(
     }));
     let reconciler = group.as_ref().map(|g| {
         let cancel = CancellationToken::new();
-        let task = tokio::spawn(crate::reconciler::run(
-            g.clone(),
-            handle.clone(),
-            pool.clone(),
-            cancel.clone(),
-        ));
+        let span = info_span!("reconciler", node = spec.node_id, cluster = %spec.cluster);
+        let task = tokio::spawn(
+            crate::reconciler::run(g.clone(), handle.clone(), pool.clone(), cancel.clone())
+                .instrument(span),
+        );
         (cancel, task)
     });
     Ok(ControlPlane {
@@ -102,7 +102,7 @@ impl LeaseSource for CoordLeases {
                 .grant_lease(datastore, cluster, epoch, self.length, head_seq)
                 .await
                 .map(|lease| Duration::from_millis(lease.length_ms))
-                .map_err(|e| e.to_string())
+                .map_err(Into::into)
         })
     }
 }

@@ -1,4 +1,5 @@
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,12 +10,11 @@ use meridian_proto::v1::key_value_server::KeyValueServer;
 use meridian_region::{ForwardRegistry, RegionForwardService, RegionGroup};
 use meridian_transport::{ChannelPool, GroupRouter, RaftTransportService, TransportLimits};
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
-use tracing::{info, warn};
+use tracing::{info, info_span, warn};
 
 use crate::clusters_service::ClustersService;
 use crate::control_plane::{self, ControlPlane};
+use crate::grpc_edge::{GrpcEdge, GrpcEdgeBuilder};
 use crate::kv_service::KeyValueService;
 use crate::metrics::MetricsServer;
 use crate::replication::Replication;
@@ -23,6 +23,10 @@ use crate::spec::NodeSpec;
 use meridian_coord::grpc::{CoordForwardServer, GlobalDatastoresServer};
 use meridian_coord::{CoordForwardService, GlobalDatastoresService};
 use meridian_shipping::ShippingServer;
+
+/// How long [`MeridianNode::stop`] lets gRPC requests in flight finish before closing the
+/// connections peers keep open.
+const GRPC_DRAIN: Duration = Duration::from_secs(2);
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
@@ -35,12 +39,22 @@ pub enum NodeError {
         #[source]
         source: std::io::Error,
     },
-    #[error("cannot open data directory {path}: {reason}")]
-    Storage { path: String, reason: String },
+    #[error("cannot open data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot open data directory {path}: {source}")]
+    Storage {
+        path: PathBuf,
+        #[source]
+        source: meridian_storage::StorageError,
+    },
     #[error("cannot start the regional group: {0}")]
     Region(#[from] meridian_region::RegionError),
     #[error("cannot build gRPC reflection: {0}")]
-    Reflection(String),
+    Reflection(#[from] tonic_reflection::server::Error),
     #[error("cannot start the coordination group: {0}")]
     Coord(#[from] meridian_coord::CoordError),
     #[error("cannot start the metrics endpoint: {0}")]
@@ -52,15 +66,35 @@ pub struct MeridianNode {
     spec: NodeSpec,
     db: meridian_storage::NodeDb,
     group: Arc<RegionGroup>,
-    grpc_addr: SocketAddr,
+    grpc: GrpcEdge,
     resp: RespServer,
     metrics: MetricsServer,
     control: ControlPlane,
     replication: Replication,
-    cancel: CancellationToken,
-    /// Severs every accepted gRPC connection (see [`crate::grpc_incoming`]).
-    cut: CancellationToken,
-    grpc_task: JoinHandle<()>,
+}
+
+/// How the node's groups reach their peers, and where the gRPC edge hands incoming Raft
+/// messages and forwarded requests.
+struct Network {
+    pool: ChannelPool,
+    router: GroupRouter,
+    registry: ForwardRegistry,
+}
+
+impl Network {
+    fn new(spec: &NodeSpec) -> Network {
+        let limits = TransportLimits {
+            max_message_bytes: spec.limits.grpc_max_message_bytes,
+            ..TransportLimits::default()
+        };
+        let faults = spec.faults.as_ref().map(|net| net.endpoint(spec.node_id));
+        Network {
+            pool: ChannelPool::with_faults(limits, faults)
+                .with_credentials(spec.security.peers.clone()),
+            router: GroupRouter::new(),
+            registry: ForwardRegistry::new(),
+        }
+    }
 }
 
 impl MeridianNode {
@@ -90,7 +124,8 @@ impl MeridianNode {
     }
 
     /// Starts a node on already bound gRPC, RESP and metrics listeners (tests bind port 0
-    /// first).
+    /// first): storage, the regional group, the control plane, replication, then the
+    /// listeners.
     pub async fn start_with(
         spec: NodeSpec,
         grpc_listener: TcpListener,
@@ -101,123 +136,44 @@ impl MeridianNode {
         if !members.contains_key(&spec.node_id) {
             return Err(NodeError::NotAMember(spec.node_id, spec.cluster.clone()));
         }
-        let storage_err = |reason: String| NodeError::Storage {
-            path: spec.data_dir.display().to_string(),
-            reason,
-        };
-        std::fs::create_dir_all(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
-        let db =
-            meridian_storage::open_db(&spec.data_dir).map_err(|e| storage_err(e.to_string()))?;
-
-        let limits = TransportLimits {
-            max_message_bytes: spec.limits.grpc_max_message_bytes,
-            ..TransportLimits::default()
-        };
-        let faults = spec.faults.as_ref().map(|net| net.endpoint(spec.node_id));
-        let pool = ChannelPool::with_faults(limits, faults);
-        let max_message = spec.limits.grpc_max_message_bytes;
-        let router = GroupRouter::new();
-        let registry = ForwardRegistry::new();
+        let db = open_storage(&spec.data_dir)?;
+        spec.security.start();
+        let net = Network::new(&spec);
         let group = RegionGroup::start(
             &db,
-            spec.node_id,
-            &spec.cluster,
-            members,
-            spec.region_options.clone(),
-            pool.clone(),
-            router.clone(),
-            registry.clone(),
+            meridian_region::GroupStart {
+                node_id: spec.node_id,
+                cluster: spec.cluster.clone(),
+                members,
+                opts: spec.region_options.clone(),
+                pool: net.pool.clone(),
+                router: net.router.clone(),
+                registry: net.registry.clone(),
+            },
         )
         .await?;
-        let control = control_plane::start(&spec, &db, &pool, &router, &group).await?;
-        let coord_forward = control.group.clone().map(|g| {
-            CoordForwardServer::new(CoordForwardService::new(g))
-                .max_decoding_message_size(max_message)
-                .max_encoding_message_size(max_message)
-        });
-
-        let resp_addr = resp_listener
-            .local_addr()
-            .map_err(|source| NodeError::Bind {
-                what: "RESP",
-                addr: "?".into(),
-                source,
-            })?;
+        let control = control_plane::start(&spec, &db, &net.pool, &net.router, &group).await?;
+        let resp_addr = local_addr("RESP", &resp_listener)?;
         let replication = Replication::start(
             &spec,
             &group,
-            &pool,
+            &net.pool,
             control.handle.clone(),
             resp_addr.to_string(),
         );
-        let grpc_addr = grpc_listener
-            .local_addr()
+        let span = info_span!("grpc_server", node = spec.node_id, cluster = %spec.cluster);
+        let grpc = grpc_services(&spec, &group, &control, &replication, net)
+            .await?
+            .serve(grpc_listener, spec.security.grpc.clone(), span)
             .map_err(|source| NodeError::Bind {
                 what: "gRPC",
                 addr: "?".into(),
                 source,
             })?;
-        let cancel = CancellationToken::new();
-        let max = spec.limits.grpc_max_message_bytes;
-        let (health_reporter, health) = tonic_health::server::health_reporter();
-        health_reporter
-            .set_serving::<KeyValueServer<KeyValueService>>()
-            .await;
-        let reflection = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(meridian_proto::FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1()
-            .map_err(|e| NodeError::Reflection(e.to_string()))?;
-        let router_svc = tonic::transport::Server::builder()
-            .add_service(health)
-            .add_service(reflection)
-            .add_service(
-                KeyValueServer::new(KeyValueService::new(
-                    group.clone(),
-                    spec.limits,
-                    spec.clusters.clone(),
-                ))
-                .max_decoding_message_size(max)
-                .max_encoding_message_size(max),
-            )
-            .add_service(GlobalDatastoresServer::new(GlobalDatastoresService::new(
-                control.handle.clone(),
-            )))
-            .add_optional_service(coord_forward)
-            .add_service(ClustersServer::new(ClustersService::new(
-                spec.clone(),
-                group.clone(),
-                pool.clone(),
-            )))
-            .add_service(
-                RaftTransportServer::new(RaftTransportService::new(spec.node_id, router))
-                    .max_decoding_message_size(max)
-                    .max_encoding_message_size(max),
-            )
-            .add_service(
-                RegionForwardServer::new(RegionForwardService::new(spec.node_id, registry))
-                    .max_decoding_message_size(max)
-                    .max_encoding_message_size(max),
-            )
-            .add_service(
-                ShippingServer::new(replication.view.service.clone())
-                    .max_decoding_message_size(max)
-                    .max_encoding_message_size(max),
-            );
-        let stop = cancel.clone();
-        let cut = CancellationToken::new();
-        let incoming = crate::grpc_incoming::incoming(grpc_listener, cut.clone());
-        let node_id = spec.node_id;
-        let grpc_task = tokio::spawn(async move {
-            if let Err(e) = router_svc
-                .serve_with_incoming_shutdown(incoming, stop.cancelled())
-                .await
-            {
-                warn!(node_id, error = %e, "gRPC server failed");
-            }
-        });
+        let resp_tls = bind_resp_tls(&spec).await?;
         let resp = RespServer::spawn(
             resp_listener,
+            resp_tls,
             group.clone(),
             spec.resp.clone(),
             spec.limits,
@@ -231,24 +187,22 @@ impl MeridianNode {
         })?;
         let metrics = crate::metrics::spawn_for_node(
             metrics_listener,
+            spec.security.metrics.clone(),
             &group,
             control.group.as_ref(),
             replication.view.service.clone(),
         )
         .await?;
-        info!(node_id, cluster = %spec.cluster, grpc = %grpc_addr, resp = %resp.local_addr(), metrics = %metrics.local_addr(), "node started");
+        info!(node_id = spec.node_id, cluster = %spec.cluster, grpc = %grpc.local_addr(), resp = %resp.local_addr(), metrics = %metrics.local_addr(), "node started");
         Ok(MeridianNode {
             spec,
             db,
             group,
-            grpc_addr,
+            grpc,
             resp,
             metrics,
             control,
             replication,
-            cancel,
-            cut,
-            grpc_task,
         })
     }
 
@@ -261,12 +215,17 @@ impl MeridianNode {
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
-        self.grpc_addr
+        self.grpc.local_addr()
     }
 
     /// Where the RESP listener accepts clients.
     pub fn resp_addr(&self) -> SocketAddr {
         self.resp.local_addr()
+    }
+
+    /// Where the TLS RESP listener accepts clients, when the node has one.
+    pub fn resp_tls_addr(&self) -> Option<SocketAddr> {
+        self.resp.tls_local_addr()
     }
 
     /// Resolves once a client sent SHUTDOWN over RESP: its RESP listener has closed, and the
@@ -293,9 +252,7 @@ impl MeridianNode {
     /// Stops without a graceful drain (tests' stand-in for a crash): the listener is aborted
     /// and Raft stops; nothing is flushed beyond what the log store already made durable.
     pub async fn kill(self) {
-        self.cancel.cancel();
-        self.cut.cancel();
-        self.grpc_task.abort();
+        self.grpc.kill();
         self.resp.abort().await;
         self.replication.stop().await;
         self.metrics.stop().await;
@@ -309,21 +266,7 @@ impl MeridianNode {
         let node_id = self.spec.node_id;
         self.resp.stop().await;
         self.metrics.stop().await;
-        self.cancel.cancel();
-        let mut grpc_task = self.grpc_task;
-        if tokio::time::timeout(Duration::from_secs(2), &mut grpc_task)
-            .await
-            .is_err()
-        {
-            // Peers that keep a connection open past the graceful drain are cut off.
-            warn!(
-                node_id,
-                "gRPC connections did not drain within 2s; closing them"
-            );
-            self.cut.cancel();
-            let _ = tokio::time::timeout(Duration::from_secs(3), grpc_task).await;
-        }
-        self.cut.cancel();
+        self.grpc.stop(GRPC_DRAIN).await;
         self.replication.stop().await;
         self.control.stop().await;
         self.group.shutdown().await;
@@ -334,7 +277,80 @@ impl MeridianNode {
     }
 }
 
-async fn bind(what: &'static str, addr: &str) -> Result<TcpListener, NodeError> {
+/// The node's gRPC services: the public API, health and reflection, and the internal services
+/// peers use (Raft, forwarding, coordination, shipping).
+async fn grpc_services(
+    spec: &NodeSpec,
+    group: &Arc<RegionGroup>,
+    control: &ControlPlane,
+    replication: &Replication,
+    net: Network,
+) -> Result<GrpcEdgeBuilder, NodeError> {
+    let (health_reporter, health) = tonic_health::server::health_reporter();
+    health_reporter
+        .set_serving::<KeyValueServer<KeyValueService>>()
+        .await;
+    let reflection = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(meridian_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let kv = KeyValueService::new(group.clone(), spec.limits, spec.clusters.clone());
+    let datastores = GlobalDatastoresService::new(control.handle.clone());
+    let clusters = ClustersService::new(spec.clone(), group.clone(), net.pool.clone());
+    let guard = spec.security.guard();
+    let mut edge = GrpcEdgeBuilder::new(spec.limits.grpc_max_message_bytes)
+        .service(health)
+        .service(reflection)
+        .limited(KeyValueServer::new(kv))
+        .service(GlobalDatastoresServer::new(datastores));
+    if let Some(coord) = &control.group {
+        let forward = CoordForwardService::new(coord.clone());
+        edge = edge.internal(CoordForwardServer::new(forward), &guard);
+    }
+    let raft = RaftTransportService::new(spec.node_id, net.router);
+    let forward = RegionForwardService::new(spec.node_id, net.registry);
+    Ok(edge
+        .service(ClustersServer::new(clusters))
+        .internal(RaftTransportServer::new(raft), &guard)
+        .internal(RegionForwardServer::new(forward), &guard)
+        .internal(
+            ShippingServer::new(replication.view.service.clone()),
+            &guard,
+        ))
+}
+
+/// The RESP TLS listener (Redis's `tls-port`), when the node has one.
+async fn bind_resp_tls(
+    spec: &NodeSpec,
+) -> Result<Option<(TcpListener, meridian_tls::PortSecurity)>, NodeError> {
+    match &spec.security.resp_tls {
+        Some((addr, port)) => Ok(Some((bind("RESP TLS", addr).await?, port.clone()))),
+        None => Ok(None),
+    }
+}
+
+/// Opens (creating it if needed) the node's data directory.
+pub(crate) fn open_storage(dir: &Path) -> Result<meridian_storage::NodeDb, NodeError> {
+    std::fs::create_dir_all(dir).map_err(|source| NodeError::DataDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    meridian_storage::open_db(dir).map_err(|source| NodeError::Storage {
+        path: dir.to_path_buf(),
+        source,
+    })
+}
+
+/// Where an already bound listener listens.
+fn local_addr(what: &'static str, listener: &TcpListener) -> Result<SocketAddr, NodeError> {
+    listener.local_addr().map_err(|source| NodeError::Bind {
+        what,
+        addr: "?".into(),
+        source,
+    })
+}
+
+pub(crate) async fn bind(what: &'static str, addr: &str) -> Result<TcpListener, NodeError> {
     TcpListener::bind(addr)
         .await
         .map_err(|source| NodeError::Bind {

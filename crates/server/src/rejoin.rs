@@ -15,7 +15,7 @@ use meridian_coord::{ControlPlane, CoordHandle};
 use meridian_transport::ChannelPool;
 use meridian_types::{ClusterInfo, ClusterRole, Datastore};
 use tokio::task::JoinHandle;
-use tracing::{debug, info};
+use tracing::{debug, info, info_span, Instrument};
 
 use crate::reconcile_error::ReconcileError;
 use crate::reconciler::set_role;
@@ -59,7 +59,10 @@ impl Rejoins {
                 handle.clone(),
                 pool.clone(),
             );
-            self.running.insert(key, tokio::spawn(attempt));
+            // Inside the reconciler's span, which names this node.
+            let span = info_span!("rejoin", datastore = %ds.id, member = %m.cluster);
+            self.running
+                .insert(key, tokio::spawn(attempt.instrument(span)));
         }
     }
 
@@ -101,10 +104,10 @@ async fn rejoin(
     };
     match result {
         Ok(_) => {
-            info!(datastore = %id, cluster = %cluster.name, %primary, epoch, "the deposed primary rejoined as a secondary")
+            info!(%primary, epoch, "the deposed primary rejoined as a secondary")
         }
         Err(e) => {
-            debug!(datastore = %id, cluster = %cluster.name, error = %e, "the deposed primary cannot be repointed yet");
+            debug!(error = %e, "the deposed primary cannot be repointed yet");
             tokio::time::sleep(RETRY).await;
         }
     }

@@ -15,7 +15,7 @@ use meridian_transport::ChannelPool;
 use meridian_types::{ClusterRole, Node, NodeId};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::debug;
+use tracing::{debug, info_span, Instrument};
 
 use crate::spec::NodeSpec;
 
@@ -73,6 +73,7 @@ impl Replication {
             .map(|c| (c.name.clone(), c.nodes.iter().cloned().collect()))
             .collect();
         let cancel = CancellationToken::new();
+        // `run_shipper` names its own span (`ship_follow`, with the node and cluster).
         let shipper = tokio::spawn(run_shipper(
             group.clone(),
             pool.clone(),
@@ -82,7 +83,10 @@ impl Replication {
             link.clone(),
             cancel.clone(),
         ));
-        let reporter = tokio::spawn(report(group.clone(), link.clone(), coord, cancel.clone()));
+        let span = info_span!("position_reporter", node = spec.node_id, cluster = %spec.cluster);
+        let reporter = tokio::spawn(
+            report(group.clone(), link.clone(), coord, cancel.clone()).instrument(span),
+        );
         Replication {
             view: ReplicationView {
                 service,
@@ -148,7 +152,7 @@ async fn report(
             {
                 Ok(()) => discarded_reported = Some(now),
                 Err(e) => {
-                    debug!(cluster = group.cluster(), error = %e, "reporting discarded writes failed")
+                    debug!(error = %e, "reporting discarded writes failed")
                 }
             }
         }
@@ -165,7 +169,7 @@ async fn report(
         {
             Ok(()) => last = Some(report),
             Err(e) => {
-                debug!(cluster = group.cluster(), error = %e, "reporting the applied seq failed")
+                debug!(error = %e, "reporting the applied seq failed")
             }
         }
     }

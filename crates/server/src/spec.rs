@@ -30,6 +30,68 @@ pub struct NodeSpec {
     /// Tests only: the fault network every outgoing connection goes through
     /// (`meridian_transport::faults`). `None` in production.
     pub faults: Option<meridian_transport::FaultNet>,
+    /// TLS on the node's ports and how it proves who it is to its peers.
+    pub security: NodeSecurity,
+}
+
+/// TLS on a node's ports, and the credentials of node-to-node calls (DESIGN.md §10.7).
+/// The default is plaintext everywhere with open internal services.
+#[derive(Debug, Clone)]
+pub struct NodeSecurity {
+    /// The gRPC port (client API and internal services).
+    pub grpc: meridian_tls::PortSecurity,
+    /// The metrics port.
+    pub metrics: meridian_tls::PortSecurity,
+    /// Redis's `tls-port`: `host:port` of a RESP listener speaking TLS, next to the plaintext
+    /// one. Bound by [`crate::MeridianNode::bind_and_start`].
+    pub resp_tls: Option<(String, meridian_tls::PortSecurity)>,
+    /// What this node presents when it calls its peers (its certificate, the secret); the
+    /// secret is also what its internal services accept from callers without a node
+    /// certificate.
+    pub peers: meridian_transport::PeerCredentials,
+    /// Internal services admit every caller: no TLS identity and no secret to check.
+    pub open_internal_services: bool,
+    /// The node's TLS material and how often it looks for changed files on disk (the node
+    /// reloads them while it runs).
+    pub reload: Option<(meridian_tls::Tls, std::time::Duration)>,
+}
+
+impl Default for NodeSecurity {
+    fn default() -> Self {
+        NodeSecurity {
+            grpc: meridian_tls::PortSecurity::Plain,
+            metrics: meridian_tls::PortSecurity::Plain,
+            resp_tls: None,
+            peers: meridian_transport::PeerCredentials::default(),
+            open_internal_services: true,
+            reload: None,
+        }
+    }
+}
+
+impl NodeSecurity {
+    /// Starts what keeps the node's security current while it runs (the certificate reloader;
+    /// it ends when the node's TLS handles are dropped), and warns when the internal services
+    /// are open to anyone who can reach the gRPC port.
+    pub(crate) fn start(&self) {
+        if let Some((tls, every)) = &self.reload {
+            tls.spawn_reloader(*every);
+        }
+        if self.open_internal_services {
+            tracing::warn!(
+                "internal services (Raft, forwarding, SetRole, shipping) are open to any \
+                 caller: set [tls] or security.cluster_secret_file in the deployment file"
+            );
+        }
+    }
+
+    /// The check in front of this node's internal services.
+    pub(crate) fn guard(&self) -> crate::internal_auth::InternalGuard {
+        crate::internal_auth::InternalGuard::new(
+            self.peers.secret.clone(),
+            self.open_internal_services,
+        )
+    }
 }
 
 /// What a node needs to know about the coordination group.

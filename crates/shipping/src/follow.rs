@@ -8,32 +8,35 @@
 //! proposals have completed, so the next one never reads its position while they are still
 //! on their way; and it follows the role read after its read index, not before.
 
+mod upstream;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt, StreamExt};
 use meridian_proto::internal::shipping_client::ShippingClient;
+use meridian_proto::internal::ShipFrame;
 use meridian_region::{RegionError, RegionGroup};
 use meridian_transport::ChannelPool;
-use meridian_types::{ClusterRole, Node, NodeId, RegionRequest, RegionResponse, Seq};
+use meridian_types::{ClusterRole, HistoryMark, Node, NodeId, RegionRequest, RegionResponse, Seq};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info};
+use tracing::{debug, info, Instrument};
 
+use self::upstream::{Batch, Upstream};
 use crate::error::ShipError;
 use crate::options::ShipOptions;
 use crate::status::LinkStatus;
-use crate::wire::{frame, unframe, Ack, Down, Subscribe, Up};
+use crate::wire::{frame, Ack, Down, Subscribe, Up};
 
 /// The nodes of every cluster a secondary may follow, by cluster name.
 pub type SourceClusters = BTreeMap<String, BTreeMap<NodeId, Node>>;
 
 /// Runs for the life of the node: whenever this node leads a secondary cluster, it follows
-/// the primary; otherwise it waits.
+/// the primary; otherwise it waits. Runs in a `ship_follow` span naming the node and cluster.
 pub async fn run_shipper(
     group: Arc<RegionGroup>,
     pool: ChannelPool,
@@ -43,47 +46,82 @@ pub async fn run_shipper(
     link: Arc<LinkStatus>,
     cancel: CancellationToken,
 ) {
-    let mut attempt: usize = 0;
-    let mut backoff = Duration::from_millis(50);
-    loop {
-        let wait = if group.is_leader() && group.role().is_secondary() {
-            let s = Session {
-                group: &group,
-                pool: &pool,
-                clusters: &clusters,
-                resp_addr: &resp_addr,
-                opts: &opts,
-                link: &link,
+    let span =
+        tracing::info_span!("ship_follow", node = group.node_id(), cluster = %group.cluster());
+    let shipper = Shipper {
+        group,
+        pool,
+        clusters,
+        resp_addr,
+        opts,
+        link,
+    };
+    shipper.run(cancel).instrument(span).await;
+}
+
+/// What every session of a node's shipper uses.
+struct Shipper {
+    group: Arc<RegionGroup>,
+    pool: ChannelPool,
+    clusters: SourceClusters,
+    resp_addr: String,
+    opts: ShipOptions,
+    link: Arc<LinkStatus>,
+}
+
+impl Shipper {
+    async fn run(&self, cancel: CancellationToken) {
+        let mut attempt: usize = 0;
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let wait = if self.group.is_leader() && self.group.role().is_secondary() {
+                let session = self.session();
+                let result = tokio::select! {
+                    r = session.run(attempt) => r,
+                    _ = cancel.cancelled() => return,
+                };
+                attempt = attempt.wrapping_add(1);
+                match result {
+                    Ok(()) => {
+                        backoff = Duration::from_millis(50);
+                        Duration::from_millis(10)
+                    }
+                    Err(e) => {
+                        self.session_ended(&e);
+                        backoff = (backoff * 2).min(Duration::from_secs(1));
+                        backoff
+                    }
+                }
+            } else {
+                self.link.clear();
+                Duration::from_millis(100)
             };
-            let result = tokio::select! {
-                r = s.run(attempt) => r,
+            tokio::select! {
                 _ = cancel.cancelled() => return,
-            };
-            attempt = attempt.wrapping_add(1);
-            match result {
-                Ok(()) => {
-                    backoff = Duration::from_millis(50);
-                    Duration::from_millis(10)
-                }
-                Err(e) => {
-                    debug!(cluster = group.cluster(), error = %e, "shipping session ended");
-                    link.with(|v, _| {
-                        v.up = false;
-                        v.syncing = false;
-                        v.last_error = e.to_string();
-                    });
-                    backoff = (backoff * 2).min(Duration::from_secs(1));
-                    backoff
-                }
+                _ = tokio::time::sleep(wait) => {}
             }
-        } else {
-            link.clear();
-            Duration::from_millis(100)
-        };
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(wait) => {}
         }
+    }
+
+    fn session(&self) -> Session<'_> {
+        Session {
+            group: &self.group,
+            pool: &self.pool,
+            clusters: &self.clusters,
+            resp_addr: &self.resp_addr,
+            opts: &self.opts,
+            link: &self.link,
+        }
+    }
+
+    /// Shows why the last session ended on the link.
+    fn session_ended(&self, e: &ShipError) {
+        debug!(error = %e, "shipping session ended");
+        self.link.with(|v, _| {
+            v.up = false;
+            v.syncing = false;
+            v.last_error = e.to_string();
+        });
     }
 }
 
@@ -102,7 +140,8 @@ type SessionResult = Result<(), ShipError>;
 /// secondary's log takes them in order, so a later one never applies before an earlier one.
 const MAX_IN_FLIGHT: usize = 4;
 
-type Outcome = Pin<Box<dyn Future<Output = Result<RegionResponse, RegionError>> + Send>>;
+/// A proposal's outcome once it completes, with what it must show.
+type Outcome = Pin<Box<dyn Future<Output = (Check, Result<RegionResponse, RegionError>)> + Send>>;
 
 /// What a completed proposal must show.
 enum Check {
@@ -117,17 +156,20 @@ enum Check {
 /// A session's proposals in flight, oldest first, and the full sync being received.
 struct Pipeline {
     sync: Option<(u64, Seq)>,
-    in_flight: VecDeque<(Outcome, Check)>,
+    in_flight: VecDeque<Outcome>,
 }
 
 impl Pipeline {
     /// The outcome of the oldest proposal once it completes; pending while none is in
-    /// flight. The proposal stays queued: the caller pops it.
-    async fn oldest_outcome(&mut self) -> Option<Result<RegionResponse, RegionError>> {
-        match self.in_flight.front_mut() {
-            Some((outcome, _)) => Some(outcome.await),
-            None => std::future::pending().await,
-        }
+    /// flight. The proposal leaves the queue only once it has completed, so a caller that
+    /// stops waiting (a `select!` taking another branch) loses nothing.
+    async fn next_completed(&mut self) -> (Check, Result<RegionResponse, RegionError>) {
+        let Some(oldest) = self.in_flight.front_mut() else {
+            return std::future::pending().await;
+        };
+        let done = oldest.await;
+        self.in_flight.pop_front();
+        done
     }
 
     /// Waits until every proposal still in flight has completed (applied or failed), at most
@@ -136,7 +178,7 @@ impl Pipeline {
     /// session's own proposals (from another source, after a failover).
     async fn drain(&mut self, limit: Duration) -> SessionResult {
         let all = async {
-            while let Some((outcome, _)) = self.in_flight.pop_front() {
+            while let Some(outcome) = self.in_flight.pop_front() {
                 let _ = outcome.await;
             }
         };
@@ -144,6 +186,13 @@ impl Pipeline {
             .await
             .map_err(|_| ShipError::Undrained { limit })
     }
+}
+
+/// The secondary role a session follows, as read after its read index.
+struct Following {
+    role: ClusterRole,
+    datastore: String,
+    source: String,
 }
 
 impl Session<'_> {
@@ -160,27 +209,67 @@ impl Session<'_> {
         result.and(drained)
     }
 
+    /// Subscribes to the primary and handles what it sends, one message at a time, until this
+    /// node stops leading or the role changes (`Ok`) or anything else goes wrong.
     async fn follow(&self, attempt: usize, run: &mut Pipeline) -> SessionResult {
-        if !self.group.role().is_secondary() {
+        let Some(role) = self.settled_role().await? else {
             return Ok(());
+        };
+        let mut upstream = self.connect(attempt, &role).await?;
+        loop {
+            let room = run.in_flight.len() < MAX_IN_FLIGHT;
+            let msg = tokio::select! {
+                // Proposals complete in log order; each is checked and acknowledged.
+                (check, done) = run.next_completed() => {
+                    self.completed(check, done, &upstream.up).await?;
+                    continue;
+                }
+                msg = upstream.next(self.opts.idle_timeout), if room => msg?,
+            };
+            let received = Instant::now();
+            self.link.heard();
+            if !self.group.is_leader() || self.group.role() != role.role {
+                return Ok(());
+            }
+            self.handle(run, &mut upstream, msg, received).await?;
+        }
+    }
+
+    /// The secondary role to follow, read after a read index (so this leader has applied
+    /// everything committed before, and a role change committed meanwhile is seen); `None`
+    /// when this cluster is no secondary.
+    async fn settled_role(&self) -> Result<Option<Following>, ShipError> {
+        if !self.group.role().is_secondary() {
+            return Ok(None);
         }
         // Apply everything committed before reading the role and the position.
         self.group
             .read_index_as_leader()
             .await
             .map_err(ShipError::ReadIndex)?;
-        // The role read after the read index decides what to follow (a role change committed
-        // during the read index is seen here).
         let role = self.group.role();
         let ClusterRole::Secondary {
             datastore, source, ..
         } = role.clone()
         else {
-            return Ok(());
+            return Ok(None);
         };
+        Ok(Some(Following {
+            role,
+            datastore,
+            source,
+        }))
+    }
+
+    /// Subscribes to one node of the primary from this cluster's position, rotating through
+    /// the primary's nodes with `attempt`; the leader serves only after a full round.
+    async fn connect(&self, attempt: usize, following: &Following) -> Result<Upstream, ShipError> {
+        let Following {
+            datastore, source, ..
+        } = following;
         let nodes: Vec<(NodeId, Node)> = self
             .clusters
-            .get(&source)
+            .get(source)
             .ok_or_else(|| ShipError::UnknownSource {
                 cluster: source.clone(),
             })?
@@ -188,9 +277,10 @@ impl Session<'_> {
             .map(|(id, n)| (*id, n.clone()))
             .collect();
         if nodes.is_empty() {
-            return Err(ShipError::NoSourceNodes { cluster: source });
+            return Err(ShipError::NoSourceNodes {
+                cluster: source.clone(),
+            });
         }
-        // Rotate through the primary's nodes; the leader serves only after a full round.
         let (source_node, node) = nodes[attempt % nodes.len()].clone();
         let allow_leader = (attempt / nodes.len()) % 2 == 1;
         let position = self.group.sm().position();
@@ -198,7 +288,7 @@ impl Session<'_> {
         let mut client = ShippingClient::new(channel)
             .max_decoding_message_size(self.opts.max_message_bytes)
             .max_encoding_message_size(self.opts.max_message_bytes);
-        let (up_tx, up_rx) = mpsc::channel(16);
+        let (up, up_rx) = mpsc::channel(16);
         let subscribe = Up::Subscribe(Subscribe {
             datastore: datastore.clone(),
             source: source.clone(),
@@ -208,11 +298,10 @@ impl Session<'_> {
             position,
             allow_leader,
         });
-        up_tx
-            .send(frame(&subscribe).map_err(ShipError::Encode)?)
+        up.send(frame(&subscribe).map_err(ShipError::Encode)?)
             .await
             .map_err(|_| ShipError::SubscriptionClosed)?;
-        let mut down = client
+        let down = client
             .subscribe(ReceiverStream::new(up_rx))
             .await
             .map_err(|status| ShipError::Refused {
@@ -231,129 +320,108 @@ impl Session<'_> {
             v.applied_seq = self.group.sm().seq();
         });
         self.link.heard();
-        info!(cluster = self.group.cluster(), %source, source_node, ?position, "following the primary");
+        info!(%source, source_node, ?position, "following the primary");
+        Ok(Upstream {
+            source: source.clone(),
+            node: source_node,
+            up,
+            down,
+        })
+    }
 
-        loop {
-            let room = run.in_flight.len() < MAX_IN_FLIGHT;
-            let msg = tokio::select! {
-                // Proposals complete in log order; each is checked and acknowledged.
-                Some(done) = run.oldest_outcome() => {
-                    let (_, check) = run.in_flight.pop_front().expect("a proposal is in flight");
-                    self.completed(check, done, &up_tx).await?;
-                    continue;
-                }
-                msg = tokio::time::timeout(self.opts.idle_timeout, down.next()), if room => msg,
-            };
-            let msg = match msg {
-                Err(_) => {
-                    return Err(ShipError::Silent {
-                        node: source_node,
-                        cluster: source,
-                    })
-                }
-                Ok(None) => {
-                    return Err(ShipError::StreamEnded {
-                        node: source_node,
-                        cluster: source,
-                    })
-                }
-                Ok(Some(Err(status))) => {
-                    return Err(ShipError::Refused {
-                        node: source_node,
-                        cluster: source,
-                        status,
-                    })
-                }
-                Ok(Some(Ok(f))) => unframe::<Down>(&f).map_err(ShipError::Decode)?,
-            };
-            let received = Instant::now();
-            self.link.heard();
-            if !self.group.is_leader() || self.group.role() != role {
-                return Ok(());
+    /// Handles one message from the primary.
+    async fn handle(
+        &self,
+        run: &mut Pipeline,
+        upstream: &mut Upstream,
+        msg: Down,
+        received: Instant,
+    ) -> SessionResult {
+        match msg {
+            Down::Ops {
+                ops,
+                history,
+                head_seq,
+                age_ms,
+            } => {
+                let batch = Batch {
+                    ops,
+                    history,
+                    head_seq,
+                };
+                self.on_ops(run, upstream, batch, age_ms, received).await
             }
-            match msg {
-                Down::Ops {
-                    mut ops,
-                    mut history,
-                    mut head_seq,
-                    age_ms,
-                } => {
-                    let first = ops.first().map_or(0, |o| o.seq);
-                    self.link.with(|v, pending| {
-                        if pending.is_none() || first == v.applied_seq + 1 {
-                            *pending = received.checked_sub(Duration::from_millis(age_ms));
-                        }
-                    });
-                    // Take whatever else already arrived, up to one batch, into one entry.
-                    let mut bytes = 0u64;
-                    while bytes < self.opts.batch_bytes {
-                        let Some(Some(Ok(f))) = down.next().now_or_never() else {
-                            break;
-                        };
-                        match unframe::<Down>(&f).map_err(ShipError::Decode)? {
-                            Down::Ops {
-                                ops: more,
-                                history: h,
-                                head_seq: hs,
-                                ..
-                            } => {
-                                bytes += more
-                                    .iter()
-                                    .map(|o| o.argv.iter().map(|a| a.len() as u64).sum::<u64>())
-                                    .sum::<u64>();
-                                ops.extend(more);
-                                history = h;
-                                head_seq = hs;
-                            }
-                            Down::Heartbeat { head_seq: hs, .. } => head_seq = head_seq.max(hs),
-                            _ => return Err(ShipError::SyncAmidOps),
-                        }
-                    }
-                    let last = ops.last().map_or(0, |o| o.seq);
-                    self.submit(
-                        run,
-                        RegionRequest::Ship { ops, history },
-                        Check::Ship {
-                            last,
-                            head: head_seq,
-                        },
-                    )
-                    .await?;
+            Down::Heartbeat { head_seq, .. } => {
+                // With proposals in flight, their completions acknowledge progress.
+                if !run.in_flight.is_empty() {
+                    return Ok(());
                 }
-                Down::Heartbeat { head_seq, .. } => {
-                    // With proposals in flight, their completions acknowledge progress.
-                    if run.in_flight.is_empty() {
-                        let applied = self.group.sm().seq();
-                        self.applied(applied, head_seq, &up_tx).await?;
-                    }
-                }
-                Down::SyncBegin { seq, history, keys } => {
-                    let id = rand::random::<u64>();
-                    info!(
-                        cluster = self.group.cluster(),
-                        seq, keys, "full sync: receiving"
-                    );
-                    self.link.with(|v, pending| {
-                        v.syncing = true;
-                        v.head_seq = v.head_seq.max(seq);
-                        *pending = pending.or(Some(received));
-                    });
-                    let req = RegionRequest::SyncBegin { id, seq, history };
-                    self.submit(run, req, Check::Applied).await?;
-                    run.sync = Some((id, seq));
-                }
-                Down::SyncChunk(entries) => {
-                    let (id, _) = run.sync.ok_or(ShipError::ChunkOutsideSync)?;
-                    let req = RegionRequest::SyncChunk { id, entries };
-                    self.submit(run, req, Check::Applied).await?;
-                }
-                Down::SyncEnd => {
-                    let (id, seq) = run.sync.take().ok_or(ShipError::EndOutsideSync)?;
-                    let req = RegionRequest::SyncEnd { id };
-                    self.submit(run, req, Check::SyncEnd { seq }).await?;
-                }
+                let applied = self.group.sm().seq();
+                self.applied(applied, head_seq, &upstream.up).await
+            }
+            Down::SyncBegin { seq, history, keys } => {
+                self.on_sync_begin(run, (seq, history, keys), received)
+                    .await
+            }
+            Down::SyncChunk(entries) => {
+                let (id, _) = run.sync.ok_or(ShipError::ChunkOutsideSync)?;
+                let req = RegionRequest::SyncChunk { id, entries };
+                self.submit(run, req, Check::Applied).await
+            }
+            Down::SyncEnd => {
+                let (id, seq) = run.sync.take().ok_or(ShipError::EndOutsideSync)?;
+                let req = RegionRequest::SyncEnd { id };
+                self.submit(run, req, Check::SyncEnd { seq }).await
             }
         }
+    }
+
+    /// Shipped ops: with whatever else already arrived, proposed as one entry.
+    async fn on_ops(
+        &self,
+        run: &mut Pipeline,
+        upstream: &mut Upstream,
+        mut batch: Batch,
+        age_ms: u64,
+        received: Instant,
+    ) -> SessionResult {
+        let first = batch.ops.first().map_or(0, |o| o.seq);
+        self.link.with(|v, pending| {
+            if pending.is_none() || first == v.applied_seq + 1 {
+                *pending = received.checked_sub(Duration::from_millis(age_ms));
+            }
+        });
+        upstream.coalesce(&mut batch, self.opts.batch_bytes)?;
+        let last = batch.ops.last().map_or(0, |o| o.seq);
+        let req = RegionRequest::Ship {
+            ops: batch.ops,
+            history: batch.history,
+        };
+        let check = Check::Ship {
+            last,
+            head: batch.head_seq,
+        };
+        self.submit(run, req, check).await
+    }
+
+    /// A full sync begins: staged under a fresh id until its end arrives.
+    async fn on_sync_begin(
+        &self,
+        run: &mut Pipeline,
+        (seq, history, keys): (Seq, Vec<HistoryMark>, u64),
+        received: Instant,
+    ) -> SessionResult {
+        let id = rand::random::<u64>();
+        info!(seq, keys, "full sync: receiving");
+        self.link.with(|v, pending| {
+            v.syncing = true;
+            v.head_seq = v.head_seq.max(seq);
+            *pending = pending.or(Some(received));
+        });
+        let req = RegionRequest::SyncBegin { id, seq, history };
+        self.submit(run, req, Check::Applied).await?;
+        run.sync = Some((id, seq));
+        Ok(())
     }
 
     /// Queues `req` in this cluster's log behind the proposals already in flight.
@@ -363,7 +431,8 @@ impl Session<'_> {
             .submit_as_leader(req)
             .await
             .map_err(ShipError::Propose)?;
-        run.in_flight.push_back((Box::pin(outcome), check));
+        run.in_flight
+            .push_back(Box::pin(async move { (check, outcome.await) }));
         Ok(())
     }
 
@@ -372,7 +441,7 @@ impl Session<'_> {
         &self,
         check: Check,
         done: Result<RegionResponse, RegionError>,
-        up_tx: &mpsc::Sender<meridian_proto::internal::ShipFrame>,
+        up_tx: &mpsc::Sender<ShipFrame>,
     ) -> SessionResult {
         let resp = done.map_err(ShipError::Proposal)?;
         match check {
@@ -393,7 +462,7 @@ impl Session<'_> {
                         applied: resp.seq,
                     });
                 }
-                info!(cluster = self.group.cluster(), seq, "full sync: done");
+                info!(seq, "full sync: done");
                 self.link.with(|v, _| {
                     v.syncing = false;
                     v.full_syncs += 1;
@@ -408,7 +477,7 @@ impl Session<'_> {
         &self,
         applied: Seq,
         head: Seq,
-        up: &mpsc::Sender<meridian_proto::internal::ShipFrame>,
+        up: &mpsc::Sender<ShipFrame>,
     ) -> SessionResult {
         let mut lag_ms = 0;
         self.link.with(|v, pending| {

@@ -15,12 +15,12 @@ use meridian_types::{Node, NodeId};
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
-use tracing::{debug, info};
+use tracing::{debug, info, Instrument};
 
 use crate::options::ShipOptions;
 use crate::source::{Source, Stop};
 use crate::status::{LinkStatus, NodeReplication, ReplicaTracker, ReplicaView};
-use crate::wire::{frame, unframe, Up};
+use crate::wire::{frame, unframe, Subscribe, Up};
 
 /// Serves shipping for one node.
 #[derive(Clone)]
@@ -85,6 +85,111 @@ impl ShippingService {
     }
 }
 
+impl ShippingService {
+    /// Whether this node serves `sub`: it must ask for this cluster, which must be the primary
+    /// of its datastore, and (unless it allows a leader) find no caught-up follower here.
+    fn admit(&self, sub: &Subscribe) -> Result<(), Status> {
+        if sub.source != self.group.cluster() {
+            return Err(Status::invalid_argument(format!(
+                "node {} is in cluster {}, not {}",
+                self.group.node_id(),
+                self.group.cluster(),
+                sub.source
+            )));
+        }
+        // A draining primary keeps serving: its replacement catches up from it.
+        match self.group.role() {
+            role if role.primary_of() == Some(sub.datastore.as_str()) => {}
+            role => {
+                return Err(Status::failed_precondition(format!(
+                    "cluster {} is not the primary of {} (its role is {})",
+                    self.group.cluster(),
+                    sub.datastore,
+                    role.name()
+                )))
+            }
+        }
+        self.prefer_follower(sub.allow_leader)
+    }
+
+    /// Starts serving `sub`: a task that streams to the subscriber and one that reads its
+    /// acknowledgements from `up`, both in a `ship_serve` span naming this node and cluster
+    /// and the subscriber. Returns the stream to answer with.
+    fn serve(
+        &self,
+        sub: Subscribe,
+        mut up: Streaming<ShipFrame>,
+    ) -> ReceiverStream<Result<ShipFrame, Status>> {
+        let session = self.sessions.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::info_span!(
+            "ship_serve",
+            node = self.group.node_id(),
+            cluster = self.group.cluster(),
+            subscriber = %sub.subscriber,
+            session,
+        );
+        span.in_scope(|| info!(position = ?sub.position, "serving a shipping subscription"));
+        self.tracker.start(
+            session,
+            ReplicaView {
+                cluster: sub.subscriber.clone(),
+                datastore: sub.datastore.clone(),
+                node: sub.node,
+                resp_addr: sub.resp_addr.clone(),
+                applied_seq: sub.position.map_or(0, |p| p.seq),
+                lag_ms: 0,
+                last_ack_ms_ago: 0,
+                syncing: false,
+            },
+        );
+        let (tx, rx) = mpsc::channel(8);
+        let tracker = self.tracker.clone();
+        let cluster = sub.subscriber;
+        let on_sync = {
+            let tracker = tracker.clone();
+            let cluster = cluster.clone();
+            Box::new(move |syncing: bool| {
+                tracker.update(&cluster, session, |v| v.syncing = syncing);
+            })
+        };
+        let source = Source {
+            group: self.group.clone(),
+            opts: self.opts.clone(),
+            datastore: sub.datastore,
+            out: tx,
+            on_sync,
+        };
+        let acks_tracker = tracker.clone();
+        let acks_cluster = cluster.clone();
+        let acks = tokio::spawn(
+            async move {
+                while let Some(Ok(f)) = up.next().await {
+                    if let Ok(Up::Ack(a)) = unframe::<Up>(&f) {
+                        acks_tracker.update(&acks_cluster, session, |v| {
+                            v.applied_seq = a.applied_seq;
+                            v.lag_ms = a.lag_ms;
+                        });
+                    }
+                }
+            }
+            .instrument(span.clone()),
+        );
+        let position = sub.position;
+        tokio::spawn(
+            async move {
+                let stop = source.run(position).await;
+                acks.abort();
+                tracker.end(&cluster, session);
+                if let Stop::Refused(s) = stop {
+                    debug!(error = %s.message(), "shipping stream ended");
+                }
+            }
+            .instrument(span),
+        );
+        ReceiverStream::new(rx)
+    }
+}
+
 /// How many log entries a follower may trail the leader and still be preferred as a source.
 const FOLLOWER_SLACK: u64 = 1_000;
 
@@ -106,87 +211,8 @@ impl Shipping for ShippingService {
                 "a subscription starts with Subscribe",
             ));
         };
-        if sub.source != self.group.cluster() {
-            return Err(Status::invalid_argument(format!(
-                "node {} is in cluster {}, not {}",
-                self.group.node_id(),
-                self.group.cluster(),
-                sub.source
-            )));
-        }
-        // A draining primary keeps serving: its replacement catches up from it.
-        match self.group.role() {
-            role if role.primary_of() == Some(sub.datastore.as_str()) => {}
-            role => {
-                return Err(Status::failed_precondition(format!(
-                    "cluster {} is not the primary of {} (its role is {})",
-                    self.group.cluster(),
-                    sub.datastore,
-                    role.name()
-                )))
-            }
-        }
-        self.prefer_follower(sub.allow_leader)?;
-
-        let session = self.sessions.fetch_add(1, Ordering::Relaxed);
-        info!(
-            cluster = self.group.cluster(),
-            subscriber = %sub.subscriber,
-            position = ?sub.position,
-            "serving a shipping subscription"
-        );
-        self.tracker.start(
-            session,
-            ReplicaView {
-                cluster: sub.subscriber.clone(),
-                datastore: sub.datastore.clone(),
-                node: sub.node,
-                resp_addr: sub.resp_addr.clone(),
-                applied_seq: sub.position.map_or(0, |p| p.seq),
-                lag_ms: 0,
-                last_ack_ms_ago: 0,
-                syncing: false,
-            },
-        );
-        let (tx, rx) = mpsc::channel(8);
-        let tracker = self.tracker.clone();
-        let cluster = sub.subscriber.clone();
-        let on_sync = {
-            let tracker = tracker.clone();
-            let cluster = cluster.clone();
-            Box::new(move |syncing: bool| {
-                tracker.update(&cluster, session, |v| v.syncing = syncing);
-            })
-        };
-        let source = Source {
-            group: self.group.clone(),
-            opts: self.opts.clone(),
-            datastore: sub.datastore.clone(),
-            out: tx,
-            on_sync,
-        };
-        let acks_tracker = tracker.clone();
-        let acks_cluster = cluster.clone();
-        let acks = tokio::spawn(async move {
-            while let Some(Ok(f)) = up.next().await {
-                if let Ok(Up::Ack(a)) = unframe::<Up>(&f) {
-                    acks_tracker.update(&acks_cluster, session, |v| {
-                        v.applied_seq = a.applied_seq;
-                        v.lag_ms = a.lag_ms;
-                    });
-                }
-            }
-        });
-        let position = sub.position;
-        tokio::spawn(async move {
-            let stop = source.run(position).await;
-            acks.abort();
-            tracker.end(&cluster, session);
-            if let Stop::Refused(s) = stop {
-                debug!(subscriber = %cluster, error = %s.message(), "shipping stream ended");
-            }
-        });
-        Ok(Response::new(ReceiverStream::new(rx)))
+        self.admit(&sub)?;
+        Ok(Response::new(self.serve(sub, up)))
     }
 
     async fn status(&self, _request: Request<ShipFrame>) -> Result<Response<ShipFrame>, Status> {

@@ -90,7 +90,6 @@ impl Source {
                 }
                 Some(first) if first.seq != next => {
                     info!(
-                        cluster = self.group.cluster(),
                         next,
                         oldest = first.seq,
                         "subscriber fell out of the replication backlog; full sync"
@@ -155,12 +154,7 @@ impl Source {
         let (seq, history, dbs) = tokio::task::spawn_blocking(move || sm.sync_image())
             .await
             .map_err(|e| Status::internal(format!("taking the sync image: {e}")))?;
-        info!(
-            cluster = self.group.cluster(),
-            seq,
-            keys = dbs.len(),
-            "full sync: sending the image"
-        );
+        info!(seq, keys = dbs.len(), "full sync: sending the image");
         self.send(&Down::SyncBegin {
             seq,
             history,

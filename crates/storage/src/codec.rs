@@ -1,5 +1,6 @@
 //! Tree names, key encoding and value encoding shared by every store of a group.
 
+use bincode::Options;
 use meridian_types::GroupId;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -43,6 +44,22 @@ pub(crate) fn encode<T: Serialize + ?Sized>(
 
 pub(crate) fn decode<T: DeserializeOwned>(op: &'static str, b: &[u8]) -> Result<T, StorageError> {
     bincode::deserialize(b).map_err(StorageError::codec(op))
+}
+
+/// Decodes one value from the front of `data` (in [`encode`]'s format) and advances `data` past
+/// it. The bytes left are bincode's limit, so a length prefix longer than the input is refused
+/// before anything is allocated for it (`bincode::deserialize_from` on a plain reader allocates
+/// what the prefix claims: one hostile InstallSnapshot could abort a follower).
+pub(crate) fn decode_prefix<T: DeserializeOwned>(
+    op: &'static str,
+    data: &mut &[u8],
+) -> Result<T, StorageError> {
+    bincode::DefaultOptions::new()
+        .with_fixint_encoding()
+        .allow_trailing_bytes()
+        .with_limit(data.len() as u64)
+        .deserialize_from(data)
+        .map_err(StorageError::codec(op))
 }
 
 /// Runs sled work that may block (big scans, batches) off the async runtime's workers.

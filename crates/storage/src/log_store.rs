@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use meridian_types::{Node, NodeId, RegionTypeConfig};
 use openraft::storage::{LogFlushed, LogState, RaftLogStorage};
-use openraft::{Entry, LogId, RaftLogId, RaftLogReader, RaftTypeConfig, Vote};
+use openraft::{Entry, LogId, RaftLogId, RaftLogReader, RaftTypeConfig, StorageIOError, Vote};
 use tokio::sync::watch;
+use tracing::Instrument;
 
 use crate::codec::{blocking, decode};
 use crate::error::{IntoRaft, RaftError, StorageError};
@@ -37,6 +38,8 @@ impl<C> LogConfig for C where C: RaftTypeConfig<NodeId = NodeId, Node = Node, En
 /// Generic over the group's type config: the regional groups (the default) and the
 /// coordination group share this one implementation of the durability rules.
 pub struct LogStore<C: LogConfig = RegionTypeConfig> {
+    /// The group whose log this is (named in the spans of its background work).
+    group: Arc<str>,
     wal: Arc<Wal>,
     state: Arc<HardStateFile>,
     /// The purge point openraft asked for; it runs ahead of the durable one in `state` while
@@ -56,6 +59,7 @@ pub struct LogStore<C: LogConfig = RegionTypeConfig> {
 impl<C: LogConfig> Clone for LogStore<C> {
     fn clone(&self) -> Self {
         LogStore {
+            group: self.group.clone(),
             wal: self.wal.clone(),
             state: self.state.clone(),
             purged: self.purged.clone(),
@@ -68,9 +72,9 @@ impl<C: LogConfig> Clone for LogStore<C> {
 }
 
 impl<C: LogConfig> LogStore<C> {
-    /// Opens (or creates) the log kept in `dir`. `name` names the log's sync thread;
-    /// `dir_lock` is the node's sled database, which locks the data directory; `snapshot`
-    /// watches the group's durable snapshot (already loaded). Blocking.
+    /// Opens (or creates) the log kept in `dir`. `name` names the group (in the log's sync
+    /// thread and spans); `dir_lock` is the node's sled database, which locks the data
+    /// directory; `snapshot` watches the group's durable snapshot (already loaded). Blocking.
     ///
     /// What a killed process left in the page cache is synced first, so nothing unsynced is
     /// trusted; entries the durable snapshot covers are purged (a purge deferred until its
@@ -98,16 +102,13 @@ impl<C: LogConfig> LogStore<C> {
             state.update(|s| s.last_purged = covered)?;
         }
         let purged = state.get().last_purged;
-        let (wal, recovered) = Wal::open(
-            &dir.join("log"),
-            purged.map(|l| l.index),
-            format!("wal-{name}"),
-        )?;
+        let (wal, recovered) = Wal::open(&dir.join("log"), purged.map(|l| l.index), name)?;
         let recovered_committed = match recovered.committed {
             Some(bytes) => decode("decode committed log id", &bytes)?,
             None => None,
         };
         Ok(LogStore {
+            group: name.into(),
             wal: Arc::new(wal),
             state: Arc::new(state),
             purged: Arc::new(Mutex::new(purged)),
@@ -227,8 +228,9 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
                 Ok(())
             }
             Err(e) => {
-                callback.log_io_completed(Err(std::io::Error::other(e.to_string())));
-                Err(e).write_logs()
+                let failed = StorageIOError::write_logs(&e);
+                callback.log_io_completed(Err(std::io::Error::other(e)));
+                Err(failed.into())
             }
         }
     }
@@ -256,16 +258,18 @@ impl<C: LogConfig> RaftLogStorage<C> for LogStore<C> {
                 .await
                 .write_logs();
         }
-        tokio::spawn(async move {
+        let span = tracing::info_span!("log_purge", group = %self.group, %upto);
+        let deferred = async move {
             let mut snapshot = store.snapshot.clone();
             if snapshot.wait_for(|s| *s >= Some(upto)).await.is_err() {
                 return; // the group closed first: the next open purges from the snapshot
             }
             let result = blocking(move || store.purge_durably(upto)).await;
             if let Err(e) = result {
-                tracing::error!(error = %e, upto = %upto, "deferred log purge failed");
+                tracing::error!(error = %e, "deferred log purge failed");
             }
-        });
+        };
+        tokio::spawn(deferred.instrument(span));
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use openraft::{CommittedLeaderId, EntryPayload};
 
@@ -75,11 +75,18 @@ async fn a_purge_is_durable_only_once_a_durable_snapshot_covers_it() -> anyhow::
 
     // phase: the snapshot becomes durable: the deferred purge runs
     snapshot.send_replace(Some(log_id(8)));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while durable_purge_point(&dir)? != Some(6) {
-        assert!(Instant::now() < deadline, "deferred purge never ran");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    meridian_wait::Wait::new(
+        "the deferred purge to reach 6 on disk",
+        Duration::from_secs(10),
+    )
+    .every(Duration::from_millis(10))
+    .until_async(|| async {
+        match durable_purge_point(&dir) {
+            Ok(Some(6)) => Ok(()),
+            other => Err(format!("purge point {other:?}")),
+        }
+    })
+    .await?;
 
     // phase: a purge the durable snapshot already covers is durable on return
     store.purge(log_id(7)).await?;

@@ -6,7 +6,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use common::{argv, digest, group, NoNetwork};
@@ -29,17 +29,11 @@ fn config() -> anyhow::Result<Arc<Config>> {
 /// sled holds a file lock until every handle of the previous open is dropped; openraft's tasks
 /// release theirs shortly after shutdown.
 async fn reopen_db(path: &Path) -> anyhow::Result<meridian_storage::NodeDb> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        match open_db(path) {
-            Ok(db) => return Ok(db),
-            Err(e) if Instant::now() < deadline => {
-                tracing::debug!(error = %e, "db still locked");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(e) => return Err(e).context("reopening the sled db"),
-        }
-    }
+    meridian_wait::until_async("the sled db to reopen", Duration::from_secs(10), || {
+        std::future::ready(open_db(path))
+    })
+    .await
+    .context("reopening the sled db")
 }
 
 async fn set(raft: &RegionRaft, key: &str, value: &str) -> anyhow::Result<u64> {

@@ -3,7 +3,7 @@
 mod common;
 
 use bytes::Bytes;
-use common::{argv, blank_entry, digest, temp_store, write_entry, C};
+use common::{argv, blank_entry, digest, temp_store, write_entry, TempStore, C};
 use meridian_storage::{BacklogOp, StorageOptions};
 use meridian_types::Reply;
 use openraft::storage::{RaftSnapshotBuilder, RaftStateMachine};
@@ -13,8 +13,22 @@ use openraft::Entry;
 async fn apply_assigns_seq_only_to_successful_writes() -> anyhow::Result<()> {
     let mut st = temp_store(StorageOptions::default()).await?;
     let mut seq_rx = st.handle.subscribe_seq();
+    apply_a_mixed_batch(&mut st).await?;
 
-    // phase: one batch mixing writes, a read and failing commands
+    // phase: handle and watch agree
+    assert_eq!(st.handle.seq(), 4);
+    assert_eq!(st.handle.last_applied().map(|l| l.index), Some(3));
+    assert!(seq_rx.has_changed()?);
+    assert_eq!(*seq_rx.borrow_and_update(), 4);
+    let (applied, _) = st.sm.applied_state().await?;
+    assert_eq!(applied.map(|l| l.index), Some(3));
+
+    check_the_backlog_holds_the_seqd_writes(&st)
+}
+
+/// Phase: one batch mixing writes, a read and failing commands; only the writes that ran take
+/// a seq.
+async fn apply_a_mixed_batch(st: &mut TempStore) -> anyhow::Result<()> {
     let replies = st
         .sm
         .apply([
@@ -46,49 +60,13 @@ async fn apply_assigns_seq_only_to_successful_writes() -> anyhow::Result<()> {
         replies[2].seq, 4,
         "a write that changed nothing still counts"
     );
+    Ok(())
+}
 
-    // phase: handle and watch agree
-    assert_eq!(st.handle.seq(), 4);
-    assert_eq!(st.handle.last_applied().map(|l| l.index), Some(3));
-    assert!(seq_rx.has_changed()?);
-    assert_eq!(*seq_rx.borrow_and_update(), 4);
-    let (applied, _) = st.sm.applied_state().await?;
-    assert_eq!(applied.map(|l| l.index), Some(3));
-
-    // phase: the backlog holds exactly the seq'd writes, with their per-command seeds
-    let golden = 0x9E37_79B9_7F4A_7C15u64;
-    let ops = st.handle.backlog_range(1, u64::MAX)?;
-    let expect = vec![
-        BacklogOp {
-            seq: 1,
-            db: 0,
-            now_ms: 1_000,
-            seed: 1,
-            argv: argv(&["SET", "a", "1"]),
-        },
-        BacklogOp {
-            seq: 2,
-            db: 0,
-            now_ms: 1_000,
-            seed: 1 ^ 4u64.wrapping_mul(golden),
-            argv: argv(&["DEL", "a"]),
-        },
-        BacklogOp {
-            seq: 3,
-            db: 0,
-            now_ms: 1_000,
-            seed: 3,
-            argv: argv(&["DEL", "missing"]),
-        },
-        BacklogOp {
-            seq: 4,
-            db: 0,
-            now_ms: 1_000,
-            seed: 3 ^ golden,
-            argv: argv(&["set", "c", "3"]),
-        },
-    ];
-    assert_eq!(ops, expect);
+/// Phase: the backlog holds exactly the seq'd writes, with their per-command seeds.
+fn check_the_backlog_holds_the_seqd_writes(st: &TempStore) -> anyhow::Result<()> {
+    let expect = backlog_of_the_mixed_batch();
+    assert_eq!(st.handle.backlog_range(1, u64::MAX)?, expect);
     assert_eq!(st.handle.backlog_first_seq()?, Some(1));
     assert_eq!(st.handle.backlog_last_seq()?, Some(4));
     assert_eq!(
@@ -98,6 +76,25 @@ async fn apply_assigns_seq_only_to_successful_writes() -> anyhow::Result<()> {
     );
     assert!(st.handle.backlog_range(5, u64::MAX)?.is_empty());
     Ok(())
+}
+
+/// The ops [`apply_a_mixed_batch`] leaves in the backlog: a command's seed is its batch's seed
+/// xor its position in the batch times the golden-ratio constant.
+fn backlog_of_the_mixed_batch() -> Vec<BacklogOp> {
+    let golden = 0x9E37_79B9_7F4A_7C15u64;
+    let op = |seq, seed, parts: &[&str]| BacklogOp {
+        seq,
+        db: 0,
+        now_ms: 1_000,
+        seed,
+        argv: argv(parts),
+    };
+    vec![
+        op(1, 1, &["SET", "a", "1"]),
+        op(2, 1 ^ 4u64.wrapping_mul(golden), &["DEL", "a"]),
+        op(3, 3, &["DEL", "missing"]),
+        op(4, 3 ^ golden, &["set", "c", "3"]),
+    ]
 }
 
 // Multi-threaded: reopening waits for the previous handles' background tasks to let go of the db.

@@ -25,6 +25,9 @@ pub struct TestClusterOptions {
     pub resp: RespSettings,
     /// Timing of the coordination group (every node of the test cluster is a voter).
     pub coord: CoordOptions,
+    /// TLS and credentials per node; a node not named here runs plaintext with open internal
+    /// services.
+    pub security: std::collections::BTreeMap<NodeId, meridian_server::NodeSecurity>,
 }
 
 impl Default for TestClusterOptions {
@@ -37,6 +40,7 @@ impl Default for TestClusterOptions {
             limits: EdgeLimits::default(),
             resp: RespSettings::default(),
             coord: fast_coord_options(),
+            security: Default::default(),
         }
     }
 }
@@ -81,6 +85,7 @@ impl TestCluster {
                     ..CoordSpec::for_clusters(std::slice::from_ref(&cluster), &voters, 4)
                 },
                 faults: None,
+                security: opts.security.get(&id).cloned().unwrap_or_default(),
             };
             nodes.start(spec, b).await?;
         }

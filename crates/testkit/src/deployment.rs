@@ -132,6 +132,7 @@ impl TestDeployment {
                 coord: coord.clone(),
                 shipping: opts.shipping.clone(),
                 faults: None,
+                security: meridian_server::NodeSecurity::default(),
             };
             nodes.start(spec, b).await?;
         }

@@ -1,28 +1,22 @@
 use std::future::Future;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
-use tokio::time::Instant;
+use anyhow::{anyhow, Result};
 
 /// Polls `check` every 20 ms until it returns `Ok(Some(v))` or `limit` passes; the error names
-/// `what` and the last reason `check` gave.
+/// `what` and the last reason `check` gave. `meridian_wait` does the waiting: an `Err` or a
+/// `None` is an observation, not a failure.
 pub async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut check: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>>>,
 {
-    let deadline = Instant::now() + limit;
-    loop {
-        let last = match check().await {
-            Ok(Some(v)) => return Ok(v),
-            Ok(None) => "condition not met yet".to_string(),
-            Err(e) => format!("{e:#}"),
-        };
-        if Instant::now() >= deadline {
-            bail!("{what}: not reached within {limit:?} (last: {last})");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let value = meridian_wait::until_async(what, limit, || {
+        let call = check();
+        async { call.await?.ok_or_else(|| anyhow!("condition not met yet")) }
+    })
+    .await?;
+    Ok(value)
 }
 
 /// Logs of the code under test, filtered by `RUST_LOG` (default: warnings), once per process.

@@ -5,6 +5,7 @@ use std::time::Duration;
 use tonic::transport::{Channel, Endpoint};
 
 use crate::faults::{FaultConnector, Faults};
+use crate::peer_auth::{PeerChannel, PeerCredentials, SecretHeader, TlsConnector};
 
 /// Sizes and timeouts of node-to-node gRPC.
 #[derive(Debug, Clone, Copy)]
@@ -24,13 +25,15 @@ impl Default for TransportLimits {
     }
 }
 
-/// One lazily connected, reused channel per peer address.
+/// One lazily connected, reused channel per peer address, carrying the node's credentials
+/// (TLS with its certificate, the cluster secret) on every call.
 #[derive(Debug, Clone)]
 pub struct ChannelPool {
-    inner: Arc<Mutex<HashMap<String, Channel>>>,
+    inner: Arc<Mutex<HashMap<String, PeerChannel>>>,
     limits: TransportLimits,
     /// Set in tests: every channel goes through the fault network.
     faults: Option<Faults>,
+    credentials: PeerCredentials,
 }
 
 impl ChannelPool {
@@ -39,6 +42,15 @@ impl ChannelPool {
             inner: Arc::default(),
             limits,
             faults: None,
+            credentials: PeerCredentials::default(),
+        }
+    }
+
+    /// This pool, presenting `credentials` to peers.
+    pub fn with_credentials(self, credentials: PeerCredentials) -> ChannelPool {
+        ChannelPool {
+            credentials,
+            ..self
         }
     }
 
@@ -60,7 +72,7 @@ impl ChannelPool {
     }
 
     /// The channel to `addr` (`host:port`), created on first use. Creating it does not connect.
-    pub fn channel(&self, addr: &str) -> Result<Channel, tonic::transport::Error> {
+    pub fn channel(&self, addr: &str) -> Result<PeerChannel, tonic::transport::Error> {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(ch) = map.get(addr) {
             return Ok(ch.clone());
@@ -70,12 +82,24 @@ impl ChannelPool {
             .tcp_nodelay(true)
             .http2_keep_alive_interval(Duration::from_secs(10))
             .keep_alive_while_idle(true);
-        let ch = match &self.faults {
-            Some(f) => endpoint.connect_with_connector_lazy(FaultConnector::new(f.clone())),
-            None => endpoint.connect_lazy(),
-        };
+        let ch = self.connect_lazy(endpoint);
+        let ch = PeerChannel::new(ch, SecretHeader::new(self.credentials.secret.as_ref()));
         map.insert(addr.to_string(), ch.clone());
         Ok(ch)
+    }
+}
+
+impl ChannelPool {
+    fn connect_lazy(&self, endpoint: Endpoint) -> Channel {
+        match (&self.credentials.tls, &self.faults) {
+            (Some(tls), faults) => endpoint.connect_with_connector_lazy(TlsConnector::new(
+                tls.clone(),
+                faults.clone(),
+                self.limits.connect_timeout,
+            )),
+            (None, Some(f)) => endpoint.connect_with_connector_lazy(FaultConnector::new(f.clone())),
+            (None, None) => endpoint.connect_lazy(),
+        }
     }
 }
 

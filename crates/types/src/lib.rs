@@ -1,5 +1,6 @@
 //! Shared vocabulary of Meridian: ids, replication positions, the commands carried by the
-//! regional Raft log, the replies they produce, and the openraft type configuration.
+//! regional Raft log, the replies they produce, the openraft type configuration, and the
+//! `ErrorCause` beneath regional and control-plane errors.
 //!
 //! The coordination group's log entries and control-plane model are in the `coord` module.
 //!
@@ -15,6 +16,7 @@
 
 mod clock;
 mod coord;
+mod error_cause;
 mod failover;
 mod ids;
 pub mod outcome;
@@ -30,6 +32,7 @@ pub use coord::{
     AutoFailover, ClusterInfo, ControlError, ControlLimits, CoordOutcome, CoordRaft, CoordRequest,
     CoordResponse, CoordTypeConfig, Datastore, DatastoreStatus, Lease, Member, MemberStatus, Role,
 };
+pub use error_cause::ErrorCause;
 pub use failover::{DiscardedRange, FailoverInProgress, FailoverPhase, FailoverStep, LossRange};
 pub use ids::{Epoch, GroupId, Node, NodeId, Seq};
 pub use planted::PlantedBugs;

@@ -1,5 +1,7 @@
 //! How much delay the proxy adds, to which connections, and changing it at runtime.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::collections::BTreeMap;

@@ -1,6 +1,8 @@
 //! What the proxy does to the bytes of a connection: intact and in order under jitter,
 //! half-closes passed on, errors and unreachable targets closing the caller, backpressure.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -224,7 +226,7 @@ async fn a_slow_reader_slows_the_writer() -> Result<()> {
     });
     // Stalled: no progress across ten polls (200 ms) in a row.
     let (mut last, mut still) = (u64::MAX, 0);
-    let stalled_at = eventually("the writer to stall", DEADLINE, || {
+    let stalled_at = meridian_wait::until_async("the writer to stall", DEADLINE, || {
         let now = written.load(Ordering::Relaxed);
         still = if now == last { still + 1 } else { 0 };
         last = now;
@@ -241,7 +243,7 @@ async fn a_slow_reader_slows_the_writer() -> Result<()> {
     // Phase 3: the target reads; every byte arrives and the writer finishes.
     go_tx.send(true)?;
     tokio::time::timeout(DEADLINE, writer).await???;
-    eventually("every byte at the target", DEADLINE, || async {
+    meridian_wait::until_async("every byte at the target", DEADLINE, || async {
         (received.load(Ordering::Relaxed) == TOTAL).then_some(())
     })
     .await?;

@@ -14,6 +14,7 @@
 mod children;
 pub mod control;
 mod process;
+mod secure;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -41,6 +42,14 @@ pub struct UpArgs {
     /// Seconds to wait for every cluster to elect a leader before giving up.
     #[arg(long, default_value_t = 60)]
     pub wait_secs: u64,
+    /// TLS on every port: creates a development CA and node certificates in
+    /// `<data_dir>/certs` (`meridian certs`), serves gRPC and metrics over TLS only, and adds a
+    /// RESP TLS port per node at `resp_port + --tls-resp-offset`.
+    #[arg(long)]
+    pub tls: bool,
+    /// With `--tls`: where each node's RESP TLS port is, relative to its `resp_port`.
+    #[arg(long, default_value_t = 100)]
+    pub tls_resp_offset: u16,
 }
 
 pub async fn run(args: UpArgs) -> Result<()> {
@@ -52,6 +61,8 @@ pub async fn run(args: UpArgs) -> Result<()> {
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating data dir {}", cfg.data_dir.display()))?;
     let _lock = control::lock(&cfg.data_dir)?;
+    let (config, cfg) = secure::prepare(&cfg, args.tls.then_some(args.tls_resp_offset))?;
+    crate::grpc_client::use_config(&cfg);
     let stale = control::socket_path(&cfg.data_dir).exists();
     check_ports_free(&cfg, &config, stale)?;
     let log_dir = cfg.log_dir();
@@ -97,6 +108,7 @@ async fn start_up(cfg: &DeploymentConfig, nodes: &mut Children, limit: Duration)
     );
     wait_for_leaders(cfg, nodes, limit).await?;
     print_endpoints(cfg, nodes);
+    print_tls(cfg);
     let endpoint = cfg
         .clusters
         .first()
@@ -242,6 +254,25 @@ async fn wait_for_leaders(
         }
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
+}
+
+/// Where TLS clients connect, when the deployment uses TLS.
+fn print_tls(cfg: &DeploymentConfig) {
+    let Some(tls) = &cfg.tls else { return };
+    let resp: Vec<String> = cfg
+        .clusters
+        .iter()
+        .flat_map(|c| &c.nodes)
+        .filter_map(|n| n.resp_tls_addr())
+        .collect();
+    println!(
+        "\nTLS: gRPC {:?}, metrics {:?}; CA {}\nRESP over TLS (redis-cli --tls --cacert {} -p PORT): {}",
+        tls.grpc,
+        tls.metrics,
+        tls.ca.display(),
+        tls.ca.display(),
+        resp.join(" ")
+    );
 }
 
 fn print_endpoints(cfg: &DeploymentConfig, nodes: &Children) {

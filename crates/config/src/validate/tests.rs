@@ -52,6 +52,7 @@ fn node(id: u64, base_port: u16) -> NodeConfig {
         grpc_port: 7000 + base_port,
         resp_port: 6000 + base_port,
         metrics_port: 9000 + base_port,
+        resp_tls_port: None,
         coord: false,
     }
 }

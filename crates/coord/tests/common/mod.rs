@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use meridian_coord::grpc::{CoordForwardServer, GlobalDatastoresServer};
 use meridian_coord::{
     ControlPlane, CoordClient, CoordForwardService, CoordGroup, CoordHandle, CoordOptions,
@@ -168,27 +168,33 @@ impl Voters {
 
     /// Waits until a live voter leads and the registration is applied; returns the leader.
     pub async fn leader(&self) -> anyhow::Result<NodeId> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-        loop {
-            let leaders: Vec<NodeId> = self
-                .voters
-                .values()
-                .filter(|v| v.group.is_leader())
-                .map(|v| v.id)
-                .collect();
-            if let [l] = leaders[..] {
-                let registered = self.voters[&l]
-                    .group
-                    .local_state()
-                    .read(|cp| registration().is_recorded_in(cp));
-                if registered {
-                    return Ok(l);
-                }
-            }
-            if tokio::time::Instant::now() > deadline {
-                bail!("no single leader with the registration applied within 15s: {leaders:?}");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        let what = "a single leader with the registration applied";
+        let leader = meridian_wait::until_async(what, Duration::from_secs(15), || async {
+            self.registered_leader()
+        })
+        .await?;
+        Ok(leader)
+    }
+
+    /// The one live leader if it has applied the registration; else what the voters show.
+    fn registered_leader(&self) -> Result<NodeId, String> {
+        let leaders: Vec<NodeId> = self
+            .voters
+            .values()
+            .filter(|v| v.group.is_leader())
+            .map(|v| v.id)
+            .collect();
+        let [l] = leaders[..] else {
+            return Err(format!("leaders {leaders:?}"));
+        };
+        let registered = self.voters[&l]
+            .group
+            .local_state()
+            .read(|cp| registration().is_recorded_in(cp));
+        if registered {
+            Ok(l)
+        } else {
+            Err(format!("leader {l} has not applied the registration"))
         }
     }
 
@@ -205,21 +211,21 @@ impl Voters {
 
     /// Waits until every live voter has applied the same state; returns it.
     pub async fn converged(&self) -> anyhow::Result<ControlPlane> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
+        let what = "every live voter to apply the same state";
+        let states = meridian_wait::until_async(what, Duration::from_secs(10), || async {
             let states: Vec<ControlPlane> = self
                 .voters
                 .values()
                 .map(|v| v.group.local_state().read(Clone::clone))
                 .collect();
             if states.windows(2).all(|w| w[0] == w[1]) {
-                return states.into_iter().next().context("no voters");
+                Ok(states)
+            } else {
+                Err(format!("states {states:#?}"))
             }
-            if tokio::time::Instant::now() > deadline {
-                bail!("voters did not converge within 10s: {states:#?}");
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        })
+        .await?;
+        states.into_iter().next().context("no voters")
     }
 
     pub async fn kill(&mut self, id: NodeId) {

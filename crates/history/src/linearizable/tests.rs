@@ -124,17 +124,37 @@ enum Mix {
     Counter,
 }
 
+/// One op of a simulated history: its process, interval `t0..t1`, the instant `at` it takes
+/// effect, and for an op that ends `info` whether it was applied.
+struct Planned {
+    process: u64,
+    t0: u64,
+    at: u64,
+    t1: u64,
+    op: Op,
+    info: Option<bool>,
+}
+
 /// Simulates a linearizable register: each op takes effect at a random instant inside its
 /// interval; 2% of the updates end `info` (applied or not) and their process is replaced.
 fn simulated(seed: u64, processes: u64, count: usize, mix: Mix) -> Builder {
-    struct Planned {
-        process: u64,
-        t0: u64,
-        at: u64,
-        t1: u64,
-        op: Op,
-        info: Option<bool>,
+    let mut planned = plan(seed, processes, count, mix);
+    planned.sort_by_key(|p| p.at);
+    let mut state: Option<i64> = None;
+    let mut b = Builder::new();
+    for p in planned {
+        let (op, ok) = take_effect(p.op, &mut state, p.info.unwrap_or(true));
+        match (p.info, ok) {
+            (Some(_), _) => b.info(p.process, p.t0, p.t1, op),
+            (None, true) => b.ok(p.process, p.t0, p.t1, op),
+            (None, false) => b.fail(p.process, p.t0, p.t1, op),
+        };
     }
+    b
+}
+
+/// `count` random ops of `mix` over `processes` processes, each process's ops one after another.
+fn plan(seed: u64, processes: u64, count: usize, mix: Mix) -> Vec<Planned> {
     let mut rng = Rng::new(seed);
     let mut clocks = vec![0u64; processes as usize];
     let mut ids: Vec<u64> = (0..processes).collect();
@@ -166,52 +186,46 @@ fn simulated(seed: u64, processes: u64, count: usize, mix: Mix) -> Builder {
             ids[slot] += processes;
         }
     }
-    planned.sort_by_key(|p| p.at);
-    let mut state: Option<i64> = None;
-    let mut b = Builder::new();
-    for p in planned {
-        let applied = p.info.unwrap_or(true);
-        let (op, ok) = match p.op {
-            Op::Read { key, .. } => (Op::Read { key, value: state }, true),
-            Op::Cas { key, to, .. } => {
-                // Compare against the current value half of the time so some swaps succeed.
-                let from = match (state, to % 2000 == 1) {
-                    (Some(v), true) => v,
-                    _ => to - 1,
-                };
-                let swapped = state == Some(from);
-                if swapped && applied {
-                    state = Some(to);
-                }
-                (Op::Cas { key, from, to }, swapped)
+    planned
+}
+
+/// Runs `op` against the register's `state` (changing it only if `applied`); returns the op
+/// with what it observed and whether it succeeded.
+fn take_effect(op: Op, state: &mut Option<i64>, applied: bool) -> (Op, bool) {
+    match op {
+        Op::Read { key, .. } => (Op::Read { key, value: *state }, true),
+        Op::Cas { key, to, .. } => {
+            // Compare against the current value half of the time so some swaps succeed.
+            let from = match (*state, to % 2000 == 1) {
+                (Some(v), true) => v,
+                _ => to - 1,
+            };
+            let swapped = *state == Some(from);
+            if swapped && applied {
+                *state = Some(to);
             }
-            op => {
-                let new = Step::of(&op, Kind::Info)
-                    .and_then(|s| s.apply(state))
-                    .flatten();
-                if applied {
-                    state = new;
-                }
-                match op {
-                    Op::Incr { key, by, .. } => (
-                        Op::Incr {
-                            key,
-                            by,
-                            value: new,
-                        },
-                        true,
-                    ),
-                    op => (op, true),
-                }
+            (Op::Cas { key, from, to }, swapped)
+        }
+        op => {
+            let new = Step::of(&op, Kind::Info)
+                .and_then(|s| s.apply(*state))
+                .flatten();
+            if applied {
+                *state = new;
             }
-        };
-        match (p.info, ok) {
-            (Some(_), _) => b.info(p.process, p.t0, p.t1, op),
-            (None, true) => b.ok(p.process, p.t0, p.t1, op),
-            (None, false) => b.fail(p.process, p.t0, p.t1, op),
-        };
+            match op {
+                Op::Incr { key, by, .. } => (
+                    Op::Incr {
+                        key,
+                        by,
+                        value: new,
+                    },
+                    true,
+                ),
+                op => (op, true),
+            }
+        }
     }
-    b
 }
 
 #[test]

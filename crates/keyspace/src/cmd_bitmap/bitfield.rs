@@ -6,16 +6,13 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use super::{bit_offset, reply_of, store_keep_ttl};
-use crate::args::{eq_ignore_case, err, int_arg, parse_i64, SYNTAX};
+use super::{bit_offset, store_keep_ttl};
+use crate::args::{eq_ignore_case, int_arg, parse_i64};
+use crate::command::CommandResult;
 use crate::ctx::{Limits, ReadCtx, WriteCtx};
+use crate::errors::{err, BITFIELD_OVERFLOW_TYPE, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, SYNTAX};
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
-
-const TYPE_ERR: &str =
-    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
-const OVERFLOW_TYPE_ERR: &str = "ERR Invalid OVERFLOW type specified";
-const RO_ERR: &str = "ERR BITFIELD_RO only supports the GET subcommand";
 
 #[derive(Clone, Copy, PartialEq, Debug)]
 enum Overflow {
@@ -49,11 +46,7 @@ enum Fit<T> {
 
 /// BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset increment]
 /// [OVERFLOW WRAP|SAT|FAIL] ...
-pub(super) fn bitfield(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of(try_bitfield(ctx, argv))
-}
-
-fn try_bitfield(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+pub(super) fn bitfield(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let ops = parse_ops(&argv[2..], &ctx.limits)?;
     let highest = ops
         .iter()
@@ -97,18 +90,16 @@ fn try_bitfield(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> 
 }
 
 /// BITFIELD_RO key [GET type offset] ...
-pub(super) fn bitfield_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        let ops = parse_ops(&argv[2..], &ctx.limits)?;
-        if ops.iter().any(|op| op.kind != Kind::Get) {
-            return Err(err(RO_ERR));
-        }
-        read_only(ctx, &argv[1], &ops)
-    })())
+pub(super) fn bitfield_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let ops = parse_ops(&argv[2..], &ctx.limits)?;
+    if ops.iter().any(|op| op.kind != Kind::Get) {
+        return Err(err(BITFIELD_RO_GET_ONLY));
+    }
+    read_only(ctx, &argv[1], &ops)
 }
 
 /// Answers GET-only operations; a missing key reads as zeros.
-fn read_only(ctx: &ReadCtx<'_>, key: &Bytes, ops: &[Op]) -> Result<Reply, Reply> {
+fn read_only(ctx: &ReadCtx<'_>, key: &Bytes, ops: &[Op]) -> CommandResult {
     let s = ctx.db.lookup::<SmallBytes>(key, ctx.now_ms)?;
     let s = s.map_or(&[][..], |s| &s[..]);
     Ok(Reply::Array(
@@ -166,7 +157,7 @@ fn parse_overflow(arg: &[u8]) -> Result<Overflow, Reply> {
     .into_iter()
     .find(|(name, _)| eq_ignore_case(arg, name))
     .map(|(_, o)| o)
-    .ok_or_else(|| err(OVERFLOW_TYPE_ERR))
+    .ok_or_else(|| err(BITFIELD_OVERFLOW_TYPE))
 }
 
 /// `i1`..`i64` or `u1`..`u63` (the prefix is case-sensitive, as in Redis). Redis reads the
@@ -175,13 +166,13 @@ fn parse_type(arg: &[u8]) -> Result<(bool, u32), Reply> {
     let signed = match arg.first() {
         Some(b'i') => true,
         Some(b'u') => false,
-        _ => return Err(err(TYPE_ERR)),
+        _ => return Err(err(BITFIELD_TYPE)),
     };
     let width = &arg[1..];
     let width = &width[..width.iter().position(|b| *b == 0).unwrap_or(width.len())];
     match parse_i64(width) {
         Some(bits @ 1..=64) if signed || bits < 64 => Ok((signed, bits as u32)),
-        _ => Err(err(TYPE_ERR)),
+        _ => Err(err(BITFIELD_TYPE)),
     }
 }
 

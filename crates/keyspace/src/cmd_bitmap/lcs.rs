@@ -5,16 +5,13 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use super::reply_of;
-use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
+use crate::args::{eq_ignore_case, int_arg};
+use crate::command::CommandResult;
 use crate::ctx::ReadCtx;
+use crate::errors::{
+    err, LCS_LEN_AND_IDX, LCS_NOT_STRINGS, LCS_TABLE_TOO_BIG, LCS_TOO_LONG, SYNTAX,
+};
 use crate::small_bytes::SmallBytes;
-
-const NOT_STRINGS: &str = "ERR The specified keys must contain string values";
-const LEN_AND_IDX: &str = "ERR If you want both the length and indexes, please just use IDX.";
-const TOO_LONG: &str = "ERR String too long for LCS";
-const TABLE_TOO_BIG: &str =
-    "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len";
 
 #[derive(Default)]
 struct Opts {
@@ -30,44 +27,42 @@ struct Match {
     b: (usize, usize),
 }
 
-pub(super) fn lcs(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply_of((|| {
-        // Both keys are checked before the options, as in Redis.
-        let string = |k: &Bytes| match ctx.db.lookup::<SmallBytes>(k, ctx.now_ms) {
-            Ok(s) => Ok(s.map_or(&[][..], |s| &s[..])),
-            Err(_) => Err(err(NOT_STRINGS)),
-        };
-        let (a, b) = (string(&argv[1])?, string(&argv[2])?);
-        let opts = parse_opts(&argv[3..])?;
-        if opts.len && opts.idx {
-            return Err(err(LEN_AND_IDX));
-        }
-        if a.len() >= u32::MAX as usize - 1 || b.len() >= u32::MAX as usize - 1 {
-            return Err(err(TOO_LONG));
-        }
-        let cells = (a.len() as u64 + 1) * (b.len() as u64 + 1);
-        if cells * 4 > ctx.limits.max_string_len as u64 {
-            return Err(err(TABLE_TOO_BIG));
-        }
-        let table = Table::new(a, b);
-        let total = Reply::Integer(i64::from(table.at(a.len(), b.len())));
-        if opts.len {
-            return Ok(total);
-        }
-        let (common, matches) = table.walk_back(a, b);
-        if !opts.idx {
-            return Ok(Reply::Bulk(Bytes::from(common)));
-        }
-        let matches = matches
-            .into_iter()
-            .filter(|m| (m.a.1 - m.a.0 + 1) as u64 >= opts.min_match_len)
-            .map(|m| match_reply(&m, opts.with_match_len))
-            .collect();
-        Ok(Reply::Map(vec![
-            (Reply::bulk("matches"), Reply::Array(matches)),
-            (Reply::bulk("len"), total),
-        ]))
-    })())
+pub(super) fn lcs(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    // Both keys are checked before the options, as in Redis.
+    let string = |k: &Bytes| match ctx.db.lookup::<SmallBytes>(k, ctx.now_ms) {
+        Ok(s) => Ok(s.map_or(&[][..], |s| &s[..])),
+        Err(_) => Err(err(LCS_NOT_STRINGS)),
+    };
+    let (a, b) = (string(&argv[1])?, string(&argv[2])?);
+    let opts = parse_opts(&argv[3..])?;
+    if opts.len && opts.idx {
+        return Err(err(LCS_LEN_AND_IDX));
+    }
+    if a.len() >= u32::MAX as usize - 1 || b.len() >= u32::MAX as usize - 1 {
+        return Err(err(LCS_TOO_LONG));
+    }
+    let cells = (a.len() as u64 + 1) * (b.len() as u64 + 1);
+    if cells * 4 > ctx.limits.max_string_len as u64 {
+        return Err(err(LCS_TABLE_TOO_BIG));
+    }
+    let table = Table::new(a, b);
+    let total = Reply::Integer(i64::from(table.at(a.len(), b.len())));
+    if opts.len {
+        return Ok(total);
+    }
+    let (common, matches) = table.walk_back(a, b);
+    if !opts.idx {
+        return Ok(Reply::Bulk(Bytes::from(common)));
+    }
+    let matches = matches
+        .into_iter()
+        .filter(|m| (m.a.1 - m.a.0 + 1) as u64 >= opts.min_match_len)
+        .map(|m| match_reply(&m, opts.with_match_len))
+        .collect();
+    Ok(Reply::Map(vec![
+        (Reply::bulk("matches"), Reply::Array(matches)),
+        (Reply::bulk("len"), total),
+    ]))
 }
 
 fn parse_opts(args: &[Bytes]) -> Result<Opts, Reply> {

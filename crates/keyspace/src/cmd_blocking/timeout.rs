@@ -10,11 +10,9 @@
 
 use meridian_types::Reply;
 
-use crate::args::{err, parse_i64};
+use crate::args::parse_i64;
+use crate::errors::{err, TIMEOUT_NEGATIVE, TIMEOUT_NOT_FLOAT};
 use crate::long_double::LongDouble;
-
-pub(crate) const NOT_FLOAT: &str = "ERR timeout is not a float or out of range";
-pub(crate) const NEGATIVE: &str = "ERR timeout is negative";
 
 /// A long double of magnitude below 2^-10 has a 64-bit mantissa scaled by less than 2^-73, so
 /// scaling by 2^73 makes every long double that matters here an integer.
@@ -26,17 +24,17 @@ pub(crate) fn timeout_ms(arg: &[u8]) -> Result<u64, Reply> {
     if let Some(n) = parse_i64(arg) {
         return match n.checked_mul(1000) {
             Some(ms) if ms >= 0 => Ok(ms as u64),
-            _ => Err(err(NEGATIVE)),
+            _ => Err(err(TIMEOUT_NEGATIVE)),
         };
     }
     let secs = match LongDouble::parse(arg) {
         Some(v) => v,
-        None if LongDouble::is_inf_literal(arg) => return Err(err(NEGATIVE)),
-        None => return Err(err(NOT_FLOAT)),
+        None if LongDouble::is_inf_literal(arg) => return Err(err(TIMEOUT_NEGATIVE)),
+        None => return Err(err(TIMEOUT_NOT_FLOAT)),
     };
     match ceil_millis(secs, arg.first() == Some(&b'-')) {
         Some(ms) if ms >= 0 => Ok(ms as u64),
-        _ => Err(err(NEGATIVE)),
+        _ => Err(err(TIMEOUT_NEGATIVE)),
     }
 }
 

@@ -86,15 +86,15 @@ pub(crate) fn compress(input: &[u8], out_len: usize) -> Option<Vec<u8>> {
 
 fn compress_with(htab: &mut HashTable, input: &[u8], out_len: usize) -> Option<Vec<u8>> {
     let in_len = input.len();
-    // One spare byte, as Redis allocates: the checks below keep the result within out_len.
-    let mut out = vec![0u8; out_len + 1];
-    let (mut ip, mut op, mut lit) = (0usize, 1usize, 0usize);
+    let mut out = Output::new(out_len);
+    let mut ip = 0usize;
     let mut hval = frst(input, ip);
     while ip < in_len - 2 {
         hval = next(hval, input, ip);
         let slot = idx(hval);
         let r = htab.get(slot);
         htab.set(slot, ip + 1);
+        // `r` is the earlier position with the same hash, plus one (0: none).
         let found = r > 1 && {
             let rf = r - 1;
             ip - rf - 1 < MAX_OFF
@@ -103,74 +103,116 @@ fn compress_with(htab: &mut HashTable, input: &[u8], out_len: usize) -> Option<V
                 && input[rf + 1] == input[ip + 1]
         };
         if !found {
-            if op >= out_len {
+            if !out.literal_fits() {
                 return None;
             }
-            lit += 1;
-            out[op] = input[ip];
-            op += 1;
+            out.literal(input[ip]);
             ip += 1;
-            if lit == MAX_LIT {
-                out[op - lit - 1] = (lit - 1) as u8;
-                lit = 0;
-                op += 1;
-            }
             continue;
         }
         let rf = r - 1;
-        let off = ip - rf - 1;
-        let mut len = 2usize;
-        let maxlen = (in_len - ip - len).min(MAX_REF);
-        if op + 3 + 1 >= out_len && op - usize::from(lit == 0) + 3 + 1 >= out_len {
+        let maxlen = (in_len - ip - 2).min(MAX_REF);
+        if !out.reference_fits() {
             return None;
         }
-        out[op - lit - 1] = (lit as u8).wrapping_sub(1);
-        op -= usize::from(lit == 0);
-        len = match_len(input, rf, ip, len, maxlen);
-        len -= 2;
-        ip += 1;
-        if len < 7 {
-            out[op] = ((off >> 8) + (len << 5)) as u8;
-            op += 1;
-        } else {
-            out[op] = ((off >> 8) + (7 << 5)) as u8;
-            out[op + 1] = (len - 7) as u8;
-            op += 2;
-        }
-        out[op] = off as u8;
-        op += 2; // the byte after is the next literal run's header
-        lit = 0;
-        ip += len + 1;
+        out.end_literal_run();
+        let len = match_len(input, rf, ip, 2, maxlen) - 2;
+        out.back_reference(ip - rf - 1, len);
+        ip += len + 2;
         if ip >= in_len - 2 {
             break;
         }
-        ip -= 2;
-        hval = frst(input, ip);
-        hval = next(hval, input, ip);
-        htab.set(idx(hval), ip + 1);
-        ip += 1;
-        hval = next(hval, input, ip);
-        htab.set(idx(hval), ip + 1);
-        ip += 1;
+        hval = hash_match_end(htab, input, ip);
     }
-    if op + 3 > out_len {
+    if out.op + 3 > out_len {
         return None;
     }
-    while ip < in_len {
-        lit += 1;
-        out[op] = input[ip];
-        op += 1;
-        ip += 1;
-        if lit == MAX_LIT {
-            out[op - lit - 1] = (lit - 1) as u8;
-            lit = 0;
-            op += 1;
+    for &b in &input[ip..] {
+        out.literal(b);
+    }
+    Some(out.finish())
+}
+
+/// After a back reference ending before `ip`, hashes the two positions before `ip`, as
+/// `lzf_compress` does (VERY_FAST); answers the hash the main loop carries on from.
+fn hash_match_end(htab: &mut HashTable, input: &[u8], ip: usize) -> u32 {
+    let mut hval = frst(input, ip - 2);
+    for at in [ip - 2, ip - 1] {
+        hval = next(hval, input, at);
+        htab.set(idx(hval), at + 1);
+    }
+    hval
+}
+
+/// The compressed bytes as `lzf_compress` writes them: `op` is the next byte to write and `lit`
+/// the length of the literal run under way, whose header byte sits just before it.
+struct Output {
+    buf: Vec<u8>,
+    /// The `out_len` the result must fit in (`buf` has one spare byte, as Redis allocates).
+    limit: usize,
+    op: usize,
+    lit: usize,
+}
+
+impl Output {
+    fn new(limit: usize) -> Output {
+        Output {
+            buf: vec![0u8; limit + 1],
+            limit,
+            op: 1,
+            lit: 0,
         }
     }
-    out[op - lit - 1] = (lit as u8).wrapping_sub(1);
-    op -= usize::from(lit == 0);
-    out.truncate(op);
-    Some(out)
+
+    /// Room for one more literal byte.
+    fn literal_fits(&self) -> bool {
+        self.op < self.limit
+    }
+
+    /// Room for a back reference (at most 3 bytes) and the next run's header.
+    fn reference_fits(&self) -> bool {
+        self.op + 3 + 1 < self.limit || self.op - usize::from(self.lit == 0) + 3 + 1 < self.limit
+    }
+
+    /// Copies one literal byte; a run of `MAX_LIT` bytes gets its header and a new run starts.
+    fn literal(&mut self, b: u8) {
+        self.lit += 1;
+        self.buf[self.op] = b;
+        self.op += 1;
+        if self.lit == MAX_LIT {
+            self.buf[self.op - self.lit - 1] = (self.lit - 1) as u8;
+            self.lit = 0;
+            self.op += 1;
+        }
+    }
+
+    /// Writes the header of the literal run under way, or takes its slot back when it is empty.
+    fn end_literal_run(&mut self) {
+        self.buf[self.op - self.lit - 1] = (self.lit as u8).wrapping_sub(1);
+        self.op -= usize::from(self.lit == 0);
+    }
+
+    /// A back reference to `off + 1` bytes back, `len + 2` bytes long; the byte after it is the
+    /// next literal run's header.
+    fn back_reference(&mut self, off: usize, len: usize) {
+        if len < 7 {
+            self.buf[self.op] = ((off >> 8) + (len << 5)) as u8;
+            self.op += 1;
+        } else {
+            self.buf[self.op] = ((off >> 8) + (7 << 5)) as u8;
+            self.buf[self.op + 1] = (len - 7) as u8;
+            self.op += 2;
+        }
+        self.buf[self.op] = off as u8;
+        self.op += 2;
+        self.lit = 0;
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        self.end_literal_run();
+        self.buf.truncate(self.op);
+        self.buf
+    }
 }
 
 /// The match length loop of `lzf_compress`, unrolled part included (it decides where the

@@ -7,11 +7,14 @@ use meridian_types::Reply;
 
 use super::area::{Shape, ShapeKind};
 use super::{is_opt, parse_lon_lat, parse_unit};
-use crate::args::{err, parse_i64, NOT_INTEGER, SYNTAX};
+use crate::args::parse_i64;
+use crate::errors::{
+    err, geo_no_by, geo_no_from, store_with_fields, ANY_NEEDS_COUNT, GEO_COUNT_NOT_POSITIVE,
+    GEO_NO_MEMBER, NEED_NUMERIC_HEIGHT, NEED_NUMERIC_RADIUS, NEED_NUMERIC_WIDTH, NEGATIVE_BOX,
+    NEGATIVE_RADIUS, NOT_INTEGER, SYNTAX,
+};
 use crate::zset::ZSet;
 use crate::zset_args::{c_str, parse_score};
-
-const NO_MEMBER: &str = "ERR could not decode requested zset member";
 
 /// Where the centre of a search comes from (Redis's RADIUS_COORDS, RADIUS_MEMBER, GEOSEARCH).
 #[derive(Clone, Copy, PartialEq)]
@@ -56,24 +59,24 @@ pub(super) struct Options {
 pub(super) fn member_xy(zs: &ZSet, member: &[u8]) -> Result<[f64; 2], Reply> {
     zs.score(member)
         .map(super::geohash::decode_score)
-        .ok_or_else(|| err(NO_MEMBER))
+        .ok_or_else(|| err(GEO_NO_MEMBER))
 }
 
 /// `extractDistanceOrReply`: (meters per unit, radius).
 pub(super) fn parse_distance(args: &[Bytes]) -> Result<(f64, f64), Reply> {
-    let radius = parse_score(&args[0]).ok_or_else(|| err("ERR need numeric radius"))?;
+    let radius = parse_score(&args[0]).ok_or_else(|| err(NEED_NUMERIC_RADIUS))?;
     if radius < 0.0 {
-        return Err(err("ERR radius cannot be negative"));
+        return Err(err(NEGATIVE_RADIUS));
     }
     Ok((parse_unit(&args[1])?, radius))
 }
 
 /// `extractBoxOrReply`: (meters per unit, width, height).
 pub(super) fn parse_box(args: &[Bytes]) -> Result<(f64, f64, f64), Reply> {
-    let width = parse_score(&args[0]).ok_or_else(|| err("ERR need numeric width"))?;
-    let height = parse_score(&args[1]).ok_or_else(|| err("ERR need numeric height"))?;
+    let width = parse_score(&args[0]).ok_or_else(|| err(NEED_NUMERIC_WIDTH))?;
+    let height = parse_score(&args[1]).ok_or_else(|| err(NEED_NUMERIC_HEIGHT))?;
     if height < 0.0 || width < 0.0 {
-        return Err(err("ERR height or width cannot be negative"));
+        return Err(err(NEGATIVE_BOX));
     }
     Ok((parse_unit(&args[2])?, width, height))
 }
@@ -121,7 +124,7 @@ pub(super) fn parse_options(
         } else if is_opt(arg, "count") && left >= 1 {
             o.count = parse_i64(&rest[i + 1]).ok_or_else(|| err(NOT_INTEGER))?;
             if o.count <= 0 {
-                return Err(err("ERR COUNT must be > 0"));
+                return Err(err(GEO_COUNT_NOT_POSITIVE));
             }
             i += 1;
         } else if (is_opt(arg, "store") || is_opt(arg, "storedist")) && left >= 1 && store_ok {
@@ -169,24 +172,18 @@ pub(super) fn check_options(o: &Options, argv: &[Bytes], f: Flavor) -> Result<()
         } else {
             "STORE option in GEORADIUS"
         };
-        return Err(Reply::Error(format!(
-            "ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
-        )));
+        return Err(store_with_fields(what));
     }
     // Redis names the command as the client spelled it.
     let name = String::from_utf8_lossy(c_str(&argv[0]));
     if f.centre == Centre::Search && !o.from {
-        return Err(Reply::Error(format!(
-            "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {name}"
-        )));
+        return Err(geo_no_from(&name));
     }
     if f.centre == Centre::Search && !o.by {
-        return Err(Reply::Error(format!(
-            "ERR exactly one of BYRADIUS and BYBOX can be specified for {name}"
-        )));
+        return Err(geo_no_by(&name));
     }
     if o.any && o.count == 0 {
-        return Err(err("ERR the ANY argument requires COUNT argument"));
+        return Err(err(ANY_NEEDS_COUNT));
     }
     Ok(())
 }

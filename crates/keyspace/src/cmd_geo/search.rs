@@ -17,9 +17,10 @@ use super::options::{check_options, member_xy, parse_distance, parse_options};
 use super::options::{Centre, Flavor, Options, Sort};
 use super::sort::{cmp_dist, pqsort, qsort};
 use super::{coord_reply, distance_reply, parse_lon_lat};
-use crate::args::{err, SYNTAX};
+use crate::command::CommandResult;
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
+use crate::errors::{err, SYNTAX};
 use crate::value::Value;
 use crate::zset::ZSet;
 
@@ -38,27 +39,27 @@ enum Outcome {
     Store(Bytes, Vec<(Bytes, f64)>),
 }
 
-pub(crate) fn geo_radius(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn geo_radius(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     write_search(ctx, argv, flavor(Centre::Coords, false))
 }
 
-pub(crate) fn geo_radius_by_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn geo_radius_by_member(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     write_search(ctx, argv, flavor(Centre::Member, false))
 }
 
-pub(crate) fn geo_radius_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn geo_radius_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     read_search(ctx, argv, flavor(Centre::Coords, true))
 }
 
-pub(crate) fn geo_radius_by_member_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn geo_radius_by_member_ro(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     read_search(ctx, argv, flavor(Centre::Member, true))
 }
 
-pub(crate) fn geo_search(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn geo_search(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     read_search(ctx, argv, flavor(Centre::Search, false))
 }
 
-pub(crate) fn geo_search_store(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
+pub(crate) fn geo_search_store(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let f = Flavor {
         search_store: true,
         ..flavor(Centre::Search, false)
@@ -74,18 +75,18 @@ fn flavor(centre: Centre, nostore: bool) -> Flavor {
     }
 }
 
-fn read_search(ctx: &ReadCtx<'_>, argv: &[Bytes], f: Flavor) -> Reply {
-    match run(ctx.db, ctx.now_ms, argv, f) {
-        Ok(Outcome::Reply(r)) | Err(r) => r,
+fn read_search(ctx: &ReadCtx<'_>, argv: &[Bytes], f: Flavor) -> CommandResult {
+    match run(ctx.db, ctx.now_ms, argv, f)? {
+        Outcome::Reply(r) => Ok(r),
         // Unreachable: these forms reject STORE while parsing.
-        Ok(Outcome::Store(..)) => err(SYNTAX),
+        Outcome::Store(..) => Err(err(SYNTAX)),
     }
 }
 
-fn write_search(ctx: &mut WriteCtx<'_>, argv: &[Bytes], f: Flavor) -> Reply {
-    match run(ctx.db, ctx.now_ms, argv, f) {
-        Ok(Outcome::Reply(r)) | Err(r) => r,
-        Ok(Outcome::Store(key, items)) => {
+fn write_search(ctx: &mut WriteCtx<'_>, argv: &[Bytes], f: Flavor) -> CommandResult {
+    match run(ctx.db, ctx.now_ms, argv, f)? {
+        Outcome::Reply(r) => Ok(r),
+        Outcome::Store(key, items) => {
             let n = items.len() as i64;
             if items.is_empty() {
                 ctx.db.remove(&key, ctx.now_ms);
@@ -96,7 +97,7 @@ fn write_search(ctx: &mut WriteCtx<'_>, argv: &[Bytes], f: Flavor) -> Reply {
                 }
                 ctx.db.insert(key, Value::ZSet(Box::new(zs)));
             }
-            Reply::Integer(n)
+            Ok(Reply::Integer(n))
         }
     }
 }

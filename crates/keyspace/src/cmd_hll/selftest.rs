@@ -9,21 +9,21 @@ use rand::Rng;
 
 use super::repr::{self, DENSE_SIZE, HDR_SIZE, REGISTERS};
 use super::sparse::SPARSE_MAX_BYTES;
+use crate::command::CommandResult;
 use crate::ctx::ReadCtx;
+use crate::errors::selftest_failed;
 
 const REGISTER_CYCLES: usize = 1000;
 const ELEMENTS: u64 = 10_000_000;
 
-pub(super) fn pfselftest(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> Reply {
+pub(super) fn pfselftest(ctx: &ReadCtx<'_>, _argv: &[Bytes]) -> CommandResult {
     let mut rng = ctx.rng();
     let result = registers_roundtrip(&mut *rng, REGISTER_CYCLES).and_then(|()| {
         let seed: u64 = rng.random();
         approximation(seed, ELEMENTS)
     });
-    match result {
-        Ok(()) => Reply::ok(),
-        Err(text) => Reply::Error(format!("ERR TESTFAILED {text}")),
-    }
+    result.map_err(|what| selftest_failed(&what))?;
+    Ok(Reply::ok())
 }
 
 /// Test 1: every register keeps the value set, and setting one leaves its neighbours alone.

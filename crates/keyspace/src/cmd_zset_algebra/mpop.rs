@@ -4,14 +4,12 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use super::reply;
-use crate::args::{eq_ignore_case, err, parse_i64, SYNTAX};
+use crate::args::{eq_ignore_case, parse_i64};
+use crate::command::CommandResult;
 use crate::ctx::WriteCtx;
+use crate::errors::{err, COUNT_NOT_POSITIVE, NUMKEYS_NOT_POSITIVE, SYNTAX};
 use crate::typed::List;
 use crate::zset::ZSet;
-
-const NUMKEYS_NOT_POSITIVE: &str = "ERR numkeys should be greater than 0";
-const COUNT_NOT_POSITIVE: &str = "ERR count should be greater than 0";
 
 /// A parsed `numkeys key [key ...] <end> [COUNT count]`: the keys, which end (true for MAX or
 /// RIGHT), and how many to pop.
@@ -61,11 +59,7 @@ pub(crate) fn parse<'a>(argv: &'a [Bytes], ends: (&str, &str)) -> Result<MultiPo
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: `[key, [[member, score], ...]]` from
 /// the first existing key (WRONGTYPE if that key is not a sorted set), or a nil array.
-pub(crate) fn zmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(zmpop_generic(ctx, argv))
-}
-
-fn zmpop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+pub(crate) fn zmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let req = parse(argv, ("min", "max"))?;
     let now = ctx.now_ms;
     for key in req.keys {
@@ -87,11 +81,7 @@ fn zmpop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply>
 
 /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: `[key, [element, ...]]` from the
 /// first non-empty list (WRONGTYPE if an earlier existing key is not a list), or a nil array.
-pub(crate) fn lmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(lmpop_generic(ctx, argv))
-}
-
-fn lmpop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+pub(crate) fn lmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let req = parse(argv, ("left", "right"))?;
     let now = ctx.now_ms;
     for key in req.keys {

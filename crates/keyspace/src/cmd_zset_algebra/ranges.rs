@@ -4,15 +4,13 @@
 use bytes::Bytes;
 use meridian_types::Reply;
 
-use super::reply;
-use crate::args::{eq_ignore_case, err, int_arg, SYNTAX};
+use crate::args::{eq_ignore_case, int_arg};
+use crate::command::CommandResult;
 use crate::ctx::{ReadCtx, WriteCtx};
-use crate::sample::{parse_rand_count, random_index, random_indices, OUT_OF_RANGE};
+use crate::errors::{err, NOT_FLOAT_RANGE, NOT_LEX_RANGE, OUT_OF_RANGE, SYNTAX};
+use crate::sample::{parse_rand_count, random_index, random_indices};
 use crate::zset::ZSet;
 use crate::zset_args::{LexRange, ScoreRange};
-
-const NOT_FLOAT_RANGE: &str = "ERR min or max is not a float";
-const NOT_LEX_RANGE: &str = "ERR min or max not valid string range item";
 
 /// The members of `z` inside a lex range, ascending, as Redis walks them.
 fn lex_members<'a>(z: &'a ZSet, range: &'a LexRange) -> impl Iterator<Item = &'a Bytes> + 'a {
@@ -58,15 +56,10 @@ impl Removal {
     }
 }
 
-fn remove_range(ctx: &mut WriteCtx<'_>, key: &Bytes, removal: Result<Removal, Reply>) -> Reply {
-    let removal = match removal {
-        Ok(r) => r,
-        Err(e) => return e,
-    };
-    let removed = match ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms) {
-        Err(e) => return e,
-        Ok(None) => 0,
-        Ok(Some(z)) => {
+fn remove_range(ctx: &mut WriteCtx<'_>, key: &Bytes, removal: &Removal) -> CommandResult {
+    let removed = match ctx.db.lookup_mut_unmarked::<ZSet>(key, ctx.now_ms)? {
+        None => 0,
+        Some(z) => {
             let doomed = removal.members(z);
             for m in &doomed {
                 z.remove(m);
@@ -78,45 +71,35 @@ fn remove_range(ctx: &mut WriteCtx<'_>, key: &Bytes, removal: Result<Removal, Re
         ctx.db.mark_modified(key);
     }
     ctx.db.remove_if_empty(key);
-    Reply::Integer(removed as i64)
+    Ok(Reply::Integer(removed as i64))
 }
 
-pub(super) fn zremrangebyrank(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removal = int_arg(&argv[2]).and_then(|s| int_arg(&argv[3]).map(|e| Removal::Rank(s, e)));
-    remove_range(ctx, &argv[1], removal)
+pub(super) fn zremrangebyrank(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let start = int_arg(&argv[2])?;
+    let end = int_arg(&argv[3])?;
+    remove_range(ctx, &argv[1], &Removal::Rank(start, end))
 }
 
-pub(super) fn zremrangebyscore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removal = ScoreRange::parse(&argv[2], &argv[3])
-        .map(Removal::Score)
-        .ok_or_else(|| err(NOT_FLOAT_RANGE));
-    remove_range(ctx, &argv[1], removal)
+pub(super) fn zremrangebyscore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let range = ScoreRange::parse(&argv[2], &argv[3]).ok_or_else(|| err(NOT_FLOAT_RANGE))?;
+    remove_range(ctx, &argv[1], &Removal::Score(range))
 }
 
-pub(super) fn zremrangebylex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> Reply {
-    let removal = LexRange::parse(&argv[2], &argv[3])
-        .map(Removal::Lex)
-        .ok_or_else(|| err(NOT_LEX_RANGE));
-    remove_range(ctx, &argv[1], removal)
+pub(super) fn zremrangebylex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let range = LexRange::parse(&argv[2], &argv[3]).ok_or_else(|| err(NOT_LEX_RANGE))?;
+    remove_range(ctx, &argv[1], &Removal::Lex(range))
 }
 
-pub(super) fn zlexcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    let Some(range) = LexRange::parse(&argv[2], &argv[3]) else {
-        return err(NOT_LEX_RANGE);
-    };
-    match ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms) {
-        Err(e) => e,
-        Ok(None) => Reply::Integer(0),
-        Ok(Some(z)) => Reply::Integer(lex_members(z, &range).count() as i64),
-    }
+pub(super) fn zlexcount(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let range = LexRange::parse(&argv[2], &argv[3]).ok_or_else(|| err(NOT_LEX_RANGE))?;
+    let z = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)?;
+    Ok(Reply::Integer(
+        z.map_or(0, |z| lex_members(z, &range).count() as i64),
+    ))
 }
 
 /// ZRANDMEMBER key [count [WITHSCORES]].
-pub(super) fn zrandmember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Reply {
-    reply(rand_member(ctx, argv))
-}
-
-fn rand_member(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> Result<Reply, Reply> {
+pub(super) fn zrandmember(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let Some(count_arg) = argv.get(2) else {
         let Some(z) = ctx.db.lookup::<ZSet>(&argv[1], ctx.now_ms)? else {
             return Ok(Reply::Nil);

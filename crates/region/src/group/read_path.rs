@@ -8,7 +8,7 @@ use super::RegionGroup;
 use crate::forward::forward_read_index;
 use crate::read_index::ReadIndexWaiter;
 use crate::regroup::Caller;
-use crate::RegionError;
+use crate::{ErrorCause, RegionError};
 
 impl RegionGroup {
     /// Makes this node's state fresh enough for `consistency`, then waits for `min_seq`.
@@ -81,7 +81,7 @@ impl RegionGroup {
         let (tx, rx) = oneshot::channel();
         let stopped = || RegionError::Fatal {
             cluster: self.cluster.clone(),
-            reason: "the group is shutting down".into(),
+            reason: ErrorCause::msg("the group is shutting down"),
         };
         let waiter = ReadIndexWaiter {
             caller: Caller::current(),

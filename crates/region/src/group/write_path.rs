@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::RegionGroup;
 use crate::forward::{forward_set_role, forward_write};
 use crate::proposer::Proposal;
-use crate::RegionError;
+use crate::{ErrorCause, RegionError};
 
 impl RegionGroup {
     /// Applies `commands` atomically in database 0 through the cluster's leader (this node or
@@ -96,7 +96,7 @@ impl RegionGroup {
             .then_some(commands.len());
         let stopped = || RegionError::Fatal {
             cluster: self.cluster.clone(),
-            reason: "the group is shutting down".into(),
+            reason: ErrorCause::msg("the group is shutting down"),
         };
         self.proposals
             .send(Proposal {
@@ -175,7 +175,7 @@ impl RegionGroup {
             }
             Err(e) => Err(RegionError::Fatal {
                 cluster: self.cluster.clone(),
-                reason: e.to_string(),
+                reason: ErrorCause::new(e),
             }),
         }
     }
@@ -201,7 +201,7 @@ impl RegionGroup {
             .await
             .map_err(|fatal| RegionError::Fatal {
                 cluster: cluster.clone(),
-                reason: fatal.to_string(),
+                reason: ErrorCause::new(fatal),
             })?;
         Ok(async move {
             match outcome.await {
@@ -211,7 +211,7 @@ impl RegionGroup {
                 }
                 Ok(Err(e)) => Err(RegionError::Fatal {
                     cluster,
-                    reason: e.to_string(),
+                    reason: ErrorCause::new(e),
                 }),
             }
         })

@@ -12,6 +12,7 @@
 //! down; [`MetricsServer::stop`] returns only once every connection is gone.
 
 mod coord;
+mod listener;
 mod node;
 mod replication;
 mod server;
@@ -46,11 +47,17 @@ pub enum MetricsError {
 /// voter.
 pub(crate) async fn spawn_for_node(
     listener: TcpListener,
+    port: meridian_tls::PortSecurity,
     group: &Arc<RegionGroup>,
     coord: Option<&Arc<CoordGroup>>,
     shipping: meridian_shipping::ShippingService,
 ) -> Result<MetricsServer, MetricsError> {
-    let server = MetricsServer::spawn(listener)?;
+    let span = tracing::info_span!(
+        "metrics_server",
+        node = group.node_id(),
+        cluster = %group.cluster()
+    );
+    let server = MetricsServer::spawn_in(listener, port, span)?;
     let labels = const_labels(group.node_id(), Some(group.cluster()));
     let registry = server.registry();
     let registered = register(registry, "process", up(&labels))
@@ -76,9 +83,11 @@ pub(crate) async fn spawn_for_node(
 /// Serves a witness's metrics: process and coordination only (it has no data).
 pub(crate) async fn spawn_for_witness(
     listener: TcpListener,
+    port: meridian_tls::PortSecurity,
     coord: &Arc<CoordGroup>,
 ) -> Result<MetricsServer, MetricsError> {
-    let server = MetricsServer::spawn(listener)?;
+    let span = tracing::info_span!("metrics_server", node = coord.node_id(), role = "witness");
+    let server = MetricsServer::spawn_in(listener, port, span)?;
     let labels = const_labels(coord.node_id(), None);
     let registry = server.registry();
     let registered = register(registry, "process", up(&labels)).and_then(|()| {

@@ -1,51 +1,102 @@
-//! `MetricsServer`: HTTP/1.1 on the metrics port. `GET /metrics` answers the registry in the
-//! Prometheus text format; any other path is 404 and any other method on it 405.
+//! `MetricsServer`: HTTP/1.1 on the metrics port, served by axum. `GET /metrics` answers the
+//! registry in the Prometheus text format; any other path is 404 and any other method on it 405
+//! (HEAD included: the endpoint is for scrapers, which GET).
 
-use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
-use hyper::header::{HeaderValue, ALLOW, CONTENT_TYPE};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::{TokioIo, TokioTimer};
+use axum::extract::State;
+use axum::http::header::{HeaderValue, ALLOW, CONTENT_TYPE};
+use axum::http::{Method, Request, Response, StatusCode};
+use axum::Router;
 use prometheus::{Registry, TextEncoder, TEXT_FORMAT};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, info, warn, Instrument, Span};
 
+use super::listener::MetricsListener;
 use super::MetricsError;
 
-/// Scrapers are few; past this many open connections new ones are closed at once.
-const MAX_CONNECTIONS: usize = 64;
-/// A client that has not sent its request headers by then is disconnected.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long [`MetricsServer::stop`] lets in-flight responses finish before aborting them.
+/// How long [`MetricsServer::stop`] lets in-flight responses finish before closing the
+/// connections still open.
 const DRAIN: Duration = Duration::from_secs(2);
+/// How long [`MetricsServer::stop`] then waits for the closed connections to end.
+const CUT_GRACE: Duration = Duration::from_secs(3);
 
 /// A running metrics endpoint. Stop it with [`MetricsServer::stop`].
 pub struct MetricsServer {
     addr: SocketAddr,
     registry: Registry,
+    scraped: Scraped,
     cancel: CancellationToken,
+    /// Closes the connections that outlive the drain (see [`crate::grpc_incoming`]).
+    cut: CancellationToken,
     task: JoinHandle<()>,
 }
 
+/// The registry scrapes read. [`MetricsServer::stop`] empties it, so a connection task that
+/// is still being dropped holds no collector (collectors hold the node's groups).
+#[derive(Clone, Default)]
+struct Scraped(Arc<RwLock<Option<Registry>>>);
+
+impl Scraped {
+    fn registry(&self) -> Registry {
+        let held = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        held.clone().unwrap_or_default()
+    }
+
+    fn clear(&self) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+    }
+}
+
 impl MetricsServer {
-    /// Serves a new, empty registry on `listener` (already bound, so tests can use port 0);
-    /// add collectors through [`MetricsServer::registry`].
+    /// [`MetricsServer::spawn_in`] a span that names no node.
+    #[cfg(test)]
     pub(crate) fn spawn(listener: TcpListener) -> Result<MetricsServer, MetricsError> {
+        let plain = meridian_tls::PortSecurity::Plain;
+        Self::spawn_in(listener, plain, tracing::info_span!("metrics_server"))
+    }
+
+    /// Serves a new, empty registry on `listener` (already bound, so tests can use port 0;
+    /// HTTPS, HTTP or both as `port` says) in a task running inside `span` (which names the
+    /// node); add collectors through [`MetricsServer::registry`].
+    pub(crate) fn spawn_in(
+        listener: TcpListener,
+        port: meridian_tls::PortSecurity,
+        span: Span,
+    ) -> Result<MetricsServer, MetricsError> {
         let registry = Registry::new();
         let addr = listener.local_addr().map_err(MetricsError::Listener)?;
+        let incoming = span
+            .in_scope(|| meridian_tls::Incoming::new(listener, port))
+            .map_err(MetricsError::Listener)?;
+        let scraped = Scraped(Arc::new(RwLock::new(Some(registry.clone()))));
         let cancel = CancellationToken::new();
-        let task = tokio::spawn(accept_loop(listener, registry.clone(), cancel.clone()));
+        let cut = CancellationToken::new();
+        let app = Router::new().fallback(scrape).with_state(scraped.clone());
+        let serve = axum::serve(MetricsListener::new(incoming, cut.clone()), app)
+            .with_graceful_shutdown(cancel.clone().cancelled_owned());
+        let task = tokio::spawn(
+            async move {
+                if let Err(e) = serve.await {
+                    warn!(error = %e, "metrics server failed");
+                }
+            }
+            .instrument(span),
+        );
         info!(metrics = %addr, "metrics listener started");
         Ok(MetricsServer {
             addr,
             registry,
+            scraped,
             cancel,
+            cut,
             task,
         })
     }
@@ -61,81 +112,26 @@ impl MetricsServer {
         &self.registry
     }
 
-    /// Stops accepting, lets in-flight responses finish (up to 2 s, then aborts them) and
-    /// returns once every connection is gone, so no collector outlives the node's groups.
+    /// Stops accepting, lets in-flight responses finish (up to 2 s, then closes their
+    /// connections) and returns once every connection is gone, so no collector outlives the
+    /// node's groups.
     pub async fn stop(self) {
         self.cancel.cancel();
-        if tokio::time::timeout(DRAIN + Duration::from_secs(3), self.task)
-            .await
-            .is_err()
-        {
-            warn!(metrics = %self.addr, "metrics listener did not stop within 5s");
+        let mut task = self.task;
+        if tokio::time::timeout(DRAIN, &mut task).await.is_err() {
+            debug!("metrics connections still open after the drain; closing them");
+            self.cut.cancel();
+            if tokio::time::timeout(CUT_GRACE, task).await.is_err() {
+                warn!(metrics = %self.addr, "metrics listener did not stop within 5s");
+            }
         }
+        self.scraped.clear();
     }
 }
 
-async fn accept_loop(listener: TcpListener, registry: Registry, cancel: CancellationToken) {
-    let mut conns = JoinSet::new();
-    let mut backoff = Duration::from_millis(1);
-    loop {
-        let accepted = tokio::select! {
-            _ = cancel.cancelled() => break,
-            Some(_) = conns.join_next(), if !conns.is_empty() => continue,
-            accepted = listener.accept() => accepted,
-        };
-        let stream = match accepted {
-            Ok((stream, _)) => {
-                backoff = Duration::from_millis(1);
-                stream
-            }
-            Err(e) => {
-                // Out of file descriptors and similar: back off instead of spinning.
-                warn!(error = %e, "accepting a metrics connection failed");
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-                continue;
-            }
-        };
-        if conns.len() >= MAX_CONNECTIONS {
-            debug!("too many metrics connections; closing a new one");
-            continue;
-        }
-        conns.spawn(serve_connection(stream, registry.clone(), cancel.clone()));
-    }
-    drop(listener);
-    let drained =
-        tokio::time::timeout(DRAIN, async { while conns.join_next().await.is_some() {} }).await;
-    if drained.is_err() {
-        debug!("metrics connections still open after the drain; aborting them");
-    }
-    conns.shutdown().await;
-}
-
-/// Serves one connection until the client closes it or the server stops (then the response
-/// in flight, if any, is finished and the connection closed).
-async fn serve_connection(stream: TcpStream, registry: Registry, cancel: CancellationToken) {
-    let service = service_fn(move |req: Request<hyper::body::Incoming>| {
-        let response = respond(&registry, &req);
-        async move { Ok::<_, Infallible>(response) }
-    });
-    let conn = http1::Builder::new()
-        .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT)
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(conn);
-    let result = tokio::select! {
-        result = conn.as_mut() => result,
-        _ = cancel.cancelled() => {
-            conn.as_mut().graceful_shutdown();
-            conn.await
-        }
-    };
-    if let Err(e) = result {
-        debug!(error = %e, "metrics connection ended with an error");
-    }
+/// The one handler: every request goes through [`respond`].
+async fn scrape(State(scraped): State<Scraped>, req: axum::extract::Request) -> Response<String> {
+    respond(&scraped.registry(), &req)
 }
 
 /// Routes one request: the whole HTTP surface of the endpoint.

@@ -50,11 +50,21 @@ const HELP: &[&str] = &[
     "    Prints this help.",
 ];
 
+/// The node's RESP listening ports, as `CONFIG GET port` / `tls-port` report them (0: none).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Listeners {
+    pub port: u16,
+    pub tls_port: u16,
+}
+
 impl Connection {
     /// `CONFIG <subcommand>`; existence and arity of the subcommand were checked by dispatch.
     pub(crate) fn config(&mut self, argv: &[Bytes]) -> Reply {
         let sub = argv[1].to_ascii_lowercase();
-        let port = self.shared.port;
+        let port = Listeners {
+            port: self.shared.port,
+            tls_port: self.shared.tls_port,
+        };
         let mut stored = self
             .shared
             .config_stored
@@ -136,7 +146,7 @@ fn live(param: &Param) -> Option<Live> {
 }
 
 /// What GET shows for a parameter on this node.
-fn current(param: &Param, settings: &RespSettings, stored: &Stored, port: u16) -> String {
+fn current(param: &Param, settings: &RespSettings, stored: &Stored, port: Listeners) -> String {
     match live(param) {
         Some(Live::Requirepass) => return settings.requirepass.clone().unwrap_or_default(),
         Some(Live::ProtoMaxBulkLen) => return settings.proto_max_bulk_len.to_string(),
@@ -148,7 +158,8 @@ fn current(param: &Param, settings: &RespSettings, stored: &Stored, port: u16) -
         None => {}
     }
     match param.name {
-        "port" => port.to_string(),
+        "port" => port.port.to_string(),
+        "tls-port" => port.tls_port.to_string(),
         "dir" => std::env::current_dir()
             .map(|d| d.display().to_string())
             .unwrap_or_default(),
@@ -166,7 +177,7 @@ pub(crate) fn config_get(
     patterns: &[Bytes],
     settings: &RespSettings,
     stored: &Stored,
-    port: u16,
+    port: Listeners,
 ) -> Reply {
     let mut found: Vec<(String, &Param)> = Vec::new();
     let mut add = |name: String, param: &'static Param| {
@@ -206,7 +217,7 @@ pub(crate) fn config_set(
     args: &[Bytes],
     settings: &mut RespSettings,
     stored: &mut Stored,
-    port: u16,
+    port: Listeners,
 ) -> Reply {
     if args.is_empty() || !args.len().is_multiple_of(2) {
         return Reply::Error("ERR syntax error".into());

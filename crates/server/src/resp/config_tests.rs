@@ -3,6 +3,11 @@
 use super::config_params::PARAMS;
 use super::*;
 
+const PORTS: Listeners = Listeners {
+    port: 6379,
+    tls_port: 0,
+};
+
 fn b(parts: &[&str]) -> Vec<Bytes> {
     parts.iter().map(|p| Bytes::from(p.to_string())).collect()
 }
@@ -20,10 +25,10 @@ impl Node {
         }
     }
     fn set(&mut self, parts: &[&str]) -> Reply {
-        config_set(&b(parts), &mut self.settings, &mut self.stored, 6379)
+        config_set(&b(parts), &mut self.settings, &mut self.stored, PORTS)
     }
     fn get(&self, patterns: &[&str]) -> Vec<(String, String)> {
-        let Reply::Map(entries) = config_get(&b(patterns), &self.settings, &self.stored, 6379)
+        let Reply::Map(entries) = config_get(&b(patterns), &self.settings, &self.stored, PORTS)
         else {
             panic!("CONFIG GET answers a map")
         };

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use meridian_resp::{ParserLimits, RequestParser};
+use meridian_tls::MaybeTls;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
@@ -43,7 +44,7 @@ pub(crate) enum Flow {
 }
 
 pub(crate) struct Connection {
-    pub(super) stream: TcpStream,
+    pub(super) stream: MaybeTls<TcpStream>,
     pub(super) shared: Arc<Shared>,
     pub(super) cancel: CancellationToken,
     pub(super) registered: Registered,
@@ -68,14 +69,13 @@ pub(crate) struct Connection {
 
 impl Connection {
     pub(crate) fn new(
-        stream: TcpStream,
+        stream: MaybeTls<TcpStream>,
         peer: SocketAddr,
         shared: Arc<Shared>,
         cancel: CancellationToken,
         permit: ConnectionPermit,
     ) -> Connection {
-        let _ = stream.set_nodelay(true);
-        let laddr = stream.local_addr().unwrap_or(peer);
+        let laddr = stream.get_ref().local_addr().unwrap_or(peer);
         let id = shared.clients.next_id();
         let registered = shared.clients.register(id, peer, laddr);
         crate::resp::client_admin::attach(&registered, &cancel);
@@ -106,10 +106,9 @@ impl Connection {
     }
 
     pub(crate) async fn run(mut self) {
-        let id = self.session.id;
         match self.serve().await {
-            Ok(()) => debug!(client = id, "RESP connection closed"),
-            Err(e) => debug!(client = id, error = %e, "RESP connection ended"),
+            Ok(()) => debug!("RESP connection closed"),
+            Err(e) => debug!(error = %e, "RESP connection ended"),
         }
     }
 
@@ -163,7 +162,7 @@ impl Connection {
                         self.flush_pending().await;
                         err.write_reply(&mut self.out);
                         self.write_out().await?;
-                        debug!(client = self.session.id, error = %err, "protocol error, closing");
+                        debug!(error = %err, "protocol error, closing");
                         return Ok(());
                     }
                 };
@@ -222,7 +221,6 @@ impl Connection {
         let buffered = self.parser.buffered_len(&self.buf);
         if buffered > self.query_buffer_limit() {
             warn!(
-                client = self.session.id,
                 buffered,
                 limit = self.query_buffer_limit(),
                 "closing client that reached max query buffer length"
@@ -282,7 +280,7 @@ impl Connection {
                 result.replies
             }
             Err(e) => {
-                debug!(client = self.session.id, error = %e, "pipelined write failed");
+                debug!(error = %e, "pipelined write failed");
                 vec![write_error(&e); count]
             }
         };

@@ -2,6 +2,7 @@
 //! 7.0's order (`processCommand`), then data commands through the group and the rest here.
 
 use std::io;
+use std::ops::ControlFlow;
 use std::sync::atomic::Ordering;
 
 use bytes::{Bytes, BytesMut};
@@ -121,44 +122,14 @@ impl Connection {
             self.reply(Reply::ok());
             return Ok(Flow::Close);
         }
-        let target = match resolve(&argv) {
-            Ok(t) => t,
-            Err(err) => {
-                self.reject(&argv, err).await;
-                return Ok(Flow::Continue);
-            }
+        let target = match self.admit(&argv).await? {
+            ControlFlow::Continue(target) => target,
+            ControlFlow::Break(flow) => return Ok(flow),
         };
-        let (name, no_auth) = match target {
-            Target::Server(c) => (c.name, c.no_auth),
-            Target::Data(d) => (d.name, false),
+        let name = match target {
+            Target::Server(c) => c.name,
+            Target::Data(d) => d.name,
         };
-        let sub = match target {
-            Target::Server(c) if !c.subcommands.is_empty() => argv.get(1),
-            _ => None,
-        };
-        self.note_command(name, sub.map(|s| &s[..]));
-        if self.auth_required() && !no_auth {
-            self.reject(
-                &argv,
-                Reply::Error("NOAUTH Authentication required.".into()),
-            )
-            .await;
-            return Ok(Flow::Continue);
-        }
-        if self.session.multi.is_some()
-            && matches!(target, Target::Server(c) if c.flags.contains(&"no_multi"))
-        {
-            let err = Reply::Error("ERR Command not allowed inside a transaction".into());
-            self.reject(&argv, err).await;
-            return Ok(Flow::Continue);
-        }
-        if let Some(err) = self.oom_error(target, name) {
-            self.reject(&argv, err).await;
-            return Ok(Flow::Continue);
-        }
-        if let Some(flow) = self.hold_while_paused(target).await? {
-            return Ok(flow);
-        }
         if let Some(multi) = self.session.multi.as_mut() {
             if !runs_inside_multi(name) {
                 multi.queued.push(argv);
@@ -175,6 +146,52 @@ impl Connection {
                 return Ok(Flow::Continue);
             }
         }
+        self.run_admitted(target, argv).await
+    }
+
+    /// The checks before a command runs or is queued, in Redis 7.0's order: existence and
+    /// arity, authentication, MULTI restrictions, memory, client pause. `Break` carries the
+    /// flow once the command was refused (or the client closed while paused).
+    async fn admit(&mut self, argv: &[Bytes]) -> io::Result<ControlFlow<Flow, Target>> {
+        let target = match resolve(argv) {
+            Ok(t) => t,
+            Err(err) => {
+                self.reject(argv, err).await;
+                return Ok(ControlFlow::Break(Flow::Continue));
+            }
+        };
+        let (name, no_auth) = match target {
+            Target::Server(c) => (c.name, c.no_auth),
+            Target::Data(d) => (d.name, false),
+        };
+        let sub = match target {
+            Target::Server(c) if !c.subcommands.is_empty() => argv.get(1),
+            _ => None,
+        };
+        self.note_command(name, sub.map(|s| &s[..]));
+        let refusal = if self.auth_required() && !no_auth {
+            Some(Reply::Error("NOAUTH Authentication required.".into()))
+        } else if self.session.multi.is_some()
+            && matches!(target, Target::Server(c) if c.flags.contains(&"no_multi"))
+        {
+            Some(Reply::Error(
+                "ERR Command not allowed inside a transaction".into(),
+            ))
+        } else {
+            self.oom_error(target, name)
+        };
+        if let Some(err) = refusal {
+            self.reject(argv, err).await;
+            return Ok(ControlFlow::Break(Flow::Continue));
+        }
+        Ok(match self.hold_while_paused(target).await? {
+            Some(flow) => ControlFlow::Break(flow),
+            None => ControlFlow::Continue(target),
+        })
+    }
+
+    /// Runs an admitted command outside MULTI (or EXEC's own commands).
+    async fn run_admitted(&mut self, target: Target, argv: Vec<Bytes>) -> io::Result<Flow> {
         match target {
             Target::Data(def) if def.flags.contains(&"blocking") => {
                 self.blocking_command(argv).await
@@ -198,28 +215,35 @@ impl Connection {
                 }
                 Ok(Flow::Continue)
             }
-            Target::Server(cmd) => {
-                self.flush_pending().await;
-                self.update_view();
-                let step = self.server_command(cmd, &argv, false).await;
-                // AUTH, HELLO, RESET and CONFIG SET change what the parser allows next.
-                self.refresh_limits();
-                match step {
-                    Step::Answer(a) => {
-                        self.answer(&a);
-                        Ok(Flow::Continue)
-                    }
-                    Step::Close(a) => {
-                        self.answer(&a);
-                        Ok(Flow::Close)
-                    }
-                    Step::Block {
-                        replicas,
-                        limit,
-                        at_once,
-                    } => self.block(replicas, limit, at_once).await,
-                }
+            Target::Server(cmd) => self.run_server_command(cmd, &argv).await,
+        }
+    }
+
+    /// A server command, once the writes queued before it went out.
+    async fn run_server_command(
+        &mut self,
+        cmd: &'static ServerCommand,
+        argv: &[Bytes],
+    ) -> io::Result<Flow> {
+        self.flush_pending().await;
+        self.update_view();
+        let step = self.server_command(cmd, argv, false).await;
+        // AUTH, HELLO, RESET and CONFIG SET change what the parser allows next.
+        self.refresh_limits();
+        match step {
+            Step::Answer(a) => {
+                self.answer(&a);
+                Ok(Flow::Continue)
             }
+            Step::Close(a) => {
+                self.answer(&a);
+                Ok(Flow::Close)
+            }
+            Step::Block {
+                replicas,
+                limit,
+                at_once,
+            } => self.block(replicas, limit, at_once).await,
         }
     }
 

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 use std::sync::OnceLock;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 
@@ -141,122 +141,150 @@ fn latency_lines(shared: &Shared, out: &mut String) {
     }
 }
 
+/// The `field:value` lines of a section that has no writer of its own.
 fn section_fields(shared: &Shared, section: &str) -> Vec<(&'static str, String)> {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let uptime = shared.started.elapsed().as_secs();
-    let settings = shared.settings();
-    let group = &shared.group;
-    let stats = &shared.stats;
-    let f = |k: &'static str, v: String| (k, v);
     match section {
-        "server" => vec![
-            f("redis_version", REDIS_VERSION.into()),
-            f("redis_git_sha1", "00000000".into()),
-            f("redis_git_dirty", "0".into()),
-            f("redis_build_id", "0".into()),
-            f("redis_mode", "standalone".into()),
-            f("os", std::env::consts::OS.into()),
-            f("arch_bits", (usize::BITS).to_string()),
-            f("multiplexing_api", "tokio".into()),
-            f("process_id", std::process::id().to_string()),
-            f("run_id", shared.run_id.clone()),
-            f("tcp_port", shared.port.to_string()),
-            f("server_time_usec", now.as_micros().to_string()),
-            f("uptime_in_seconds", uptime.to_string()),
-            f("uptime_in_days", (uptime / 86_400).to_string()),
-            f("hz", "10".into()),
-            f("executable", String::new()),
-            f("config_file", String::new()),
-            f("meridian_version", env!("CARGO_PKG_VERSION").into()),
-            f("meridian_node_id", shared.node_id.to_string()),
-            f("meridian_cluster", group.cluster().to_string()),
-            f("meridian_region", shared.region.clone()),
-        ],
-        "clients" => vec![
-            f("connected_clients", shared.clients.count().to_string()),
-            f("cluster_connections", "0".into()),
-            f("maxclients", settings.maxclients.to_string()),
-            f("client_recent_max_input_buffer", "0".into()),
-            f("client_recent_max_output_buffer", "0".into()),
-            f(
-                "blocked_clients",
-                shared.blocked.load(Ordering::Relaxed).to_string(),
-            ),
-            f("tracking_clients", "0".into()),
-            f("clients_in_timeout_table", "0".into()),
-        ],
-        "memory" => {
-            let used = resident_bytes();
-            vec![
-                f("used_memory", used.to_string()),
-                f("used_memory_human", human_bytes(used)),
-                f("used_memory_rss", used.to_string()),
-                f("used_memory_rss_human", human_bytes(used)),
-                f("maxmemory", "0".into()),
-                f("maxmemory_human", "0B".into()),
-                f("maxmemory_policy", "noeviction".into()),
-                f("mem_allocator", mem_allocator().into()),
-            ]
-        }
-        "persistence" => vec![
-            f("loading", "0".into()),
-            f("async_loading", "0".into()),
-            f("rdb_changes_since_last_save", "0".into()),
-            f("rdb_bgsave_in_progress", "0".into()),
-            f("rdb_last_save_time", now.as_secs().to_string()),
-            f("rdb_last_bgsave_status", "ok".into()),
-            f("aof_enabled", "0".into()),
-            f("aof_rewrite_in_progress", "0".into()),
-            f("aof_last_write_status", "ok".into()),
-            f(
-                "meridian_raft_last_applied",
-                group
-                    .sm()
-                    .last_applied()
-                    .map(|l| l.index)
-                    .unwrap_or(0)
-                    .to_string(),
-            ),
-        ],
-        "stats" => vec![
-            f(
-                "total_connections_received",
-                stats
-                    .connections_received
-                    .load(Ordering::Relaxed)
-                    .to_string(),
-            ),
-            f(
-                "total_commands_processed",
-                stats.commands_processed.load(Ordering::Relaxed).to_string(),
-            ),
-            f("instantaneous_ops_per_sec", "0".into()),
-            f(
-                "rejected_connections",
-                stats
-                    .rejected_connections
-                    .load(Ordering::Relaxed)
-                    .to_string(),
-            ),
-            f("expired_keys", "0".into()),
-            f("evicted_keys", "0".into()),
-            f("keyspace_hits", "0".into()),
-            f("keyspace_misses", "0".into()),
-            f(
-                "total_error_replies",
-                shared
-                    .intro
-                    .command_stats()
-                    .total_error_replies()
-                    .to_string(),
-            ),
-        ],
+        "server" => server_fields(shared, now),
+        "clients" => client_fields(shared),
+        "memory" => memory_fields(),
+        "persistence" => persistence_fields(shared, now),
+        "stats" => stats_fields(shared),
         "cpu" => cpu_fields(),
-        "cluster" => vec![f("cluster_enabled", "0".into())],
+        "cluster" => vec![("cluster_enabled", "0".into())],
         _ => vec![],
     }
+}
+
+/// `# Server`; `now` is the time since the Unix epoch.
+fn server_fields(shared: &Shared, now: Duration) -> Vec<(&'static str, String)> {
+    let uptime = shared.started.elapsed().as_secs();
+    let f = |k: &'static str, v: String| (k, v);
+    vec![
+        f("redis_version", REDIS_VERSION.into()),
+        f("redis_git_sha1", "00000000".into()),
+        f("redis_git_dirty", "0".into()),
+        f("redis_build_id", "0".into()),
+        f("redis_mode", "standalone".into()),
+        f("os", std::env::consts::OS.into()),
+        f("arch_bits", (usize::BITS).to_string()),
+        f("multiplexing_api", "tokio".into()),
+        f("process_id", std::process::id().to_string()),
+        f("run_id", shared.run_id.clone()),
+        f("tcp_port", shared.port.to_string()),
+        f("server_time_usec", now.as_micros().to_string()),
+        f("uptime_in_seconds", uptime.to_string()),
+        f("uptime_in_days", (uptime / 86_400).to_string()),
+        f("hz", "10".into()),
+        f("executable", String::new()),
+        f("config_file", String::new()),
+        f("meridian_version", env!("CARGO_PKG_VERSION").into()),
+        f("meridian_node_id", shared.node_id.to_string()),
+        f("meridian_cluster", shared.group.cluster().to_string()),
+        f("meridian_region", shared.region.clone()),
+    ]
+}
+
+/// `# Clients`.
+fn client_fields(shared: &Shared) -> Vec<(&'static str, String)> {
+    let settings = shared.settings();
+    let f = |k: &'static str, v: String| (k, v);
+    vec![
+        f("connected_clients", shared.clients.count().to_string()),
+        f("cluster_connections", "0".into()),
+        f("maxclients", settings.maxclients.to_string()),
+        f("client_recent_max_input_buffer", "0".into()),
+        f("client_recent_max_output_buffer", "0".into()),
+        f(
+            "blocked_clients",
+            shared.blocked.load(Ordering::Relaxed).to_string(),
+        ),
+        f("tracking_clients", "0".into()),
+        f("clients_in_timeout_table", "0".into()),
+    ]
+}
+
+/// `# Memory`.
+fn memory_fields() -> Vec<(&'static str, String)> {
+    let f = |k: &'static str, v: String| (k, v);
+    let used = resident_bytes();
+    vec![
+        f("used_memory", used.to_string()),
+        f("used_memory_human", human_bytes(used)),
+        f("used_memory_rss", used.to_string()),
+        f("used_memory_rss_human", human_bytes(used)),
+        f("maxmemory", "0".into()),
+        f("maxmemory_human", "0B".into()),
+        f("maxmemory_policy", "noeviction".into()),
+        f("mem_allocator", mem_allocator().into()),
+    ]
+}
+
+/// `# Persistence`; `now` is the time since the Unix epoch.
+fn persistence_fields(shared: &Shared, now: Duration) -> Vec<(&'static str, String)> {
+    let f = |k: &'static str, v: String| (k, v);
+    vec![
+        f("loading", "0".into()),
+        f("async_loading", "0".into()),
+        f("rdb_changes_since_last_save", "0".into()),
+        f("rdb_bgsave_in_progress", "0".into()),
+        f("rdb_last_save_time", now.as_secs().to_string()),
+        f("rdb_last_bgsave_status", "ok".into()),
+        f("aof_enabled", "0".into()),
+        f("aof_rewrite_in_progress", "0".into()),
+        f("aof_last_write_status", "ok".into()),
+        f(
+            "meridian_raft_last_applied",
+            shared
+                .group
+                .sm()
+                .last_applied()
+                .map(|l| l.index)
+                .unwrap_or(0)
+                .to_string(),
+        ),
+    ]
+}
+
+/// `# Stats`.
+fn stats_fields(shared: &Shared) -> Vec<(&'static str, String)> {
+    let stats = &shared.stats;
+    let f = |k: &'static str, v: String| (k, v);
+    vec![
+        f(
+            "total_connections_received",
+            stats
+                .connections_received
+                .load(Ordering::Relaxed)
+                .to_string(),
+        ),
+        f(
+            "total_commands_processed",
+            stats.commands_processed.load(Ordering::Relaxed).to_string(),
+        ),
+        f("instantaneous_ops_per_sec", "0".into()),
+        f(
+            "rejected_connections",
+            stats
+                .rejected_connections
+                .load(Ordering::Relaxed)
+                .to_string(),
+        ),
+        f("expired_keys", "0".into()),
+        f("evicted_keys", "0".into()),
+        f("keyspace_hits", "0".into()),
+        f("keyspace_misses", "0".into()),
+        f(
+            "total_error_replies",
+            shared
+                .intro
+                .command_stats()
+                .total_error_replies()
+                .to_string(),
+        ),
+    ]
 }
 
 /// `# Keyspace`: one line per database that holds keys, as Redis writes them.

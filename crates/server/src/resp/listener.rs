@@ -7,12 +7,13 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use meridian_region::RegionGroup;
+use meridian_tls::{Incoming, MaybeTls, PortSecurity};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::{debug, info, warn};
+use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::replication::ReplicationView;
 use crate::resp::clients::ClientRegistry;
@@ -34,6 +35,8 @@ pub(crate) struct Shared {
     pub node_id: u64,
     pub region: String,
     pub port: u16,
+    /// The TLS RESP port (Redis's `tls-port`), 0 when the node has none.
+    pub tls_port: u16,
     /// Clients blocked in WAIT or a blocking command.
     pub blocked: AtomicU64,
     /// `maxmemory` in bytes, 0 for none (`oom`).
@@ -84,15 +87,18 @@ impl Drop for ConnectionPermit {
 /// A running RESP listener. Stop it with [`RespServer::stop`].
 pub struct RespServer {
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     cancel: CancellationToken,
     task: JoinHandle<()>,
     pub(crate) admin: Arc<crate::resp::client_admin::NodeAdmin>,
 }
 
 impl RespServer {
-    /// Starts serving RESP on `listener` (already bound, so tests can use port 0).
+    /// Starts serving RESP on `listener` (already bound, so tests can use port 0) and, when
+    /// given, TLS RESP on `tls` (Redis's `tls-port`).
     pub(crate) fn spawn(
         listener: TcpListener,
+        tls: Option<(TcpListener, PortSecurity)>,
         group: Arc<RegionGroup>,
         settings: RespSettings,
         limits: EdgeLimits,
@@ -100,6 +106,10 @@ impl RespServer {
         replication: ReplicationView,
     ) -> std::io::Result<RespServer> {
         let addr = listener.local_addr()?;
+        let tls_port = match &tls {
+            Some((l, _)) => l.local_addr()?.port(),
+            None => 0,
+        };
         let node_id = group.node_id();
         let shared = Arc::new(Shared {
             replid: hex40(&format!("meridian-cluster-{}", group.cluster())),
@@ -122,6 +132,7 @@ impl RespServer {
             node_id,
             region,
             port: addr.port(),
+            tls_port,
             blocked: AtomicU64::new(0),
             maxmemory: AtomicU64::new(0),
             limits,
@@ -131,10 +142,19 @@ impl RespServer {
         // SHUTDOWN over RESP closes the listener and every client.
         let cancel = shared.admin.shutdown.child_token();
         let admin = shared.admin.clone();
-        let task = tokio::spawn(accept_loop(listener, shared, cancel.clone()));
-        info!(node_id, resp = %addr, "RESP listener started");
+        let span = info_span!("resp_listener", node = node_id, cluster = %shared.group.cluster());
+        let mut incomings = vec![span.in_scope(|| Incoming::new(listener, PortSecurity::Plain))?];
+        let mut tls_addr = None;
+        if let Some((listener, port)) = tls {
+            let incoming = span.in_scope(|| Incoming::new(listener, port))?;
+            tls_addr = Some(incoming.local_addr());
+            incomings.push(incoming);
+        }
+        let task = tokio::spawn(serve_ports(incomings, shared, cancel.clone()).instrument(span));
+        info!(resp = %addr, resp_tls = ?tls_addr, "RESP listener started");
         Ok(RespServer {
             addr,
+            tls_addr,
             cancel,
             task,
             admin,
@@ -143,6 +163,11 @@ impl RespServer {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// Where the TLS RESP port accepts clients, when the node has one.
+    pub fn tls_local_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// Stops accepting, closes every connection, and waits (up to 5 s) until every
@@ -170,67 +195,88 @@ impl RespServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, cancel: CancellationToken) {
+/// Serves every RESP port of the node (plaintext, and TLS when configured) with one
+/// `maxclients` count, and returns once every connection handler is gone.
+async fn serve_ports(incomings: Vec<Incoming>, shared: Arc<Shared>, cancel: CancellationToken) {
     let active = Arc::new(AtomicUsize::new(0));
     let (done_tx, mut done_rx) = mpsc::channel::<()>(1);
-    let mut backoff = Duration::from_millis(1);
-    loop {
-        let accepted = tokio::select! {
-            _ = cancel.cancelled() => break,
-            accepted = listener.accept() => accepted,
-        };
-        let (stream, peer) = match accepted {
-            Ok(pair) => {
-                backoff = Duration::from_millis(1);
-                pair
-            }
-            Err(e) => {
-                // Out of file descriptors and similar: back off instead of spinning.
-                warn!(error = %e, "accepting a RESP connection failed");
-                tokio::select! {
-                    _ = cancel.cancelled() => break,
-                    _ = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-                continue;
-            }
-        };
+    let loops: Vec<_> = incomings
+        .into_iter()
+        .map(|incoming| {
+            let port = Port {
+                shared: shared.clone(),
+                cancel: cancel.clone(),
+                active: active.clone(),
+                done: done_tx.clone(),
+            };
+            port.accept_loop(incoming)
+        })
+        .collect();
+    drop(done_tx);
+    futures::future::join_all(loops).await;
+    // Every permit holds a sender: recv() returns None once the last handler is gone.
+    let _ = done_rx.recv().await;
+    debug!("RESP listener stopped");
+}
+
+/// What one port's accept loop shares with the others.
+struct Port {
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    active: Arc<AtomicUsize>,
+    done: mpsc::Sender<()>,
+}
+
+impl Port {
+    async fn accept_loop(self, mut incoming: Incoming) {
+        loop {
+            let accepted = tokio::select! {
+                _ = self.cancel.cancelled() => break,
+                accepted = incoming.accept() => accepted,
+            };
+            let Some((stream, peer)) = accepted else {
+                break;
+            };
+            self.admit(stream, peer);
+        }
+    }
+
+    /// Starts a handler for one client, or refuses it past `maxclients`.
+    fn admit(&self, stream: MaybeTls<TcpStream>, peer: SocketAddr) {
+        let shared = &self.shared;
         shared
             .stats
             .connections_received
             .fetch_add(1, Ordering::Relaxed);
         let max = usize::try_from(shared.settings().maxclients).unwrap_or(usize::MAX);
-        if active.fetch_add(1, Ordering::AcqRel) >= max {
-            active.fetch_sub(1, Ordering::AcqRel);
+        if self.active.fetch_add(1, Ordering::AcqRel) >= max {
+            self.active.fetch_sub(1, Ordering::AcqRel);
             shared
                 .stats
                 .rejected_connections
                 .fetch_add(1, Ordering::Relaxed);
             tokio::spawn(refuse(stream));
-            continue;
+            return;
         }
         let permit = ConnectionPermit {
-            active: active.clone(),
-            _done: done_tx.clone(),
+            active: self.active.clone(),
+            _done: self.done.clone(),
         };
         let conn = crate::resp::connection::Connection::new(
             stream,
             peer,
             shared.clone(),
-            cancel.child_token(),
+            self.cancel.child_token(),
             permit,
         );
-        tokio::spawn(conn.run());
+        // Inside the listener's span, which names the node.
+        let span = info_span!("resp_client", client = conn.session.id);
+        tokio::spawn(conn.run().instrument(span));
     }
-    drop(listener);
-    drop(done_tx);
-    // Every permit holds a sender: recv() returns None once the last handler is gone.
-    let _ = done_rx.recv().await;
-    debug!(node_id = shared.node_id, "RESP listener stopped");
 }
 
 /// Redis accepts the connection, writes the error and closes it.
-async fn refuse(mut stream: TcpStream) {
+async fn refuse(mut stream: MaybeTls<TcpStream>) {
     let write = stream.write_all(b"-ERR max number of clients reached\r\n");
     let _ = tokio::time::timeout(Duration::from_secs(1), write).await;
 }

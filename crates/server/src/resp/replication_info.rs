@@ -68,60 +68,12 @@ pub(crate) fn info_fields(shared: &Shared, facts: &ReplicationFacts) -> Vec<(Str
     let group = &shared.group;
     let sm = group.sm();
     let seq = sm.seq();
-    let mut out: Vec<(String, String)> = Vec::new();
-    let mut f = |k: &str, v: String| out.push((k.to_string(), v));
-    match (&facts.role, &facts.link) {
-        (ClusterRole::Secondary { .. }, link) => {
-            let link = link.clone().unwrap_or_default();
-            let (host, port) = split_addr(&link.source_resp_addr);
-            f("role", "slave".into());
-            f("master_host", host);
-            f("master_port", port);
-            f(
-                "master_link_status",
-                if link.up { "up" } else { "down" }.into(),
-            );
-            f(
-                "master_last_io_seconds_ago",
-                if link.up {
-                    (link.last_io_ms_ago / 1000).to_string()
-                } else {
-                    "-1".into()
-                },
-            );
-            f(
-                "master_sync_in_progress",
-                u8::from(link.syncing || sm.staging().is_some()).to_string(),
-            );
-            if !link.up {
-                f(
-                    "master_link_down_since_seconds",
-                    (link.last_io_ms_ago / 1000).to_string(),
-                );
-            }
-            f("slave_read_repl_offset", seq.to_string());
-            f("slave_repl_offset", seq.to_string());
-            f("slave_priority", "100".into());
-            f("slave_read_only", "1".into());
-            f("replica_announced", "1".into());
-            f("connected_slaves", "0".into());
+    let mut out = Fields::default();
+    match facts.role {
+        ClusterRole::Secondary { .. } => {
+            replica_fields(&mut out, shared, facts.link.as_ref(), seq);
         }
-        _ => {
-            f("role", "master".into());
-            f("connected_slaves", facts.replicas.len().to_string());
-            for (i, r) in facts.replicas.iter().enumerate() {
-                let (ip, port) = split_addr(&r.resp_addr);
-                let state = if r.syncing { "wait_bgsave" } else { "online" };
-                f(
-                    &format!("slave{i}"),
-                    format!(
-                        "ip={ip},port={port},state={state},offset={},lag={}",
-                        r.applied_seq,
-                        r.last_ack_ms_ago / 1000
-                    ),
-                );
-            }
-        }
+        _ => master_fields(&mut out, facts),
     }
     let first = sm.backlog_first_seq().ok().flatten().unwrap_or(0);
     // Redis's states: a draining primary waits for its replacement to catch up.
@@ -129,32 +81,117 @@ pub(crate) fn info_fields(shared: &Shared, facts: &ReplicationFacts) -> Vec<(Str
         ClusterRole::Draining { .. } => "waiting-for-sync",
         _ => "no-failover",
     };
-    f("master_failover_state", failover_state.into());
-    f("master_replid", shared.replid.clone());
-    f("master_replid2", "0".repeat(40));
-    f("master_repl_offset", seq.to_string());
-    f("second_repl_offset", "-1".into());
-    f("repl_backlog_active", "1".into());
-    f(
+    out.add("master_failover_state", failover_state.into());
+    out.add("master_replid", shared.replid.clone());
+    out.add("master_replid2", "0".repeat(40));
+    out.add("master_repl_offset", seq.to_string());
+    out.add("second_repl_offset", "-1".into());
+    out.add("repl_backlog_active", "1".into());
+    out.add(
         "repl_backlog_size",
         group.options().backlog_max_bytes.to_string(),
     );
-    f("repl_backlog_first_byte_offset", first.to_string());
-    f("repl_backlog_histlen", sm.backlog_bytes().to_string());
-    f("meridian_cluster", group.cluster().to_string());
-    f("meridian_cluster_role", facts.role.name().into());
+    out.add("repl_backlog_first_byte_offset", first.to_string());
+    out.add("repl_backlog_histlen", sm.backlog_bytes().to_string());
+    out.add("meridian_cluster", group.cluster().to_string());
+    out.add("meridian_cluster_role", facts.role.name().into());
+    meridian_role_fields(&mut out, facts, seq);
+    let raft_role = if group.is_leader() {
+        "leader"
+    } else {
+        "follower"
+    };
+    out.add("meridian_raft_role", raft_role.into());
+    out.add(
+        "meridian_raft_leader",
+        group
+            .leader()
+            .map(|(id, _)| id.to_string())
+            .unwrap_or_default(),
+    );
+    out.0
+}
+
+/// INFO fields in the order they were added.
+#[derive(Default)]
+struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    fn add(&mut self, key: &str, value: String) {
+        self.0.push((key.to_string(), value));
+    }
+}
+
+/// Redis's fields for a replica: this cluster is a secondary, `link` its link to the primary.
+fn replica_fields(out: &mut Fields, shared: &Shared, link: Option<&LinkView>, seq: Seq) {
+    let sm = shared.group.sm();
+    let link = link.cloned().unwrap_or_default();
+    let (host, port) = split_addr(&link.source_resp_addr);
+    out.add("role", "slave".into());
+    out.add("master_host", host);
+    out.add("master_port", port);
+    out.add(
+        "master_link_status",
+        if link.up { "up" } else { "down" }.into(),
+    );
+    out.add(
+        "master_last_io_seconds_ago",
+        if link.up {
+            (link.last_io_ms_ago / 1000).to_string()
+        } else {
+            "-1".into()
+        },
+    );
+    out.add(
+        "master_sync_in_progress",
+        u8::from(link.syncing || sm.staging().is_some()).to_string(),
+    );
+    if !link.up {
+        out.add(
+            "master_link_down_since_seconds",
+            (link.last_io_ms_ago / 1000).to_string(),
+        );
+    }
+    out.add("slave_read_repl_offset", seq.to_string());
+    out.add("slave_repl_offset", seq.to_string());
+    out.add("slave_priority", "100".into());
+    out.add("slave_read_only", "1".into());
+    out.add("replica_announced", "1".into());
+    out.add("connected_slaves", "0".into());
+}
+
+/// Redis's fields for a master: one `slave<i>` line per secondary cluster following this one.
+fn master_fields(out: &mut Fields, facts: &ReplicationFacts) {
+    out.add("role", "master".into());
+    out.add("connected_slaves", facts.replicas.len().to_string());
+    for (i, r) in facts.replicas.iter().enumerate() {
+        let (ip, port) = split_addr(&r.resp_addr);
+        let state = if r.syncing { "wait_bgsave" } else { "online" };
+        out.add(
+            &format!("slave{i}"),
+            format!(
+                "ip={ip},port={port},state={state},offset={},lag={}",
+                r.applied_seq,
+                r.last_ack_ms_ago / 1000
+            ),
+        );
+    }
+}
+
+/// Meridian's own fields for the cluster's role in its global datastore.
+fn meridian_role_fields(out: &mut Fields, facts: &ReplicationFacts, seq: Seq) {
     match &facts.role {
         ClusterRole::Draining { datastore, epoch } => {
-            f("meridian_datastore", datastore.clone());
-            f("meridian_epoch", epoch.to_string());
+            out.add("meridian_datastore", datastore.clone());
+            out.add("meridian_epoch", epoch.to_string());
         }
         ClusterRole::Primary {
             datastore, epoch, ..
         } => {
-            f("meridian_datastore", datastore.clone());
-            f("meridian_epoch", epoch.to_string());
+            out.add("meridian_datastore", datastore.clone());
+            out.add("meridian_epoch", epoch.to_string());
             for r in &facts.replicas {
-                f(
+                out.add(
                     &format!("meridian_secondary_{}", r.cluster),
                     format!(
                         "applied_seq={},lag_seq={},lag_ms={}",
@@ -171,36 +208,19 @@ pub(crate) fn info_fields(shared: &Shared, facts: &ReplicationFacts) -> Vec<(Str
             source,
         } => {
             let link = facts.link.clone().unwrap_or_default();
-            f("meridian_datastore", datastore.clone());
-            f("meridian_epoch", epoch.to_string());
-            f("meridian_primary_cluster", source.clone());
-            f("meridian_primary_seq", link.head_seq.max(seq).to_string());
-            f(
+            out.add("meridian_datastore", datastore.clone());
+            out.add("meridian_epoch", epoch.to_string());
+            out.add("meridian_primary_cluster", source.clone());
+            out.add("meridian_primary_seq", link.head_seq.max(seq).to_string());
+            out.add(
                 "meridian_replication_lag_seq",
                 link.head_seq.saturating_sub(seq).to_string(),
             );
-            f("meridian_replication_lag_ms", link.lag_ms.to_string());
-            f("meridian_full_syncs", link.full_syncs.to_string());
+            out.add("meridian_replication_lag_ms", link.lag_ms.to_string());
+            out.add("meridian_full_syncs", link.full_syncs.to_string());
         }
         ClusterRole::Standalone => {}
     }
-    f(
-        "meridian_raft_role",
-        if group.is_leader() {
-            "leader"
-        } else {
-            "follower"
-        }
-        .into(),
-    );
-    f(
-        "meridian_raft_leader",
-        group
-            .leader()
-            .map(|(id, _)| id.to_string())
-            .unwrap_or_default(),
-    );
-    out
 }
 
 /// `ROLE`, as a Redis master or replica answers it.

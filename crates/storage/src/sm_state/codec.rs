@@ -1,7 +1,11 @@
 //! The snapshot encoding of [`SmState`]: a version byte, a bincode header, then the
 //! databases' own format (and the staged image's databases, when a full sync is under way).
+//!
+//! The bytes may come from another node (InstallSnapshot), so decoding trusts no length prefix:
+//! each part is read from the front of the slice with the bytes left as the limit
+//! ([`decode_prefix`], [`Databases::read_snapshot_from`]).
 
-use std::io::{Cursor, Read, Write};
+use std::io::{Read, Write};
 
 use meridian_keyspace::Databases;
 use meridian_types::{ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, Seq, SyncId};
@@ -9,6 +13,7 @@ use openraft::{LogId, StoredMembership};
 use serde::{Deserialize, Serialize};
 
 use super::{SmState, Staging};
+use crate::codec::decode_prefix;
 use crate::error::StorageError;
 
 /// Version byte at the head of every snapshot this crate writes.
@@ -68,23 +73,22 @@ impl SmState {
     }
 
     /// Reads bytes made by [`SmState::encode`].
-    pub(crate) fn decode(data: &[u8]) -> Result<SmState, StorageError> {
-        let mut r = Cursor::new(data);
+    pub(crate) fn decode(mut data: &[u8]) -> Result<SmState, StorageError> {
+        let r = &mut data;
         let mut version = [0u8; 1];
         r.read_exact(&mut version)?;
         if version[0] != SNAPSHOT_VERSION {
             return Err(StorageError::SnapshotVersion(version[0], SNAPSHOT_VERSION));
         }
-        let header: SnapshotHeader = bincode::deserialize_from(&mut r)
-            .map_err(StorageError::codec("decode snapshot header"))?;
-        let dbs = Databases::read_snapshot(&mut r)?;
+        let header: SnapshotHeader = decode_prefix("decode snapshot header", r)?;
+        let dbs = Databases::read_snapshot_from(r)?;
         let staging = match header.staging {
             Some((id, seq, history, corrupt)) => Some(Staging {
                 id,
                 seq,
                 history,
                 corrupt,
-                dbs: Databases::read_snapshot(&mut r)?,
+                dbs: Databases::read_snapshot_from(r)?,
             }),
             None => None,
         };

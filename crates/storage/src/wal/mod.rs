@@ -18,6 +18,8 @@ mod syncer;
 mod tests;
 
 use std::fs::{self, File};
+use std::iter;
+use std::mem;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,8 +57,11 @@ impl Batch {
     }
 }
 
+/// The segments in order: a log always has one, the active one, which takes the appends.
 struct Inner {
-    segments: Vec<Segment>,
+    /// The segments before the active one, oldest first.
+    older: Vec<Segment>,
+    active: Segment,
     /// Entries at or below this index are purged.
     purged: Option<u64>,
 }
@@ -79,20 +84,20 @@ pub(crate) struct Wal {
 }
 
 impl Wal {
-    /// Opens the log in `dir` (created if missing), recovering its segments; entries at or
-    /// below `purged` are dead. `name` names the sync thread.
+    /// Opens the log of `group` in `dir` (created if missing), recovering its segments;
+    /// entries at or below `purged` are dead. `group` names the sync thread.
     pub(crate) fn open(
         dir: &Path,
         purged: Option<u64>,
-        name: String,
+        group: &str,
     ) -> Result<(Wal, Recovered), StorageError> {
-        Wal::open_with(dir, purged, name, SEGMENT_BYTES)
+        Wal::open_with(dir, purged, group, SEGMENT_BYTES)
     }
 
     fn open_with(
         dir: &Path,
         purged: Option<u64>,
-        name: String,
+        group: &str,
         segment_bytes: u64,
     ) -> Result<(Wal, Recovered), StorageError> {
         create_dir_durable(dir).map_err(StorageError::file("create log directory", dir))?;
@@ -111,32 +116,35 @@ impl Wal {
             }
         }
         seqs.sort_unstable();
-        let mut inner = Inner {
-            segments: Vec::new(),
-            purged,
-        };
+        let mut older = Vec::new();
         let mut committed = None;
         let count = seqs.len();
         for (i, seq) in seqs.into_iter().enumerate() {
-            let prev = inner.bounds().map(|(_, last)| last);
+            let prev = live_bounds(older.iter()).map(|(_, last)| last);
             let (seg, found) = Segment::recover(dir, seq, i + 1 == count, purged, prev)?;
             committed = found.or(committed);
-            inner.segments.push(seg);
+            older.push(seg);
         }
+        let active = match older.pop() {
+            Some(newest) => newest,
+            None => Segment::create(dir, 1)?,
+        };
+        let mut inner = Inner {
+            older,
+            active,
+            purged,
+        };
         inner.remove_dead_segments()?;
-        if inner.segments.is_empty() {
-            inner.segments.push(Segment::create(dir, 1)?);
-        }
         // A killed process may have left writes in the page cache that were never synced:
         // sync them before they are trusted (openraft takes entries present as durable).
-        let active = inner.active();
+        let active = &inner.active;
         active
             .file
             .sync_data()
             .map_err(StorageError::file("sync log segment", &active.path))?;
         sync_dir(dir).map_err(StorageError::file("sync log directory", dir))?;
         let failed = Arc::new(AtomicBool::new(false));
-        let syncer = Syncer::start(name, failed.clone())
+        let syncer = Syncer::start(group, failed.clone())
             .map_err(StorageError::file("start the sync thread of", dir))?;
         let wal = Wal {
             dir: dir.to_path_buf(),
@@ -198,7 +206,7 @@ impl Wal {
             None => 0,
         };
         let Some(&(first, skip)) = batch.entries.get(live) else {
-            return Ok(inner.active().file.clone());
+            return Ok(inner.active.file.clone());
         };
         if let Some(expected) = inner.next_index().filter(|&e| first > e) {
             return Err(StorageError::LogOrder(format!(
@@ -209,11 +217,11 @@ impl Wal {
         if inner.bounds().is_some_and(|(_, last)| first <= last) {
             self.truncate_locked(&mut inner, first)?;
         }
-        if inner.active().len >= self.segment_bytes {
+        if inner.active.len >= self.segment_bytes {
             self.roll(&mut inner)?;
         }
         let bytes = &batch.buf[skip..];
-        let seg = inner.active_mut();
+        let seg = &mut inner.active;
         if seg.len + bytes.len() as u64 > u64::from(u32::MAX) {
             return Err(StorageError::LogOrder(format!(
                 "a batch of {} bytes does not fit a log segment",
@@ -241,7 +249,7 @@ impl Wal {
         })
         .ok();
         let mut inner = self.lock_for_write()?;
-        self.write_at_end(inner.active_mut(), &buf).map(drop)
+        self.write_at_end(&mut inner.active, &buf).map(drop)
     }
 
     /// Calls `f(index, payload)` for each live entry in `start..end`, in order.
@@ -253,7 +261,7 @@ impl Wal {
     ) -> Result<(), StorageError> {
         let inner = self.lock();
         let mut buf = Vec::new();
-        for seg in &inner.segments {
+        for seg in inner.segments() {
             let (a, b) = (start.max(seg.start), end.min(seg.end()));
             if !seg.has_entries() || a >= b {
                 continue;
@@ -301,8 +309,7 @@ impl Wal {
 
     fn truncate_locked(&self, inner: &mut Inner, index: u64) -> Result<(), StorageError> {
         let Some(keep) = inner
-            .segments
-            .iter()
+            .segments()
             .position(|s| s.has_entries() && index < s.end())
         else {
             return Ok(());
@@ -310,13 +317,12 @@ impl Wal {
         // Later segments go first (and durably), so a crash never leaves a hole.
         // Newest first, each removal synced before the next, so no crash can bring back a
         // later segment while an earlier one is gone.
-        while inner.segments.len() > keep + 1 {
-            let seg = inner.segments.pop().expect("len > keep + 1");
+        while let Some(seg) = inner.pop_active_after(keep) {
             fs::remove_file(&seg.path)
                 .map_err(StorageError::file("remove log segment", &seg.path))?;
             sync_dir(&self.dir).map_err(StorageError::file("sync log directory", &self.dir))?;
         }
-        let seg = &mut inner.segments[keep];
+        let seg = &mut inner.active;
         let cut = seg.offset_from(index);
         seg.file
             .set_len(cut)
@@ -342,30 +348,45 @@ impl Wal {
 
     /// Syncs the active segment and starts a new one.
     fn roll(&self, inner: &mut Inner) -> Result<(), StorageError> {
-        let old = inner.active();
+        let old = &inner.active;
         old.file
             .sync_data()
             .map_err(StorageError::file("sync log segment", &old.path))?;
         let seg = Segment::create(&self.dir, old.seq + 1)?;
-        inner.segments.push(seg);
+        let old = mem::replace(&mut inner.active, seg);
+        inner.older.push(old);
         Ok(())
     }
 }
 
+/// First and last live index of `segments` (in order), or None when no entry is live.
+fn live_bounds<'a>(
+    segments: impl DoubleEndedIterator<Item = &'a Segment> + Clone,
+) -> Option<(u64, u64)> {
+    let first = segments.clone().find(|s| s.has_entries())?.start;
+    let last = segments.rev().find(|s| s.has_entries())?.end() - 1;
+    Some((first, last))
+}
+
 impl Inner {
-    fn active(&self) -> &Segment {
-        self.segments.last().expect("a log always has a segment")
+    /// Every segment, oldest first, the active one last.
+    fn segments(&self) -> impl DoubleEndedIterator<Item = &Segment> + Clone {
+        self.older.iter().chain(iter::once(&self.active))
     }
 
-    fn active_mut(&mut self) -> &mut Segment {
-        self.segments
-            .last_mut()
-            .expect("a log always has a segment")
+    /// When the active segment comes after segment `keep` (its position in
+    /// [`Inner::segments`]), takes it out, the segment before it becoming the active one.
+    fn pop_active_after(&mut self, keep: usize) -> Option<Segment> {
+        if self.older.len() <= keep {
+            return None;
+        }
+        let before = self.older.pop()?;
+        Some(mem::replace(&mut self.active, before))
     }
 
     fn forget_through(&mut self, index: u64) {
         self.purged = Some(self.purged.map_or(index, |p| p.max(index)));
-        for seg in &mut self.segments {
+        for seg in self.older.iter_mut().chain(iter::once(&mut self.active)) {
             seg.forget_through(index);
         }
     }
@@ -379,23 +400,15 @@ impl Inner {
     }
 
     fn bounds(&self) -> Option<(u64, u64)> {
-        let first = self.segments.iter().find(|s| s.has_entries())?.start;
-        let last = self.segments.iter().rev().find(|s| s.has_entries())?.end() - 1;
-        Some((first, last))
+        live_bounds(self.segments())
     }
 
     /// Deletes the segments that hold no live entry (purged, or never written), except the
-    /// last one, which takes the next appends. Their entries are dead, so the directory need
+    /// active one, which takes the next appends. Their entries are dead, so the directory need
     /// not be synced: a segment that comes back after a crash is skipped again.
     fn remove_dead_segments(&mut self) -> Result<(), StorageError> {
-        while self.segments.len() > 1 {
-            let Some(dead) = self.segments[..self.segments.len() - 1]
-                .iter()
-                .position(|s| !s.has_entries())
-            else {
-                break;
-            };
-            let seg = self.segments.remove(dead);
+        while let Some(dead) = self.older.iter().position(|s| !s.has_entries()) {
+            let seg = self.older.remove(dead);
             fs::remove_file(&seg.path)
                 .map_err(StorageError::file("remove log segment", &seg.path))?;
         }

@@ -7,12 +7,18 @@
 //! append queued while the previous sync ran.
 
 use std::fs::File;
+use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 
 /// Called once the write is durable (`Ok`) or could not be made durable.
-pub(crate) type Done = Box<dyn FnOnce(std::io::Result<()>) + Send>;
+pub(crate) type Done = Box<dyn FnOnce(io::Result<()>) + Send>;
+
+/// Why a sync was refused without trying: an earlier one of the same log failed.
+#[derive(Debug, thiserror::Error)]
+#[error("an earlier write or sync of this log failed; restart the node")]
+struct EarlierFailure;
 
 struct Request {
     file: Arc<File>,
@@ -26,23 +32,23 @@ pub(crate) struct Syncer {
 }
 
 impl Syncer {
-    /// Starts the sync thread, named after the log it serves. A failed sync sets `failed`
-    /// for good: after one, Linux may report later syncs clean although the lost pages are
-    /// gone, so every later sync is reported failed too.
-    pub(crate) fn start(name: String, failed: Arc<AtomicBool>) -> std::io::Result<Syncer> {
+    /// Starts the sync thread of `group`'s log (thread `wal-<group>`, in a `wal_sync` span
+    /// naming the group). A failed sync sets `failed` for good: after one, Linux may report
+    /// later syncs clean although the lost pages are gone, so every later sync is reported
+    /// failed too.
+    pub(crate) fn start(group: &str, failed: Arc<AtomicBool>) -> io::Result<Syncer> {
         let (tx, rx) = mpsc::channel::<Request>();
+        let span = tracing::info_span!("wal_sync", group);
         std::thread::Builder::new()
-            .name(name)
-            .spawn(move || run(rx, &failed))?;
+            .name(format!("wal-{group}"))
+            .spawn(move || span.in_scope(|| run(rx, &failed)))?;
         Ok(Syncer { tx })
     }
 
     /// Queues `done` behind a sync of `file`.
     pub(crate) fn sync_then(&self, file: Arc<File>, done: Done) {
         if let Err(mpsc::SendError(req)) = self.tx.send(Request { file, done }) {
-            (req.done)(Err(std::io::Error::other(
-                "the log's sync thread has stopped",
-            )));
+            (req.done)(Err(io::Error::other("the log's sync thread has stopped")));
         }
     }
 }
@@ -60,20 +66,21 @@ fn run(rx: mpsc::Receiver<Request>, failed: &AtomicBool) {
                 files.push(req.file.clone());
             }
         }
-        let result = if failed.load(Ordering::Acquire) {
-            Err("an earlier write or sync of this log failed; restart the node".to_string())
+        // Shared by every append of the wave: each gets an error that shows this one.
+        let result: Result<(), Arc<io::Error>> = if failed.load(Ordering::Acquire) {
+            Err(Arc::new(io::Error::other(EarlierFailure)))
         } else {
             files
                 .iter()
                 .try_for_each(|f| f.sync_data())
-                .map_err(|e| e.to_string())
+                .map_err(Arc::new)
         };
         if result.is_err() {
             failed.store(true, Ordering::Release);
         }
         files.clear();
         for req in wave.drain(..) {
-            (req.done)(result.clone().map_err(std::io::Error::other));
+            (req.done)(result.clone().map_err(io::Error::other));
         }
     }
 }

@@ -8,7 +8,7 @@ use super::*;
 const SMALL: u64 = 256;
 
 fn open(dir: &Path, purged: Option<u64>) -> Result<Wal, StorageError> {
-    Wal::open_with(dir, purged, "wal-test".into(), SMALL).map(|(w, _)| w)
+    Wal::open_with(dir, purged, "test", SMALL).map(|(w, _)| w)
 }
 
 fn append(wal: &Wal, indexes: impl IntoIterator<Item = u64>) -> Result<(), StorageError> {
@@ -187,7 +187,7 @@ fn the_newest_committed_record_is_recovered() -> Result<(), StorageError> {
         "reads skip committed records"
     );
     drop(wal);
-    let (wal, recovered) = Wal::open_with(dir.path(), None, "wal-test".into(), SMALL)?;
+    let (wal, recovered) = Wal::open_with(dir.path(), None, "test", SMALL)?;
     assert_eq!(recovered.committed.as_deref(), Some(&b"second"[..]));
     assert_eq!(wal.bounds(), Some((1, 4)));
     Ok(())

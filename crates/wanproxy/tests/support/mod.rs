@@ -1,5 +1,5 @@
 //! Shared pieces of the proxy tests: small target servers, a proxy builder, a round-trip
-//! probe, and a wait with a deadline.
+//! probe. Waits with a deadline are `meridian_wait`'s.
 
 #![allow(dead_code)]
 
@@ -8,7 +8,7 @@ use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use meridian_wanproxy::{Latency, ProxyConfig, RegionPair, Route, WanProxy};
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
@@ -98,24 +98,6 @@ pub async fn round_trip(stream: &mut TcpStream) -> Result<Duration> {
         .await
         .context("reading a pong")?;
     Ok(start.elapsed())
-}
-
-/// Polls `check` every 20 ms until it returns `Some`, or fails after `deadline`.
-pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let end = Instant::now() + deadline;
-    loop {
-        if let Some(value) = check().await {
-            return Ok(value);
-        }
-        if Instant::now() > end {
-            bail!("timed out after {deadline:?} waiting for {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// `len` random bytes from `seed`.

@@ -120,10 +120,12 @@ fn the_table_may_not_exceed_proto_max_bulk_len() {
     let cmd = argv(&["LCS", "key1", "key2", "LEN"]);
     // ohmytext x mynewtext: 9 x 10 cells of 4 bytes.
     ctx.limits.max_string_len = 360;
-    assert_eq!(super::super::lcs::lcs(&ctx, &cmd), int(6));
+    assert_eq!(super::super::lcs::lcs(&ctx, &cmd), Ok(int(6)));
     ctx.limits.max_string_len = 359;
     assert_eq!(
         super::super::lcs::lcs(&ctx, &cmd),
-        error("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+        Err(error(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len"
+        ))
     );
 }

@@ -26,7 +26,7 @@ impl Connection {
         loop {
             let deadline = idle_timeout(&self.shared).map(|t| since + t);
             if deadline.is_some_and(|d| d <= Instant::now()) {
-                debug!(client = self.session.id, "closing idle client (timeout)");
+                debug!("closing idle client (timeout)");
                 return Ok(false);
             }
             let wake = deadline.map_or(Instant::now() + RECHECK, |d| {
@@ -53,7 +53,7 @@ impl Connection {
                         }
                     }
                     Err(RecvError::Lagged(lost)) => {
-                        debug!(client = self.session.id, lost, "monitor fell behind; lines lost");
+                        debug!(lost, "monitor fell behind; lines lost");
                     }
                     Err(RecvError::Closed) => break Ok(false),
                 },

@@ -54,11 +54,7 @@ impl Connection {
                 "ERR No shutdown in progress.".into(),
             )));
         }
-        info!(
-            node_id = self.shared.node_id,
-            client = self.session.id,
-            "SHUTDOWN requested over RESP; stopping the node"
-        );
+        info!("SHUTDOWN requested over RESP; stopping the node");
         self.shared.admin.shutdown.cancel();
         // The connection's own token is a child of the request: its loop ends here without
         // a reply, as Redis's client sees its server exit.

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use meridian_region::RegionGroup;
-use meridian_types::Reply;
-use tracing::debug;
+use meridian_types::{NodeId, Reply};
+use tracing::{debug, info_span, Instrument};
 
 use super::unix_secs;
 use crate::resp::listener::Shared;
@@ -30,8 +30,9 @@ impl SaveClock {
         });
         let mut metrics = group.raft().metrics();
         let watcher = clock.clone();
-        let node = group.node_id();
-        tokio::spawn(async move {
+        let span =
+            info_span!("lastsave_watcher", node = group.node_id(), cluster = %group.cluster());
+        let watch = async move {
             let mut seen = metrics.borrow().snapshot;
             while metrics.changed().await.is_ok() {
                 let now = metrics.borrow().snapshot;
@@ -40,8 +41,9 @@ impl SaveClock {
                     watcher.touch();
                 }
             }
-            debug!(node, "LASTSAVE watcher stopped with the Raft metrics");
-        });
+            debug!("LASTSAVE watcher stopped with the Raft metrics");
+        };
+        tokio::spawn(watch.instrument(span));
         clock
     }
 
@@ -54,16 +56,24 @@ impl SaveClock {
     }
 }
 
+/// Why SAVE could not build a snapshot.
+#[derive(Debug, thiserror::Error)]
+enum SnapshotError {
+    #[error(transparent)]
+    Trigger(#[from] openraft::error::Fatal<NodeId>),
+    #[error(transparent)]
+    Wait(#[from] openraft::metrics::WaitError),
+}
+
 /// Triggers a snapshot and waits until one covers everything applied when asked.
-async fn snapshot(group: &RegionGroup) -> Result<(), String> {
+async fn snapshot(group: &RegionGroup) -> Result<(), SnapshotError> {
     let raft = group.raft();
     let target = raft.metrics().borrow().last_applied;
-    raft.trigger().snapshot().await.map_err(|e| e.to_string())?;
+    raft.trigger().snapshot().await?;
     raft.wait(Some(SAVE_LIMIT))
         .metrics(|m| m.snapshot >= target, "snapshot covers the applied log")
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+        .await?;
+    Ok(())
 }
 
 /// SAVE (and DEBUG RELOAD): +OK once the snapshot is built.
@@ -85,11 +95,13 @@ pub(super) fn bgsave(shared: &Arc<Shared>, argv: &[Bytes]) -> Reply {
         _ => return Reply::Error("ERR syntax error".into()),
     }
     let shared = shared.clone();
-    tokio::spawn(async move {
+    let save = async move {
         match snapshot(&shared.group).await {
             Ok(()) => shared.intro.save.touch(),
             Err(e) => debug!(error = %e, "BGSAVE snapshot failed"),
         }
-    });
+    };
+    // Inside the client's span, which names the node.
+    tokio::spawn(save.instrument(info_span!("bgsave")));
     Reply::Status("Background saving started".into())
 }
