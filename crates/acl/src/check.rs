@@ -9,9 +9,9 @@
 use thiserror::Error;
 
 use crate::category::CommandInfo;
-use crate::glob::glob_match;
 use crate::selector::Selector;
 use crate::user::User;
+use meridian_types::glob::glob_match;
 
 /// A key argument and the access the command needs to it (from the key spec's flags:
 /// `ACCESS` needs read; `INSERT`, `DELETE`, `UPDATE` need write).

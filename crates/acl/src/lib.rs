@@ -21,7 +21,6 @@ mod category;
 mod check;
 mod describe;
 mod error;
-mod glob;
 mod reply;
 mod selector;
 mod split;

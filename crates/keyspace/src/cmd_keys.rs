@@ -15,8 +15,8 @@ use crate::errors::{
     err, invalid_expire, unsupported_option, EXPIRE_GT_AND_LT, EXPIRE_NX_AND_OTHERS, NO_SUCH_KEY,
     SYNTAX,
 };
-use crate::glob::glob_match;
 use crate::scan::{scan_cursor, scan_reply, ScanOpts};
+use meridian_types::glob::glob_match;
 
 pub const COMMANDS: &[CommandDef] = &[
     keyed("del", -2, W, -1, CommandKind::Write(del)),

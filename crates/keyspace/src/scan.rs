@@ -90,7 +90,7 @@ impl ScanOpts {
     pub fn matches(&self, item: &[u8]) -> bool {
         self.pattern
             .as_ref()
-            .is_none_or(|p| crate::glob::glob_match(p, item))
+            .is_none_or(|p| meridian_types::glob::glob_match(p, item))
     }
 
     /// True when a value of type `type_name` passes the TYPE filter.

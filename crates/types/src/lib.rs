@@ -18,6 +18,7 @@ mod clock;
 mod coord;
 mod error_cause;
 mod failover;
+pub mod glob;
 mod ids;
 pub mod outcome;
 mod planted;
