@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 runs=${1:-3}
 # The static release binary is the image's and also the client here (bench lag); the e2e test
 # only orchestrates and times from outside the containers, so its debug build is enough.
-RUSTFLAGS="-C target-feature=+crt-static" CARGO_TARGET_DIR=target/static \
+RUSTFLAGS="-C target-feature=+crt-static --cfg tokio_unstable" CARGO_TARGET_DIR=target/static \
   cargo build --release -q --target x86_64-unknown-linux-gnu -p meridian-cli
 bin=target/static/x86_64-unknown-linux-gnu/release/meridian
 cargo build -q -p meridian-cli

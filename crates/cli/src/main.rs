@@ -1,5 +1,11 @@
 //! `meridian`: run a node, start a whole local deployment, inspect clusters, benchmark.
 
+#[cfg(not(tokio_unstable))]
+compile_error!(
+    "meridian is built with `--cfg tokio_unstable` (.cargo/config.toml sets it; a RUSTFLAGS \
+     environment variable replaces that list, so add `--cfg tokio_unstable` to it)"
+);
+
 mod bench;
 mod bench_lag;
 mod bootstrap;
@@ -102,6 +108,10 @@ fn main() -> anyhow::Result<()> {
         if threads > 1 {
             b.worker_threads(threads);
         }
+        // Tasks woken together run in the order they were woken (the LIFO slot would run the
+        // newest first): commands that reach the node together are taken in arrival order,
+        // which Redis's blocked-client order (BLPOP and friends) depends on.
+        b.disable_lifo_slot();
         b.enable_all().build()?
     };
     runtime.block_on(async move {

@@ -101,7 +101,7 @@ fn static_target_dir(root: &Path) -> PathBuf {
 
 async fn build_binary(root: &Path) -> Result<()> {
     eprintln!(
-        "building the static binary (cargo build --release --target {TARGET} -p meridian-cli, RUSTFLAGS=\"-C target-feature=+crt-static\", CARGO_TARGET_DIR=target/static)"
+        "building the static binary (cargo build --release --target {TARGET} -p meridian-cli, RUSTFLAGS=\"-C target-feature=+crt-static --cfg tokio_unstable\", CARGO_TARGET_DIR=target/static)"
     );
     let status = Command::new("cargo")
         .args([
@@ -112,7 +112,10 @@ async fn build_binary(root: &Path) -> Result<()> {
             "-p",
             "meridian-cli",
         ])
-        .env("RUSTFLAGS", "-C target-feature=+crt-static")
+        .env(
+            "RUSTFLAGS",
+            "-C target-feature=+crt-static --cfg tokio_unstable",
+        )
         .env("CARGO_TARGET_DIR", static_target_dir(root))
         .current_dir(root)
         .stdin(Stdio::null())
