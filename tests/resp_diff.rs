@@ -101,6 +101,8 @@ fn families() -> Vec<(&'static str, &'static str)> {
         // their timeout replies inside MULTI: nothing in it blocks.
         ("blocking", include_str!("resp_diff/blocking.txt")),
         ("command list", include_str!("resp_diff/command_list.txt")),
+        // Users, rules and permission failures (the family deletes its users at the end).
+        ("acl", include_str!("resp_diff/acl.txt")),
     ]
 }
 

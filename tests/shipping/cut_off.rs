@@ -1,6 +1,6 @@
-//! A secondary cut off from the primary: it full-syncs once it fell out of the primary's
-//! backlog, hides the keys the primary expired until the primary's deletions ship, and its
-//! min_seq reads (and the primary's WAIT) give up at their deadlines.
+//! A secondary cut off from the primary: it full-syncs (keys and ACL users) once it fell out of
+//! the primary's backlog, hides the keys the primary expired until the primary's deletions
+//! ship, and its min_seq reads (and the primary's WAIT) give up at their deadlines.
 
 use std::time::Duration;
 
@@ -21,8 +21,14 @@ async fn a_secondary_that_falls_out_of_the_backlog_full_syncs_and_converges() ->
     set(&d, 1, "before", "cut").await?;
     converged(&d, "euw1").await?;
 
-    phase("euw1 cut off from use1 while the primary writes far past its backlog");
+    phase("euw1 cut off from use1; the primary adds an ACL user, then writes past its backlog");
     d.cut_clusters("use1", "euw1")?;
+    let setuser = ["ACL", "SETUSER", "alice", "on", ">secret", "~k*", "+@read"]
+        .map(|a| bytes::Bytes::from_static(a.as_bytes()))
+        .to_vec();
+    let primary = d.wait_for_leader("use1", WAIT).await?;
+    let r = d.group(primary)?.write(vec![setuser]).await?;
+    ensure!(r.replies == [meridian_types::Reply::ok()], "{r:?}");
     let value = "x".repeat(200);
     for i in 0..200 {
         set(&d, 1, &format!("k{i}"), &value).await?;
@@ -39,9 +45,17 @@ async fn a_secondary_that_falls_out_of_the_backlog_full_syncs_and_converges() ->
         "the backlog (from seq {first}) must have left euw1 (at {behind}) behind"
     );
 
-    phase("healed: euw1 full-syncs and converges");
+    phase("healed: euw1 full-syncs and converges, users included");
     d.heal();
     converged(&d, "euw1").await?;
+    let users = d.group(primary)?.sm().users(Clone::clone);
+    ensure!(users.get(b"alice").is_some(), "{users:?}");
+    for id in d.cluster_ids("euw1")? {
+        ensure!(
+            d.group(id)?.sm().users(Clone::clone) == users,
+            "node {id}'s users"
+        );
+    }
     let mut kv = d.kv(euw1_leader).await?;
     let r = kv.get(local_get("k199", 0)).await?.into_inner();
     ensure!(r.found && r.value == value.as_str(), "{r:?}");

@@ -105,6 +105,13 @@ impl User {
         &self.selectors
     }
 
+    /// True when the root selector allows every command, key and channel (`+@all ~* &*`, as
+    /// the `default` user starts): no command of this user needs a key-by-key check.
+    #[must_use]
+    pub fn unrestricted(&self) -> bool {
+        self.root.perms.all() && self.root.allkeys && self.root.allchannels
+    }
+
     /// The root selector, then the others: the order permission checks try them.
     pub fn all_selectors(&self) -> impl Iterator<Item = &Selector> {
         std::iter::once(&self.root).chain(self.selectors.iter())

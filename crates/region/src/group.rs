@@ -314,6 +314,7 @@ async fn open_raft(
     let storage_opts = StorageOptions {
         backlog_max_bytes: opts.backlog_max_bytes,
         planted: opts.planted,
+        acl_commands: opts.acl_commands.clone(),
     };
     let (log_store, state_machine, sm) = open_group(db, group, storage_opts)
         .await

@@ -25,6 +25,9 @@ pub struct RegionOptions {
     pub planted: meridian_types::PlantedBugs,
     /// The node's clocks: the process's own, except in tests that skew them.
     pub clock: meridian_types::Clock,
+    /// The server's command table for `ACL SETUSER` rules applied in the group's state machine
+    /// (see `meridian_storage::StorageOptions::acl_commands`). Default: empty.
+    pub acl_commands: std::sync::Arc<Vec<meridian_acl::CommandInfo>>,
 }
 
 impl Default for RegionOptions {
@@ -43,6 +46,7 @@ impl Default for RegionOptions {
             active_expiry_batch: 500,
             planted: meridian_types::PlantedBugs::default(),
             clock: meridian_types::Clock::system(),
+            acl_commands: std::sync::Arc::default(),
         }
     }
 }

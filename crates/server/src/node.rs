@@ -145,7 +145,11 @@ impl MeridianNode {
                 node_id: spec.node_id,
                 cluster: spec.cluster.clone(),
                 members,
-                opts: spec.region_options.clone(),
+                opts: meridian_region::RegionOptions {
+                    // ACL SETUSER rules are applied against the RESP edge's command table.
+                    acl_commands: crate::resp::acl_command_table(),
+                    ..spec.region_options.clone()
+                },
                 pool: net.pool.clone(),
                 router: net.router.clone(),
                 registry: net.registry.clone(),

@@ -65,6 +65,9 @@ pub enum ShipError {
     /// A sync end arrived with no full sync begun.
     #[error("a sync end arrived outside a sync")]
     EndOutsideSync,
+    /// A full sync's ACL users arrived with no full sync begun.
+    #[error("sync users arrived outside a sync")]
+    UsersOutsideSync,
     /// Shipped ops applied only up to `applied`, short of `expected`.
     #[error("shipped ops stopped applying at seq {applied} (expected {expected}): a gap")]
     Gap { applied: Seq, expected: Seq },

@@ -8,11 +8,10 @@
 //! proposals have completed, so the next one never reads its position while they are still
 //! on their way; and it follows the role read after its read index, not before.
 
+mod pipeline;
 mod upstream;
 
 use std::collections::{BTreeMap, VecDeque};
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -26,6 +25,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, Instrument};
 
+use self::pipeline::{Check, Pipeline, MAX_IN_FLIGHT};
 use self::upstream::{Batch, Upstream};
 use crate::error::ShipError;
 use crate::options::ShipOptions;
@@ -135,58 +135,6 @@ struct Session<'a> {
 }
 
 type SessionResult = Result<(), ShipError>;
-
-/// Proposals of one session being committed at once (shipped batches or sync chunks); the
-/// secondary's log takes them in order, so a later one never applies before an earlier one.
-const MAX_IN_FLIGHT: usize = 4;
-
-/// A proposal's outcome once it completes, with what it must show.
-type Outcome = Pin<Box<dyn Future<Output = (Check, Result<RegionResponse, RegionError>)> + Send>>;
-
-/// What a completed proposal must show.
-enum Check {
-    /// Nothing beyond having applied (sync begin and chunks).
-    Applied,
-    /// Shipped ops up to `last` applied, with the primary at `head`.
-    Ship { last: Seq, head: Seq },
-    /// The full sync to `seq` took.
-    SyncEnd { seq: Seq },
-}
-
-/// A session's proposals in flight, oldest first, and the full sync being received.
-struct Pipeline {
-    sync: Option<(u64, Seq)>,
-    in_flight: VecDeque<Outcome>,
-}
-
-impl Pipeline {
-    /// The outcome of the oldest proposal once it completes; pending while none is in
-    /// flight. The proposal leaves the queue only once it has completed, so a caller that
-    /// stops waiting (a `select!` taking another branch) loses nothing.
-    async fn next_completed(&mut self) -> (Check, Result<RegionResponse, RegionError>) {
-        let Some(oldest) = self.in_flight.front_mut() else {
-            return std::future::pending().await;
-        };
-        let done = oldest.await;
-        self.in_flight.pop_front();
-        done
-    }
-
-    /// Waits until every proposal still in flight has completed (applied or failed), at most
-    /// `limit`. A session that ended with proposals in flight would otherwise let the next
-    /// session read its position before they apply, and they could then land after the next
-    /// session's own proposals (from another source, after a failover).
-    async fn drain(&mut self, limit: Duration) -> SessionResult {
-        let all = async {
-            while let Some(outcome) = self.in_flight.pop_front() {
-                let _ = outcome.await;
-            }
-        };
-        tokio::time::timeout(limit, all)
-            .await
-            .map_err(|_| ShipError::Undrained { limit })
-    }
-}
 
 /// The secondary role a session follows, as read after its read index.
 struct Following {
@@ -366,6 +314,11 @@ impl Session<'_> {
             Down::SyncChunk(entries) => {
                 let (id, _) = run.sync.ok_or(ShipError::ChunkOutsideSync)?;
                 let req = RegionRequest::SyncChunk { id, entries };
+                self.submit(run, req, Check::Applied).await
+            }
+            Down::SyncUsers(users) => {
+                let (id, _) = run.sync.ok_or(ShipError::UsersOutsideSync)?;
+                let req = RegionRequest::SyncUsers { id, users };
                 self.submit(run, req, Check::Applied).await
             }
             Down::SyncEnd => {

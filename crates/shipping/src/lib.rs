@@ -4,11 +4,15 @@
 //! ```text
 //!  secondary leader (follow.rs)                      primary node (serve.rs, source.rs)
 //!   Subscribe{position} ───────────────────────────►  continue from position+1, or full sync
-//!   ◄── SyncBegin / SyncChunk… / SyncEnd ───────────  (a consistent image of the keyspace)
+//!   ◄── SyncBegin / SyncChunk… / SyncUsers / SyncEnd  (a consistent image: keyspace + ACL users)
 //!   ◄── Ops{ops, history, head, age} / Heartbeat ───  read from the replication backlog
 //!   propose Ship{ops} into its own Raft log
 //!   Ack{applied, lag} ─────────────────────────────►  ReplicaTracker (WAIT, INFO, metrics)
 //! ```
+//!
+//! The ACL users are replicated state like the keyspace: `ACL SETUSER` / `DELUSER` are ops of
+//! the backlog, and a full sync carries the users in one `SyncUsers` message that the
+//! secondary stages with the chunks and swaps in at `SyncEnd`.
 //!
 //! Safety comes from the apply rules in the storage crate: shipped ops apply only on a
 //! secondary holding a position, strictly at `seq + 1`, so a leader change on either side

@@ -146,12 +146,12 @@ impl Source {
         self.out.send(Ok(f)).await.map_err(|_| Stop::Gone)
     }
 
-    /// Sends a consistent image of the keyspace and returns its seq.
+    /// Sends a consistent image of the keyspace and the ACL users, and returns its seq.
     async fn full_sync(&self) -> Result<Seq, Stop> {
         self.check_role()?;
         (self.on_sync)(true);
         let sm = self.group.sm().clone();
-        let (seq, history, dbs) = tokio::task::spawn_blocking(move || sm.sync_image())
+        let (seq, history, dbs, users) = tokio::task::spawn_blocking(move || sm.sync_image())
             .await
             .map_err(|e| Status::internal(format!("taking the sync image: {e}")))?;
         info!(seq, keys = dbs.len(), "full sync: sending the image");
@@ -161,6 +161,18 @@ impl Source {
             keys: dbs.len() as u64,
         })
         .await?;
+        self.send_chunks(dbs).await?;
+        let users = bincode::serialize(&users)
+            .map_err(|e| Status::internal(format!("encoding the sync users: {e}")))?;
+        self.send(&Down::SyncUsers(Bytes::from(users))).await?;
+        self.send(&Down::SyncEnd).await?;
+        (self.on_sync)(false);
+        Ok(seq)
+    }
+
+    /// Sends the records of `dbs` in chunks of about `sync_chunk_bytes` (on a blocking
+    /// thread: encoding walks every key).
+    async fn send_chunks(&self, dbs: meridian_keyspace::Databases) -> Result<(), Stop> {
         let out = self.out.clone();
         let chunk_bytes = self.opts.sync_chunk_bytes;
         let sent = tokio::task::spawn_blocking(move || -> Result<(), Stop> {
@@ -188,10 +200,7 @@ impl Source {
         })
         .await
         .map_err(|e| Status::internal(format!("sending the sync image: {e}")))?;
-        sent?;
-        self.send(&Down::SyncEnd).await?;
-        (self.on_sync)(false);
-        Ok(seq)
+        sent
     }
 }
 

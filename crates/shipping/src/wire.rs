@@ -64,6 +64,9 @@ pub enum Down {
         head_seq: Seq,
         history: Vec<HistoryMark>,
     },
+    /// The image's ACL users (bincode `meridian_acl::Users`), after its chunks and before
+    /// `SyncEnd`. Last of the variants: bincode numbers them, and older peers keep theirs.
+    SyncUsers(Bytes),
 }
 
 pub(crate) fn frame<T: Serialize>(msg: &T) -> Result<ShipFrame, Status> {

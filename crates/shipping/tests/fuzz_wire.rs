@@ -10,7 +10,8 @@
 //!   (the test process would die: a 2^60-element claim must not reach `Vec::with_capacity`).
 //!
 //! Full-sync chunks inside `Down::SyncChunk` are keyspace records, fuzzed in
-//! `crates/keyspace/tests/fuzz_snapshot.rs`.
+//! `crates/keyspace/tests/fuzz_snapshot.rs`; the users inside `Down::SyncUsers` are decoded by
+//! the secondary's state machine with bounded decoding (`crates/storage/src/sm_state/ship.rs`).
 //! Cases default to a CI-sized number; `PROPTEST_CASES=N` runs N (`benches/fuzz.sh`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -81,6 +82,7 @@ fn down() -> impl Strategy<Value = Down> {
         Just(Down::SyncEnd),
         (any::<u64>(), marks())
             .prop_map(|(head_seq, history)| Down::Heartbeat { head_seq, history }),
+        bytes().prop_map(Down::SyncUsers),
     ]
 }
 
@@ -217,8 +219,9 @@ proptest! {
 #[test]
 fn huge_length_prefixes_are_not_trusted() {
     let huge = (1u64 << 60).to_le_bytes();
-    // Down::Ops (variant 0) with 2^60 ops; Down::SyncChunk (variant 2) of 2^60 bytes.
-    for (variant, rest) in [(0u32, &huge[..]), (2, &huge[..])] {
+    // Down::Ops (variant 0) with 2^60 ops; Down::SyncChunk (variant 2) and Down::SyncUsers
+    // (variant 5) of 2^60 bytes.
+    for (variant, rest) in [(0u32, &huge[..]), (2, &huge[..]), (5, &huge[..])] {
         let mut payload = variant.to_le_bytes().to_vec();
         payload.extend_from_slice(rest);
         assert!(bincode::deserialize::<Down>(&payload).is_err());

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
+use meridian_acl::Users;
 use meridian_keyspace::Databases;
 use meridian_types::{HistoryMark, NodeId, Seq, ShipPosition, SyncId};
 use openraft::LogId;
@@ -73,11 +74,25 @@ impl SmHandle {
         self.shared.read().history.clone()
     }
 
-    /// A consistent copy of the data for a full sync: seq, history and keyspace, read under
-    /// one lock. Cloning shares string payloads, so it costs about one pass over the keys.
-    pub fn sync_image(&self) -> (Seq, Vec<HistoryMark>, Databases) {
+    /// A consistent copy of the data for a full sync: seq, history, keyspace and ACL users,
+    /// read under one lock. Cloning shares string payloads, so it costs about one pass over
+    /// the keys.
+    pub fn sync_image(&self) -> (Seq, Vec<HistoryMark>, Databases, Users) {
         let st = self.shared.read();
-        (st.seq, st.history.clone(), st.dbs.clone())
+        (st.seq, st.history.clone(), st.dbs.clone(), st.users.clone())
+    }
+
+    /// Runs `f` on the ACL users as of the last applied entry.
+    pub fn users<R>(&self, f: impl FnOnce(&Users) -> R) -> R {
+        f(&self.shared.read().users)
+    }
+
+    /// A number that moves whenever the users change (an `ACL SETUSER` / `DELUSER` applied, a
+    /// snapshot installed, a full sync swapped in), so a connection can keep its user and read
+    /// it again only when this moved. One atomic load. It moves only once the change is
+    /// visible to [`SmHandle::users`]; it may lag the change for a moment, never lead it.
+    pub fn users_version(&self) -> u64 {
+        self.shared.users_version()
     }
 
     /// The full sync being collected: its id, target seq and keys gathered so far.

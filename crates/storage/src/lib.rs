@@ -13,7 +13,8 @@
 //! the current snapshot (`snapshot/current.snap`, replaced atomically). sled (in `<data>`)
 //! holds only the replication backlogs, `<group>/backlog`, which a crash may shorten: the log
 //! after the snapshot rebuilds what follows. The keyspace itself lives in memory, as in
-//! Redis: the Raft log is the AOF, the snapshot the RDB.
+//! Redis: the Raft log is the AOF, the snapshot the RDB. So do the ACL users
+//! (`meridian_acl::Users`), replicated state changed by `ACL SETUSER` / `ACL DELUSER` writes.
 //!
 //! ```text
 //!  RaftCore ──append──► LogStore ──pwrite──► raft/<group>/log/*.wal ──► sync thread
@@ -21,9 +22,11 @@
 //!     │
 //!     └─committed entries──► StateMachine::apply
 //!                              ├─ Keyspace::execute_write(argv, now_ms, seed_i)   (write lock)
+//!                              ├─ ACL SETUSER / DELUSER ─► Users (then users_version moves)
 //!                              ├─ seq += 1 per successful write ─► sled <group>/backlog
 //!                              └─ watch seq ─► SmHandle::subscribe_seq (shipping, waiters)
-//!  build_snapshot ─ read lock ─► version ‖ header{last_applied, membership, seq} ‖ keyspace
+//!  build_snapshot ─ read lock ─► version ‖ header{last_applied, membership, seq, …}
+//!                              ‖ keyspace ‖ users
 //!                              └─► raft/<group>/snapshot/current.snap (temp, fsync, rename)
 //! ```
 //!

@@ -27,6 +27,10 @@ pub struct StorageOptions {
     pub backlog_max_bytes: u64,
     /// Tests only: deliberate bugs (see [`meridian_types::PlantedBugs`]).
     pub planted: meridian_types::PlantedBugs,
+    /// The server's command table, as `ACL SETUSER` rules see it when they are applied. Every
+    /// node of a cluster must hand in the same table: the rules' outcome is part of the
+    /// replicated state. Default: empty (rules naming single commands are refused).
+    pub acl_commands: Arc<Vec<meridian_acl::CommandInfo>>,
 }
 
 impl Default for StorageOptions {
@@ -34,6 +38,7 @@ impl Default for StorageOptions {
         StorageOptions {
             backlog_max_bytes: 64 << 20,
             planted: meridian_types::PlantedBugs::default(),
+            acl_commands: Arc::default(),
         }
     }
 }
@@ -185,6 +190,7 @@ pub async fn open_group(
             None => SmState::default(),
         };
         state.planted = opts.planted;
+        state.acl_commands = opts.acl_commands;
         let backlog = Backlog::open(&db, &group, opts.backlog_max_bytes)?;
         // A backlog that ends before the snapshot's seq has a gap after it (a crash between an
         // install and its backlog clear): drop it.

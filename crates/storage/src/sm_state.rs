@@ -1,18 +1,24 @@
-//! The replicated state of a group (databases, applied position, membership, seq), the apply
-//! rules, and its snapshot encoding.
+//! The replicated state of a group (databases, ACL users, applied position, membership, seq),
+//! the apply rules, and its snapshot encoding.
 //!
 //! [`SmState::apply_entry`] hands each request kind to its own method, grouped by concern:
 //! - `writes`: writes that originate on this cluster (client batches, active expiry); a
 //!   secondary takes neither, and each successful write moves `seq` by one into the backlog;
+//! - `acl`: `ACL SETUSER` / `ACL DELUSER`, writes to the users instead of the keyspace (from a
+//!   client batch or shipped), sequenced and shipped like any other write;
 //! - `role`: role changes from the coordination group; re-recording a role changes nothing;
 //! - `ship`: shipped ops and full syncs, applied only on a secondary;
 //! - `codec`: the snapshot encoding.
 
+mod acl;
 mod codec;
 mod role;
 mod ship;
 mod writes;
 
+use std::sync::Arc;
+
+use meridian_acl::{CommandInfo, Users};
 use meridian_keyspace::Databases;
 use meridian_types::{
     epoch_at, BacklogOp, ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, RegionRequest,
@@ -27,6 +33,8 @@ use ship::Staging;
 #[derive(Debug, Default)]
 pub(crate) struct SmState {
     pub(crate) dbs: Databases,
+    /// The ACL users, changed only by `ACL SETUSER` / `ACL DELUSER` writes and full syncs.
+    pub(crate) users: Users,
     pub(crate) last_applied: Option<LogId<NodeId>>,
     pub(crate) membership: StoredMembership<NodeId, Node>,
     pub(crate) seq: Seq,
@@ -45,6 +53,9 @@ pub(crate) struct SmState {
     pub(crate) role_token: u64,
     /// Tests only: deliberate bugs; not part of a snapshot (kept across installs).
     pub(crate) planted: meridian_types::PlantedBugs,
+    /// The server's command table for `ACL SETUSER` rules; set at open, not part of a snapshot
+    /// (kept across installs).
+    pub(crate) acl_commands: Arc<Vec<CommandInfo>>,
 }
 
 /// Side effects of applying entries that reach beyond the state: ops for the backlog, and
@@ -55,6 +66,8 @@ pub(crate) struct ApplyEffects {
     pub(crate) reset_backlog: bool,
     /// Runs given up in this apply: their ops are saved from the backlog before it is reset.
     pub(crate) discarded: Vec<DiscardedRange>,
+    /// The users may have changed (readers that cached a user read it again).
+    pub(crate) users_changed: bool,
 }
 
 impl ApplyEffects {
@@ -112,10 +125,14 @@ impl SmState {
             RegionRequest::SyncBegin { id, seq, history } => self.begin_sync(*id, *seq, history),
             RegionRequest::SyncChunk { id, entries } => self.stage_chunk(*id, entries),
             RegionRequest::SyncEnd { id } => self.finish_sync(*id, fx),
+            RegionRequest::SyncUsers { id, users } => self.stage_users(*id, users),
         }
         vec![]
     }
 }
+
+#[cfg(test)]
+mod acl_tests;
 
 #[cfg(test)]
 mod ship_tests;

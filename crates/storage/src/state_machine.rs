@@ -2,6 +2,7 @@
 
 use std::io::Cursor;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use meridian_types::{Node, NodeId, RegionResponse, RegionTypeConfig, Seq};
@@ -32,6 +33,8 @@ pub(crate) struct Shared {
     discarded_dir: PathBuf,
     /// Told about every applied write ([`crate::ApplyObserver`]).
     pub(crate) observer: ObserverSlot,
+    /// Moves after every change of the users, once the change is visible under the lock.
+    users_version: AtomicU64,
 }
 
 impl Shared {
@@ -50,7 +53,19 @@ impl Shared {
             apply_times: ApplyTimes::default(),
             discarded_dir,
             observer: ObserverSlot::default(),
+            users_version: AtomicU64::new(0),
         }
+    }
+
+    /// See [`SmHandle::users_version`].
+    pub(crate) fn users_version(&self) -> u64 {
+        self.users_version.load(Ordering::Acquire)
+    }
+
+    /// Called after the users changed (never before: a reader that sees the new version must
+    /// find the new users).
+    fn users_changed(&self) {
+        self.users_version.fetch_add(1, Ordering::AcqRel);
     }
 
     /// A panic while the lock was held cannot leave a half-applied entry behind that we would
@@ -120,7 +135,11 @@ impl StateMachine {
         data: &[u8],
     ) -> Result<Seq, StorageError> {
         let mut state = SmState::decode(data)?;
-        state.planted = shared.read().planted;
+        {
+            let current = shared.read();
+            state.planted = current.planted;
+            state.acl_commands = current.acl_commands.clone();
+        }
         if state.last_applied != meta.last_log_id || state.membership != meta.last_membership {
             return Err(StorageError::SnapshotCorrupt {
                 id: meta.snapshot_id.clone(),
@@ -133,6 +152,7 @@ impl StateMachine {
         shared.snapshots.save(meta, data, SaveMode::Replace)?;
         let old = std::mem::replace(&mut *shared.write(), state);
         drop(old);
+        shared.users_changed();
         // The old ops no longer connect to the new seq.
         shared.backlog.clear()?;
         Ok(seq)
@@ -162,6 +182,9 @@ impl RaftStateMachine<C> for StateMachine {
             replies.push(self.shared.write().apply_entry(&entry, &mut fx));
         }
         let seq = self.shared.read().seq;
+        if fx.users_changed {
+            self.shared.users_changed();
+        }
         for run in &fx.discarded {
             self.save_discarded(*run);
         }

@@ -78,6 +78,10 @@ pub enum RegionRequest {
     /// The image is complete: it replaces the data, and the secondary now holds position
     /// `(epoch at seq, seq)`.
     SyncEnd { id: SyncId },
+    /// The image's ACL users (bincode `meridian_acl::Users`), collected with the chunks and
+    /// swapped in at `SyncEnd` (a sync that sent none leaves the default users). Last of the
+    /// variants: bincode numbers them, and logs already written keep their meaning.
+    SyncUsers { id: SyncId, users: bytes::Bytes },
 }
 
 /// What applying one [`RegionRequest`] produced.

@@ -18,6 +18,8 @@ pub(crate) struct ClientView {
     pub last_active: Instant,
     /// `client|list`-style name of the last command.
     pub last_cmd: String,
+    /// The ACL user (`user=`).
+    pub user: String,
     /// Commands queued in MULTI, or -1 outside a transaction.
     pub multi: i64,
     pub resp: u8,
@@ -41,6 +43,7 @@ impl ClientView {
             created: now,
             last_active: now,
             last_cmd: "NULL".into(),
+            user: "default".into(),
             multi: -1,
             resp: 2,
             readonly: false,
@@ -58,7 +61,7 @@ impl ClientView {
         format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db=0 sub=0 psub=0 ssub=0 \
              multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
-             tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+             tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -70,6 +73,7 @@ impl ClientView {
             self.multi,
             self.qbuf,
             self.last_cmd,
+            self.user,
             self.resp,
             self.lib_name,
             self.lib_ver,

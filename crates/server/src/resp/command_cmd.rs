@@ -108,6 +108,13 @@ fn find(name: &[u8]) -> Option<Entry> {
     }
 }
 
+/// Every command and subcommand as ACL rules see them (full name, categories, `no_auth`),
+/// in the order COMMAND lists them (data commands first): the table `ACL SETUSER` rules are
+/// applied against, on every node and in the replicated apply.
+pub(crate) fn acl_commands() -> Vec<meridian_acl::CommandInfo> {
+    all().iter().map(Entry::acl_info).collect()
+}
+
 fn words(s: &'static str) -> impl Iterator<Item = &'static str> {
     s.split(' ').filter(|w| !w.is_empty())
 }
@@ -119,6 +126,20 @@ fn bulk(s: &str) -> Reply {
 impl Entry {
     fn categories(&self) -> Vec<&'static str> {
         self.meta.categories(&self.flags)
+    }
+
+    fn acl_info(&self) -> meridian_acl::CommandInfo {
+        let cats: Vec<_> = self
+            .categories()
+            .into_iter()
+            .filter_map(meridian_acl::Category::from_name)
+            .collect();
+        meridian_acl::CommandInfo {
+            fullname: self.name.clone(),
+            categories: meridian_acl::CategorySet::of(&cats),
+            no_auth: self.flags.contains(&"no_auth"),
+            subcommands: self.subs.iter().map(Entry::acl_info).collect(),
+        }
     }
 
     /// The 10-element `COMMAND INFO` entry (`addReplyCommandInfo`).

@@ -79,7 +79,11 @@ impl Connection {
                     .settings
                     .write()
                     .unwrap_or_else(PoisonError::into_inner);
+                let before = settings.requirepass.clone();
                 let reply = config_set(&argv[2..], &mut settings, stored, port);
+                if settings.requirepass != before {
+                    self.shared.acl.requirepass_changed();
+                }
                 push_tuning(&self.shared, stored);
                 reply
             }

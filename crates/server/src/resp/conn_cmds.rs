@@ -4,6 +4,7 @@ use bytes::Bytes;
 use meridian_resp::Protocol;
 use meridian_types::Reply;
 
+use crate::resp::acl::{LogContext, LogReason};
 use crate::resp::client_admin;
 use crate::resp::connection::Connection;
 use crate::resp::dispatch::{Answer, Step};
@@ -16,11 +17,6 @@ select the RESP protocol version at the same time";
 
 fn error(text: &str) -> Reply {
     Reply::Error(text.to_string())
-}
-
-/// Compares without an early exit, so timing tells nothing about the password.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Redis `validateClientAttr`: printable ASCII without spaces.
@@ -37,22 +33,34 @@ impl Connection {
         }
     }
 
-    /// Redis 7 ACL check for the single `default` user: with no `requirepass` it has
-    /// `nopass` and any password opens it.
-    fn credentials_ok(&self, user: &[u8], pass: &[u8]) -> bool {
-        if user != b"default" {
-            return false;
+    /// `ACLAuthenticateUser`: on success the connection becomes `user`; a failure is
+    /// logged in `ACL LOG` (reason `auth`, object the command name).
+    fn authenticate(&mut self, user: &[u8], pass: &[u8], command: &Bytes) -> bool {
+        let users = self.users();
+        if let Ok(u) = users.authenticate(user, pass) {
+            self.session.user = u.name().clone();
+            self.session.authenticated = true;
+            return true;
         }
-        match self.shared.settings().requirepass {
-            None => true,
-            Some(expected) => same_secret(expected.as_bytes(), pass),
-        }
+        let context = if self.session.multi.is_some() {
+            LogContext::Multi
+        } else {
+            LogContext::Toplevel
+        };
+        let object = Bytes::copy_from_slice(command);
+        self.add_acl_log(
+            LogReason::Auth,
+            context,
+            object,
+            Bytes::copy_from_slice(user),
+        );
+        false
     }
 
     pub(super) fn auth(&mut self, argv: &[Bytes]) -> Reply {
         let (user, pass) = match argv.len() {
             2 => {
-                if self.shared.settings().requirepass.is_none() {
+                if crate::resp::acl::default_open(&self.users()) {
                     return error(
                         "ERR AUTH <password> called without any password configured for the \
                          default user. Are you sure your configuration is correct?",
@@ -63,8 +71,8 @@ impl Connection {
             3 => (&argv[1][..], &argv[2][..]),
             _ => return error("ERR syntax error"),
         };
-        if self.credentials_ok(user, pass) {
-            self.session.authenticated = true;
+        let (user, pass) = (user.to_vec(), pass.to_vec());
+        if self.authenticate(&user, &pass, &argv[0]) {
             Reply::ok()
         } else {
             error(WRONGPASS)
@@ -107,10 +115,9 @@ impl Connection {
             }
         }
         if let Some((user, pass)) = auth {
-            if !self.credentials_ok(&user, &pass) {
+            if !self.authenticate(&user, &pass, &argv[0]) {
                 return fail(error(WRONGPASS));
             }
-            self.session.authenticated = true;
         }
         if self.auth_required() {
             return fail(error(HELLO_NOAUTH));
@@ -246,7 +253,7 @@ impl Connection {
     }
 
     pub(super) fn reset(&mut self) -> Reply {
-        let required = self.shared.settings().requirepass.is_some();
+        let required = !crate::resp::acl::default_open(&self.users());
         self.session.reset(required);
         self.admin_reset();
         Reply::Status("RESET".into())
@@ -262,8 +269,5 @@ mod tests {
         assert!(valid_client_attr(b"redis-py"));
         assert!(!valid_client_attr(b"a b"));
         assert!(!valid_client_attr(b"a\nb"));
-        assert!(same_secret(b"pw", b"pw"));
-        assert!(!same_secret(b"pw", b"px"));
-        assert!(!same_secret(b"pw", b"pw2"));
     }
 }

@@ -64,6 +64,8 @@ pub(crate) struct Connection {
     /// The query buffer as Redis counts it (CLIENT LIST `qbuf`): what the last read left in
     /// it, requests being run included, until they have all run.
     qbuf: usize,
+    /// The users this connection last checked against (`acl::view`).
+    pub(super) acl_cache: std::sync::Mutex<Option<crate::resp::acl::UsersCache>>,
     _permit: ConnectionPermit,
 }
 
@@ -79,12 +81,8 @@ impl Connection {
         let id = shared.clients.next_id();
         let registered = shared.clients.register(id, peer, laddr);
         crate::resp::client_admin::attach(&registered, &cancel);
-        let authenticated = shared
-            .settings
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .requirepass
-            .is_none();
+        let mut acl_cache = None;
+        let authenticated = crate::resp::acl::default_open(&shared.users_view(&mut acl_cache));
         let mut conn = Connection {
             stream,
             cancel,
@@ -98,6 +96,7 @@ impl Connection {
             pending_bytes: 0,
             read_gen: 0,
             qbuf: 0,
+            acl_cache: std::sync::Mutex::new(acl_cache),
             shared,
             _permit: permit,
         };
@@ -110,18 +109,6 @@ impl Connection {
             Ok(()) => debug!("RESP connection closed"),
             Err(e) => debug!(error = %e, "RESP connection ended"),
         }
-    }
-
-    /// True while the client must still authenticate (Redis `authRequired`).
-    pub(super) fn auth_required(&self) -> bool {
-        !self.session.authenticated
-            && self
-                .shared
-                .settings
-                .read()
-                .unwrap_or_else(|e| e.into_inner())
-                .requirepass
-                .is_some()
     }
 
     /// Parser limits follow the live settings and the authentication state, request by request.
@@ -303,6 +290,9 @@ impl Connection {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         v.name.clone_from(&self.session.name);
+        if v.user.as_bytes() != self.session.user {
+            v.user = String::from_utf8_lossy(&self.session.user).into_owned();
+        }
         v.last_active = std::time::Instant::now();
         v.multi = self
             .session

@@ -10,6 +10,7 @@ use meridian_keyspace::{lookup, unknown_command, wrong_arity, CommandDef};
 use meridian_resp::{encode, encode_verbatim, Protocol};
 use meridian_types::{Consistency, Reply};
 
+use crate::resp::acl::Refusal;
 use crate::resp::connection::{Connection, Flow, Slot};
 use crate::resp::errors::read_error;
 use crate::resp::replication_info::ReplicationFacts;
@@ -178,7 +179,11 @@ impl Connection {
                 "ERR Command not allowed inside a transaction".into(),
             ))
         } else {
-            self.oom_error(target, name)
+            match self.acl_refusal(argv) {
+                Some(Refusal::Denied(reply)) => Some(reply),
+                Some(Refusal::UserGone) => return Ok(ControlFlow::Break(Flow::Close)),
+                None => self.oom_error(target, name),
+            }
         };
         if let Some(err) = refusal {
             self.reject(argv, err).await;

@@ -36,7 +36,7 @@ use meridian_region::RegionGroup;
 use meridian_types::Reply;
 
 pub(crate) use cmdstats::CommandStats;
-pub(crate) use getkeys::{getkeys, is_getkeys};
+pub(crate) use getkeys::{command_fullname, getkeys, is_getkeys, key_access};
 
 use crate::resp::connection::Connection;
 use crate::resp::dispatch::{Answer, Step};

@@ -53,6 +53,8 @@ pub(crate) struct Shared {
     pub intro: crate::resp::introspection::Intro,
     /// Pause, monitor feed, shutdown request, idle timeout (`client_admin`).
     pub admin: Arc<crate::resp::client_admin::NodeAdmin>,
+    /// ACL users as this node applies them, and `ACL LOG` (`acl`).
+    pub acl: crate::resp::acl::AclState,
 }
 
 #[derive(Default)]
@@ -124,6 +126,7 @@ impl RespServer {
             intro: crate::resp::introspection::Intro::watching(&group),
             blocking: crate::resp::blocking::BlockedKeys::watching(&group),
             admin: Arc::default(),
+            acl: crate::resp::acl::AclState::new(crate::resp::acl::command_table()),
             group,
             settings: RwLock::new(settings),
             clients: Arc::new(ClientRegistry::default()),
@@ -150,6 +153,8 @@ impl RespServer {
             tls_addr = Some(incoming.local_addr());
             incomings.push(incoming);
         }
+        let reaper = crate::resp::acl::close_deleted_users(shared.clone(), cancel.clone());
+        tokio::spawn(reaper.instrument(info_span!(parent: &span, "acl_deleted_users")));
         let task = tokio::spawn(serve_ports(incomings, shared, cancel.clone()).instrument(span));
         info!(resp = %addr, resp_tls = ?tls_addr, "RESP listener started");
         Ok(RespServer {

@@ -20,6 +20,7 @@
 //! - Every `RegionError` becomes a RESP error in `errors.rs` and nowhere else.
 //! - Parse one, execute one: AUTH takes effect on the parser limits before the next request.
 
+mod acl;
 mod admin_cmds;
 mod blocking;
 mod client_admin;
@@ -41,5 +42,6 @@ mod session;
 mod table;
 mod txn;
 
+pub(crate) use acl::command_table as acl_command_table;
 pub use info::set_mem_allocator;
 pub use listener::RespServer;

@@ -42,6 +42,7 @@ impl Connection {
             "echo" => answer(Reply::Bulk(argv[1].clone())),
             "hello" => self.hello(argv),
             "auth" => answer(self.auth(argv)),
+            "acl" => answer(self.acl(argv).await),
             "select" => answer(self.select(argv)),
             "client" => self.client(argv),
             "monitor" => self.monitor(in_exec),

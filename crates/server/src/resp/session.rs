@@ -19,6 +19,8 @@ pub(crate) struct Session {
     /// Redis's `c->authenticated`: true from the start when no password was required at
     /// connect time (a password set later does not lock out connected clients, as in Redis).
     pub authenticated: bool,
+    /// The ACL user the connection runs as (`default` until AUTH).
+    pub user: Bytes,
     /// `READONLY`: reads are served from this node's state, possibly stale.
     pub readonly: bool,
     pub name: String,
@@ -45,6 +47,7 @@ impl Session {
             id,
             proto: Protocol::Resp2,
             authenticated,
+            user: Bytes::from_static(meridian_acl::DEFAULT_USER),
             readonly: false,
             name: String::new(),
             lib_name: String::new(),
@@ -63,6 +66,7 @@ impl Session {
     pub(crate) fn reset(&mut self, password_required: bool) {
         self.proto = Protocol::Resp2;
         self.authenticated = !password_required;
+        self.user = Bytes::from_static(meridian_acl::DEFAULT_USER);
         self.readonly = false;
         self.name.clear();
         self.multi = None;

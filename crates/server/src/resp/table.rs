@@ -87,6 +87,24 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
     },
     ServerCommand {
         subcommands: &[
+            ("cat", -2),
+            ("deluser", -3),
+            ("dryrun", -4),
+            ("genpass", -2),
+            ("getuser", 3),
+            ("help", 2),
+            ("list", 2),
+            ("load", 2),
+            ("log", -2),
+            ("save", 2),
+            ("setuser", -3),
+            ("users", 2),
+            ("whoami", 2),
+        ],
+        ..cmd("acl", -2, &[], false, "A container for Access List Control commands")
+    },
+    ServerCommand {
+        subcommands: &[
             ("count", 2),
             ("info", -2),
             ("docs", -2),

@@ -68,11 +68,12 @@ impl Connection {
         // Every queued command passed `resolve` when it was queued.
         let targets: Vec<Option<Target>> =
             multi.queued.iter().map(|argv| resolve(argv).ok()).collect();
-        // Database indexes past the setting are answered here and left out of the entry.
+        // Database indexes past the setting, and commands the user's ACL rules no longer allow,
+        // are answered here and left out of the entry.
         let refused: Vec<Option<Reply>> = multi
             .queued
             .iter()
-            .map(|argv| self.db_index_error(argv))
+            .map(|argv| self.db_index_error(argv).or_else(|| self.acl_recheck(argv)))
             .collect();
         let in_entry: Vec<bool> = targets
             .iter()

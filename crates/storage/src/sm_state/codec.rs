@@ -1,5 +1,9 @@
 //! The snapshot encoding of [`SmState`]: a version byte, a bincode header, then the
-//! databases' own format (and the staged image's databases, when a full sync is under way).
+//! databases' own format (and the staged image's databases, when a full sync is under way),
+//! then the ACL users (and the staged image's, when they arrived) in bincode.
+//!
+//! Version 5 (before the users were replicated) is still read, with the default users, so a
+//! data directory written by the previous build opens.
 //!
 //! The bytes may come from another node (InstallSnapshot), so decoding trusts no length prefix:
 //! each part is read from the front of the slice with the bytes left as the limit
@@ -7,6 +11,7 @@
 
 use std::io::{Read, Write};
 
+use meridian_acl::Users;
 use meridian_keyspace::Databases;
 use meridian_types::{ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, Seq, SyncId};
 use openraft::{LogId, StoredMembership};
@@ -17,7 +22,10 @@ use crate::codec::decode_prefix;
 use crate::error::StorageError;
 
 /// Version byte at the head of every snapshot this crate writes.
-pub(super) const SNAPSHOT_VERSION: u8 = 5;
+pub(super) const SNAPSHOT_VERSION: u8 = 6;
+
+/// The previous version, still read: no users part (the default users).
+pub(super) const SNAPSHOT_VERSION_NO_USERS: u8 = 5;
 
 /// What precedes the databases in a snapshot.
 #[derive(Serialize, Deserialize)]
@@ -32,6 +40,14 @@ struct SnapshotHeader {
     staging: Option<(SyncId, Seq, Vec<HistoryMark>, bool)>,
     discarded: Vec<DiscardedRange>,
     role_token: u64,
+}
+
+/// What follows the databases (version 6 on).
+#[derive(Serialize, Deserialize)]
+struct UsersPart {
+    users: Users,
+    /// The staged image's users, when a full sync is under way and they arrived.
+    staged: Option<Users>,
 }
 
 impl SmState {
@@ -69,6 +85,12 @@ impl SmState {
         if let Some(st) = &self.staging {
             st.dbs.write_snapshot(&mut out)?;
         }
+        let users = UsersPart {
+            users: self.users.clone(),
+            staged: self.staging.as_ref().and_then(|st| st.users.clone()),
+        };
+        bincode::serialize_into(&mut out, &users)
+            .map_err(StorageError::codec("encode snapshot users"))?;
         Ok(out)
     }
 
@@ -77,23 +99,34 @@ impl SmState {
         let r = &mut data;
         let mut version = [0u8; 1];
         r.read_exact(&mut version)?;
-        if version[0] != SNAPSHOT_VERSION {
+        if version[0] != SNAPSHOT_VERSION && version[0] != SNAPSHOT_VERSION_NO_USERS {
             return Err(StorageError::SnapshotVersion(version[0], SNAPSHOT_VERSION));
         }
         let header: SnapshotHeader = decode_prefix("decode snapshot header", r)?;
         let dbs = Databases::read_snapshot_from(r)?;
-        let staging = match header.staging {
+        let mut staging = match header.staging {
             Some((id, seq, history, corrupt)) => Some(Staging {
                 id,
                 seq,
                 history,
                 corrupt,
                 dbs: Databases::read_snapshot_from(r)?,
+                users: None,
             }),
             None => None,
         };
+        let users = if version[0] == SNAPSHOT_VERSION_NO_USERS {
+            Users::default()
+        } else {
+            let part: UsersPart = decode_prefix("decode snapshot users", r)?;
+            if let Some(st) = staging.as_mut() {
+                st.users = part.staged;
+            }
+            part.users
+        };
         Ok(SmState {
             dbs,
+            users,
             last_applied: header.last_applied,
             membership: header.membership,
             seq: header.seq,
@@ -104,6 +137,7 @@ impl SmState {
             discarded: header.discarded,
             role_token: header.role_token,
             planted: Default::default(),
+            acl_commands: Default::default(),
         })
     }
 }

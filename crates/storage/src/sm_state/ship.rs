@@ -1,12 +1,17 @@
 //! Apply rules on a secondary: shipped ops, and full syncs staged aside until complete.
+//! Shipped `ACL` ops change the users (`acl.rs`); a full sync's users arrive in their own entry
+//! (`SyncUsers`) and are swapped in with its data.
 
 use bytes::Bytes;
+use meridian_acl::Users;
 use meridian_keyspace::Databases;
 use meridian_types::{
     epoch_at, on_history, BacklogOp, DiscardedRange, HistoryMark, Seq, ShipPosition, SyncId,
 };
 
+use super::acl::is_acl;
 use super::{ApplyEffects, SmState};
+use crate::codec::decode_prefix;
 
 /// A full sync's image, gathered entry by entry before it replaces the data.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -17,6 +22,8 @@ pub(crate) struct Staging {
     /// A chunk failed to decode: the image is incomplete and `SyncEnd` discards it.
     pub(crate) corrupt: bool,
     pub(crate) dbs: Databases,
+    /// The image's users, once they arrived.
+    pub(crate) users: Option<Users>,
 }
 
 impl SmState {
@@ -43,13 +50,11 @@ impl SmState {
         // them is deterministic, so they succeed here too.
         if self.planted.ship_out_of_order {
             for op in runnable.iter().rev() {
-                self.dbs
-                    .execute_write(&mut op.db.clone(), &op.argv, op.now_ms, op.seed);
+                fx.users_changed |= self.replay(op);
             }
         } else {
             for op in runnable {
-                self.dbs
-                    .execute_write(&mut op.db.clone(), &op.argv, op.now_ms, op.seed);
+                fx.users_changed |= self.replay(op);
             }
         }
         for op in runnable {
@@ -60,6 +65,16 @@ impl SmState {
         if epoch_at(history, self.seq).is_some() {
             self.history = history.to_vec();
         }
+    }
+
+    /// Replays one shipped op on the users or the keyspace; true when the users changed.
+    fn replay(&mut self, op: &BacklogOp) -> bool {
+        if is_acl(&op.argv) {
+            return self.replay_acl(op);
+        }
+        self.dbs
+            .execute_write(&mut op.db.clone(), &op.argv, op.now_ms, op.seed);
+        false
     }
 
     /// Starts collecting a full sync's image aside (only on a secondary); it replaces any
@@ -85,7 +100,21 @@ impl SmState {
         }
     }
 
-    /// Swaps in a complete staged image.
+    /// Stages the users of the sync being collected, if it is sync `id`; users that fail to
+    /// decode (or leave bytes over) mark the image corrupt. The bytes come from another cluster: decoding trusts no
+    /// length prefix ([`decode_prefix`]).
+    pub(super) fn stage_users(&mut self, id: SyncId, users: &Bytes) {
+        if let Some(st) = self.staging.as_mut().filter(|st| st.id == id) {
+            let mut rest = &users[..];
+            match decode_prefix::<Users>("decode sync users", &mut rest) {
+                Ok(decoded) if rest.is_empty() => st.users = Some(decoded),
+                _ => st.corrupt = true,
+            }
+        }
+    }
+
+    /// Swaps in a complete staged image: its data, and its users (the default users when the
+    /// source sent none).
     pub(super) fn finish_sync(&mut self, id: SyncId, fx: &mut ApplyEffects) {
         let Some(st) = self.staging.take() else {
             return;
@@ -100,6 +129,8 @@ impl SmState {
             fx.discarded.push(run);
         }
         self.dbs.adopt(st.dbs);
+        self.users = st.users.unwrap_or_default();
+        fx.users_changed = true;
         self.seq = st.seq;
         self.history = st.history;
         fx.reset();

@@ -1,10 +1,11 @@
 //! Writes that originate on this cluster: client batches and active expiry. Each write that
 //! succeeds moves `seq` by one and is pushed to the backlog; a secondary takes neither (its
-//! data changes only through shipping).
+//! data changes only through shipping). A batch's `ACL` commands go to the users (`acl.rs`).
 
 use bytes::Bytes;
 use meridian_types::{BacklogOp, ClusterRole, Reply, WriteBatch, WriteResult, READONLY_ERROR};
 
+use super::acl::is_acl;
 use super::{ApplyEffects, SmState};
 
 /// Mixes a batch's seed with a command's position, so every command of a batch draws its own
@@ -47,7 +48,7 @@ impl SmState {
                 aborted: true,
             };
         }
-        let replies = self.apply_write(batch, &mut fx.ops);
+        let replies = self.apply_write(batch, fx);
         WriteResult {
             replies,
             seq: self.seq,
@@ -55,25 +56,27 @@ impl SmState {
         }
     }
 
-    fn apply_write(
-        &mut self,
-        batch: &WriteBatch,
-        backlog: &mut Vec<BacklogOp>,
-    ) -> Vec<meridian_types::Reply> {
+    fn apply_write(&mut self, batch: &WriteBatch, fx: &mut ApplyEffects) -> Vec<Reply> {
         let mut replies = Vec::with_capacity(batch.commands.len());
         let mut db = batch.db;
         for (i, argv) in batch.commands.iter().enumerate() {
             let seed = command_seed(batch.seed, i);
             let ran_in = db;
-            let reply = self.dbs.execute_write(&mut db, argv, batch.now_ms, seed);
-            let is_write = argv
-                .first()
-                .and_then(|name| meridian_keyspace::lookup(name))
-                .is_some_and(|d| d.is_write());
-            if is_write && !reply.is_error() {
+            let (reply, wrote) = if is_acl(argv) {
+                self.acl_write(argv, fx)
+            } else {
+                let reply = self.dbs.execute_write(&mut db, argv, batch.now_ms, seed);
+                let is_write = argv
+                    .first()
+                    .and_then(|name| meridian_keyspace::lookup(name))
+                    .is_some_and(|d| d.is_write());
+                let wrote = is_write && !reply.is_error();
+                (reply, wrote)
+            };
+            if wrote {
                 self.seq += 1;
                 self.last_op_ms = batch.now_ms;
-                backlog.push(BacklogOp {
+                fx.ops.push(BacklogOp {
                     seq: self.seq,
                     db: ran_in,
                     now_ms: batch.now_ms,
@@ -84,6 +87,18 @@ impl SmState {
             replies.push(reply);
         }
         replies
+    }
+
+    /// An `ACL` command of a batch: its reply, and whether it is a write to sequence (it
+    /// succeeded; a failed one changed nothing).
+    fn acl_write(&mut self, argv: &[Bytes], fx: &mut ApplyEffects) -> (Reply, bool) {
+        match self.apply_acl(argv) {
+            Ok(applied) => {
+                fx.users_changed |= applied.changed;
+                (applied.reply, true)
+            }
+            Err(reply) => (reply, false),
+        }
     }
 
     /// Active expiry: deletes each of `keys` that is due at `now_ms`, logging a `DEL` for each.

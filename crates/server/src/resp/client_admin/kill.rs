@@ -38,7 +38,7 @@ pub(crate) struct KillFilter {
     pub laddr: Option<String>,
     pub kind: Option<ClientType>,
     pub id: Option<u64>,
-    /// Only `default` exists.
+    /// An ACL user's name (checked to exist by the caller).
     pub user: Option<String>,
     pub skipme: bool,
     /// `CLIENT KILL ip:port`: answers +OK / "No such client".
@@ -88,8 +88,7 @@ pub(crate) fn parse_kill(argv: &[Bytes]) -> Result<KillFilter, Reply> {
             },
             b"addr" => filter.addr = Some(text(value)),
             b"laddr" => filter.laddr = Some(text(value)),
-            b"user" if value[..] == b"default"[..] => filter.user = Some(text(value)),
-            b"user" => return Err(Reply::Error(format!("ERR No such user '{}'", text(value)))),
+            b"user" => filter.user = Some(text(value)),
             b"skipme" => match value.to_ascii_lowercase().as_slice() {
                 b"yes" => filter.skipme = true,
                 b"no" => filter.skipme = false,
@@ -125,6 +124,9 @@ impl KillFilter {
         if self.id.is_some_and(|id| id != view.id) {
             return false;
         }
+        if self.user.as_ref().is_some_and(|u| *u != view.user) {
+            return false;
+        }
         !(self.skipme && view.id == me)
     }
 }
@@ -136,6 +138,12 @@ impl Connection {
             Ok(f) => f,
             Err(e) => return Step::Answer(Answer::Reply(e)),
         };
+        if let Some(user) = &filter.user {
+            if self.users().get(user.as_bytes()).is_none() {
+                let reply = Reply::Error(format!("ERR No such user '{user}'"));
+                return Step::Answer(Answer::Reply(reply));
+            }
+        }
         let me = self.session.id;
         let mut killed = 0;
         let mut close_me = false;

@@ -78,10 +78,6 @@ fn kill_errors_are_redis_texts() {
             &["client", "kill", "type", "bogus"],
             "ERR Unknown client type 'bogus'",
         ),
-        (
-            &["client", "kill", "user", "alice"],
-            "ERR No such user 'alice'",
-        ),
         (&["client", "kill", "skipme", "maybe"], "ERR syntax error"),
         (&["client", "kill", "nosuch", "1"], "ERR syntax error"),
         (&["client", "kill", "id", "1", "type"], "ERR syntax error"),

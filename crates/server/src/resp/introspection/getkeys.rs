@@ -144,6 +144,39 @@ fn find_command(args: &[Bytes]) -> Option<(String, i32)> {
         .map(|(n, arity)| (format!("{}|{n}", cmd.name), *arity))
 }
 
+/// The full name of the command `argv` runs (`get`, `client|list`, `object|encoding`), as
+/// Redis's `lookupCommand` finds it.
+pub(crate) fn command_fullname(argv: &[Bytes]) -> Option<String> {
+    find_command(argv).map(|(name, _)| name)
+}
+
+/// A key of a command as ACL rules check it: its position in argv and whether the command
+/// reads it (key spec flag ACCESS) and writes it (INSERT, DELETE or UPDATE).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyAccess {
+    pub pos: usize,
+    pub read: bool,
+    pub write: bool,
+}
+
+/// The keys of `argv` for the command `fullname`, found as `COMMAND GETKEYS` finds them.
+pub(crate) fn key_access(fullname: &str, argv: &[Bytes]) -> Vec<KeyAccess> {
+    let Some(specs) = SPECS.iter().find(|(n, _)| *n == fullname).map(|(_, s)| *s) else {
+        return Vec::new();
+    };
+    keys_of(fullname, specs, argv)
+        .into_iter()
+        .map(|(pos, flags)| {
+            let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
+            KeyAccess {
+                pos,
+                read: has("access"),
+                write: has("insert") || has("delete") || has("update"),
+            }
+        })
+        .collect()
+}
+
 /// COMMAND GETKEYS / GETKEYSANDFLAGS `args...`.
 pub(crate) fn getkeys(argv: &[Bytes]) -> Reply {
     let with_flags = argv[1].eq_ignore_ascii_case(b"getkeysandflags");

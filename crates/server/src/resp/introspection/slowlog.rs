@@ -93,7 +93,7 @@ pub(super) fn entry_argv(argv: &[Bytes]) -> Vec<Bytes> {
 }
 
 /// Redis's `redactClientCommandArgument` calls: AUTH's credentials, HELLO … AUTH user pass,
-/// and CONFIG SET of the sensitive settings.
+/// ACL SETUSER's arguments, and CONFIG SET of the sensitive settings.
 pub(super) fn redact(argv: &[Bytes]) -> Vec<Bytes> {
     let mut out = argv.to_vec();
     let redacted = || Bytes::from_static(b"(redacted)");
@@ -112,6 +112,9 @@ pub(super) fn redact(argv: &[Bytes]) -> Vec<Bytes> {
             }
             j += 1;
         }
+    } else if is(&argv[0], "acl") && argv.len() >= 3 && is(&argv[1], "setuser") {
+        // The user name and every rule (passwords among them).
+        out.iter_mut().skip(2).for_each(|a| *a = redacted());
     } else if is(&argv[0], "config") && argv.len() >= 2 && is(&argv[1], "set") {
         for pair in (2..argv.len().saturating_sub(1)).step_by(2) {
             if ["masteruser", "masterauth", "requirepass"]
