@@ -1,7 +1,8 @@
 //! Redis ACL users as replicated state (DESIGN.md §9): a user made on any node of a cluster
 //! logs in on every node, with its rules enforced there; deleting it closes its connections;
 //! a restarted node still has it; users ship to secondary clusters, which refuse to change
-//! them, and a promoted secondary accepts the same users and manages them from then on.
+//! them, and a promoted secondary accepts the same users and manages them from then on; gRPC
+//! callers are the same users (`authorization: Basic` metadata).
 
 use meridian_testkit::{TestCluster, TestClusterOptions};
 
@@ -205,5 +206,91 @@ async fn users_ship_to_secondaries_and_a_promoted_secondary_manages_them() -> Re
         auth_answers(d.resp_addr(*id)?, "carol", "pc", "+OK").await?;
         auth_answers(d.resp_addr(*id)?, "erin", "pe", "+OK").await?;
     }
+    Ok(())
+}
+
+/// A `KeyValue.Set` with `authorization: Basic base64(user:pass)` when `creds` is given.
+async fn grpc_set(
+    tc: &TestCluster,
+    id: NodeId,
+    creds: Option<&str>,
+    key: &str,
+) -> std::result::Result<(), tonic::Status> {
+    use base64::Engine;
+    let mut kv = tc
+        .kv(id)
+        .await
+        .map_err(|e| tonic::Status::unavailable(e.to_string()))?;
+    let mut req = tonic::Request::new(pb::SetRequest {
+        key: Bytes::copy_from_slice(key.as_bytes()),
+        value: Bytes::from_static(b"v"),
+        ..Default::default()
+    });
+    if let Some(creds) = creds {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(creds);
+        let value = format!("Basic {encoded}")
+            .parse()
+            .map_err(|_| tonic::Status::internal("metadata value"))?;
+        req.metadata_mut().insert("authorization", value);
+    }
+    kv.set(req).await.map(|_| ())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn grpc_callers_are_the_same_users_as_resp_clients() -> Result<()> {
+    let tc = TestCluster::start(TestClusterOptions::default()).await?;
+    let leader = tc.wait_for_leader(WAIT).await?;
+    let follower = tc.follower_of(leader)?;
+
+    phase("while default needs no password, a call without credentials runs as default");
+    grpc_set(&tc, follower, None, "k0")
+        .await
+        .map_err(|s| anyhow!("{s}"))?;
+
+    phase("once default has a password, every node wants credentials");
+    let mut admin = Session::open(tc.resp_addr(leader)?).await?;
+    admin
+        .expect(
+            &["ACL", "SETUSER", "alice", "on", ">pw", "~a:*", "+@write"],
+            "+OK",
+        )
+        .await?;
+    admin
+        .expect(
+            &["ACL", "SETUSER", "default", "resetpass", ">adminpw"],
+            "+OK",
+        )
+        .await?;
+    for id in tc.ids() {
+        eventually(&format!("node {id} wants credentials"), WAIT, || async {
+            let refused = grpc_set(&tc, id, None, "k1").await.err();
+            Ok(refused
+                .filter(|s| s.code() == Code::Unauthenticated)
+                .map(|_| ()))
+        })
+        .await?;
+    }
+    let wrong = grpc_set(&tc, follower, Some("alice:nope"), "a:1").await;
+    ensure!(
+        wrong.as_ref().err().map(tonic::Status::code) == Some(Code::Unauthenticated),
+        "a wrong password: {wrong:?}"
+    );
+
+    phase("alice may write her keys and nothing else");
+    grpc_set(&tc, follower, Some("alice:pw"), "a:1")
+        .await
+        .map_err(|s| anyhow!("alice on a:1: {s}"))?;
+    let denied = grpc_set(&tc, follower, Some("alice:pw"), "b:1").await;
+    let status = denied.err().context("alice wrote b:1")?;
+    ensure!(
+        status.code() == Code::PermissionDenied
+            && status.message()
+                == "NOPERM this user has no permissions to access one of the keys used as arguments",
+        "alice on b:1: {status:?}"
+    );
+    grpc_set(&tc, follower, Some("default:adminpw"), "b:1")
+        .await
+        .map_err(|s| anyhow!("default on b:1: {s}"))?;
+    tc.shutdown().await;
     Ok(())
 }

@@ -10,11 +10,15 @@ use meridian_types::Reply;
 use tonic::{Request, Response, Status};
 
 use crate::kv_argv::*;
+use crate::kv_auth::Caller;
+use crate::resp::AclState;
 use crate::spec::{ClusterSpec, EdgeLimits};
 use crate::status::{region_status, region_status_for, reply_ok};
 
 pub(crate) struct KeyValueService {
     group: Arc<RegionGroup>,
+    /// The node's ACL users: who may call, and what (`kv_auth`).
+    acl: Arc<AclState>,
     limits: EdgeLimits,
     /// The deployment's clusters, to point refused writes at the primary's endpoints.
     clusters: Vec<ClusterSpec>,
@@ -23,11 +27,13 @@ pub(crate) struct KeyValueService {
 impl KeyValueService {
     pub(crate) fn new(
         group: Arc<RegionGroup>,
+        acl: Arc<AclState>,
         limits: EdgeLimits,
         clusters: Vec<ClusterSpec>,
     ) -> Self {
         KeyValueService {
             group,
+            acl,
             limits,
             clusters,
         }
@@ -35,9 +41,11 @@ impl KeyValueService {
 
     async fn read(
         &self,
+        caller: &Caller,
         opts: Option<&pb::ReadOptions>,
         argv: Vec<Bytes>,
     ) -> Result<(Reply, u64), Status> {
+        self.acl.grpc_permit(caller, &argv)?;
         let (level, min_seq) = read_options(opts)?;
         self.group
             .read_barrier(level, min_seq)
@@ -49,7 +57,8 @@ impl KeyValueService {
         Ok((reply, sm.seq()))
     }
 
-    async fn write(&self, argv: Vec<Bytes>) -> Result<(Reply, u64), Status> {
+    async fn write(&self, caller: &Caller, argv: Vec<Bytes>) -> Result<(Reply, u64), Status> {
+        self.acl.grpc_permit(caller, &argv)?;
         let resp = self
             .group
             .write(vec![argv])
@@ -131,10 +140,15 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::GetRequest>,
     ) -> Result<Response<pb::GetResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
         check_key(&self.limits, &r.key)?;
         let (reply, seq) = self
-            .read(r.read.as_ref(), vec![Bytes::from_static(b"GET"), r.key])
+            .read(
+                &caller,
+                r.read.as_ref(),
+                vec![Bytes::from_static(b"GET"), r.key],
+            )
             .await?;
         let (found, value) = get_value(reply)?;
         Ok(Response::new(pb::GetResponse { found, value, seq }))
@@ -144,9 +158,10 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::MGetRequest>,
     ) -> Result<Response<pb::MGetResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
         let argv = keys_argv("MGET", &self.limits, &r.keys)?;
-        let (reply, seq) = self.read(r.read.as_ref(), argv).await?;
+        let (reply, seq) = self.read(&caller, r.read.as_ref(), argv).await?;
         let Reply::Array(items) = reply_ok(reply)? else {
             return Err(Status::internal("MGET did not answer an array"));
         };
@@ -164,8 +179,9 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::SetRequest>,
     ) -> Result<Response<pb::SetResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
-        let (reply, seq) = self.write(set_argv(&self.limits, &r)?).await?;
+        let (reply, seq) = self.write(&caller, set_argv(&self.limits, &r)?).await?;
         Ok(Response::new(set_response(&r, reply, seq)?))
     }
 
@@ -173,8 +189,9 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::DeleteRequest>,
     ) -> Result<Response<pb::DeleteResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
-        let (reply, seq) = self.write(delete_argv(&self.limits, &r)?).await?;
+        let (reply, seq) = self.write(&caller, delete_argv(&self.limits, &r)?).await?;
         let deleted = integer("DEL", reply)?.max(0) as u64;
         Ok(Response::new(pb::DeleteResponse { deleted, seq }))
     }
@@ -183,9 +200,10 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::ExistsRequest>,
     ) -> Result<Response<pb::ExistsResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
         let argv = keys_argv("EXISTS", &self.limits, &r.keys)?;
-        let (reply, seq) = self.read(r.read.as_ref(), argv).await?;
+        let (reply, seq) = self.read(&caller, r.read.as_ref(), argv).await?;
         let count = integer("EXISTS", reply)?.max(0) as u64;
         Ok(Response::new(pb::ExistsResponse { count, seq }))
     }
@@ -194,8 +212,9 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::ScanRequest>,
     ) -> Result<Response<pb::ScanResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
-        let (reply, seq) = self.read(r.read.as_ref(), scan_argv(&r)).await?;
+        let (reply, seq) = self.read(&caller, r.read.as_ref(), scan_argv(&r)).await?;
         Ok(Response::new(scan_response(reply, seq)?))
     }
 
@@ -203,8 +222,9 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::IncrRequest>,
     ) -> Result<Response<pb::IncrResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
-        let (reply, seq) = self.write(incr_argv(&self.limits, &r)?).await?;
+        let (reply, seq) = self.write(&caller, incr_argv(&self.limits, &r)?).await?;
         let value = integer("INCRBY", reply)?;
         Ok(Response::new(pb::IncrResponse { value, seq }))
     }
@@ -213,8 +233,9 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::ExpireRequest>,
     ) -> Result<Response<pb::ExpireResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
-        let (reply, seq) = self.write(expire_argv(&self.limits, &r)?).await?;
+        let (reply, seq) = self.write(&caller, expire_argv(&self.limits, &r)?).await?;
         let applied = integer("EXPIRE", reply)? == 1;
         Ok(Response::new(pb::ExpireResponse { applied, seq }))
     }
@@ -223,10 +244,15 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::TtlRequest>,
     ) -> Result<Response<pb::TtlResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
         check_key(&self.limits, &r.key)?;
         let (reply, seq) = self
-            .read(r.read.as_ref(), vec![Bytes::from_static(b"PTTL"), r.key])
+            .read(
+                &caller,
+                r.read.as_ref(),
+                vec![Bytes::from_static(b"PTTL"), r.key],
+            )
             .await?;
         let ttl_millis = integer("PTTL", reply)?;
         Ok(Response::new(pb::TtlResponse { ttl_millis, seq }))
@@ -236,10 +262,11 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::PersistRequest>,
     ) -> Result<Response<pb::PersistResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
         check_key(&self.limits, &r.key)?;
         let (reply, seq) = self
-            .write(vec![Bytes::from_static(b"PERSIST"), r.key])
+            .write(&caller, vec![Bytes::from_static(b"PERSIST"), r.key])
             .await?;
         let applied = integer("PERSIST", reply)? == 1;
         Ok(Response::new(pb::PersistResponse { applied, seq }))
@@ -249,6 +276,7 @@ impl KeyValue for KeyValueService {
         &self,
         request: Request<pb::BatchRequest>,
     ) -> Result<Response<pb::BatchResponse>, Status> {
+        let caller = self.acl.grpc_caller(request.metadata())?;
         let r = request.into_inner();
         if r.ops.is_empty() {
             return Err(Status::invalid_argument("a batch needs at least one op"));
@@ -262,6 +290,11 @@ impl KeyValue for KeyValueService {
                     .map_err(|s| Status::new(s.code(), format!("ops[{i}]: {}", s.message())))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        for (i, argv) in commands.iter().enumerate() {
+            self.acl
+                .grpc_permit(&caller, argv)
+                .map_err(|s| Status::new(s.code(), format!("ops[{i}]: {}", s.message())))?;
+        }
         let resp = self
             .group
             .write(commands)

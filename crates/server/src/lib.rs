@@ -34,6 +34,7 @@ mod grpc_edge;
 mod grpc_incoming;
 mod internal_auth;
 mod kv_argv;
+mod kv_auth;
 mod kv_service;
 mod metrics;
 mod node;

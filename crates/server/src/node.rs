@@ -139,23 +139,7 @@ impl MeridianNode {
         let db = open_storage(&spec.data_dir)?;
         spec.security.start();
         let net = Network::new(&spec);
-        let group = RegionGroup::start(
-            &db,
-            meridian_region::GroupStart {
-                node_id: spec.node_id,
-                cluster: spec.cluster.clone(),
-                members,
-                opts: meridian_region::RegionOptions {
-                    // ACL SETUSER rules are applied against the RESP edge's command table.
-                    acl_commands: crate::resp::acl_command_table(),
-                    ..spec.region_options.clone()
-                },
-                pool: net.pool.clone(),
-                router: net.router.clone(),
-                registry: net.registry.clone(),
-            },
-        )
-        .await?;
+        let group = start_group(&db, &spec, members, &net).await?;
         let control = control_plane::start(&spec, &db, &net.pool, &net.router, &group).await?;
         let resp_addr = local_addr("RESP", &resp_listener)?;
         let replication = Replication::start(
@@ -165,8 +149,12 @@ impl MeridianNode {
             control.handle.clone(),
             resp_addr.to_string(),
         );
+        let acl = Arc::new(crate::resp::AclState::new(
+            group.sm().clone(),
+            spec.resp.requirepass.clone(),
+        ));
         let span = info_span!("grpc_server", node = spec.node_id, cluster = %spec.cluster);
-        let grpc = grpc_services(&spec, &group, &control, &replication, net)
+        let grpc = grpc_services(&spec, &group, &control, &replication, net, acl.clone())
             .await?
             .serve(grpc_listener, spec.security.grpc.clone(), span)
             .map_err(|source| NodeError::Bind {
@@ -180,9 +168,12 @@ impl MeridianNode {
             resp_tls,
             group.clone(),
             spec.resp.clone(),
-            spec.limits,
-            spec.region.clone(),
-            replication.view.clone(),
+            crate::resp::RespEdge {
+                limits: spec.limits,
+                region: spec.region.clone(),
+                replication: replication.view.clone(),
+                acl: acl.clone(),
+            },
         )
         .map_err(|source| NodeError::Bind {
             what: "RESP",
@@ -283,12 +274,36 @@ impl MeridianNode {
 
 /// The node's gRPC services: the public API, health and reflection, and the internal services
 /// peers use (Raft, forwarding, coordination, shipping).
+/// Starts the node's regional group on its storage.
+async fn start_group(
+    db: &meridian_storage::NodeDb,
+    spec: &NodeSpec,
+    members: std::collections::BTreeMap<meridian_types::NodeId, meridian_types::Node>,
+    net: &Network,
+) -> Result<Arc<RegionGroup>, NodeError> {
+    let start = meridian_region::GroupStart {
+        node_id: spec.node_id,
+        cluster: spec.cluster.clone(),
+        members,
+        opts: meridian_region::RegionOptions {
+            // ACL SETUSER rules are applied against the RESP edge's command table.
+            acl_commands: crate::resp::acl_command_table(),
+            ..spec.region_options.clone()
+        },
+        pool: net.pool.clone(),
+        router: net.router.clone(),
+        registry: net.registry.clone(),
+    };
+    Ok(RegionGroup::start(db, start).await?)
+}
+
 async fn grpc_services(
     spec: &NodeSpec,
     group: &Arc<RegionGroup>,
     control: &ControlPlane,
     replication: &Replication,
     net: Network,
+    acl: Arc<crate::resp::AclState>,
 ) -> Result<GrpcEdgeBuilder, NodeError> {
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
@@ -298,7 +313,7 @@ async fn grpc_services(
         .register_encoded_file_descriptor_set(meridian_proto::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
-    let kv = KeyValueService::new(group.clone(), spec.limits, spec.clusters.clone());
+    let kv = KeyValueService::new(group.clone(), acl, spec.limits, spec.clusters.clone());
     let datastores = GlobalDatastoresService::new(control.handle.clone());
     let clusters = ClustersService::new(spec.clone(), group.clone(), net.pool.clone());
     let guard = spec.security.guard();

@@ -23,7 +23,7 @@ use std::sync::{Arc, OnceLock};
 
 use meridian_acl::CommandInfo;
 
-pub(crate) use check::{default_open, Refusal};
+pub(crate) use check::{check_user, default_open, Refusal};
 pub(crate) use log::{AclLog, LogContext, LogReason};
 pub(crate) use view::{close_deleted_users, AclState, UsersCache};
 

@@ -108,11 +108,66 @@ fn find(name: &[u8]) -> Option<Entry> {
     }
 }
 
-/// Every command and subcommand as ACL rules see them (full name, categories, `no_auth`),
-/// in the order COMMAND lists them (data commands first): the table `ACL SETUSER` rules are
-/// applied against, on every node and in the replicated apply.
+/// Every command and subcommand as ACL rules see them (full name, categories, `no_auth`): the
+/// table `ACL SETUSER` rules are applied against, on every node and in the replicated apply.
+/// It is Redis 7.0.15's whole table, commands Meridian does not implement included, so rules
+/// written for Redis (`+cluster`, `-@stream`) are accepted and rendered as Redis renders them;
+/// then the commands only Meridian has.
 pub(crate) fn acl_commands() -> Vec<meridian_acl::CommandInfo> {
-    all().iter().map(Entry::acl_info).collect()
+    let metas = crate::resp::command_meta::all_meta();
+    let info = |m: &Meta, subs| {
+        let flags: Vec<&str> = words(m.flags).collect();
+        acl_info(
+            m.name,
+            &m.categories(&flags),
+            flags.contains(&"no_auth"),
+            subs,
+        )
+    };
+    let mut table: Vec<meridian_acl::CommandInfo> = metas
+        .iter()
+        .filter(|m| !m.name.contains('|'))
+        .map(|top| {
+            let prefix = format!("{}|", top.name);
+            let subs = metas
+                .iter()
+                .filter(|m| m.name.starts_with(&prefix))
+                .map(|m| info(m, vec![]))
+                .collect();
+            info(top, subs)
+        })
+        .collect();
+    for entry in all() {
+        match table.iter_mut().find(|c| c.fullname == entry.name) {
+            None => table.push(entry.acl_info()),
+            Some(known) => {
+                for sub in &entry.subs {
+                    if !known.subcommands.iter().any(|s| s.fullname == sub.name) {
+                        known.subcommands.push(sub.acl_info());
+                    }
+                }
+            }
+        }
+    }
+    table
+}
+
+fn acl_info(
+    name: &str,
+    categories: &[&str],
+    no_auth: bool,
+    subcommands: Vec<meridian_acl::CommandInfo>,
+) -> meridian_acl::CommandInfo {
+    let cats: Vec<_> = categories
+        .iter()
+        .filter_map(|c| meridian_acl::Category::from_name(c))
+        .collect();
+    meridian_acl::CommandInfo {
+        fullname: name.to_string(),
+        categories: meridian_acl::CategorySet::of(&cats),
+        no_auth,
+        subcommands,
+    }
 }
 
 fn words(s: &'static str) -> impl Iterator<Item = &'static str> {
@@ -129,17 +184,13 @@ impl Entry {
     }
 
     fn acl_info(&self) -> meridian_acl::CommandInfo {
-        let cats: Vec<_> = self
-            .categories()
-            .into_iter()
-            .filter_map(meridian_acl::Category::from_name)
-            .collect();
-        meridian_acl::CommandInfo {
-            fullname: self.name.clone(),
-            categories: meridian_acl::CategorySet::of(&cats),
-            no_auth: self.flags.contains(&"no_auth"),
-            subcommands: self.subs.iter().map(Entry::acl_info).collect(),
-        }
+        let subs = self.subs.iter().map(Entry::acl_info).collect();
+        acl_info(
+            &self.name,
+            &self.categories(),
+            self.flags.contains(&"no_auth"),
+            subs,
+        )
     }
 
     /// The 10-element `COMMAND INFO` entry (`addReplyCommandInfo`).

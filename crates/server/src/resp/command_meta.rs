@@ -126,6 +126,11 @@ impl Meta {
     }
 }
 
+/// Every command and subcommand Redis 7.0.15 has (and CLIENT SETINFO), sorted by name.
+pub(crate) fn all_meta() -> &'static [Meta] {
+    META
+}
+
 /// Finds a command (`get`) or subcommand (`client|list`), case-insensitively.
 pub(crate) fn meta(name: &str) -> Option<&'static Meta> {
     let lower = name.to_ascii_lowercase();

@@ -82,7 +82,9 @@ impl Connection {
                 let before = settings.requirepass.clone();
                 let reply = config_set(&argv[2..], &mut settings, stored, port);
                 if settings.requirepass != before {
-                    self.shared.acl.requirepass_changed();
+                    self.shared
+                        .acl
+                        .set_requirepass(settings.requirepass.clone());
                 }
                 push_tuning(&self.shared, stored);
                 reply

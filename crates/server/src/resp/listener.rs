@@ -19,6 +19,15 @@ use crate::replication::ReplicationView;
 use crate::resp::clients::ClientRegistry;
 use crate::spec::{EdgeLimits, RespSettings};
 
+/// What a node hands its RESP listener besides the group and settings.
+pub(crate) struct RespEdge {
+    pub limits: EdgeLimits,
+    pub region: String,
+    pub replication: ReplicationView,
+    /// The node's ACL users (shared with the gRPC edge).
+    pub acl: Arc<crate::resp::acl::AclState>,
+}
+
 /// Node-wide state every connection shares.
 pub(crate) struct Shared {
     pub group: Arc<RegionGroup>,
@@ -54,7 +63,7 @@ pub(crate) struct Shared {
     /// Pause, monitor feed, shutdown request, idle timeout (`client_admin`).
     pub admin: Arc<crate::resp::client_admin::NodeAdmin>,
     /// ACL users as this node applies them, and `ACL LOG` (`acl`).
-    pub acl: crate::resp::acl::AclState,
+    pub acl: Arc<crate::resp::acl::AclState>,
 }
 
 #[derive(Default)]
@@ -103,10 +112,14 @@ impl RespServer {
         tls: Option<(TcpListener, PortSecurity)>,
         group: Arc<RegionGroup>,
         settings: RespSettings,
-        limits: EdgeLimits,
-        region: String,
-        replication: ReplicationView,
+        edge: RespEdge,
     ) -> std::io::Result<RespServer> {
+        let RespEdge {
+            limits,
+            region,
+            replication,
+            acl,
+        } = edge;
         let addr = listener.local_addr()?;
         let tls_port = match &tls {
             Some((l, _)) => l.local_addr()?.port(),
@@ -126,7 +139,7 @@ impl RespServer {
             intro: crate::resp::introspection::Intro::watching(&group),
             blocking: crate::resp::blocking::BlockedKeys::watching(&group),
             admin: Arc::default(),
-            acl: crate::resp::acl::AclState::new(crate::resp::acl::command_table()),
+            acl,
             group,
             settings: RwLock::new(settings),
             clients: Arc::new(ClientRegistry::default()),

@@ -42,6 +42,10 @@ mod session;
 mod table;
 mod txn;
 
-pub(crate) use acl::command_table as acl_command_table;
+pub(crate) use acl::{
+    check_user as acl_check_user, command_table as acl_command_table,
+    default_open as acl_default_open, AclState,
+};
 pub use info::set_mem_allocator;
+pub(crate) use listener::RespEdge;
 pub use listener::RespServer;

@@ -24,6 +24,20 @@ pub(crate) fn default_open(users: &Users) -> bool {
         .is_some_and(|u| u.flags().nopass && u.flags().on)
 }
 
+/// The full name of `argv`'s command in the ACL table (Redis's whole table: commands Meridian
+/// does not implement included), as `lookupCommand` finds it.
+pub(crate) fn table_fullname(table: &dyn CommandTable, argv: &[Bytes]) -> Option<String> {
+    let lower = |b: &Bytes| String::from_utf8_lossy(b).to_ascii_lowercase();
+    let name = lower(argv.first()?);
+    let top = table.lookup(&name)?;
+    match argv.get(1) {
+        Some(sub) if !top.subcommands.is_empty() => table
+            .lookup(&format!("{name}|{}", lower(sub)))
+            .map(|c| c.fullname.clone()),
+        _ => Some(top.fullname.clone()),
+    }
+}
+
 /// `argv`'s command, subcommand and keys checked against `user`.
 pub(crate) fn check_user(
     table: &dyn CommandTable,
@@ -33,7 +47,7 @@ pub(crate) fn check_user(
     if user.unrestricted() {
         return Ok(());
     }
-    let Some(fullname) = command_fullname(argv) else {
+    let Some(fullname) = command_fullname(argv).or_else(|| table_fullname(table, argv)) else {
         return Ok(());
     };
     let Some(info) = table.lookup(&fullname) else {

@@ -2,17 +2,21 @@
 //! `requirepass` laid over the `default` user.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use meridian_acl::{CommandInfo, Users, DEFAULT_USER};
+use meridian_storage::SmHandle;
 use tracing::warn;
 
 use crate::resp::listener::Shared;
 
-/// Node-wide ACL state of the RESP edge.
+/// A node's ACL users as its client edges (RESP and gRPC) check them, and `ACL LOG`.
 pub(crate) struct AclState {
     pub(crate) table: Arc<Vec<CommandInfo>>,
-    /// Moves whenever `requirepass` changes (CONFIG SET).
+    sm: SmHandle,
+    /// This node's `requirepass` (deployment file, CONFIG SET).
+    requirepass: RwLock<Option<String>>,
+    /// Moves whenever `requirepass` changes.
     overlay_gen: AtomicU64,
     /// The newest effective table, shared by the connections that refresh.
     cache: Mutex<Option<UsersCache>>,
@@ -28,37 +32,37 @@ pub(crate) struct UsersCache {
 }
 
 impl AclState {
-    pub(crate) fn new(table: Arc<Vec<CommandInfo>>) -> AclState {
+    pub(crate) fn new(sm: SmHandle, requirepass: Option<String>) -> AclState {
         AclState {
-            table,
+            table: super::command_table(),
+            sm,
+            requirepass: RwLock::new(requirepass),
             overlay_gen: AtomicU64::new(0),
             cache: Mutex::new(None),
             log: Mutex::new(super::AclLog::default()),
         }
     }
 
-    /// `requirepass` changed: connections rebuild their view before the next command.
-    pub(crate) fn requirepass_changed(&self) {
+    /// CONFIG SET requirepass: connections rebuild their view before the next command.
+    pub(crate) fn set_requirepass(&self, requirepass: Option<String>) {
+        *self
+            .requirepass
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = requirepass;
         self.overlay_gen.fetch_add(1, Ordering::AcqRel);
     }
-}
 
-impl Shared {
     /// The effective users, reusing `cached` while neither the replicated table nor
     /// `requirepass` moved (one atomic load each).
     pub(crate) fn users_view(&self, cached: &mut Option<UsersCache>) -> Arc<Users> {
-        let users_version = self.group.sm().users_version();
-        let overlay_gen = self.acl.overlay_gen.load(Ordering::Acquire);
+        let users_version = self.sm.users_version();
+        let overlay_gen = self.overlay_gen.load(Ordering::Acquire);
         let fresh =
             |c: &UsersCache| c.users_version == users_version && c.overlay_gen == overlay_gen;
         if let Some(c) = cached.as_ref().filter(|c| fresh(c)) {
             return c.users.clone();
         }
-        let mut shared = self
-            .acl
-            .cache
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut shared = self.cache.lock().unwrap_or_else(PoisonError::into_inner);
         let view = match shared.as_ref().filter(|c| fresh(c)) {
             Some(c) => c.clone(),
             None => {
@@ -79,20 +83,29 @@ impl Shared {
     /// The replicated table with `requirepass`, when set, as the `default` user's only
     /// password (`resetpass >pass`).
     fn effective_users(&self) -> Users {
-        let mut users = self.group.sm().users(Users::clone);
-        if let Some(pass) = self.settings().requirepass {
+        let mut users = self.sm.users(Users::clone);
+        let requirepass = self
+            .requirepass
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(pass) = requirepass {
             let rule = [b">", pass.as_bytes()].concat();
             let rules: [&[u8]; 2] = [b"resetpass", &rule];
-            if users
-                .setuser(&*self.acl.table, DEFAULT_USER, &rules)
-                .is_err()
-            {
+            if users.setuser(&*self.table, DEFAULT_USER, &rules).is_err() {
                 // Cannot happen for a password rule. The error would quote the rule, and so
                 // the password: it is not logged.
                 warn!("requirepass could not be applied to the default user");
             }
         }
         users
+    }
+}
+
+impl Shared {
+    /// The effective users (see [`AclState::users_view`]).
+    pub(crate) fn users_view(&self, cached: &mut Option<UsersCache>) -> Arc<Users> {
+        self.acl.users_view(cached)
     }
 }
 
