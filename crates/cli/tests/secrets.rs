@@ -1,7 +1,8 @@
 //! Secrets never reach logs or describe output: a whole `meridian up --tls` run with a
 //! `requirepass`, clients that authenticate (rightly and wrongly) over TLS, writes and reads,
-//! then every node log, up's own output and `meridian cluster describe` are searched for the
-//! password, the cluster secret and the private keys.
+//! an ACL user made with a password (and a failing rule quoting it), then every node log, up's
+//! own output and `meridian cluster describe` are searched for the passwords, the cluster
+//! secret and the private keys.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,6 +17,8 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::Pid;
 
 const PASSWORD: &str = "resp-password-7f3a9c2e51";
+/// An ACL user's password, set with ACL SETUSER (a replicated write) and used to log in.
+const USER_PASSWORD: &str = "acl-user-password-90d1e4b7c3";
 /// Not a multiple of 7: `free_port` hands out ports 7 apart, so this never lands on one.
 const TLS_OFFSET: u16 = 3;
 
@@ -85,6 +88,30 @@ fn no_secret_reaches_logs_or_describe_output() {
         let ok = redis_cli(&ca, tls, &["-a", PASSWORD, "SET", &format!("k{port}"), "v"]);
         assert_eq!(ok, "OK");
     }
+    let rule = format!(">{USER_PASSWORD}");
+    let made = redis_cli(
+        &ca,
+        ports[0] + TLS_OFFSET,
+        &[
+            "-a", PASSWORD, "ACL", "SETUSER", "app", "on", &rule, "~*", "+@all",
+        ],
+    );
+    assert_eq!(made, "OK");
+    // A failing rule echoes the password to the client only (as Redis does).
+    let refused = format!("<{USER_PASSWORD}-not-set");
+    let failed = redis_cli(
+        &ca,
+        ports[0] + TLS_OFFSET,
+        &["-a", PASSWORD, "ACL", "SETUSER", "app", &refused],
+    );
+    assert!(failed.contains("does not exist"), "{failed}");
+    for port in &ports {
+        let args = ["--user", "app", "--pass", USER_PASSWORD, "PING"];
+        meridian_wait::until("the user on every node", Duration::from_secs(30), || {
+            redis_cli(&ca, port + TLS_OFFSET, &args) == "PONG"
+        })
+        .unwrap();
+    }
     let describe = Command::new(env!("CARGO_BIN_EXE_meridian"))
         .args(["cluster", "describe", "--config"])
         .arg(data.join("up.toml"))
@@ -117,6 +144,7 @@ fn no_secret_reaches_logs_or_describe_output() {
         assert!(!text.is_empty() || what == "up errors", "{what} is empty");
         for (name, needle) in [
             ("the requirepass", PASSWORD),
+            ("an ACL user's password", USER_PASSWORD),
             ("the cluster secret", secret.trim()),
             ("a private key", key_body.as_str()),
             ("a private key", "PRIVATE KEY"),
