@@ -54,6 +54,35 @@ fn redis_cli(ca: &Path, port: u16, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// An ACL user with a password (a replicated write made on one node), a failing rule that
+/// quotes the password, then the user logging in on every node.
+fn make_acl_user(ca: &Path, ports: &[u16]) {
+    let rule = format!(">{USER_PASSWORD}");
+    let made = redis_cli(
+        ca,
+        ports[0] + TLS_OFFSET,
+        &[
+            "-a", PASSWORD, "ACL", "SETUSER", "app", "on", &rule, "~*", "+@all",
+        ],
+    );
+    assert_eq!(made, "OK");
+    // A failing rule echoes the password to the client only (as Redis does).
+    let refused = format!("<{USER_PASSWORD}-not-set");
+    let failed = redis_cli(
+        ca,
+        ports[0] + TLS_OFFSET,
+        &["-a", PASSWORD, "ACL", "SETUSER", "app", &refused],
+    );
+    assert!(failed.contains("does not exist"), "{failed}");
+    for port in ports {
+        let args = ["--user", "app", "--pass", USER_PASSWORD, "PING"];
+        meridian_wait::until("the user on every node", Duration::from_secs(30), || {
+            redis_cli(ca, port + TLS_OFFSET, &args) == "PONG"
+        })
+        .unwrap();
+    }
+}
+
 #[test]
 fn no_secret_reaches_logs_or_describe_output() {
     let dir = tempfile::tempdir().unwrap();
@@ -88,30 +117,7 @@ fn no_secret_reaches_logs_or_describe_output() {
         let ok = redis_cli(&ca, tls, &["-a", PASSWORD, "SET", &format!("k{port}"), "v"]);
         assert_eq!(ok, "OK");
     }
-    let rule = format!(">{USER_PASSWORD}");
-    let made = redis_cli(
-        &ca,
-        ports[0] + TLS_OFFSET,
-        &[
-            "-a", PASSWORD, "ACL", "SETUSER", "app", "on", &rule, "~*", "+@all",
-        ],
-    );
-    assert_eq!(made, "OK");
-    // A failing rule echoes the password to the client only (as Redis does).
-    let refused = format!("<{USER_PASSWORD}-not-set");
-    let failed = redis_cli(
-        &ca,
-        ports[0] + TLS_OFFSET,
-        &["-a", PASSWORD, "ACL", "SETUSER", "app", &refused],
-    );
-    assert!(failed.contains("does not exist"), "{failed}");
-    for port in &ports {
-        let args = ["--user", "app", "--pass", USER_PASSWORD, "PING"];
-        meridian_wait::until("the user on every node", Duration::from_secs(30), || {
-            redis_cli(&ca, port + TLS_OFFSET, &args) == "PONG"
-        })
-        .unwrap();
-    }
+    make_acl_user(&ca, &ports);
     let describe = Command::new(env!("CARGO_BIN_EXE_meridian"))
         .args(["cluster", "describe", "--config"])
         .arg(data.join("up.toml"))
