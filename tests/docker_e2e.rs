@@ -8,7 +8,10 @@
 //! use1 rejoins as a secondary with the post-failover write → `up` again changes nothing (the
 //! compose file's `init` and `up` both leave an existing datastore as it is) → planned
 //! failover back to use1 under writers (write gap printed) → the same digest in every region →
-//! down --volumes, and nothing of the run is left.
+//! `up --tls` restarts every container with TLS on the same data (time printed): `redis-cli
+//! --tls --cacert` reads a key, a plaintext client on the TLS port gets nothing, status shows
+//! the TLS endpoints over TLS gRPC, and no output or log holds the secret or a key →
+//! down --volumes, and nothing of the run is left (the TLS files neither).
 //!
 //! Every run has its own compose project name, subnet and host ports; a guard takes the
 //! deployment down (volumes too) when the test ends, also when it fails. Without docker the
@@ -17,9 +20,10 @@
 mod support;
 
 use std::io::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use anyhow::{ensure, Result};
+use anyhow::{ensure, Context, Result};
 use support::{
     digest, eventually, get, leader_of, phase, primary_is, set, wait_rejoined, Deployment, Writers,
 };
@@ -43,22 +47,29 @@ async fn docker_deployment_survives_leader_loss_partition_and_failovers() -> Res
     heal_and_up_again(&d).await?;
     let gap = planned_failover_back_to_use1(&d).await?;
     same_data_in_every_region(&d).await?;
+    let tls_up = tls_on_the_same_deployment(&d).await?;
 
     phase("down --volumes leaves nothing behind");
     d.meridian(&["docker", "down", "--volumes"]).await?;
     let left = d.leftovers().await?;
     ensure!(left.is_empty(), "left behind: {left:?}");
+    ensure!(
+        !d.tls_dir().exists(),
+        "left behind: {}",
+        d.tls_dir().display()
+    );
     // Straight to stderr (eprintln! is captured for a passing test): CI's log keeps the
     // figures.
     let _ = writeln!(
         std::io::stderr(),
-        "docker e2e done in {:.0} s: lag {}; forced {forced_ms} ms; planned gap {} ms",
+        "docker e2e done in {:.0} s: lag {}; forced {forced_ms} ms; planned gap {} ms; up --tls {:.0} s",
         started.elapsed().as_secs_f64(),
         lag.iter()
             .map(|(r, l)| format!("{r} {l}"))
             .collect::<Vec<_>>()
             .join(", "),
-        gap.as_millis()
+        gap.as_millis(),
+        tls_up.as_secs_f64()
     );
     Ok(())
 }
@@ -218,4 +229,75 @@ async fn same_data_in_every_region(d: &Deployment) -> Result<()> {
         digests[0].0, digests[0].1
     );
     Ok(())
+}
+
+/// Returns how long `up --tls` took: every container is recreated with TLS on its data.
+async fn tls_on_the_same_deployment(d: &Deployment) -> Result<Duration> {
+    phase("up --tls: the same containers restarted with TLS; redis-cli --tls reads the data");
+    let at = Instant::now();
+    let offset = d.tls_offset.to_string();
+    let up = d
+        .meridian_output(&["docker", "up", "--tls", "--tls-resp-offset", &offset])
+        .await?;
+    let took = at.elapsed();
+    eprintln!("    up --tls took {:.1} s", took.as_secs_f64());
+    let ca = d.tls_dir().join("certs/ca.pem");
+    let port = d.resp_tls_port("euw1-1");
+    let reply = eventually("redis-cli --tls GET on euw1-1", WAIT, || async {
+        let out = redis_cli_tls(&ca, port, &["GET", "e2e:after-failover"]).await?;
+        Ok((out == "euw1").then_some(out))
+    })
+    .await?;
+    ensure!(reply == "euw1", "redis-cli --tls read {reply:?}");
+    let plain = get(format!("127.0.0.1:{port}"), "e2e:after-failover").await;
+    ensure!(
+        plain.is_err(),
+        "a plaintext client on the TLS port got {plain:?}"
+    );
+
+    let status = d.meridian_output(&["docker", "status"]).await?;
+    let expected = format!("redis-cli --tls --cacert {} -p PORT", ca.display());
+    for text in [&up, &status] {
+        ensure!(
+            text.contains(&expected) && text.contains(&format!("127.0.0.1:{port}")),
+            "no TLS endpoints in:\n{text}"
+        );
+    }
+    ensure!(
+        status.contains("gds1"),
+        "status read no datastores over TLS gRPC:\n{status}"
+    );
+    let logs = d
+        .meridian_output(&["docker", "logs", "use1-1", "--tail", "2000"])
+        .await?;
+    let secret = std::fs::read_to_string(d.tls_dir().join("cluster-secret"))?;
+    let secret = secret.trim();
+    for (what, text) in [
+        ("up --tls", &up),
+        ("status", &status),
+        ("use1-1's log", &logs),
+    ] {
+        ensure!(!text.contains(secret), "{what} printed the cluster secret");
+        ensure!(
+            !text.contains("PRIVATE KEY"),
+            "{what} printed a private key"
+        );
+    }
+    Ok(took)
+}
+
+/// `redis-cli --tls --cacert CA -p PORT ARGS…`, its reply line.
+async fn redis_cli_tls(ca: &Path, port: u16, args: &[&str]) -> Result<String> {
+    let out = tokio::process::Command::new("redis-cli")
+        .args(["--tls", "--cacert"])
+        .arg(ca)
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let out = tokio::time::timeout(support::CALL, out)
+        .await
+        .context("redis-cli --tls timed out")?
+        .context("running redis-cli (install redis-tools)")?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }

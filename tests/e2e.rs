@@ -16,6 +16,7 @@
 // Helpers unwrap and expect as tests do (clippy allows it inside the test functions only).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod acl_users;
 mod bad_input;
 mod chaos;

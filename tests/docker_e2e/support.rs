@@ -30,6 +30,8 @@ pub struct Deployment {
     env: Vec<(String, String)>,
     resp_prefix: u16,
     grpc_prefix: u16,
+    /// `--tls-resp-offset` for `up --tls`: host RESP TLS ports are the RESP ones + this.
+    pub tls_offset: u16,
 }
 
 impl Deployment {
@@ -58,6 +60,7 @@ impl Deployment {
         let subnet = free_subnet().await?;
         let resp_prefix = free_prefix(20, &[])?;
         let grpc_prefix = free_prefix(resp_prefix + 1, &[resp_prefix])?;
+        let tls_prefix = free_prefix(grpc_prefix + 1, &[resp_prefix, grpc_prefix])?;
         let env = vec![
             ("MERIDIAN_DOCKER_PROJECT".into(), project.clone()),
             ("MERIDIAN_DOCKER_SUBNET".into(), subnet.to_string()),
@@ -70,7 +73,7 @@ impl Deployment {
                 grpc_prefix.to_string(),
             ),
         ];
-        eprintln!("project {project}: subnets 10.{subnet}.1-3.0/24, host ports {resp_prefix}01.. (RESP), {grpc_prefix}01.. (gRPC)");
+        eprintln!("project {project}: subnets 10.{subnet}.1-3.0/24, host ports {resp_prefix}01.. (RESP), {grpc_prefix}01.. (gRPC), {tls_prefix}01.. (RESP over TLS)");
         Ok(Some(Deployment {
             project,
             root,
@@ -78,6 +81,7 @@ impl Deployment {
             env,
             resp_prefix,
             grpc_prefix,
+            tls_offset: (tls_prefix - resp_prefix) * 100,
         }))
     }
 
@@ -106,6 +110,44 @@ impl Deployment {
             args.join(" ")
         );
         Ok(())
+    }
+
+    /// [`meridian`](Self::meridian), returning its stdout and stderr together.
+    pub async fn meridian_output(&self, args: &[&str]) -> Result<String> {
+        eprintln!("$ meridian {}", args.join(" "));
+        let out = Command::new(&self.bin)
+            .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .current_dir(&self.root)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output();
+        let out = tokio::time::timeout(Duration::from_secs(900), out)
+            .await
+            .with_context(|| format!("meridian {} took over 900 s", args.join(" ")))??;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ensure!(
+            out.status.success(),
+            "meridian {} failed ({}): {text}",
+            args.join(" "),
+            out.status
+        );
+        Ok(text)
+    }
+
+    /// Where `meridian docker up --tls` keeps the project's certificates and secret.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.root.join("data/docker").join(&self.project)
+    }
+
+    /// Host port of a node's RESP TLS port after `up --tls --tls-resp-offset <tls_offset>`.
+    pub fn resp_tls_port(&self, node: &str) -> u16 {
+        let plain = format!("{}{}", self.resp_prefix, port_suffix(node));
+        plain.parse::<u16>().unwrap_or(0) + self.tls_offset
     }
 
     /// Host RESP address of a node (use1-1 … aps1-3), as compose.yml publishes it.

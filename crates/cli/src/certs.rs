@@ -70,6 +70,18 @@ pub struct Issue {
     pub hosts: Vec<String>,
 }
 
+impl Issue {
+    /// Node and witness certificates for a year, nothing else (`meridian up --tls`,
+    /// `meridian docker up --tls`).
+    pub fn nodes_only() -> Issue {
+        Issue {
+            days: 365,
+            clients: Vec::new(),
+            hosts: Vec::new(),
+        }
+    }
+}
+
 impl CertsArgs {
     fn issue(&self) -> Issue {
         Issue {

@@ -8,6 +8,7 @@ use tokio::process::Command;
 
 use super::project::Project;
 use super::status;
+use super::tls;
 use super::ProjectArgs;
 
 #[derive(Args, Debug)]
@@ -43,7 +44,11 @@ pub async fn run(a: FailoverArgs) -> Result<()> {
     }
     args.extend(a.args);
     let exe = std::env::current_exe().context("locating the meridian binary")?;
-    let status = Command::new(exe)
+    let mut cmd = Command::new(exe);
+    if let Some(ca) = tls::ca_of(&project.containers().await?) {
+        cmd.env("MERIDIAN_TLS_CA", ca);
+    }
+    let status = cmd
         .args(&args)
         .status()
         .await

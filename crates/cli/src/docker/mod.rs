@@ -9,8 +9,9 @@
 //! after the node's `host`.
 //!
 //! Files: `engine` runs docker and docker-compose; `project` finds the repository, the config
-//! and the containers of a project; `build` makes the static binary and the image; `up`,
-//! `status`, `faults` and `failover` are the subcommands.
+//! and the containers of a project; `build` makes the static binary and the image; `tls` the
+//! certificates, secret and compose file of `up --tls`; `up`, `status`, `faults` and
+//! `failover` are the subcommands.
 
 mod build;
 mod engine;
@@ -18,6 +19,7 @@ mod failover;
 mod faults;
 mod project;
 mod status;
+mod tls;
 mod up;
 
 use anyhow::Result;
@@ -36,7 +38,8 @@ pub struct ProjectArgs {
 pub enum DockerCommand {
     /// Build the static binary and the image if they are stale, start every container, wait
     /// until all are healthy and every cluster has a leader, create the global datastores of
-    /// the config (once), and print the endpoints. Running it again is harmless.
+    /// the config (once), and print the endpoints. Running it again is harmless. --tls: TLS on
+    /// every port, with a development CA and certificates in data/docker/<project>.
     Up(up::UpArgs),
     /// Build the static binary (target/static) and the image, if stale; start nothing.
     Build(build::BuildArgs),

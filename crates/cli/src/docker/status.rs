@@ -7,6 +7,7 @@ use meridian_proto::v1 as pb;
 
 use super::engine::{self, Inspect};
 use super::project::{service_of, NodeInfo, Project, WAN_ADMIN, WAN_SERVICE};
+use super::tls;
 use super::ProjectArgs;
 
 #[derive(Args, Debug)]
@@ -18,6 +19,7 @@ pub struct StatusArgs {
 pub async fn run(args: StatusArgs) -> Result<()> {
     let project = Project::open(&args.project.project)?;
     print_endpoints(&project).await?;
+    print_tls(&project).await?;
     print_deployment(&project).await?;
     print_wan(&project).await;
     Ok(())
@@ -71,9 +73,13 @@ impl Placed {
     }
 }
 
-/// Every node of the config with its container.
+/// Every node of the config with its container. When the containers run with TLS, every
+/// gRPC call this process makes from now on trusts the project's CA.
 pub async fn placed(project: &Project) -> Result<(Vec<Placed>, Vec<Inspect>)> {
     let containers = project.containers().await?;
+    if let Some(ca) = tls::ca_of(&containers) {
+        crate::grpc_client::use_ca(&ca);
+    }
     let nodes = project
         .nodes()
         .into_iter()
@@ -178,6 +184,20 @@ pub async fn print_endpoints(project: &Project) -> Result<()> {
             cut.join(", ")
         );
     }
+    Ok(())
+}
+
+/// When the containers run with TLS: the CA, the RESP TLS endpoints and how to connect.
+pub async fn print_tls(project: &Project) -> Result<()> {
+    let (nodes, containers) = placed(project).await?;
+    let Some(ca) = tls::ca_of(&containers) else {
+        return Ok(());
+    };
+    let resp: Vec<String> = nodes
+        .iter()
+        .filter_map(|p| p.container.as_ref().and_then(tls::resp_tls))
+        .collect();
+    println!("\n{}", tls::summary(&ca, &resp));
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //! Up: image (if stale) → `docker-compose up -d` → every node container healthy and the
 //! compose file's `init` container done (it runs `meridian global bootstrap`: the config's
 //! global datastores that do not exist yet are created) → every cluster has a leader →
-//! endpoints. Each wait has a deadline and names what it waited for.
+//! endpoints. Each wait has a deadline and names what it waited for. With `--tls` the
+//! compose file of `tls::prepare` goes on top of docker/compose.yml.
 
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use super::build::{self, BuildArgs};
 use super::engine;
 use super::project::{service_of, Project};
 use super::status;
+use super::tls;
 use super::ProjectArgs;
 
 #[derive(Args, Debug)]
@@ -45,6 +47,17 @@ pub struct UpArgs {
     /// Seconds to wait for health, leaders and the datastores before giving up.
     #[arg(long, default_value_t = 180)]
     pub wait_secs: u64,
+    /// TLS on every port, as `meridian up --tls`: a development CA, a certificate per node
+    /// container and a cluster secret in `data/docker/<project>/` (mounted read-only into the
+    /// containers), gRPC and metrics over TLS only, and a RESP TLS port per node at
+    /// `resp_port + --tls-resp-offset`, published on the host next to the plaintext one.
+    /// Without it, `up` runs (or recreates) the containers without TLS.
+    #[arg(long)]
+    pub tls: bool,
+    /// With `--tls`: where each node's RESP TLS port is, relative to its RESP port (in the
+    /// container and on the host: 6501 for use1-1 by default).
+    #[arg(long, default_value_t = 100)]
+    pub tls_resp_offset: u16,
 }
 
 #[derive(Args, Debug)]
@@ -61,6 +74,10 @@ pub async fn up(args: UpArgs) -> Result<()> {
     build::ensure_image(&project, &args.build).await?;
     let env = compose_env(&args);
     let mut cmd = project.compose_args();
+    if args.tls {
+        let extra = tls::prepare(&project, args.resp_prefix, args.tls_resp_offset)?;
+        cmd.extend(["-f".into(), extra.display().to_string()]);
+    }
     cmd.extend(["up".into(), "-d".into()]);
     let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
     engine::compose(&cmd, &env).await?;
@@ -70,6 +87,7 @@ pub async fn up(args: UpArgs) -> Result<()> {
     let endpoint = status::any_grpc_endpoint(&project).await?;
     wait_for_leaders(&endpoint, deadline).await?;
     status::print_endpoints(&project).await?;
+    status::print_tls(&project).await?;
     status::print_deployment(&project).await?;
     println!(
         "Meridian is up in docker (project {}). `meridian docker status` shows it, `meridian docker down` stops it.",
@@ -87,7 +105,12 @@ pub async fn down(args: DownArgs) -> Result<()> {
         cmd.push("--volumes".into());
     }
     let cmd: Vec<&str> = cmd.iter().map(String::as_str).collect();
-    engine::compose(&cmd, &[]).await
+    engine::compose(&cmd, &[]).await?;
+    if args.volumes {
+        // The certificates and the secret go with the data.
+        tls::remove(&project)?;
+    }
+    Ok(())
 }
 
 /// The variables compose.yml reads.

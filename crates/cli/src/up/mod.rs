@@ -14,7 +14,7 @@
 mod children;
 pub mod control;
 mod process;
-mod secure;
+pub(crate) mod secure;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -265,14 +265,7 @@ fn print_tls(cfg: &DeploymentConfig) {
         .flat_map(|c| &c.nodes)
         .filter_map(|n| n.resp_tls_addr())
         .collect();
-    println!(
-        "\nTLS: gRPC {:?}, metrics {:?}; CA {}\nRESP over TLS (redis-cli --tls --cacert {} -p PORT): {}",
-        tls.grpc,
-        tls.metrics,
-        tls.ca.display(),
-        tls.ca.display(),
-        resp.join(" ")
-    );
+    println!("\n{}", secure::tls_summary(tls, &tls.ca, &resp));
 }
 
 fn print_endpoints(cfg: &DeploymentConfig, nodes: &Children) {

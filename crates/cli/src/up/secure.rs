@@ -2,6 +2,10 @@
 //! when the file names none (so internal services are never open to outsiders), and with
 //! `--tls` a development CA, a certificate per node and a RESP TLS port per node. The result
 //! is written to `<data_dir>/up.toml`, the file every node is started with.
+//!
+//! `meridian docker up --tls` builds its deployment file from the same pieces
+//! ([`tls_table`], [`add_resp_tls_ports`], [`ensure_secret`], [`write_deployment`]) with the
+//! paths the containers see, and prints its endpoints with [`tls_summary`].
 
 use std::path::{Path, PathBuf};
 
@@ -19,34 +23,24 @@ pub fn prepare(
 ) -> Result<(PathBuf, DeploymentConfig)> {
     let mut cfg = cfg.clone();
     if cfg.security.cluster_secret_file.is_none() {
-        cfg.security.cluster_secret_file = Some(secret_file(&cfg.data_dir)?);
+        let path = cfg.data_dir.join("cluster-secret");
+        ensure_secret(&path)?;
+        cfg.security.cluster_secret_file = Some(path);
     }
     if let Some(offset) = tls_resp_offset {
         let dir = certs::default_dir(&cfg);
-        let issue = Issue {
-            days: 365,
-            clients: Vec::new(),
-            hosts: Vec::new(),
-        };
-        certs::write_all(&cfg, &dir, &issue)?;
+        certs::write_all(&cfg, &dir, &Issue::nodes_only())?;
         cfg.tls = Some(tls_table(&dir));
-        for node in cfg.clusters.iter_mut().flat_map(|c| c.nodes.iter_mut()) {
-            node.resp_tls_port = Some(node.resp_port.checked_add(offset).with_context(|| {
-                format!(
-                    "node {}: resp_port + --tls-resp-offset is past 65535",
-                    node.id
-                )
-            })?);
-        }
+        add_resp_tls_ports(&mut cfg, offset)?;
     }
-    cfg.validate().context("the deployment with TLS added")?;
     let path = cfg.data_dir.join("up.toml");
-    let text = toml::to_string(&cfg).context("writing the deployment file for the nodes")?;
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    write_deployment(&cfg, &path)?;
     Ok((path, cfg))
 }
 
-fn tls_table(dir: &Path) -> TlsConfig {
+/// TLS on every port with the files [`certs::write_all`] writes to `dir` (which may be a path
+/// only the nodes see, as in a container).
+pub fn tls_table(dir: &Path) -> TlsConfig {
     TlsConfig {
         ca: dir.join("ca.pem"),
         cert: dir.join("node-{id}.pem"),
@@ -59,13 +53,44 @@ fn tls_table(dir: &Path) -> TlsConfig {
     }
 }
 
-/// `<data_dir>/cluster-secret`, created (owner-only) with a fresh secret when missing.
-fn secret_file(data_dir: &Path) -> Result<PathBuf> {
-    let path = data_dir.join("cluster-secret");
+/// A RESP TLS port on every node at `resp_port + offset`.
+pub fn add_resp_tls_ports(cfg: &mut DeploymentConfig, offset: u16) -> Result<()> {
+    for node in cfg.clusters.iter_mut().flat_map(|c| c.nodes.iter_mut()) {
+        node.resp_tls_port = Some(node.resp_port.checked_add(offset).with_context(|| {
+            format!(
+                "node {}: resp_port + --tls-resp-offset is past 65535",
+                node.id
+            )
+        })?);
+    }
+    Ok(())
+}
+
+/// Validates `cfg` and writes it to `path`, the file the nodes are started with.
+pub fn write_deployment(cfg: &DeploymentConfig, path: &Path) -> Result<()> {
+    cfg.validate().context("the deployment with TLS added")?;
+    let text = toml::to_string(cfg).context("writing the deployment file for the nodes")?;
+    std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `path` holds a usable cluster secret: created (owner-only) with a fresh one when missing.
+pub fn ensure_secret(path: &Path) -> Result<()> {
     if !path.exists() {
         let secret = ClusterSecret::generate()?;
-        certs::write_private(&path, &format!("{}\n", secret.expose()))?;
+        certs::write_private(path, &format!("{}\n", secret.expose()))?;
     }
-    ClusterSecret::load(&path)?;
-    Ok(path)
+    ClusterSecret::load(path)?;
+    Ok(())
+}
+
+/// How TLS clients connect: the modes, the CA (a path on this machine) and the RESP TLS
+/// endpoints. No key or secret is ever part of it.
+pub fn tls_summary(tls: &TlsConfig, ca: &Path, resp: &[String]) -> String {
+    format!(
+        "TLS: gRPC {:?}, metrics {:?}; CA {ca}\nRESP over TLS (redis-cli --tls --cacert {ca} -p PORT): {}\nmeridian commands: --tls-ca {ca} (or MERIDIAN_TLS_CA) unless they read the deployment file",
+        tls.grpc,
+        tls.metrics,
+        resp.join(" "),
+        ca = ca.display(),
+    )
 }

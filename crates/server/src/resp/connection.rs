@@ -29,6 +29,8 @@ const BATCH_MAX_BYTES: usize = 1024 * 1024;
 const READ_CHUNK: usize = 16 * 1024;
 /// Largest single reservation for a big bulk argument still arriving.
 const MAX_RESERVE: usize = 64 * 1024 * 1024;
+/// How often a write blocked by a client that does not read looks at `timeout` again.
+const WRITE_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// One queued reply while a write batch is pending.
 pub(crate) enum Slot {
@@ -217,11 +219,41 @@ impl Connection {
         Ok(true)
     }
 
+    /// Writes the queued replies. A client that stops reading blocks this write (TCP
+    /// backpressure, which also stops the reading of its requests, so its buffers stay
+    /// bounded); CLIENT KILL and node shutdown still end it, and so does `timeout` once no
+    /// byte has gone out for that long (Redis counts written bytes as interaction too).
     pub(super) async fn write_out(&mut self) -> io::Result<()> {
-        if !self.out.is_empty() {
-            self.stream.write_all(&self.out).await?;
-            self.out.clear();
+        let mut written = 0;
+        let mut progress = tokio::time::Instant::now();
+        while written < self.out.len() {
+            let deadline =
+                crate::resp::client_admin::idle_timeout(&self.shared).map(|t| progress + t);
+            let recheck = tokio::time::Instant::now() + WRITE_RECHECK;
+            let wake = deadline.map_or(recheck, |d| d.min(recheck));
+            let cancel = self.cancel.clone();
+            // The write is tried first: when the socket takes the bytes at once (the usual
+            // case) the timer is never registered.
+            tokio::select! {
+                biased;
+                n = self.stream.write(&self.out[written..]) => match n? {
+                    0 => return Err(io::ErrorKind::WriteZero.into()),
+                    n => {
+                        written += n;
+                        progress = tokio::time::Instant::now();
+                    }
+                },
+                () = cancel.cancelled() => return Err(io::ErrorKind::ConnectionAborted.into()),
+                _ = tokio::time::sleep_until(wake) => {
+                    if deadline.is_some_and(|d| d <= tokio::time::Instant::now()) {
+                        debug!("closing client whose replies went unread past `timeout`");
+                        return Err(io::ErrorKind::TimedOut.into());
+                    }
+                }
+            }
         }
+        self.stream.flush().await?;
+        self.out.clear();
         Ok(())
     }
 
