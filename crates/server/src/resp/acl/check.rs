@@ -2,7 +2,7 @@
 //! again at EXEC for the commands a transaction queued.
 
 use bytes::Bytes;
-use meridian_acl::{CommandTable, Denied, KeyRef, User, Users};
+use meridian_acl::{CommandTable, Denied, User, Users};
 use meridian_types::Reply;
 
 use super::log::{LogContext, LogReason};
@@ -53,14 +53,7 @@ pub(crate) fn check_user(
     let Some(info) = table.lookup(&fullname) else {
         return Ok(());
     };
-    let keys: Vec<KeyRef> = key_access(&fullname, argv)
-        .into_iter()
-        .map(|k| KeyRef {
-            pos: k.pos,
-            read: k.read,
-            write: k.write,
-        })
-        .collect();
+    let keys = key_access(&fullname, argv);
     let args: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
     meridian_acl::check(user, info, &args, &keys, &[]).map_err(|d| (d, fullname))
 }

@@ -150,17 +150,9 @@ pub(crate) fn command_fullname(argv: &[Bytes]) -> Option<String> {
     find_command(argv).map(|(name, _)| name)
 }
 
-/// A key of a command as ACL rules check it: its position in argv and whether the command
-/// reads it (key spec flag ACCESS) and writes it (INSERT, DELETE or UPDATE).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct KeyAccess {
-    pub pos: usize,
-    pub read: bool,
-    pub write: bool,
-}
-
-/// The keys of `argv` for the command `fullname`, found as `COMMAND GETKEYS` finds them.
-pub(crate) fn key_access(fullname: &str, argv: &[Bytes]) -> Vec<KeyAccess> {
+/// The keys of `argv` for the command `fullname`, found as `COMMAND GETKEYS` finds them, as
+/// ACL rules check them: position, read (key spec flag ACCESS), write (INSERT, DELETE, UPDATE).
+pub(crate) fn key_access(fullname: &str, argv: &[Bytes]) -> Vec<meridian_acl::KeyRef> {
     let Some(specs) = SPECS.iter().find(|(n, _)| *n == fullname).map(|(_, s)| *s) else {
         return Vec::new();
     };
@@ -168,7 +160,7 @@ pub(crate) fn key_access(fullname: &str, argv: &[Bytes]) -> Vec<KeyAccess> {
         .into_iter()
         .map(|(pos, flags)| {
             let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
-            KeyAccess {
+            meridian_acl::KeyRef {
                 pos,
                 read: has("access"),
                 write: has("insert") || has("delete") || has("update"),
