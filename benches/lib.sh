@@ -1,10 +1,15 @@
 # Shared by the bench scripts (sourced): reading the table `meridian up` prints.
 # Usage: leader_resp CLUSTER UP_OUTPUT_FILE -> host:port of the cluster's leader's RESP port;
-#        follower_resp CLUSTER UP_OUTPUT_FILE -> the same for one of its followers.
+#        follower_resp CLUSTER UP_OUTPUT_FILE -> the same for one of its followers;
+#        cluster_resp CLUSTER UP_OUTPUT_FILE -> the RESP address of each of its nodes.
 # The table is printed once every cluster had a leader; a later election is not seen here.
 leader_resp() {
   awk -v c="$1" '$1 == "cluster" && $2 == c { id = $5; on = 1; next }
     $1 == "cluster" { on = 0 } on && $1 == id { print $NF; exit }' "$2"
+}
+cluster_resp() { # every node's RESP address, one per line
+  awk -v c="$1" '$1 == "cluster" && $2 == c { on = 1; next }
+    $1 == "cluster" { on = 0 } on && $1 ~ /^[0-9]+$/ { print $NF }' "$2"
 }
 follower_resp() {
   awk -v c="$1" '$1 == "cluster" && $2 == c { id = $5; on = 1; next }

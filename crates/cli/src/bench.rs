@@ -36,12 +36,16 @@ pub enum BenchSub {
     /// Replication lag (acknowledged on the primary -> readable on a replica) while the
     /// primary takes writes; works the same against Meridian and a redis-server replica.
     Lag(crate::bench_lag::LagArgs),
+    /// PUBLISH fan-out: messages delivered per second to many subscribers; works the same
+    /// against Meridian and redis-server.
+    Pubsub(crate::bench_pubsub::PubSubArgs),
 }
 
 /// Runs the chosen benchmark.
 pub async fn run_command(cmd: BenchCommand) -> Result<()> {
     match cmd.sub {
         Some(BenchSub::Lag(args)) => crate::bench_lag::run(args).await,
+        Some(BenchSub::Pubsub(args)) => crate::bench_pubsub::run(args).await,
         None => run(cmd.grpc).await,
     }
 }

@@ -8,6 +8,7 @@ compile_error!(
 
 mod bench;
 mod bench_lag;
+mod bench_pubsub;
 mod bootstrap;
 mod certs;
 mod cluster;

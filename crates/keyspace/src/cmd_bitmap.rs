@@ -15,6 +15,7 @@ use crate::args::{eq_ignore_case, int_arg, parse_i64};
 use crate::command::{keyed, CommandDef, CommandKind, CommandResult, RO, RO_FAST, W_DENYOOM};
 use crate::ctx::{Limits, ReadCtx, WriteCtx};
 use crate::errors::{err, BITOP_NOT_SOURCES, BITPOS_BIT, BIT_OFFSET, BIT_VALUE, SYNTAX};
+use crate::events::EventClass;
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 
@@ -115,6 +116,7 @@ fn setbit(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
             buf[byte] &= !mask;
         }
         store_keep_ttl(ctx, key, buf);
+        ctx.notify(EventClass::String, "setbit", key);
     }
     Ok(Reply::Integer(i64::from(was)))
 }
@@ -281,10 +283,13 @@ fn bitop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let dest = &argv[2];
     let len = result.len();
     if result.is_empty() {
-        ctx.db.remove(dest, now);
+        if ctx.db.remove(dest, now).is_some() {
+            ctx.notify(EventClass::Generic, "del", dest);
+        }
     } else {
         ctx.db
             .insert(dest.clone(), Value::Str(SmallBytes::from(result)));
+        ctx.notify(EventClass::String, "set", dest);
     }
     Ok(Reply::Integer(len as i64))
 }

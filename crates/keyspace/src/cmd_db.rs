@@ -19,6 +19,7 @@ use crate::errors::{
     err, DB_INDEX_NOT_INT, DB_OUT_OF_RANGE, INVALID_FIRST_DB, INVALID_SECOND_DB, SAME_OBJECT,
     SYNTAX,
 };
+use crate::events::EventClass;
 
 pub const COMMANDS: &[CommandDef] = &[
     keyed("move", 3, W_FAST, 1, CommandKind::Databases(move_cmd)),
@@ -101,6 +102,10 @@ fn move_cmd(ctx: &mut DbsCtx<'_>, argv: &[Bytes]) -> CommandResult {
         return Err(err(SAME_OBJECT));
     }
     let (key, now) = (&argv[1], ctx.now_ms);
+    // Redis looks the key up for a write in the target too, deleting it if expired.
+    if ctx.dbs.db(ctx.db).contains(key, now) {
+        ctx.dbs.db_mut(dst).drop_if_expired(key, now);
+    }
     if !ctx.dbs.db(ctx.db).contains(key, now) || ctx.dbs.db(dst).contains(key, now) {
         return Ok(Reply::Integer(0));
     }
@@ -108,6 +113,8 @@ fn move_cmd(ctx: &mut DbsCtx<'_>, argv: &[Bytes]) -> CommandResult {
         return Ok(Reply::Integer(0));
     };
     ctx.dbs.db_mut(dst).insert_entry(key.clone(), entry);
+    ctx.notify(EventClass::Generic, "move_from", ctx.db, key);
+    ctx.notify(EventClass::Generic, "move_to", dst, key);
     Ok(Reply::Integer(1))
 }
 
@@ -146,6 +153,7 @@ fn copy(ctx: &mut DbsCtx<'_>, argv: &[Bytes]) -> CommandResult {
         return Ok(Reply::Integer(0));
     };
     let target = ctx.dbs.db_mut(dst_db);
+    target.drop_if_expired(dst, now);
     if target.contains(dst, now) {
         if !replace {
             return Ok(Reply::Integer(0));
@@ -153,6 +161,7 @@ fn copy(ctx: &mut DbsCtx<'_>, argv: &[Bytes]) -> CommandResult {
         target.remove(dst, now);
     }
     target.insert_entry(dst.clone(), entry);
+    ctx.notify(EventClass::Generic, "copy_to", dst_db, dst);
     Ok(Reply::Integer(1))
 }
 

@@ -4,7 +4,7 @@
 //! (10) and a CRC64 of everything before it, so payloads move between redis-server and
 //! Meridian in both directions. DUMP picks the RDB encoding Redis would use for the value by
 //! its default size rules (`encoding.rs`); RESTORE loads every encoding Redis 7.0 loads except
-//! streams and modules. Meridian keeps no access times, so OBJECT IDLETIME answers 0 and the
+//! modules (streams: `stream.rs`). Meridian keeps no access times, so OBJECT IDLETIME answers 0 and the
 //! IDLETIME / FREQ options of RESTORE are checked, then ignored.
 
 use bytes::Bytes;
@@ -27,6 +27,7 @@ mod listpack;
 mod lzf;
 mod rdb_read;
 mod rdb_write;
+mod stream;
 mod ziplist;
 
 #[cfg(test)]
@@ -53,7 +54,9 @@ mod rdb_type {
     pub const LIST_QUICKLIST: u8 = 14;
     pub const HASH_LISTPACK: u8 = 16;
     pub const ZSET_LISTPACK: u8 = 17;
+    pub const STREAM_LISTPACKS: u8 = 15;
     pub const LIST_QUICKLIST_2: u8 = 18;
+    pub const STREAM_LISTPACKS_2: u8 = 19;
 }
 
 /// Why a payload's object could not be loaded (RESTORE answers "ERR Bad data format").
@@ -159,6 +162,20 @@ fn restore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
         ctx.db.set_expire(key, Some(at as u64));
     }
     Ok(Reply::ok())
+}
+
+/// The CRC64 of a DUMP payload's object and version (for tests that build payloads).
+#[cfg(test)]
+pub(crate) fn crc64_of(data: &[u8]) -> u64 {
+    crc64::crc64(data)
+}
+
+/// The bytes one element takes in a listpack (`lpAppend`: canonical integers as integers,
+/// backlen included), for the stream node model.
+pub(crate) fn listpack_element_bytes(ele: &[u8]) -> u64 {
+    let mut w = listpack::Writer::new();
+    w.push(ele);
+    (w.bytes() - listpack::Writer::new().bytes()) as u64
 }
 
 fn touch(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {

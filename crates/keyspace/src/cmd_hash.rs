@@ -13,6 +13,7 @@ use crate::errors::{
     err, wrong_arity, HASH_NOT_FLOAT, HASH_NOT_INTEGER, NAN_OR_INFINITY, NOT_FLOAT, OUT_OF_RANGE,
     OVERFLOW, SYNTAX, VALUE_NAN_OR_INFINITY,
 };
+use crate::events::EventClass;
 use crate::long_double::LongDouble;
 use crate::sample::{parse_rand_count, random_index, random_indices};
 use crate::scan::scan_collection;
@@ -66,6 +67,7 @@ fn set_fields(ctx: &mut WriteCtx<'_>, argv: &[Bytes], name: &str) -> Result<usiz
         .chunks_exact(2)
         .filter(|pair| h.insert(pair[0].clone(), pair[1].clone()).is_none())
         .count();
+    ctx.notify(EventClass::Hash, "hset", &argv[1]);
     Ok(added)
 }
 
@@ -77,6 +79,7 @@ fn hsetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     ctx.db
         .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
         .insert(argv[2].clone(), argv[3].clone());
+    ctx.notify(EventClass::Hash, "hset", &argv[1]);
     Ok(Reply::Integer(1))
 }
 
@@ -111,8 +114,9 @@ fn hdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     };
     if removed > 0 {
         ctx.db.mark_modified(&argv[1]);
+        ctx.notify(EventClass::Hash, "hdel", &argv[1]);
     }
-    ctx.db.remove_if_empty(&argv[1]);
+    ctx.remove_if_empty_notify(&argv[1]);
     Ok(Reply::Integer(removed as i64))
 }
 
@@ -178,6 +182,7 @@ fn hincrby(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     ctx.db
         .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
         .insert(argv[2].clone(), Bytes::from(new.to_string()));
+    ctx.notify(EventClass::Hash, "hincrby", &argv[1]);
     Ok(Reply::Integer(new))
 }
 
@@ -204,6 +209,7 @@ fn hincrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     ctx.db
         .lookup_or_create::<Hash>(&argv[1], ctx.now_ms)?
         .insert(argv[2].clone(), text.clone());
+    ctx.notify(EventClass::Hash, "hincrbyfloat", &argv[1]);
     Ok(Reply::Bulk(text))
 }
 

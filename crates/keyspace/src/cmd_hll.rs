@@ -24,6 +24,7 @@ use crate::command::{
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 use crate::errors::{err, unknown_pfdebug, HLL_NOT_SPARSE, HLL_NO_SUCH_KEY, INVALID_HLL, NOT_HLL};
+use crate::events::EventClass;
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 use repr::{Corrupt, RawRegisters, HDR_SIZE, REGISTERS};
@@ -102,6 +103,7 @@ fn pfadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if updated {
         repr::invalidate_cache(&mut hll);
         store(ctx, key, &hll, true);
+        ctx.notify(EventClass::String, "pfadd", key);
     }
     Ok(Reply::Integer(i64::from(updated)))
 }
@@ -161,6 +163,7 @@ fn pfmerge(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     }
     repr::invalidate_cache(&mut hll);
     store(ctx, dest, &hll, true);
+    ctx.notify(EventClass::String, "pfadd", dest);
     Ok(Reply::ok())
 }
 

@@ -15,6 +15,7 @@ use crate::errors::{
     err, invalid_expire, unsupported_option, EXPIRE_GT_AND_LT, EXPIRE_NX_AND_OTHERS, NO_SUCH_KEY,
     SYNTAX,
 };
+use crate::events::EventClass;
 use crate::scan::{scan_cursor, scan_reply, ScanOpts};
 use meridian_types::glob::glob_match;
 
@@ -49,11 +50,14 @@ fn now_i64(now_ms: u64) -> i64 {
 /// DEL and UNLINK (UNLINK only frees memory lazily in Redis; the effect is the same).
 fn del(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let now = ctx.now_ms;
-    let n = argv[1..]
-        .iter()
-        .filter(|k| ctx.db.remove(k, now).is_some())
-        .count();
-    Ok(Reply::Integer(n as i64))
+    let mut n = 0;
+    for key in &argv[1..] {
+        if ctx.db.remove(key, now).is_some() {
+            ctx.notify(EventClass::Generic, "del", key);
+            n += 1;
+        }
+    }
+    Ok(Reply::Integer(n))
 }
 
 /// Counts every argument that names a live key (a key given twice counts twice).
@@ -124,6 +128,8 @@ fn rename_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], nx: bool) -> CommandRe
     let entry = ctx.db.remove(src, now).ok_or_else(|| err(NO_SUCH_KEY))?;
     ctx.db.remove(dst, now);
     ctx.db.insert_entry(dst.clone(), entry);
+    ctx.notify(EventClass::Generic, "rename_from", src);
+    ctx.notify(EventClass::Generic, "rename_to", dst);
     Ok(if nx { Reply::Integer(1) } else { Reply::ok() })
 }
 
@@ -211,9 +217,11 @@ fn expire_generic(
     match u64::try_from(when) {
         Ok(at) if at > now => {
             ctx.db.set_expire(key, Some(at));
+            ctx.notify(EventClass::Generic, "expire", key);
         }
         _ => {
             ctx.db.remove(key, now);
+            ctx.notify(EventClass::Generic, "del", key);
         }
     }
     Ok(Reply::Integer(1))
@@ -252,6 +260,7 @@ fn persist(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     match ctx.db.expire_at(key, ctx.now_ms) {
         Some(Some(_)) => {
             ctx.db.set_expire(key, None);
+            ctx.notify(EventClass::Generic, "persist", key);
             Ok(Reply::Integer(1))
         }
         _ => Ok(Reply::Integer(0)),

@@ -14,6 +14,7 @@ use crate::errors::{
     err, wrong_arity, INDEX_OUT_OF_RANGE, LPOS_COUNT_NEGATIVE, LPOS_MAXLEN_NEGATIVE,
     LPOS_RANK_ZERO, NOT_POSITIVE, NO_SUCH_KEY, SYNTAX,
 };
+use crate::events::EventClass;
 use crate::streamed::BulkSink;
 use crate::typed::List;
 
@@ -50,6 +51,22 @@ fn push(list: &mut List, end: End, v: Bytes) {
     match end {
         End::Left => list.push_front(v),
         End::Right => list.push_back(v),
+    }
+}
+
+/// The event of a push at `end` (Redis's `lpush` / `rpush`).
+pub(crate) fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The event of a pop at `end` (Redis's `lpop` / `rpop`).
+pub(crate) fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
     }
 }
 
@@ -117,7 +134,9 @@ fn push_generic(
     for v in &argv[2..] {
         push(list, end, v.clone());
     }
-    Ok(Reply::Integer(list.len() as i64))
+    let len = list.len();
+    ctx.notify(EventClass::List, push_event(end), key);
+    Ok(Reply::Integer(len as i64))
 }
 
 pub(crate) fn lpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
@@ -162,8 +181,9 @@ fn pop_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], end: End) -> CommandResul
     // A count of 0 pops nothing.
     if list.len() != before {
         ctx.db.mark_modified(key);
+        ctx.notify(EventClass::List, pop_event(end), key);
+        ctx.remove_if_empty_notify(key);
     }
-    ctx.db.remove_if_empty(key);
     Ok(reply)
 }
 
@@ -301,6 +321,7 @@ fn lset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
         .ok_or_else(|| err(INDEX_OUT_OF_RANGE))?;
     *slot = argv[3].clone();
     ctx.db.mark_modified(&argv[1]);
+    ctx.notify(EventClass::List, "lset", &argv[1]);
     Ok(Reply::ok())
 }
 
@@ -344,8 +365,9 @@ fn lrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if removed > 0 {
         *list = kept;
         ctx.db.mark_modified(key);
+        ctx.notify(EventClass::List, "lrem", key);
+        ctx.remove_if_empty_notify(key);
     }
-    ctx.db.remove_if_empty(key);
     Ok(Reply::Integer(removed as i64))
 }
 
@@ -363,7 +385,8 @@ fn ltrim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
             list.drain(..s);
         }
     }
-    ctx.db.remove_if_empty(key);
+    ctx.notify(EventClass::List, "ltrim", key);
+    ctx.remove_if_empty_notify(key);
     Ok(Reply::ok())
 }
 
@@ -386,6 +409,7 @@ fn linsert(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     list.insert(i + usize::from(after), argv[4].clone());
     let len = list.len();
     ctx.db.mark_modified(&argv[1]);
+    ctx.notify(EventClass::List, "linsert", &argv[1]);
     Ok(Reply::Integer(len as i64))
 }
 
@@ -439,6 +463,8 @@ fn move_generic(
     if let Ok(l) = ctx.db.lookup_or_create::<List>(dst, now) {
         push(l, to, value.clone());
     }
-    ctx.db.remove_if_empty(src);
+    ctx.notify(EventClass::List, push_event(to), dst);
+    ctx.notify(EventClass::List, pop_event(from), src);
+    ctx.remove_if_empty_notify(src);
     Ok(Reply::Bulk(value))
 }

@@ -21,6 +21,7 @@ use crate::db::Keyspace;
 use crate::errors::{
     err, LIMIT_NEGATIVE, NOT_POSITIVE, NUMKEYS_NOT_POSITIVE, SYNTAX, TOO_MANY_KEYS,
 };
+use crate::events::EventClass;
 use crate::sample::{parse_rand_count, random_index, random_indices};
 use crate::scan::scan_collection;
 use crate::typed::Set;
@@ -143,6 +144,7 @@ fn sadd(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let added = argv[2..].iter().filter(|m| s.insert((*m).clone())).count();
     if added > 0 {
         ctx.db.mark_modified(&argv[1]);
+        ctx.notify(EventClass::Set, "sadd", &argv[1]);
     }
     Ok(Reply::Integer(added as i64))
 }
@@ -154,8 +156,9 @@ fn srem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     };
     if removed > 0 {
         ctx.db.mark_modified(&argv[1]);
+        ctx.notify(EventClass::Set, "srem", &argv[1]);
+        ctx.remove_if_empty_notify(&argv[1]);
     }
-    ctx.db.remove_if_empty(&argv[1]);
     Ok(Reply::Integer(removed as i64))
 }
 
@@ -197,7 +200,10 @@ fn spop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
             Some(s) if !s.is_empty() => s.swap_remove_index(rng.random_range(0..s.len())),
             _ => None,
         };
-        ctx.db.remove_if_empty(key);
+        if popped.is_some() {
+            ctx.notify(EventClass::Set, "spop", key);
+            ctx.remove_if_empty_notify(key);
+        }
         return Ok(popped.map_or(Reply::Nil, Reply::Bulk));
     }
     let count = match int_arg(&argv[2]) {
@@ -223,8 +229,9 @@ fn spop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     // A count of 0 pops nothing.
     if !popped.is_empty() {
         ctx.db.mark_modified(key);
+        ctx.notify(EventClass::Set, "spop", key);
+        ctx.remove_if_empty_notify(key);
     }
-    ctx.db.remove_if_empty(key);
     Ok(Reply::Set(popped))
 }
 
@@ -265,7 +272,8 @@ fn smove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     if let Some(s) = ctx.db.lookup_mut::<Set>(src, now)? {
         s.swap_remove(member);
     }
-    ctx.db.remove_if_empty(src);
+    ctx.notify(EventClass::Set, "srem", src);
+    ctx.remove_if_empty_notify(src);
     // As in Redis, a destination that already holds the member is not modified.
     if ctx
         .db
@@ -273,6 +281,7 @@ fn smove(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
         .insert(member.clone())
     {
         ctx.db.mark_modified(dst);
+        ctx.notify(EventClass::Set, "sadd", dst);
     }
     Ok(Reply::Integer(1))
 }
@@ -336,27 +345,35 @@ fn sdiff(ctx: &ReadCtx<'_>, argv: &[Bytes]) -> CommandResult {
 }
 
 fn sinterstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
-    store(ctx, argv, intersect_all)
+    store(ctx, argv, (intersect_all, "sinterstore"))
 }
 
 fn sunionstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
-    store(ctx, argv, union)
+    store(ctx, argv, (union, "sunionstore"))
 }
 
 fn sdiffstore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
-    store(ctx, argv, difference)
+    store(ctx, argv, (difference, "sdiffstore"))
 }
 
 /// S*STORE: computes `op` over the source keys, then replaces the destination (of any type,
 /// dropping its TTL) with the result, or deletes it when the result is empty.
-fn store(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: SetOp) -> CommandResult {
+/// `event`: the command's name, which is its event.
+fn store(
+    ctx: &mut WriteCtx<'_>,
+    argv: &[Bytes],
+    (op, event): (SetOp, &'static str),
+) -> CommandResult {
     let result = combine(ctx.db, &argv[2..], ctx.now_ms, op)?;
     let dst = &argv[1];
     let len = result.len();
     if result.is_empty() {
-        ctx.db.remove(dst, ctx.now_ms);
+        if ctx.db.remove(dst, ctx.now_ms).is_some() {
+            ctx.notify(EventClass::Generic, "del", dst);
+        }
     } else {
         ctx.db.insert(dst.clone(), Value::Set(Box::new(result)));
+        ctx.notify(EventClass::Set, event, dst);
     }
     Ok(Reply::Integer(len as i64))
 }

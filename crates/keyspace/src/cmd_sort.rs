@@ -16,6 +16,7 @@ use crate::command::{keyed, CommandDef, CommandKind, CommandResult};
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 use crate::errors::{err, wrongtype, SORT_NOT_DOUBLE, SYNTAX};
+use crate::events::EventClass;
 use crate::typed::List;
 use crate::value::Value;
 use crate::zset_args::{c_str, strtod};
@@ -274,14 +275,17 @@ fn sort(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     };
     let n = out.values.len();
     if n == 0 {
-        ctx.db.remove(&dst, ctx.now_ms);
+        if ctx.db.remove(&dst, ctx.now_ms).is_some() {
+            ctx.notify(EventClass::Generic, "del", &dst);
+        }
     } else {
         let list: List = out
             .values
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
-        ctx.db.insert(dst, Value::List(Box::new(list)));
+        ctx.db.insert(dst.clone(), Value::List(Box::new(list)));
+        ctx.notify(EventClass::List, "sortstore", &dst);
     }
     Ok(Reply::Integer(n as i64))
 }

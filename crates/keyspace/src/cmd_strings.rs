@@ -15,6 +15,7 @@ use crate::errors::{
     err, invalid_expire, wrong_arity, DECREMENT_OVERFLOW, NOT_INTEGER, OFFSET_OUT_OF_RANGE,
     OVERFLOW, STRING_TOO_LONG, SYNTAX,
 };
+use crate::events::EventClass;
 use crate::long_double::LongDouble;
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
@@ -176,8 +177,10 @@ fn set_generic(
     } else {
         ctx.db.insert(key.clone(), v);
     }
+    ctx.notify(EventClass::String, "set", key);
     if at.is_some() {
         ctx.db.set_expire(key, at);
+        ctx.notify(EventClass::Generic, "expire", key);
     }
     Ok(old.unwrap_or_else(Reply::ok))
 }
@@ -188,6 +191,7 @@ fn setnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     }
     ctx.db
         .insert(argv[1].clone(), Value::Str(SmallBytes::from(&argv[2])));
+    ctx.notify(EventClass::String, "set", &argv[1]);
     Ok(Reply::Integer(1))
 }
 
@@ -228,6 +232,7 @@ fn mset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     for kv in argv[1..].chunks_exact(2) {
         ctx.db
             .insert(kv[0].clone(), Value::Str(SmallBytes::from(&kv[1])));
+        ctx.notify(EventClass::String, "set", &kv[0]);
     }
     Ok(Reply::ok())
 }
@@ -243,6 +248,7 @@ fn msetnx(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     for kv in argv[1..].chunks_exact(2) {
         ctx.db
             .insert(kv[0].clone(), Value::Str(SmallBytes::from(&kv[1])));
+        ctx.notify(EventClass::String, "set", &kv[0]);
     }
     Ok(Reply::Integer(1))
 }
@@ -252,6 +258,7 @@ fn getset(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let old = bulk_or_nil(ctx.db.lookup::<SmallBytes>(&argv[1], ctx.now_ms)?);
     ctx.db
         .insert(argv[1].clone(), Value::Str(SmallBytes::from(&argv[2])));
+    ctx.notify(EventClass::String, "set", &argv[1]);
     Ok(old)
 }
 
@@ -262,6 +269,7 @@ fn getdel(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     };
     let old = Reply::Bulk(old.to_bytes());
     ctx.db.remove(&argv[1], now);
+    ctx.notify(EventClass::Generic, "del", &argv[1]);
     Ok(old)
 }
 
@@ -279,12 +287,16 @@ fn getex(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
             let at = expire_ms(*kind, arg, "getex", now)?;
             if at <= now {
                 ctx.db.remove(key, now);
+                ctx.notify(EventClass::Generic, "del", key);
             } else {
                 ctx.db.set_expire(key, Some(at));
+                ctx.notify(EventClass::Generic, "expire", key);
             }
         }
-        None if opts.persist => {
+        // PERSIST of a key without a TTL changes nothing.
+        None if opts.persist && ctx.db.expire_at(key, now).flatten().is_some() => {
             ctx.db.set_expire(key, None);
+            ctx.notify(EventClass::Generic, "persist", key);
         }
         None => {}
     }
@@ -321,6 +333,7 @@ fn incr_decr(ctx: &mut WriteCtx<'_>, key: &Bytes, by: i64) -> CommandResult {
     let new = cur.checked_add(by).ok_or_else(|| err(OVERFLOW))?;
     let text = SmallBytes::new(new.to_string().as_bytes());
     ctx.db.insert_keep_ttl(key.clone(), Value::Str(text), now);
+    ctx.notify(EventClass::String, "incrby", key);
     Ok(Reply::Integer(new))
 }
 
@@ -333,6 +346,7 @@ fn incrbyfloat(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let text = Bytes::from(v.to_human_string());
     ctx.db
         .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(&text)), now);
+    ctx.notify(EventClass::String, "incrbyfloat", key);
     Ok(Reply::Bulk(text))
 }
 
@@ -348,6 +362,7 @@ fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let Some(old) = ctx.db.lookup::<SmallBytes>(key, now)? else {
         ctx.db
             .insert(key.clone(), Value::Str(SmallBytes::from(&argv[2])));
+        ctx.notify(EventClass::String, "append", key);
         return Ok(Reply::Integer(argv[2].len() as i64));
     };
     if too_long(ctx, old.len(), argv[2].len()) {
@@ -359,6 +374,7 @@ fn append(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let len = new.len();
     ctx.db
         .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(new)), now);
+    ctx.notify(EventClass::String, "append", key);
     Ok(Reply::Integer(len as i64))
 }
 
@@ -421,6 +437,7 @@ fn setrange(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     let len = v.len();
     ctx.db
         .insert_keep_ttl(key.clone(), Value::Str(SmallBytes::from(v)), now);
+    ctx.notify(EventClass::String, "setrange", key);
     Ok(Reply::Integer(len as i64))
 }
 

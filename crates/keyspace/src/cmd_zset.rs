@@ -16,6 +16,7 @@ use crate::errors::{
     err, NOT_FLOAT, NOT_FLOAT_RANGE, NOT_POSITIVE, SYNTAX, ZADD_GT_LT_NX, ZADD_INCR_PAIR,
     ZADD_NAN_RESULT, ZADD_XX_AND_NX,
 };
+use crate::events::EventClass;
 use crate::scan::scan_collection;
 use crate::zset::ZSet;
 use crate::zset_args::{c_str, parse_score, ScoreRange};
@@ -126,6 +127,7 @@ fn zadd_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], incr: bool) -> CommandRe
     // Like Redis, a ZADD that adds nothing and changes no score is no modification.
     if counts.added + counts.updated > 0 {
         ctx.db.mark_modified(key);
+        ctx.notify(EventClass::Zset, if f.incr { "zincr" } else { "zadd" }, key);
     }
     ctx.db.remove_if_empty(key);
     Ok(if !f.incr {
@@ -232,8 +234,9 @@ fn zrem(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
     };
     if removed > 0 {
         ctx.db.mark_modified(key);
+        ctx.notify(EventClass::Zset, "zrem", key);
+        ctx.remove_if_empty_notify(key);
     }
-    ctx.db.remove_if_empty(key);
     Ok(Reply::Integer(removed as i64))
 }
 
@@ -324,8 +327,13 @@ fn zpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes], max: bool) -> CommandResult {
     // A count of 0 pops nothing.
     if !popped.is_empty() {
         ctx.db.mark_modified(key);
+        ctx.notify(
+            EventClass::Zset,
+            if max { "zpopmax" } else { "zpopmin" },
+            key,
+        );
+        ctx.remove_if_empty_notify(key);
     }
-    ctx.db.remove_if_empty(key);
     Ok(match count {
         None => Reply::Array(
             popped

@@ -14,6 +14,7 @@ use crate::command::{keyed, keyless, CommandDef, CommandKind, CommandResult, RO,
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 use crate::errors::{err, no_input_key, wrongtype, LIMIT_NEGATIVE, NOT_FLOAT_WEIGHT, SYNTAX};
+use crate::events::EventClass;
 use crate::value::Value;
 use crate::zset::{Score, ZSet};
 use crate::zset_args::parse_score;
@@ -257,7 +258,9 @@ fn store_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: Op) -> CommandResul
     };
     let dst = &argv[1];
     if members.is_empty() {
-        ctx.db.remove(dst, ctx.now_ms);
+        if ctx.db.remove(dst, ctx.now_ms).is_some() {
+            ctx.notify(EventClass::Generic, "del", dst);
+        }
         return Ok(Reply::Integer(0));
     }
     let mut out = ZSet::new();
@@ -266,6 +269,12 @@ fn store_generic(ctx: &mut WriteCtx<'_>, argv: &[Bytes], op: Op) -> CommandResul
     }
     let n = out.len() as i64;
     ctx.db.insert(dst.clone(), Value::ZSet(Box::new(out)));
+    let event = match op {
+        Op::Union => "zunionstore",
+        Op::Inter => "zinterstore",
+        Op::Diff => "zdiffstore",
+    };
+    ctx.notify(EventClass::Zset, event, dst);
     Ok(Reply::Integer(n))
 }
 

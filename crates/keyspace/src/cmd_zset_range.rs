@@ -12,6 +12,7 @@ use crate::ctx::{ReadCtx, WriteCtx};
 use crate::errors::{
     err, LIMIT_NEEDS_BY, NOT_FLOAT_RANGE, NOT_LEX_RANGE, SYNTAX, WITHSCORES_BYLEX,
 };
+use crate::events::EventClass;
 use crate::value::Value;
 use crate::zset::ZSet;
 use crate::zset_args::{LexRange, ScoreRange};
@@ -227,7 +228,9 @@ pub(super) fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResu
     };
     let dst = &argv[1];
     if picked.is_empty() {
-        ctx.db.remove(dst, now);
+        if ctx.db.remove(dst, now).is_some() {
+            ctx.notify(EventClass::Generic, "del", dst);
+        }
         return Ok(Reply::Integer(0));
     }
     let n = picked.len() as i64;
@@ -236,5 +239,6 @@ pub(super) fn zrangestore(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResu
         out.insert(m, s);
     }
     ctx.db.insert(dst.clone(), Value::ZSet(Box::new(out)));
+    ctx.notify(EventClass::Zset, "zrangestore", dst);
     Ok(Reply::Integer(n))
 }

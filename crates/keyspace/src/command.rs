@@ -7,6 +7,7 @@ use meridian_types::Reply;
 use crate::ctx::{DbsCtx, ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 use crate::errors::{spans_databases, unknown_command, write_as_read, wrong_arity};
+use crate::events::{EventClass, KeyEvent};
 
 /// What a command answers: `Ok` with its reply, or `Err` with the error reply it stopped at (a
 /// [`Reply::Error`], after changing nothing). Handlers reach their errors with `?`; the
@@ -151,6 +152,8 @@ pub const ALL_COMMANDS: &[&[CommandDef]] = &[
     crate::cmd_blocking::COMMANDS,
     crate::cmd_sort::COMMANDS,
     crate::cmd_dump::COMMANDS,
+    crate::cmd_pubsub::COMMANDS,
+    crate::cmd_stream::COMMANDS,
 ];
 
 /// Finds a command by name, case-insensitively.
@@ -189,11 +192,58 @@ impl Keyspace {
 
     /// Runs `def`, already looked up and arity-checked by the caller, as part of a write entry.
     pub fn run_write(&mut self, def: &CommandDef, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
-        match def.kind {
-            CommandKind::Write(f) => into_reply(f(&mut WriteCtx::new(self, now_ms, seed), argv)),
+        self.run_write_inner(def, argv, (now_ms, seed), (0, None))
+    }
+
+    /// As [`Keyspace::run_write`], appending the keyspace events it fires, as events of
+    /// database `db_id`, to `events`. `clock` is the entry's `(now_ms, seed)`.
+    pub fn run_write_with_events(
+        &mut self,
+        def: &CommandDef,
+        argv: &[Bytes],
+        clock: (u64, u64),
+        db_id: u32,
+        events: &mut Vec<KeyEvent>,
+    ) -> Reply {
+        self.run_write_inner(def, argv, clock, (db_id, Some(events)))
+    }
+
+    /// Runs `def` in this keyspace, database `db_id`, recording its events into `events` if
+    /// given (otherwise the keyspace journals nothing and commands record nothing).
+    pub(crate) fn run_write_inner(
+        &mut self,
+        def: &CommandDef,
+        argv: &[Bytes],
+        (now_ms, seed): (u64, u64),
+        (db_id, mut events): (u32, Option<&mut Vec<KeyEvent>>),
+    ) -> Reply {
+        self.journal(events.is_some());
+        self.expire_looked_up(def, argv, now_ms);
+        let start = events.as_ref().map_or(0, |e| e.len());
+        if let Some(events) = events.as_deref_mut() {
+            self.drain_journal(db_id, now_ms, events);
+            self.key_misses_into(def, argv, (db_id, now_ms), events);
+        }
+        let mut fired = Vec::new();
+        let reply = match def.kind {
+            CommandKind::Write(f) => {
+                let mut ctx = WriteCtx::new(self, now_ms, seed);
+                ctx.db_id = db_id;
+                ctx.record_events = events.is_some();
+                let reply = into_reply(run_write_fn(&mut ctx, def, f, argv));
+                fired = ctx.events;
+                reply
+            }
             CommandKind::Read(f) => into_reply(f(&ReadCtx::new(self, now_ms, seed), argv)),
             CommandKind::Databases(_) => spans_databases(def.name),
+        };
+        if let Some(events) = events {
+            events.append(&mut fired);
+            self.drain_journal(db_id, now_ms, events);
+            crate::key_miss::drop_key_misses_if_failed(&reply, events, start);
         }
+        self.journal(false);
+        reply
     }
 
     /// Runs a read-only command against this node's state at `now_ms`.
@@ -214,6 +264,33 @@ impl Keyspace {
             CommandKind::Write(_) | CommandKind::Databases(_) => write_as_read(def.name),
         }
     }
+}
+
+/// Runs `f`, the implementation of `def`. RESTORE's events are fired here, from what it did
+/// (its implementation belongs to the DUMP format's files), and the stream commands' in
+/// `cmd_stream/events.rs`.
+fn run_write_fn(
+    ctx: &mut WriteCtx<'_>,
+    def: &CommandDef,
+    f: WriteFn,
+    argv: &[Bytes],
+) -> CommandResult {
+    if def.name.starts_with('x') {
+        return crate::cmd_stream::run_with_events(ctx, def.name, f, argv);
+    }
+    if def.name != "restore" {
+        return f(ctx, argv);
+    }
+    let key = &argv[1];
+    let existed = ctx.db.contains(key, ctx.now_ms);
+    let reply = f(ctx, argv)?;
+    if ctx.db.contains(key, ctx.now_ms) {
+        ctx.notify(EventClass::Generic, "restore", key);
+    } else if existed {
+        // REPLACE with a TTL already past: the old key is deleted and nothing stored.
+        ctx.notify(EventClass::Generic, "del", key);
+    }
+    Ok(reply)
 }
 
 #[cfg(test)]

@@ -1,9 +1,11 @@
 use std::cell::{RefCell, RefMut};
 
+use bytes::Bytes;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
 use crate::db::Keyspace;
+use crate::events::{EventClass, KeyEvent};
 
 /// Limits that commands enforce (Redis config values).
 #[derive(Debug, Clone, Copy)]
@@ -70,6 +72,12 @@ pub struct WriteCtx<'a> {
     pub now_ms: u64,
     pub limits: Limits,
     pub rng: LazyRng,
+    /// The index of `db` (what the events name).
+    pub db_id: u32,
+    /// The keyspace events fired so far, in Redis's order (see `events.rs`), when
+    /// `record_events` is set (by the caller that wants them).
+    pub events: Vec<KeyEvent>,
+    pub record_events: bool,
 }
 
 impl<'a> WriteCtx<'a> {
@@ -79,7 +87,41 @@ impl<'a> WriteCtx<'a> {
             now_ms,
             limits: Limits::default(),
             rng: LazyRng::new(seed),
+            db_id: 0,
+            events: Vec::new(),
+            record_events: false,
         }
+    }
+
+    /// Fires `event` for `key` (Redis's `notifyKeyspaceEvent`), after the `expired` / `new`
+    /// events of what the command did to the keyspace before it.
+    pub fn notify(&mut self, class: EventClass, event: &'static str, key: &Bytes) {
+        if !self.record_events {
+            return;
+        }
+        self.flush_journal();
+        self.events.push(KeyEvent {
+            class,
+            event,
+            db: self.db_id,
+            key: key.clone(),
+        });
+    }
+
+    /// Fires `del` for `key` if it held a collection the command emptied (and so removed):
+    /// Redis's `if (deleted) notifyKeyspaceEvent(NOTIFY_GENERIC,"del",…)`.
+    pub fn remove_if_empty_notify(&mut self, key: &Bytes) -> bool {
+        let removed = self.db.remove_if_empty(key);
+        if removed {
+            self.notify(EventClass::Generic, "del", key);
+        }
+        removed
+    }
+
+    /// Turns what the keyspace journaled into `expired` / `new` events.
+    pub fn flush_journal(&mut self) {
+        self.db
+            .drain_journal(self.db_id, self.now_ms, &mut self.events);
     }
 
     /// A read view of the same state, for write commands that reuse read logic.
@@ -100,10 +142,40 @@ pub struct DbsCtx<'a> {
     /// The client's selected database.
     pub db: u32,
     pub now_ms: u64,
+    /// The keyspace events fired so far, in Redis's order (see `events.rs`), when
+    /// `record_events` is set (by the caller that wants them).
+    pub events: Vec<KeyEvent>,
+    pub record_events: bool,
 }
 
 impl<'a> DbsCtx<'a> {
     pub fn new(dbs: &'a mut crate::Databases, db: u32, now_ms: u64) -> DbsCtx<'a> {
-        DbsCtx { dbs, db, now_ms }
+        DbsCtx {
+            dbs,
+            db,
+            now_ms,
+            events: Vec::new(),
+            record_events: false,
+        }
+    }
+
+    /// Fires `event` for `key` of database `db`, after the `expired` / `new` events of what
+    /// the command did to the databases before it.
+    pub fn notify(&mut self, class: EventClass, event: &'static str, db: u32, key: &Bytes) {
+        if !self.record_events {
+            return;
+        }
+        self.flush_journal();
+        self.events.push(KeyEvent {
+            class,
+            event,
+            db,
+            key: key.clone(),
+        });
+    }
+
+    /// Turns what the databases journaled into `expired` / `new` events.
+    pub fn flush_journal(&mut self) {
+        self.dbs.drain_journals(self.now_ms, &mut self.events);
     }
 }

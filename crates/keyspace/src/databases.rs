@@ -19,6 +19,7 @@ use crate::command::{into_reply, lookup, CommandDef, CommandKind, CommandResult}
 use crate::ctx::{DbsCtx, ReadCtx};
 use crate::db::Keyspace;
 use crate::errors::{unknown_command, wrong_arity};
+use crate::events::{EventClass, KeyEvent};
 use crate::snapshot::{decode_prefix, SnapshotError};
 use crate::value::Entry;
 
@@ -29,6 +30,9 @@ pub const MAX_DATABASES: u32 = 1 << 16;
 #[derive(Debug, Default, Clone)]
 pub struct Databases {
     dbs: BTreeMap<u32, Keyspace>,
+    /// Set while a command spanning databases records its events (a database it creates
+    /// journals too).
+    journaling: bool,
 }
 
 impl PartialEq for Databases {
@@ -56,7 +60,12 @@ impl Databases {
 
     /// Database `id` for a write, created if needed.
     pub fn db_mut(&mut self, id: u32) -> &mut Keyspace {
-        self.dbs.entry(id).or_default()
+        let journaling = self.journaling;
+        self.dbs.entry(id).or_insert_with(|| {
+            let mut ks = Keyspace::new();
+            ks.journal(journaling);
+            ks
+        })
     }
 
     /// The databases that hold keys, by index (INFO keyspace).
@@ -95,6 +104,31 @@ impl Databases {
     /// Runs one command of a committed write entry in database `*db`; `SELECT` (only ever in a
     /// transaction's entry) moves `*db` for the commands after it.
     pub fn execute_write(&mut self, db: &mut u32, argv: &[Bytes], now_ms: u64, seed: u64) -> Reply {
+        self.execute(db, argv, (now_ms, seed), None)
+    }
+
+    /// As [`Databases::execute_write`], appending the keyspace events the command fires to
+    /// `events`, in the order Redis fires them (see `events.rs`). A command that answers an
+    /// error fires nothing (unless it deleted expired keys first, as Redis does).
+    pub fn execute_write_with_events(
+        &mut self,
+        db: &mut u32,
+        argv: &[Bytes],
+        now_ms: u64,
+        seed: u64,
+        events: &mut Vec<KeyEvent>,
+    ) -> Reply {
+        self.execute(db, argv, (now_ms, seed), Some(events))
+    }
+
+    /// One command of a write entry, recording its events into `events` if given.
+    fn execute(
+        &mut self,
+        db: &mut u32,
+        argv: &[Bytes],
+        (now_ms, seed): (u64, u64),
+        events: Option<&mut Vec<KeyEvent>>,
+    ) -> Reply {
         if argv
             .first()
             .is_some_and(|n| n.eq_ignore_ascii_case(b"select"))
@@ -108,9 +142,53 @@ impl Databases {
             return wrong_arity(def.name);
         }
         match def.kind {
-            CommandKind::Databases(f) => into_reply(f(&mut DbsCtx::new(self, *db, now_ms), argv)),
-            CommandKind::Write(_) => self.db_mut(*db).run_write(def, argv, now_ms, seed),
-            CommandKind::Read(_) => self.db(*db).run_read(def, argv, now_ms, seed),
+            CommandKind::Databases(f) => self.run_dbs(f, def, argv, (*db, now_ms), events),
+            CommandKind::Write(_) | CommandKind::Read(_) => {
+                let clock = (now_ms, seed);
+                self.db_mut(*db)
+                    .run_write_inner(def, argv, clock, (*db, events))
+            }
+        }
+    }
+
+    /// A command spanning databases, run in `db` at `now_ms`.
+    fn run_dbs(
+        &mut self,
+        f: crate::DbsFn,
+        def: &CommandDef,
+        argv: &[Bytes],
+        (db, now_ms): (u32, u64),
+        mut events: Option<&mut Vec<KeyEvent>>,
+    ) -> Reply {
+        self.journal(events.is_some());
+        self.db_mut(db).expire_looked_up(def, argv, now_ms);
+        let start = events.as_ref().map_or(0, |e| e.len());
+        if let Some(events) = events.as_deref_mut() {
+            self.drain_journals(now_ms, events);
+            self.db(db).key_misses_into(def, argv, (db, now_ms), events);
+        }
+        let mut ctx = DbsCtx::new(self, db, now_ms);
+        ctx.record_events = events.is_some();
+        let reply = into_reply(f(&mut ctx, argv));
+        if let Some(events) = events {
+            ctx.flush_journal();
+            events.append(&mut ctx.events);
+            crate::key_miss::drop_key_misses_if_failed(&reply, events, start);
+        }
+        self.journal(false);
+        reply
+    }
+
+    /// Starts or stops journaling in every database, and in any the command creates.
+    fn journal(&mut self, on: bool) {
+        self.journaling = on;
+        self.dbs.values_mut().for_each(|ks| ks.journal(on));
+    }
+
+    /// Moves what every database journaled into `out` as `expired` / `new` events.
+    pub(crate) fn drain_journals(&mut self, now_ms: u64, out: &mut Vec<KeyEvent>) {
+        for (id, ks) in &mut self.dbs {
+            ks.drain_journal(*id, now_ms, out);
         }
     }
 
@@ -188,6 +266,27 @@ impl Databases {
         }
     }
 
+    /// As [`Databases::expire_if_due`] (active expiry), appending the `expired` event of a
+    /// key it deletes to `events`.
+    pub fn expire_if_due_with_events(
+        &mut self,
+        db: u32,
+        key: &Bytes,
+        now_ms: u64,
+        events: &mut Vec<KeyEvent>,
+    ) -> bool {
+        let deleted = self.expire_if_due(db, key, now_ms);
+        if deleted {
+            events.push(KeyEvent {
+                class: EventClass::Expired,
+                event: "expired",
+                db,
+                key: key.clone(),
+            });
+        }
+        deleted
+    }
+
     /// Replaces every database's keys with `image`'s (a full sync), as a modification of every
     /// key it holds (see [`Keyspace::adopt`]).
     pub fn adopt(&mut self, mut image: Databases) {
@@ -251,7 +350,10 @@ impl Databases {
             }
             dbs.insert(id, Keyspace::read_snapshot_from(data)?);
         }
-        Ok(Databases { dbs })
+        Ok(Databases {
+            dbs,
+            journaling: false,
+        })
     }
 }
 

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+use crate::events::{Journal, KeyEvent};
 use crate::small_bytes::{SmallBytes, INLINE_MAX};
 use crate::value::{Entry, Value};
 use crate::versions::Versions;
@@ -100,6 +101,9 @@ pub struct Keyspace {
     /// where such a key keeps its version (its entry's word holds the TTL, see [`Entry`]).
     expires: BTreeMap<(u64, SmallBytes), u64>,
     versions: Versions,
+    /// Keys the current write created or found expired and deleted, for its keyspace events
+    /// (drained after every command; not data).
+    journal: Journal,
 }
 
 impl PartialEq for Keyspace {
@@ -173,7 +177,11 @@ impl Keyspace {
         let mut entry = Entry::new(value);
         entry.set_inline_version(version);
         let old = self.entries.insert(slot, entry);
-        match old.map(|e| e.expire_at_ms()) {
+        let old_ttl = old.as_ref().map(Entry::expire_at_ms);
+        if old_ttl != Some(None) {
+            self.journal.created(&key, old_ttl.flatten());
+        }
+        match old_ttl {
             Some(None) => {}
             // A key with a TTL may have been expired, so this may be a creation too.
             Some(Some(t)) => {
@@ -211,7 +219,11 @@ impl Keyspace {
         if let Some(t) = e.expire_at_ms() {
             self.expires.remove(&(t, k.key));
         }
-        (!e.is_expired(now_ms)).then_some(e)
+        if e.is_expired(now_ms) {
+            self.journal.expired(key);
+            return None;
+        }
+        Some(e)
     }
 
     /// Removes `key` if it holds an empty collection. Returns true if it was removed.
@@ -345,8 +357,31 @@ impl Keyspace {
         find_mut(&mut self.entries, key).map(|(_, e)| e)
     }
 
-    fn drop_if_expired(&mut self, key: &Bytes, now_ms: u64) {
-        self.expire_if_due(key, now_ms);
+    /// Whether some key's TTL is at or before `now_ms`, so a write may find one expired.
+    pub(crate) fn any_due(&self, now_ms: u64) -> bool {
+        self.expires
+            .first_key_value()
+            .is_some_and(|((t, _), _)| *t <= now_ms)
+    }
+
+    /// Deletes `key` if a write finds it past its TTL (Redis's lazy expiry), journaling it
+    /// for an `expired` event.
+    pub(crate) fn drop_if_expired(&mut self, key: &Bytes, now_ms: u64) {
+        if self.expire_if_due(key, now_ms) {
+            self.journal.expired(key);
+        }
+    }
+
+    /// Moves the keys journaled since the last call into `out` as `expired` / `new` events of
+    /// database `db` (`now_ms` tells whether a replaced key had expired).
+    pub(crate) fn drain_journal(&mut self, db: u32, now_ms: u64, out: &mut Vec<KeyEvent>) {
+        self.journal.drain_into(db, now_ms, out);
+    }
+
+    /// Starts or stops journaling keys created and lazily expired (only while a command whose
+    /// events are wanted runs).
+    pub(crate) fn journal(&mut self, on: bool) {
+        self.journal.record(on);
     }
 
     /// Every stored entry (expired ones included), consuming the keyspace: a full sync streams

@@ -58,6 +58,7 @@ impl Keyspace {
             entries,
             expires,
             versions,
+            ..
         } = self;
         let (stored, e) = find_mut(entries, key)?;
         if modifies(&e.value) {
@@ -144,6 +145,7 @@ impl Keyspace {
                 entries,
                 expires,
                 versions,
+                ..
             } = ks;
             for (slot, e) in entries.iter_mut() {
                 put_version(expires, slot.key.clone(), e, versions.next());

@@ -262,6 +262,107 @@ pub(crate) fn selftest_failed(what: &str) -> Reply {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Streams
+
+pub(crate) const STREAM_INVALID_ID: &str =
+    "ERR Invalid stream ID specified as stream command argument";
+pub(crate) const STREAM_BAD_START_ID: &str = "ERR invalid start ID for the interval";
+pub(crate) const STREAM_BAD_END_ID: &str = "ERR invalid end ID for the interval";
+pub(crate) const MAXLEN_AND_MINID: &str =
+    "ERR syntax error, MAXLEN and MINID options at the same time are not compatible";
+pub(crate) const MAXLEN_NEGATIVE: &str = "ERR The MAXLEN argument must be >= 0.";
+pub(crate) const TRIM_LIMIT_NEGATIVE: &str = "ERR The LIMIT argument must be >= 0.";
+pub(crate) const LIMIT_WITHOUT_STRATEGY: &str =
+    "ERR syntax error, LIMIT cannot be used without specifying a trimming strategy";
+pub(crate) const XTRIM_WITHOUT_STRATEGY: &str =
+    "ERR syntax error, XTRIM must be called with a trimming strategy";
+pub(crate) const LIMIT_WITHOUT_APPROX: &str =
+    "ERR syntax error, LIMIT cannot be used without the special ~ option";
+pub(crate) const XADD_ZERO_ID: &str = "ERR The ID specified in XADD must be greater than 0-0";
+pub(crate) const STREAM_EXHAUSTED: &str =
+    "ERR The stream has exhausted the last possible ID, unable to add more items";
+pub(crate) const XADD_ID_TOO_SMALL: &str =
+    "ERR The ID specified in XADD is equal or smaller than the target stream top item";
+pub(crate) const XREAD_UNBALANCED: &str = "ERR Unbalanced XREAD list of streams: for each \
+                                           stream key an ID or '$' must be specified.";
+pub(crate) const GROUP_NEEDS_XREADGROUP: &str =
+    "ERR The GROUP option is only supported by XREADGROUP. You called XREAD instead.";
+pub(crate) const NOACK_NEEDS_XREADGROUP: &str =
+    "ERR The NOACK option is only supported by XREADGROUP. You called XREAD instead.";
+pub(crate) const XREADGROUP_WITHOUT_GROUP: &str = "ERR Missing GROUP option for XREADGROUP";
+pub(crate) const XREADGROUP_DOLLAR: &str = "ERR The $ ID is meaningless in the context of \
+                                            XREADGROUP: you want to read the history of this \
+                                            consumer by specifying a proper ID, or use the > ID \
+                                            to get new messages. The $ ID would just return an \
+                                            empty result set.";
+pub(crate) const XREAD_GREATER_ID: &str = "ERR The > ID can be specified only when calling \
+                                           XREADGROUP using the GROUP <group> <consumer> \
+                                           option.";
+/// XREAD's BLOCK milliseconds.
+pub(crate) const TIMEOUT_NOT_INTEGER: &str = "ERR timeout is not an integer or out of range";
+pub(crate) const ENTRIESREAD_RANGE: &str = "ERR value for ENTRIESREAD must be positive or -1";
+pub(crate) const XGROUP_NEEDS_KEY: &str = "ERR The XGROUP subcommand requires the key to exist. \
+                                           Note that for CREATE you may want to use the \
+                                           MKSTREAM option to create an empty stream \
+                                           automatically.";
+pub(crate) const BUSYGROUP: &str = "BUSYGROUP Consumer Group name already exists";
+pub(crate) const ENTRIES_ADDED_NEGATIVE: &str = "ERR entries_added must be positive";
+pub(crate) const XSETID_BELOW_MAX_DELETED: &str =
+    "ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id";
+pub(crate) const XSETID_BELOW_TOP: &str =
+    "ERR The ID specified in XSETID is smaller than the target stream top item";
+pub(crate) const XSETID_ADDED_BELOW_LEN: &str =
+    "ERR The entries_added specified in XSETID is smaller than the target stream length";
+pub(crate) const XCLAIM_MIN_IDLE: &str = "ERR Invalid min-idle-time argument for XCLAIM";
+pub(crate) const XCLAIM_IDLE: &str = "ERR Invalid IDLE option argument for XCLAIM";
+pub(crate) const XCLAIM_TIME: &str = "ERR Invalid TIME option argument for XCLAIM";
+pub(crate) const XCLAIM_RETRYCOUNT: &str = "ERR Invalid RETRYCOUNT option argument for XCLAIM";
+pub(crate) const XAUTOCLAIM_MIN_IDLE: &str = "ERR Invalid min-idle-time argument for XAUTOCLAIM";
+pub(crate) const XAUTOCLAIM_COUNT: &str = "ERR COUNT must be > 0";
+/// A blocked XREADGROUP whose stream key was deleted (or overwritten by another type).
+pub(crate) const UNBLOCKED_NO_KEY: &str = "UNBLOCKED the stream key no longer exists";
+/// A blocked XREADGROUP whose group was destroyed.
+pub(crate) const UNBLOCKED_NO_GROUP: &str =
+    "NOGROUP the consumer group this client was blocked on no longer exists";
+
+/// A string argument in an error, as `%s` prints it: up to its first NUL.
+fn c_text(b: &[u8]) -> String {
+    let text = b.split(|&c| c == 0).next().unwrap_or_default();
+    String::from_utf8_lossy(text).into_owned()
+}
+
+/// `NOGROUP No such key '<key>' or consumer group '<group>'<suffix>` (XPENDING, XCLAIM,
+/// XAUTOCLAIM; XREADGROUP adds " in XREADGROUP with GROUP option").
+pub(crate) fn no_group(key: &[u8], group: &[u8], suffix: &str) -> Reply {
+    Reply::Error(format!(
+        "NOGROUP No such key '{}' or consumer group '{}'{suffix}",
+        c_text(key),
+        c_text(group)
+    ))
+}
+
+/// `NOGROUP No such consumer group '<group>' for key name '<key>'` (XGROUP, XINFO).
+pub(crate) fn no_group_for_key(group: &[u8], key: &[u8]) -> Reply {
+    Reply::Error(format!(
+        "NOGROUP No such consumer group '{}' for key name '{}'",
+        c_text(group),
+        c_text(key)
+    ))
+}
+
+pub(crate) fn unrecognized_xclaim_option(opt: &[u8]) -> Reply {
+    Reply::Error(format!("ERR Unrecognized XCLAIM option '{}'", c_text(opt)))
+}
+
+/// `addReplySubcommandSyntaxError`: `command` upper-cased, the subcommand up to 128 bytes.
+pub(crate) fn subcommand_syntax(sub: &[u8], command: &str) -> Reply {
+    let sub = c_text(&sub[..sub.len().min(128)]);
+    Reply::Error(format!(
+        "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {command} HELP."
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
 // DUMP, RESTORE, OBJECT and SORT
 
 pub(crate) const BAD_DATA_FORMAT: &str = "ERR Bad data format";

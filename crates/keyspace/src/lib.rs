@@ -19,9 +19,16 @@
 //!
 //! One file per command family (`cmd_*.rs`), each exporting its `COMMANDS` table; every error
 //! text they answer is in `errors.rs`.
+//!
+//! Keyspace notifications: a write also yields the events Redis's `notifyKeyspaceEvent` fires
+//! for it, in Redis's order ([`Databases::execute_write_with_events`]; active expiry:
+//! [`Databases::expire_if_due_with_events`]; reads: [`Databases::key_misses`]); commands
+//! record theirs with `WriteCtx::notify`, and `new` / `expired` come from the keyspace's
+//! journal (`events.rs`). Which of them a node publishes is its [`NotifyFlags`].
 //! Invariants kept by every command:
 //! - a command that answers an error changed nothing;
-//! - a collection that becomes empty is removed (Redis never stores empty collections);
+//! - a collection that becomes empty is removed (Redis never stores empty collections), except
+//!   a stream, which Redis keeps empty;
 //! - TTLs are absolute Unix milliseconds; a key whose TTL is `<= now` does not exist.
 
 mod args;
@@ -35,8 +42,10 @@ mod cmd_hash;
 mod cmd_hll;
 mod cmd_keys;
 mod cmd_list;
+mod cmd_pubsub;
 mod cmd_set;
 mod cmd_sort;
+mod cmd_stream;
 mod cmd_strings;
 mod cmd_zset;
 mod cmd_zset_algebra;
@@ -45,6 +54,11 @@ mod ctx;
 mod databases;
 mod db;
 mod errors;
+mod events;
+#[cfg(test)]
+mod events_tests;
+mod key_miss;
+mod lazy_expiry;
 mod long_double;
 mod sample;
 mod scan;
@@ -63,11 +77,17 @@ pub use cmd_blocking::{
     block_spec, retry_argv, served_nothing, timeout_reply, BlockFamily, BlockSpec,
 };
 pub use cmd_db::{db_index, db_index_error};
+pub use cmd_pubsub::is_publish;
+pub use cmd_stream::{
+    stream_block_spec, stream_retry_argv, Consumer, Group, Nack, Node, Stream, StreamBlockSpec,
+    StreamId, StreamWake,
+};
 pub use command::{lookup, CommandDef, CommandKind, CommandResult, DbsFn, ALL_COMMANDS};
 pub use ctx::{DbsCtx, Limits, ReadCtx, WriteCtx};
 pub use databases::{Databases, MAX_DATABASES};
 pub use db::Keyspace;
 pub use errors::{unknown_command, wrong_arity};
+pub use events::{EventClass, KeyEvent, NotifyFlags};
 pub use meridian_types::glob::{glob_match, glob_match_nocase};
 pub use small_bytes::{SmallBytes, INLINE_MAX};
 pub use snapshot::{encode_chunk, SnapshotError};

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
 use meridian_types::Reply;
 
+use crate::cmd_stream::Stream;
 use crate::db::Keyspace;
 use crate::errors::wrongtype;
 use crate::small_bytes::SmallBytes;
@@ -59,6 +60,7 @@ typed!(Hash, Hash);
 typed!(List, List);
 typed!(Set, Set);
 typed!(ZSet, ZSet);
+typed!(Stream, Stream);
 
 impl Keyspace {
     /// The `T` under `key`: `Ok(None)` if the key is missing, WRONGTYPE if it holds another type.

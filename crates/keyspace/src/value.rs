@@ -5,6 +5,7 @@ use bytes::Bytes;
 use indexmap::{IndexMap, IndexSet};
 use serde::{Deserialize, Serialize};
 
+use crate::cmd_stream::Stream;
 use crate::small_bytes::SmallBytes;
 use crate::zset::ZSet;
 
@@ -18,6 +19,8 @@ pub enum Value {
     List(Box<VecDeque<Bytes>>),
     Set(Box<IndexSet<Bytes>>),
     ZSet(Box<ZSet>),
+    /// Added last, so snapshots written before streams existed still decode.
+    Stream(Box<Stream>),
 }
 
 impl Value {
@@ -29,10 +32,11 @@ impl Value {
             Value::List(_) => "list",
             Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
+            Value::Stream(_) => "stream",
         }
     }
 
-    /// True for a collection with no elements (which Redis never keeps).
+    /// True for a collection with no elements (which Redis never keeps; a stream is kept empty).
     pub fn is_empty_collection(&self) -> bool {
         match self {
             Value::Str(_) => false,
@@ -40,6 +44,7 @@ impl Value {
             Value::List(l) => l.is_empty(),
             Value::Set(s) => s.is_empty(),
             Value::ZSet(z) => z.is_empty(),
+            Value::Stream(_) => false,
         }
     }
 
@@ -52,6 +57,7 @@ impl Value {
             Value::List(l) => l.iter().map(|e| e.len() + PER_ELEMENT).sum(),
             Value::Set(s) => s.iter().map(|e| e.len() + PER_ELEMENT).sum(),
             Value::ZSet(z) => z.iter().map(|(m, _)| m.len() + 2 * PER_ELEMENT).sum(),
+            Value::Stream(s) => s.approx_size(),
         }
     }
 }

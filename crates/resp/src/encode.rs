@@ -15,7 +15,8 @@ pub enum Protocol {
 
 /// Appends `reply` to `out` exactly as Redis 7.0 encodes it for a client speaking `proto`.
 ///
-/// RESP2 flattening: Map → `*2n` key, value, …; Set → `*n`; Pairs → one flat `*2n`; Double → a
+/// RESP2 flattening: Map → `*2n` key, value, …; Set → `*n`; Pairs → one flat `*2n`; MapOrPairs
+/// → `*n` of `*2` arrays (a `%n` map in RESP3); Double → a
 /// bulk string of `%.17g`; Boolean → `:1`/`:0`; Nil → `$-1`; NilArray → `*-1`. RESP3: `%n`, `~n`,
 /// an array of `*2` arrays, `,<double>`, `#t`/`#f`, `_`. HumanDouble: its text, as a bulk string
 /// (RESP2) or a `,` double (RESP3). Status and error texts have `\r` and `\n`
@@ -39,22 +40,16 @@ pub fn encode(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
             header(out, if resp3 { b'~' } else { b'*' }, len_i64(items.len()));
             items.iter().for_each(|item| encode(item, proto, out));
         }
-        Reply::Map(entries) => {
-            if resp3 {
-                header(out, b'%', len_i64(entries.len()));
-            } else {
-                header(out, b'*', len_i64(entries.len()).saturating_mul(2));
-            }
+        Reply::Map(entries) | Reply::MapOrPairs(entries) if resp3 => {
+            header(out, b'%', len_i64(entries.len()));
             pairs(entries, proto, out);
         }
-        Reply::Pairs(entries) if resp3 => {
-            header(out, b'*', len_i64(entries.len()));
-            for (first, second) in entries {
-                out.put_slice(b"*2\r\n");
-                encode(first, proto, out);
-                encode(second, proto, out);
-            }
+        Reply::MapOrPairs(entries) => nested_pairs(entries, proto, out),
+        Reply::Map(entries) => {
+            header(out, b'*', len_i64(entries.len()).saturating_mul(2));
+            pairs(entries, proto, out);
         }
+        Reply::Pairs(entries) if resp3 => nested_pairs(entries, proto, out),
         Reply::Pairs(entries) => {
             header(out, b'*', len_i64(entries.len()).saturating_mul(2));
             pairs(entries, proto, out);
@@ -79,6 +74,16 @@ pub fn encode_verbatim(text: &[u8], proto: Protocol, out: &mut BytesMut) {
             out.put_slice(text);
             out.put_slice(b"\r\n");
         }
+    }
+}
+
+/// `*n` of `*2` arrays.
+fn nested_pairs(entries: &[(Reply, Reply)], proto: Protocol, out: &mut BytesMut) {
+    header(out, b'*', len_i64(entries.len()));
+    for (first, second) in entries {
+        out.put_slice(b"*2\r\n");
+        encode(first, proto, out);
+        encode(second, proto, out);
     }
 }
 

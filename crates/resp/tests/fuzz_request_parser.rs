@@ -444,6 +444,14 @@ fn expected(reply: &Reply, resp3: bool) -> Wire {
             .flat_map(|(a, b)| [expected(a, resp3), expected(b, resp3)])
             .collect::<Vec<_>>()
     };
+    let nested = |pairs: &[(Reply, Reply)]| {
+        Wire::Array(
+            pairs
+                .iter()
+                .map(|(a, b)| Wire::Array(vec![expected(a, resp3), expected(b, resp3)]))
+                .collect(),
+        )
+    };
     match reply {
         Reply::Status(t) => Wire::Simple(sanitized(t)),
         Reply::Error(t) => Wire::Error(sanitized(t)),
@@ -455,18 +463,14 @@ fn expected(reply: &Reply, resp3: bool) -> Wire {
         Reply::Array(items) => Wire::Array(all(items)),
         Reply::Set(items) if resp3 => Wire::Set(all(items)),
         Reply::Set(items) => Wire::Array(all(items)),
-        Reply::Map(pairs) if resp3 => Wire::Map(
+        Reply::Map(pairs) | Reply::MapOrPairs(pairs) if resp3 => Wire::Map(
             pairs
                 .iter()
                 .map(|(a, b)| (expected(a, resp3), expected(b, resp3)))
                 .collect(),
         ),
-        Reply::Pairs(pairs) if resp3 => Wire::Array(
-            pairs
-                .iter()
-                .map(|(a, b)| Wire::Array(vec![expected(a, resp3), expected(b, resp3)]))
-                .collect(),
-        ),
+        Reply::Pairs(pairs) if resp3 => nested(pairs),
+        Reply::MapOrPairs(pairs) => nested(pairs),
         Reply::Map(pairs) | Reply::Pairs(pairs) => Wire::Array(flat(pairs)),
         Reply::Double(d) if resp3 => Wire::Double(format_double(*d).into_bytes()),
         Reply::Double(d) => Wire::Bulk(format_double(*d).into_bytes()),
@@ -507,7 +511,8 @@ fn reply() -> impl Strategy<Value = Reply> {
             prop::collection::vec(inner.clone(), 0..6).prop_map(Reply::Array),
             prop::collection::vec(inner, 0..6).prop_map(Reply::Set),
             pairs.clone().prop_map(Reply::Map),
-            pairs.prop_map(Reply::Pairs),
+            pairs.clone().prop_map(Reply::Pairs),
+            pairs.prop_map(Reply::MapOrPairs),
         ]
     })
 }

@@ -31,6 +31,14 @@ impl SmHandle {
         self.shared.observer.set(observer);
     }
 
+    /// Whether applies collect the keyspace events of their writes for the observer (on while
+    /// this node publishes keyspace notifications; off costs nothing).
+    pub fn set_events_wanted(&self, wanted: bool) {
+        self.shared
+            .events_wanted
+            .store(wanted, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Runs `f` on the databases as of the last applied entry.
     pub fn read<R>(&self, f: impl FnOnce(&Databases) -> R) -> R {
         f(&self.shared.read().dbs)

@@ -68,7 +68,7 @@ pub use log_store::{LogConfig, LogStore};
 pub use mem_sm::{
     open_mem_group, MemConfig, MemSmHandle, MemSnapshotBuilder, MemStateMachine, ReplicatedState,
 };
-pub use observer::ApplyObserver;
+pub use observer::{Applied, ApplyObserver};
 pub use open::{open_db, open_group, NodeDb, StorageOptions, DEFAULT_CACHE_BYTES};
 pub use snapshot_builder::SnapshotBuilder;
 pub use state_machine::StateMachine;

@@ -135,6 +135,11 @@ impl<C: LogConfig> LogStore<C> {
         Ok(out)
     }
 
+    /// The index of the last entry in the log, if any.
+    pub(crate) fn last_index(&self) -> Option<u64> {
+        self.wal.bounds().map(|(_, last)| last)
+    }
+
     fn last_log_id(&self) -> Result<Option<LogId<NodeId>>, StorageError> {
         let Some((_, last)) = self.wal.bounds() else {
             return Ok(None);

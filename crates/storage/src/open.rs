@@ -207,6 +207,10 @@ pub async fn open_group(
         Ok((log, Shared::new(state, backlog, snapshots, discarded_dir)))
     })
     .await?;
+    shared.replay_through.store(
+        log.last_index().unwrap_or(0),
+        std::sync::atomic::Ordering::Relaxed,
+    );
     let sm = StateMachine::new(Arc::new(shared));
     let handle = sm.handle();
     Ok((log, sm, handle))

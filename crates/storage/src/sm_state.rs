@@ -19,7 +19,7 @@ mod writes;
 use std::sync::Arc;
 
 use meridian_acl::{CommandInfo, Users};
-use meridian_keyspace::Databases;
+use meridian_keyspace::{Databases, KeyEvent};
 use meridian_types::{
     epoch_at, BacklogOp, ClusterRole, DiscardedRange, HistoryMark, Node, NodeId, RegionRequest,
     RegionResponse, RegionTypeConfig, Seq, ShipPosition, WriteResult,
@@ -68,9 +68,36 @@ pub(crate) struct ApplyEffects {
     pub(crate) discarded: Vec<DiscardedRange>,
     /// The users may have changed (readers that cached a user read it again).
     pub(crate) users_changed: bool,
+    /// Whether to collect `events` (someone on this node listens for them).
+    pub(crate) record_events: bool,
+    /// The keyspace events of the writes applied, each with the index in `ops` of the op
+    /// that fired it (the next op pushed).
+    pub(crate) events: Vec<(usize, KeyEvent)>,
 }
 
 impl ApplyEffects {
+    /// Runs a keyspace write, collecting its events when they are wanted.
+    pub(crate) fn execute_write(
+        &mut self,
+        dbs: &mut meridian_keyspace::Databases,
+        db: &mut u32,
+        argv: &[bytes::Bytes],
+        (now_ms, seed): (u64, u64),
+    ) -> meridian_types::Reply {
+        if !self.record_events {
+            return dbs.execute_write(db, argv, now_ms, seed);
+        }
+        let mut fired = Vec::new();
+        let reply = dbs.execute_write_with_events(db, argv, now_ms, seed, &mut fired);
+        self.note_events(fired, self.ops.len());
+        reply
+    }
+
+    /// Files `fired` under the op at `op_index`.
+    pub(crate) fn note_events(&mut self, fired: Vec<KeyEvent>, op_index: usize) {
+        self.events.extend(fired.into_iter().map(|e| (op_index, e)));
+    }
+
     fn reset(&mut self) {
         self.ops.clear();
         self.reset_backlog = true;

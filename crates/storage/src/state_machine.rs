@@ -35,6 +35,11 @@ pub(crate) struct Shared {
     pub(crate) observer: ObserverSlot,
     /// Moves after every change of the users, once the change is visible under the lock.
     users_version: AtomicU64,
+    /// The last log index this node held when it opened its storage (0: none): entries up to
+    /// it are applied again after a restart (see [`crate::ApplyObserver::applied`]).
+    pub(crate) replay_through: AtomicU64,
+    /// Whether applies collect keyspace events for the observer (someone listens).
+    pub(crate) events_wanted: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -54,6 +59,8 @@ impl Shared {
             discarded_dir,
             observer: ObserverSlot::default(),
             users_version: AtomicU64::new(0),
+            replay_through: AtomicU64::new(0),
+            events_wanted: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -175,11 +182,19 @@ impl RaftStateMachine<C> for StateMachine {
         I::IntoIter: Send,
     {
         let mut replies = Vec::new();
-        let mut fx = ApplyEffects::default();
+        let mut fx = ApplyEffects {
+            record_events: self.shared.events_wanted.load(Ordering::Relaxed),
+            ..ApplyEffects::default()
+        };
+        let replay_through = self.shared.replay_through.load(Ordering::Relaxed);
+        let (mut replayed_ops, mut replayed_events) = (0, 0);
         for entry in entries {
             // One entry per lock hold: readers and snapshot builds interleave between entries,
             // and always see data and last_applied together.
             replies.push(self.shared.write().apply_entry(&entry, &mut fx));
+            if entry.log_id.index <= replay_through {
+                (replayed_ops, replayed_events) = (fx.ops.len(), fx.events.len());
+            }
         }
         let seq = self.shared.read().seq;
         if fx.users_changed {
@@ -198,7 +213,12 @@ impl RaftStateMachine<C> for StateMachine {
         self.shared.apply_times.record(seq);
         // After the backlog write: a subscriber woken for `seq` finds every op up to it.
         self.shared.publish_seq(seq);
-        self.shared.observer.applied(&fx.ops);
+        self.shared.observer.applied(&crate::observer::Applied {
+            ops: &fx.ops,
+            events: &fx.events,
+            replayed_ops,
+            replayed_events,
+        });
         Ok(replies)
     }
 

@@ -25,6 +25,9 @@ pub enum Reply {
     /// An array of 2-element arrays in RESP3, one flat array in RESP2 (ZRANGE … WITHSCORES,
     /// ZPOPMIN, HRANDFIELD … WITHVALUES).
     Pairs(Vec<(Reply, Reply)>),
+    /// A map in RESP3, an array of 2-element arrays in RESP2 (XREAD and XREADGROUP: stream
+    /// key → entries).
+    MapOrPairs(Vec<(Reply, Reply)>),
     /// A bulk string in RESP2, formatted the way Redis formats doubles.
     Double(f64),
     /// `:1`/`:0` in RESP2.

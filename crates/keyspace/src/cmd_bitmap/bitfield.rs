@@ -11,6 +11,7 @@ use crate::args::{eq_ignore_case, int_arg, parse_i64};
 use crate::command::CommandResult;
 use crate::ctx::{Limits, ReadCtx, WriteCtx};
 use crate::errors::{err, BITFIELD_OVERFLOW_TYPE, BITFIELD_RO_GET_ONLY, BITFIELD_TYPE, SYNTAX};
+use crate::events::EventClass;
 use crate::small_bytes::SmallBytes;
 use crate::value::Value;
 
@@ -80,6 +81,9 @@ pub(super) fn bitfield(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult 
         .collect();
     if changes > 0 || created {
         store_keep_ttl(ctx, key, buf);
+        if changes > 0 {
+            ctx.notify(EventClass::String, "setbit", key);
+        }
     } else if grown {
         // Only refused writes: Redis grows the string but signals no modification.
         if let Some(e) = ctx.db.entry_for_write(key, now, |_| false) {

@@ -28,6 +28,7 @@ pub(crate) fn name(value: &Value) -> &'static str {
         Value::Hash(_) => "hashtable",
         Value::ZSet(z) if zset_is_listpack(z) => "listpack",
         Value::ZSet(_) => "skiplist",
+        Value::Stream(_) => "stream",
     }
 }
 

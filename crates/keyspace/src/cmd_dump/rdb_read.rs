@@ -31,7 +31,7 @@ impl<'a> Reader<'a> {
         Reader { buf, at: 0 }
     }
 
-    fn take(&mut self, n: u64) -> Result<&'a [u8], Corrupt> {
+    pub(super) fn take(&mut self, n: u64) -> Result<&'a [u8], Corrupt> {
         let n = usize::try_from(n).map_err(|_| Corrupt("length"))?;
         let s = listpack::slice(self.buf, self.at, n)?;
         self.at += n;
@@ -59,7 +59,7 @@ impl<'a> Reader<'a> {
 
     /// A count of elements, capped by the bytes left (each element takes at least one byte),
     /// so a hostile count cannot make us reserve memory.
-    fn count(&mut self) -> Result<usize, Corrupt> {
+    pub(super) fn count(&mut self) -> Result<usize, Corrupt> {
         match self.len_or_encoding()? {
             Len::Plain(n) => {
                 let n = usize::try_from(n).map_err(|_| Corrupt("count"))?;
@@ -69,6 +69,14 @@ impl<'a> Reader<'a> {
                 Ok(n)
             }
             Len::Encoded(_) => Err(Corrupt("encoded count")),
+        }
+    }
+
+    /// A plain `rdbLoadLen` value (streams' ids and counters).
+    pub(super) fn len(&mut self) -> Result<u64, Corrupt> {
+        match self.len_or_encoding()? {
+            Len::Plain(n) => Ok(n),
+            Len::Encoded(_) => Err(Corrupt("encoded length")),
         }
     }
 
@@ -180,6 +188,7 @@ pub(crate) fn load(body: &[u8]) -> Result<Value, Corrupt> {
         t::HASH_ZIPMAP => hash(ziplist::decode_zipmap(&r.string()?)?),
         t::HASH_ZIPLIST => hash(pairs(ziplist::decode(&r.string()?)?)?),
         t::HASH_LISTPACK => hash(pairs(listpack::decode(&r.string()?)?)?),
+        t::STREAM_LISTPACKS | t::STREAM_LISTPACKS_2 => super::stream::load(&mut r, kind),
         _ => Err(Corrupt("unsupported type")),
     }
 }

@@ -27,6 +27,7 @@ pub(crate) fn payload(value: &Value) -> Vec<u8> {
         Value::Set(s) => save_set(&mut out, s),
         Value::Hash(h) => save_hash(&mut out, h),
         Value::ZSet(z) => save_zset(&mut out, z),
+        Value::Stream(s) => super::stream::save(&mut out, s),
     }
     out.extend_from_slice(&RDB_VERSION.to_le_bytes());
     let crc = crc64(&out);
@@ -35,7 +36,7 @@ pub(crate) fn payload(value: &Value) -> Vec<u8> {
 }
 
 /// `rdbSaveLen`: 6, 14, 32 or 64 bits, the top two bits of the first byte saying which.
-pub(crate) fn save_len(out: &mut Vec<u8>, len: u64) {
+pub(super) fn save_len(out: &mut Vec<u8>, len: u64) {
     if len < 1 << 6 {
         out.push(len as u8);
     } else if len < 1 << 14 {

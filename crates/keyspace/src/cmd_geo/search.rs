@@ -21,6 +21,7 @@ use crate::command::CommandResult;
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::db::Keyspace;
 use crate::errors::{err, SYNTAX};
+use crate::events::EventClass;
 use crate::value::Value;
 use crate::zset::ZSet;
 
@@ -89,13 +90,21 @@ fn write_search(ctx: &mut WriteCtx<'_>, argv: &[Bytes], f: Flavor) -> CommandRes
         Outcome::Store(key, items) => {
             let n = items.len() as i64;
             if items.is_empty() {
-                ctx.db.remove(&key, ctx.now_ms);
+                if ctx.db.remove(&key, ctx.now_ms).is_some() {
+                    ctx.notify(EventClass::Generic, "del", &key);
+                }
             } else {
                 let mut zs = ZSet::new();
                 for (m, s) in items {
                     zs.insert(m, s);
                 }
-                ctx.db.insert(key, Value::ZSet(Box::new(zs)));
+                ctx.db.insert(key.clone(), Value::ZSet(Box::new(zs)));
+                let event = if f.search_store {
+                    "geosearchstore"
+                } else {
+                    "georadiusstore"
+                };
+                ctx.notify(EventClass::Zset, event, &key);
             }
             Ok(Reply::Integer(n))
         }

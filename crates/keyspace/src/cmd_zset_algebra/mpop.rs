@@ -8,6 +8,7 @@ use crate::args::{eq_ignore_case, parse_i64};
 use crate::command::CommandResult;
 use crate::ctx::WriteCtx;
 use crate::errors::{err, COUNT_NOT_POSITIVE, NUMKEYS_NOT_POSITIVE, SYNTAX};
+use crate::events::EventClass;
 use crate::typed::List;
 use crate::zset::ZSet;
 
@@ -70,7 +71,9 @@ pub(crate) fn zmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
             .map_while(|_| z.pop(req.from_top))
             .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), Reply::Double(s)]))
             .collect();
-        ctx.db.remove_if_empty(key);
+        let event = if req.from_top { "zpopmax" } else { "zpopmin" };
+        ctx.notify(EventClass::Zset, event, key);
+        ctx.remove_if_empty_notify(key);
         return Ok(Reply::Array(vec![
             Reply::Bulk(key.clone()),
             Reply::Array(popped),
@@ -98,7 +101,9 @@ pub(crate) fn lmpop(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
             })
             .map(Reply::Bulk)
             .collect();
-        ctx.db.remove_if_empty(key);
+        let event = if req.from_top { "rpop" } else { "lpop" };
+        ctx.notify(EventClass::List, event, key);
+        ctx.remove_if_empty_notify(key);
         return Ok(Reply::Array(vec![
             Reply::Bulk(key.clone()),
             Reply::Array(popped),

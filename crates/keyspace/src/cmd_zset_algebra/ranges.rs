@@ -8,6 +8,7 @@ use crate::args::{eq_ignore_case, int_arg};
 use crate::command::CommandResult;
 use crate::ctx::{ReadCtx, WriteCtx};
 use crate::errors::{err, NOT_FLOAT_RANGE, NOT_LEX_RANGE, OUT_OF_RANGE, SYNTAX};
+use crate::events::EventClass;
 use crate::sample::{parse_rand_count, random_index, random_indices};
 use crate::zset::ZSet;
 use crate::zset_args::{LexRange, ScoreRange};
@@ -39,6 +40,15 @@ enum Removal {
 }
 
 impl Removal {
+    /// The command's event (its name).
+    fn event(&self) -> &'static str {
+        match self {
+            Removal::Rank(..) => "zremrangebyrank",
+            Removal::Score(_) => "zremrangebyscore",
+            Removal::Lex(_) => "zremrangebylex",
+        }
+    }
+
     fn members(&self, z: &ZSet) -> Vec<Bytes> {
         match self {
             Removal::Rank(start, end) => match rank_window(*start, *end, z.len()) {
@@ -69,8 +79,9 @@ fn remove_range(ctx: &mut WriteCtx<'_>, key: &Bytes, removal: &Removal) -> Comma
     };
     if removed > 0 {
         ctx.db.mark_modified(key);
+        ctx.notify(EventClass::Zset, removal.event(), key);
+        ctx.remove_if_empty_notify(key);
     }
-    ctx.db.remove_if_empty(key);
     Ok(Reply::Integer(removed as i64))
 }
 

@@ -8,13 +8,14 @@
 //! - Every attempt is the command itself proposed as an ordinary replicated write; the keyspace
 //!   runs it without blocking (as Redis does inside MULTI). So the log decides who got which
 //!   element, and every node and every secondary cluster applies the same pop.
-//! - The state machine tells [`BlockedKeys`] about each applied write ([`ApplyObserver`]); the
+//! - The state machine tells [`BlockedKeys`] about each applied write (`applied.rs`); the
 //!   first waiter in line on a touched key is woken, looks at the node's own copy of the data,
 //!   and proposes a pop restricted to its keys that are ready. When it leaves (served, timed
 //!   out, unblocked, gone), the next in line on its keys is woken. Clients of one node are
 //!   thus served in Redis's order; clients blocked on different nodes of a cluster race, and
 //!   the log orders them.
 
+pub(crate) mod stream_wait;
 pub(crate) mod wait;
 
 use std::collections::{HashMap, VecDeque};
@@ -23,7 +24,6 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use meridian_region::RegionGroup;
-use meridian_storage::ApplyObserver;
 use meridian_types::BacklogOp;
 use tokio::sync::Notify;
 
@@ -97,13 +97,9 @@ impl Lines {
 }
 
 impl BlockedKeys {
-    /// A registry that the group's state machine tells about every applied write.
-    pub(crate) fn watching(group: &RegionGroup) -> Arc<BlockedKeys> {
-        let keys = Arc::new(BlockedKeys::default());
-        group
-            .sm()
-            .set_observer(Arc::new(Observer(Arc::downgrade(&keys))));
-        keys
+    /// A snapshot replaced the data: any key may have been filled.
+    pub(crate) fn wake_everyone(&self) {
+        self.lock().wake_all();
     }
 
     /// Puts a client in line on `keys` of database `db` (duplicates count once).
@@ -213,7 +209,7 @@ impl BlockedKeys {
     }
 
     /// Wakes the first waiter on each key that `ops` may have filled.
-    fn touched(&self, ops: &[BacklogOp]) {
+    pub(crate) fn touched(&self, ops: &[BacklogOp]) {
         if self.waiting() == 0 {
             return;
         }
@@ -268,23 +264,6 @@ fn touched_by(op: &BacklogOp) -> Touched {
         }
     }
     Touched::Keys(keys)
-}
-
-/// The state machine's side: holds the registry weakly, so a stopped RESP listener frees it.
-struct Observer(std::sync::Weak<BlockedKeys>);
-
-impl ApplyObserver for Observer {
-    fn applied(&self, ops: &[BacklogOp]) {
-        if let Some(keys) = self.0.upgrade() {
-            keys.touched(ops);
-        }
-    }
-
-    fn replaced(&self) {
-        if let Some(keys) = self.0.upgrade() {
-            keys.lock().wake_all();
-        }
-    }
 }
 
 /// One blocked client's place in line on its keys; leaving (drop) wakes whoever is next.

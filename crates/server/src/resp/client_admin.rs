@@ -203,6 +203,10 @@ pub(crate) fn flags(view: &ClientView) -> String {
     if view.multi >= 0 {
         flags.push('x');
     }
+    let (sub, psub, ssub) = view.subscriptions;
+    if sub + psub + ssub > 0 {
+        flags.push('P');
+    }
     if control.blocked.load(Ordering::Relaxed) {
         flags.push('b');
     }

@@ -28,6 +28,8 @@ pub(crate) struct ClientView {
     pub lib_ver: String,
     /// Unparsed request bytes held for this client.
     pub qbuf: usize,
+    /// Channels, patterns and shard channels subscribed (`sub=`, `psub=`, `ssub=`).
+    pub subscriptions: (usize, usize, usize),
     /// Kill and unblock signals and admin flags (`client_admin`).
     pub control: Arc<crate::resp::client_admin::ClientControl>,
 }
@@ -50,6 +52,7 @@ impl ClientView {
             lib_name: String::new(),
             lib_ver: String::new(),
             qbuf: 0,
+            subscriptions: (0, 0, 0),
             control: Arc::default(),
         }
     }
@@ -59,7 +62,7 @@ impl ClientView {
     pub(crate) fn line(&self) -> String {
         let flags = crate::resp::client_admin::flags(self);
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db=0 sub=0 psub=0 ssub=0 \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db=0 sub={} psub={} ssub={} \
              multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
              tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
@@ -70,6 +73,9 @@ impl ClientView {
             self.name,
             self.created.elapsed().as_secs(),
             self.last_active.elapsed().as_secs(),
+            self.subscriptions.0,
+            self.subscriptions.1,
+            self.subscriptions.2,
             self.multi,
             self.qbuf,
             self.last_cmd,

@@ -123,6 +123,14 @@ fn push_tuning(shared: &crate::resp::listener::Shared, stored: &Stored) {
     if let Some(secs) = value("timeout") {
         shared.admin.set_idle_timeout(secs.max(0) as u64);
     }
+    if let Some(flags) = stored.get("notify-keyspace-events") {
+        let flags = meridian_keyspace::NotifyFlags::parse(flags.as_bytes()).unwrap_or_default();
+        let wanted = shared.pubsub.set_notify_flags(flags);
+        shared.group.sm().set_events_wanted(wanted);
+    }
+    if let Some(limits) = stored.get("client-output-buffer-limit") {
+        shared.pubsub.limits.load(limits);
+    }
     if let Some(bytes) = stored.get("maxmemory").and_then(|v| v.parse::<u64>().ok()) {
         shared
             .maxmemory

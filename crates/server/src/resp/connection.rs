@@ -283,19 +283,21 @@ impl Connection {
         let slots = std::mem::take(&mut self.slots);
         self.pending_bytes = 0;
         let count = commands.len();
+        let publishes = crate::resp::pubsub::Publishes::find(&commands);
         let replies = match self
             .shared
             .group
             .write_in(self.session.db, commands, Vec::new())
             .await
         {
-            Ok(result) => {
+            Ok(mut result) => {
                 self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
                 let shared = &self.shared;
                 shared
                     .blocking
                     .settle_after(&shared.group, result.seq)
                     .await;
+                publishes.count(&shared.pubsub, &mut result.replies);
                 result.replies
             }
             Err(e) => {

@@ -182,7 +182,9 @@ impl Connection {
             match self.acl_refusal(argv) {
                 Some(Refusal::Denied(reply)) => Some(reply),
                 Some(Refusal::UserGone) => return Ok(ControlFlow::Break(Flow::Close)),
-                None => self.oom_error(target, name),
+                None => self
+                    .oom_error(target, name)
+                    .or_else(|| self.subscribed_refusal(name, sub.map(|s| &s[..]))),
             }
         };
         if let Some(err) = refusal {
@@ -200,6 +202,15 @@ impl Connection {
         match target {
             Target::Data(def) if def.flags.contains(&"blocking") => {
                 self.blocking_command(argv).await
+            }
+            Target::Data(def)
+                if meridian_keyspace::is_publish(def.name.as_bytes())
+                    && self.shared.group.role().is_secondary() =>
+            {
+                self.flush_pending().await;
+                let reply = self.publish_here(&argv);
+                self.reply(reply);
+                Ok(Flow::Continue)
             }
             Target::Data(def) if def.is_write() || self.batching() => {
                 self.queue_data(argv).await;
@@ -392,6 +403,7 @@ impl Connection {
         }
         let (now, seed) = (self.shared.group.clock().unix_ms(), rand::random());
         let db = self.session.db;
+        self.notify_key_misses(argv, now);
         let Some(streamed) = meridian_keyspace::streamed_read(def) else {
             let sm = self.shared.group.sm();
             return Some(sm.read(|dbs| dbs.run_read(db, def, argv, now, seed)));

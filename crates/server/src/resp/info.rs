@@ -251,6 +251,7 @@ fn persistence_fields(shared: &Shared, now: Duration) -> Vec<(&'static str, Stri
 /// `# Stats`.
 fn stats_fields(shared: &Shared) -> Vec<(&'static str, String)> {
     let stats = &shared.stats;
+    let (channels, patterns, shard) = shared.pubsub.counts();
     let f = |k: &'static str, v: String| (k, v);
     vec![
         f(
@@ -276,6 +277,17 @@ fn stats_fields(shared: &Shared) -> Vec<(&'static str, String)> {
         f("evicted_keys", "0".into()),
         f("keyspace_hits", "0".into()),
         f("keyspace_misses", "0".into()),
+        f("pubsub_channels", channels.to_string()),
+        f("pubsub_patterns", patterns.to_string()),
+        f("pubsubshard_channels", shard.to_string()),
+        f(
+            "client_output_buffer_limit_disconnections",
+            shared
+                .pubsub
+                .disconnections
+                .load(Ordering::Relaxed)
+                .to_string(),
+        ),
         f(
             "total_error_replies",
             shared

@@ -193,7 +193,7 @@ impl Connection {
         }
     }
 
-    /// SLOWLOG, LATENCY, MEMORY, DEBUG, LOLWUT, LASTSAVE, SAVE, BGSAVE.
+    /// SLOWLOG, LATENCY, MEMORY, DEBUG, LOLWUT, LASTSAVE, SAVE, BGSAVE, BGREWRITEAOF.
     pub(crate) async fn introspection(
         &mut self,
         name: &str,
@@ -208,6 +208,7 @@ impl Connection {
             "lolwut" => lolwut::command(argv),
             "lastsave" => Answer::Reply(Reply::Integer(self.shared.intro.save.last())),
             "save" => Answer::Reply(save::save(&self.shared).await),
+            "bgrewriteaof" => Answer::Reply(save::bgrewriteaof(&self.shared)),
             _ => Answer::Reply(save::bgsave(&self.shared, argv)),
         };
         Step::Answer(answer)

@@ -64,6 +64,8 @@ pub(crate) struct Shared {
     pub admin: Arc<crate::resp::client_admin::NodeAdmin>,
     /// ACL users as this node applies them, and `ACL LOG` (`acl`).
     pub acl: Arc<crate::resp::acl::AclState>,
+    /// The node's pub/sub subscriptions (`pubsub`).
+    pub pubsub: Arc<crate::resp::pubsub::PubSubHub>,
 }
 
 #[derive(Default)]
@@ -126,6 +128,9 @@ impl RespServer {
             None => 0,
         };
         let node_id = group.node_id();
+        let blocking = Arc::new(crate::resp::blocking::BlockedKeys::default());
+        let pubsub = Arc::new(crate::resp::pubsub::PubSubHub::default());
+        crate::resp::applied::observe(&group, &blocking, &pubsub);
         let shared = Arc::new(Shared {
             replid: hex40(&format!("meridian-cluster-{}", group.cluster())),
             run_id: hex40(&format!(
@@ -137,7 +142,8 @@ impl RespServer {
                     .unwrap_or(0)
             )),
             intro: crate::resp::introspection::Intro::watching(&group),
-            blocking: crate::resp::blocking::BlockedKeys::watching(&group),
+            blocking: blocking.clone(),
+            pubsub: pubsub.clone(),
             admin: Arc::default(),
             acl,
             group,

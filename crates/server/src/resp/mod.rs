@@ -22,6 +22,7 @@
 
 mod acl;
 mod admin_cmds;
+mod applied;
 mod blocking;
 mod client_admin;
 mod clients;
@@ -36,6 +37,7 @@ mod info;
 mod introspection;
 mod listener;
 mod oom;
+mod pubsub;
 mod replication_info;
 mod server_cmds;
 mod session;

@@ -9,6 +9,7 @@ use meridian_types::Reply;
 use crate::resp::connection::Connection;
 use crate::resp::dispatch::{Answer, Step};
 use crate::resp::info::info_text;
+use crate::resp::pubsub::conn::subscription_command;
 use crate::resp::replication_info::{role_reply, ReplicationFacts};
 use crate::resp::table::ServerCommand;
 
@@ -38,7 +39,17 @@ impl Connection {
         in_exec: bool,
     ) -> Step {
         match cmd.name {
-            "ping" => answer(self.ping(argv)),
+            "ping" => match self.subscribed_ping(argv) {
+                Some(pong) => Step::Answer(pong),
+                None => answer(self.ping(argv)),
+            },
+            "pubsub" => answer(self.pubsub_command(argv)),
+            name if subscription_command(name).is_some() => {
+                let Some((kind, subscribe)) = subscription_command(name) else {
+                    return answer(Reply::Error("ERR unreachable".into()));
+                };
+                Step::Answer(self.subscription(kind, subscribe, argv))
+            }
             "echo" => answer(Reply::Bulk(argv[1].clone())),
             "hello" => self.hello(argv),
             "auth" => answer(self.auth(argv)),
@@ -52,7 +63,7 @@ impl Connection {
             }
             "command" => self.command(argv),
             "slowlog" | "latency" | "memory" | "debug" | "lolwut" | "lastsave" | "save"
-            | "bgsave" => self.introspection(cmd.name, argv, in_exec).await,
+            | "bgsave" | "bgrewriteaof" => self.introspection(cmd.name, argv, in_exec).await,
             "config" => answer(self.config(argv)),
             "info" => Step::Answer(Answer::Verbatim(info_text(&self.shared, &argv[1..]).await)),
             "role" => {

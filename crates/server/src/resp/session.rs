@@ -39,6 +39,11 @@ pub(crate) struct Session {
     pub barrier_gen: Option<u64>,
     /// CLIENT REPLY and MONITOR state (`client_admin`).
     pub admin: crate::resp::client_admin::AdminSession,
+    /// Subscriptions and the queue of their messages, once the client subscribed (`pubsub`).
+    pub pubsub: Option<Box<crate::resp::pubsub::session::PubSubSession>>,
+    /// Push data (subscription confirmations, messages) written while CLIENT REPLY turned
+    /// replies off: Redis sends pushes anyway.
+    pub pushed: bytes::BytesMut,
 }
 
 impl Session {
@@ -58,6 +63,8 @@ impl Session {
             last_write_seq: 0,
             barrier_gen: None,
             admin: Default::default(),
+            pubsub: None,
+            pushed: bytes::BytesMut::new(),
         }
     }
 
@@ -72,5 +79,6 @@ impl Session {
         self.multi = None;
         self.db = 0;
         self.watched.clear();
+        self.pubsub = None;
     }
 }

@@ -281,6 +281,13 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         "Asynchronously save the dataset to disk",
     ),
     cmd(
+        "bgrewriteaof",
+        1,
+        &["admin", "noscript", "no_async_loading"],
+        false,
+        "Asynchronously rewrite the append-only file",
+    ),
+    cmd(
         "monitor",
         1,
         &["admin", "noscript", "loading", "stale"],
@@ -318,6 +325,71 @@ pub(crate) const SERVER_COMMANDS: &[ServerCommand] = &[
         false,
         "Make the server a replica of another instance, or promote it as master.",
     ),
+    cmd(
+        "subscribe",
+        -2,
+        &["pubsub", "noscript", "loading", "stale"],
+        false,
+        "Listen for messages published to the given channels",
+    ),
+    cmd(
+        "unsubscribe",
+        -1,
+        &["pubsub", "noscript", "loading", "stale"],
+        false,
+        "Stop listening for messages posted to the given channels",
+    ),
+    cmd(
+        "psubscribe",
+        -2,
+        &["pubsub", "noscript", "loading", "stale"],
+        false,
+        "Listen for messages published to channels matching the given patterns",
+    ),
+    cmd(
+        "punsubscribe",
+        -1,
+        &["pubsub", "noscript", "loading", "stale"],
+        false,
+        "Stop listening for messages posted to channels matching the given patterns",
+    ),
+    // The shard channels sit at key positions (Redis Cluster routes them by slot).
+    ServerCommand {
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        ..cmd(
+            "ssubscribe",
+            -2,
+            &["pubsub", "noscript", "loading", "stale"],
+            false,
+            "Listen for messages published to the given shard channels",
+        )
+    },
+    // The shard channels sit at key positions (Redis Cluster routes them by slot).
+    ServerCommand {
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        ..cmd(
+            "sunsubscribe",
+            -1,
+            &["pubsub", "noscript", "loading", "stale"],
+            false,
+            "Stop listening for messages posted to the given shard channels",
+        )
+    },
+    ServerCommand {
+        subcommands: &[
+            ("channels", -2),
+            ("numpat", 2),
+            ("numsub", -2),
+            ("shardchannels", -2),
+            ("shardnumsub", -2),
+            ("help", 2),
+        ],
+        ..cmd("pubsub", -2, &[], false, "A container for Pub/Sub commands")
+    },
     cmd(
         "unwatch",
         1,

@@ -137,10 +137,12 @@ impl Connection {
     ) -> Result<Vec<Reply>, Answer> {
         let db = self.session.db;
         if any_write || !watched.is_empty() {
+            let publishes = crate::resp::pubsub::Publishes::find(&data);
             return match self.shared.group.write_in(db, data, watched).await {
                 Ok(result) if result.aborted => Err(Answer::Reply(Reply::NilArray)),
-                Ok(result) => {
+                Ok(mut result) => {
                     self.session.last_write_seq = self.session.last_write_seq.max(result.seq);
+                    publishes.count(&self.shared.pubsub, &mut result.replies);
                     Ok(result.replies)
                 }
                 Err(e) => Err(Answer::Reply(write_error(&e))),

@@ -48,13 +48,14 @@ impl SmState {
         let runnable = &ops[..run];
         // The primary applied these ops without error with these times and seeds; replaying
         // them is deterministic, so they succeed here too.
+        let first = fx.ops.len();
         if self.planted.ship_out_of_order {
-            for op in runnable.iter().rev() {
-                fx.users_changed |= self.replay(op);
+            for (i, op) in runnable.iter().enumerate().rev() {
+                fx.users_changed |= self.replay(op, first + i, fx);
             }
         } else {
-            for op in runnable {
-                fx.users_changed |= self.replay(op);
+            for (i, op) in runnable.iter().enumerate() {
+                fx.users_changed |= self.replay(op, first + i, fx);
             }
         }
         for op in runnable {
@@ -67,13 +68,22 @@ impl SmState {
         }
     }
 
-    /// Replays one shipped op on the users or the keyspace; true when the users changed.
-    fn replay(&mut self, op: &BacklogOp) -> bool {
+    /// Replays one shipped op (to be `fx.ops[index]`) on the users or the keyspace; true when
+    /// the users changed.
+    fn replay(&mut self, op: &BacklogOp, index: usize, fx: &mut ApplyEffects) -> bool {
         if is_acl(&op.argv) {
             return self.replay_acl(op);
         }
-        self.dbs
-            .execute_write(&mut op.db.clone(), &op.argv, op.now_ms, op.seed);
+        let mut db = op.db;
+        if fx.record_events {
+            let mut fired = Vec::new();
+            self.dbs
+                .execute_write_with_events(&mut db, &op.argv, op.now_ms, op.seed, &mut fired);
+            fx.note_events(fired, index);
+        } else {
+            self.dbs
+                .execute_write(&mut db, &op.argv, op.now_ms, op.seed);
+        }
         false
     }
 

@@ -65,7 +65,7 @@ impl SmState {
             let (reply, wrote) = if is_acl(argv) {
                 self.acl_write(argv, fx)
             } else {
-                let reply = self.dbs.execute_write(&mut db, argv, batch.now_ms, seed);
+                let reply = fx.execute_write(&mut self.dbs, &mut db, argv, (batch.now_ms, seed));
                 let is_write = argv
                     .first()
                     .and_then(|name| meridian_keyspace::lookup(name))
@@ -113,7 +113,17 @@ impl SmState {
             keys
         };
         for (db, key) in keys {
-            if self.dbs.expire_if_due(*db, key, now_ms) {
+            let expired = if fx.record_events {
+                let mut fired = Vec::new();
+                let expired = self
+                    .dbs
+                    .expire_if_due_with_events(*db, key, now_ms, &mut fired);
+                fx.note_events(fired, fx.ops.len());
+                expired
+            } else {
+                self.dbs.expire_if_due(*db, key, now_ms)
+            };
+            if expired {
                 self.seq += 1;
                 self.last_op_ms = now_ms;
                 fx.ops.push(BacklogOp {

@@ -54,8 +54,24 @@ pub(crate) fn check_user(
         return Ok(());
     };
     let keys = key_access(&fullname, argv);
+    let channels = channel_refs(&fullname, argv.len());
     let args: Vec<&[u8]> = argv.iter().map(|a| &a[..]).collect();
-    meridian_acl::check(user, info, &args, &keys, &[]).map_err(|d| (d, fullname))
+    meridian_acl::check(user, info, &args, &keys, &channels).map_err(|d| (d, fullname))
+}
+
+/// The channels a command publishes or subscribes to, as Redis's ACL check finds them:
+/// PUBLISH/SPUBLISH's channel, every (S)SUBSCRIBE channel, every PSUBSCRIBE pattern (matched
+/// literally); the UNSUBSCRIBE commands are not checked.
+fn channel_refs(fullname: &str, argc: usize) -> Vec<meridian_acl::ChannelRef> {
+    let (range, pattern) = match fullname {
+        "publish" | "spublish" => (1..2.min(argc), false),
+        "subscribe" | "ssubscribe" => (1..argc, false),
+        "psubscribe" => (1..argc, true),
+        _ => return Vec::new(),
+    };
+    range
+        .map(|pos| meridian_acl::ChannelRef { pos, pattern })
+        .collect()
 }
 
 impl Connection {

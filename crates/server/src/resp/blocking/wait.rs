@@ -38,6 +38,9 @@ impl Connection {
     /// the client waits in line (requests it pipelines meanwhile stay buffered, as on Redis).
     pub(crate) async fn blocking_command(&mut self, argv: Vec<Bytes>) -> io::Result<Flow> {
         self.flush_pending().await;
+        if argv[0].eq_ignore_ascii_case(b"xread") || argv[0].eq_ignore_ascii_case(b"xreadgroup") {
+            return self.stream_read(argv).await;
+        }
         let spec = match block_spec(&argv) {
             Some(Ok(spec)) => spec,
             Some(Err(err)) => {
@@ -137,7 +140,7 @@ impl Connection {
     }
 
     /// One attempt, proposed as a replicated write: the element it pops is decided by the log.
-    async fn serving_attempt(&mut self, argv: Vec<Bytes>) -> Reply {
+    pub(super) async fn serving_attempt(&mut self, argv: Vec<Bytes>) -> Reply {
         let group = self.shared.group.clone();
         match group
             .write_in(self.session.db, vec![argv], Vec::new())
@@ -158,7 +161,7 @@ impl Connection {
 
 /// When a wait of `timeout_ms` (0: forever) started now ends; None for forever or a timeout
 /// too far away to represent.
-fn deadline_after(timeout_ms: u64) -> Option<Instant> {
+pub(super) fn deadline_after(timeout_ms: u64) -> Option<Instant> {
     if timeout_ms == 0 {
         return None;
     }

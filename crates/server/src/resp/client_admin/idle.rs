@@ -1,6 +1,7 @@
 //! Waiting for the next request: the idle `timeout` (Redis `clientsCronHandleTimeout`: a
 //! client idle longer than `timeout` seconds is closed, in MULTI too; blocked clients and
-//! monitors are exempt), and a monitor forwarding the feed while it waits.
+//! monitors and subscribers are exempt), a monitor forwarding the feed and a subscriber its
+//! messages while they wait.
 
 use std::io;
 
@@ -21,6 +22,9 @@ impl Connection {
     pub(crate) async fn await_request(&mut self) -> io::Result<bool> {
         if self.session.admin.monitor.is_some() {
             return self.forward_monitor().await;
+        }
+        if self.session.pubsub.is_some() {
+            return self.forward_messages().await;
         }
         let since = Instant::now();
         loop {

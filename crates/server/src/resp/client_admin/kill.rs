@@ -31,6 +31,17 @@ pub(crate) fn client_type(name: &[u8]) -> Option<ClientType> {
     }
 }
 
+/// Redis `getClientType`: a subscribed client is `pubsub`, every other one `normal` (a
+/// monitor counts as a replica in Redis; it is `normal` here).
+fn client_type_of(view: &crate::resp::clients::ClientView) -> ClientType {
+    let (sub, psub, ssub) = view.subscriptions;
+    if sub + psub + ssub > 0 {
+        ClientType::PubSub
+    } else {
+        ClientType::Normal
+    }
+}
+
 /// Which clients one CLIENT KILL matches.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct KillFilter {
@@ -118,7 +129,7 @@ impl KillFilter {
         {
             return false;
         }
-        if self.kind.is_some_and(|k| k != ClientType::Normal) {
+        if self.kind.is_some_and(|k| k != client_type_of(view)) {
             return false;
         }
         if self.id.is_some_and(|id| id != view.id) {

@@ -132,6 +132,10 @@ impl Connection {
             self.flush_pending().await;
             self.out.clear();
         }
+        if !self.session.pushed.is_empty() {
+            let pushed = self.session.pushed.split();
+            self.out.extend_from_slice(&pushed);
+        }
         let admin = &mut self.session.admin;
         admin.skip = std::mem::take(&mut admin.skip_next);
         Ok(flow)

@@ -28,6 +28,7 @@ fn type_code(v: &Value) -> u32 {
         Value::Set(_) => 2,
         Value::ZSet(_) => 3,
         Value::Hash(_) => 4,
+        Value::Stream(_) => 6,
     }
 }
 
@@ -52,6 +53,13 @@ pub(super) fn object_digest(digest: &mut Digest, entry: &Entry) {
                 mix_digest(&mut ele, field);
                 mix_digest(&mut ele, value);
                 xor_digest(digest, &ele);
+            }
+        }
+        // Entries only, as Redis (consumer groups are not part of the digest).
+        Value::Stream(s) => {
+            for (id, fields) in &s.entries {
+                mix_digest(digest, format!("{}.{}", id.ms, id.seq).as_bytes());
+                fields.iter().for_each(|f| mix_digest(digest, f));
             }
         }
     }

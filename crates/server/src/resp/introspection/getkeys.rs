@@ -158,6 +158,7 @@ pub(crate) fn key_access(fullname: &str, argv: &[Bytes]) -> Vec<meridian_acl::Ke
     };
     keys_of(fullname, specs, argv)
         .into_iter()
+        .filter(|(_, flags)| !flags.iter().any(|f| f.eq_ignore_ascii_case("not_key")))
         .map(|(pos, flags)| {
             let has = |f: &str| flags.iter().any(|x| x.eq_ignore_ascii_case(f));
             meridian_acl::KeyRef {

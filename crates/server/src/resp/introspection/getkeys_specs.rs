@@ -1461,4 +1461,196 @@ pub(super) const SPECS: &[(&str, &[Spec])] = &[
             flags: &["RO"],
         }],
     ),
+    (
+        "xack",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "update"],
+        }],
+    ),
+    (
+        "xadd",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "update"],
+        }],
+    ),
+    (
+        "xautoclaim",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "delete"],
+        }],
+    ),
+    (
+        "xclaim",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "update"],
+        }],
+    ),
+    (
+        "xdel",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "delete"],
+        }],
+    ),
+    (
+        "xlen",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RO"],
+        }],
+    ),
+    (
+        "xpending",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "xrange",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "xread",
+        &[Spec {
+            begin: Begin::Keyword("STREAMS", 1),
+            find: Find::Range(-1, 1, 2),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "xreadgroup",
+        &[Spec {
+            begin: Begin::Keyword("STREAMS", 4),
+            find: Find::Range(-1, 1, 2),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "xrevrange",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "xsetid",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "update"],
+        }],
+    ),
+    (
+        "xtrim",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "delete"],
+        }],
+    ),
+    (
+        "spublish",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(0, 1, 0),
+            flags: &["not_key"],
+        }],
+    ),
+    (
+        "xgroup|create",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "insert"],
+        }],
+    ),
+    (
+        "xgroup|createconsumer",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "insert"],
+        }],
+    ),
+    (
+        "xgroup|delconsumer",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "delete"],
+        }],
+    ),
+    (
+        "xgroup|destroy",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "delete"],
+        }],
+    ),
+    (
+        "xgroup|setid",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RW", "update"],
+        }],
+    ),
+    (
+        "xinfo|consumers",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "xinfo|groups",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "xinfo|stream",
+        &[Spec {
+            begin: Begin::Index(2),
+            find: Find::Range(0, 1, 0),
+            flags: &["RO", "access"],
+        }],
+    ),
+    (
+        "ssubscribe",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(-1, 1, 0),
+            flags: &["not_key"],
+        }],
+    ),
+    (
+        "sunsubscribe",
+        &[Spec {
+            begin: Begin::Index(1),
+            find: Find::Range(-1, 1, 0),
+            flags: &["not_key"],
+        }],
+    ),
 ];

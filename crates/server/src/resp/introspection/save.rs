@@ -94,6 +94,18 @@ pub(super) fn bgsave(shared: &Arc<Shared>, argv: &[Bytes]) -> Reply {
         2 if argv[1].eq_ignore_ascii_case(b"schedule") => {}
         _ => return Reply::Error("ERR syntax error".into()),
     }
+    background_snapshot(shared);
+    Reply::Status("Background saving started".into())
+}
+
+/// BGREWRITEAOF: the Raft log is Meridian's append-only file, and a snapshot is what compacts
+/// it, so a rewrite is a snapshot built in the background.
+pub(super) fn bgrewriteaof(shared: &Arc<Shared>) -> Reply {
+    background_snapshot(shared);
+    Reply::Status("Background append only file rewriting started".into())
+}
+
+fn background_snapshot(shared: &Arc<Shared>) {
     let shared = shared.clone();
     let save = async move {
         match snapshot(&shared.group).await {
@@ -103,5 +115,4 @@ pub(super) fn bgsave(shared: &Arc<Shared>, argv: &[Bytes]) -> Reply {
     };
     // Inside the client's span, which names the node.
     tokio::spawn(save.instrument(info_span!("bgsave")));
-    Reply::Status("Background saving started".into())
 }
