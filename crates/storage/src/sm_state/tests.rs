@@ -64,6 +64,34 @@ fn expire_deletes_only_due_keys_and_logs_a_del_for_each() {
 }
 
 #[test]
+fn a_failed_write_that_expired_the_key_it_looked_up_is_logged_for_secondaries() {
+    let mut st = SmState::default();
+    with_ttl(&mut st, "gone", 500);
+    let lset = vec![
+        Bytes::from_static(b"LSET"),
+        Bytes::from_static(b"gone"),
+        Bytes::from_static(b"0"),
+        Bytes::from_static(b"v"),
+    ];
+    let batch = RegionRequest::Write(vec![WriteBatch {
+        db: 0,
+        commands: vec![lset.clone(), lset.clone()],
+        now_ms: 1_000,
+        seed: 1,
+        watched: vec![],
+    }]);
+    let mut fx = ApplyEffects::default();
+    let resp = st.apply_entry(&entry(3, batch), &mut fx);
+    let replies = &resp.results[0].replies;
+    assert!(replies.iter().all(Reply::is_error), "{replies:?}");
+    assert!(st.dbs.is_empty(), "the expired key was deleted");
+    // The first LSET deleted the key (logged); the second changed nothing (not logged).
+    assert_eq!(fx.ops.len(), 1);
+    assert_eq!(fx.ops[0].argv, lset);
+    assert_eq!(resp.seq, 1);
+}
+
+#[test]
 fn snapshot_encoding_round_trips_and_checks_its_version() {
     let mut st = SmState {
         seq: 42,

@@ -65,12 +65,15 @@ impl SmState {
             let (reply, wrote) = if is_acl(argv) {
                 self.acl_write(argv, fx)
             } else {
+                let keys_before = self.dbs.len();
                 let reply = fx.execute_write(&mut self.dbs, &mut db, argv, (batch.now_ms, seed));
                 let is_write = argv
                     .first()
                     .and_then(|name| meridian_keyspace::lookup(name))
                     .is_some_and(|d| d.is_write());
-                let wrote = is_write && !reply.is_error();
+                // A write that failed after deleting the expired keys it looked up changed the
+                // data all the same: it is logged, so a secondary replaying it deletes them too.
+                let wrote = is_write && (!reply.is_error() || self.dbs.len() < keys_before);
                 (reply, wrote)
             };
             if wrote {
