@@ -173,16 +173,23 @@ fn parse_claim(argv: &[Bytes], now: i64) -> Result<(Vec<StreamId>, ClaimOpts), R
     Ok((ids, o))
 }
 
-pub(super) fn xclaim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
-    let (key, group, consumer) = (&argv[1], &argv[2], &argv[3]);
-    let now = ctx.now_ms as i64;
+/// XCLAIM's and XAUTOCLAIM's first check: the stream and its group exist (NOGROUP otherwise).
+fn require_group(ctx: &WriteCtx<'_>, key: &Bytes, group: &Bytes) -> Result<(), Reply> {
     let exists = ctx
         .db
         .lookup::<Stream>(key, ctx.now_ms)?
         .is_some_and(|s| s.groups.contains_key(group));
-    if !exists {
-        return Err(no_group(key, group, ""));
+    if exists {
+        Ok(())
+    } else {
+        Err(no_group(key, group, ""))
     }
+}
+
+pub(super) fn xclaim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResult {
+    let (key, group, consumer) = (&argv[1], &argv[2], &argv[3]);
+    let now = ctx.now_ms as i64;
+    require_group(ctx, key, group)?;
     let min_idle = parse_i64(&argv[4])
         .ok_or_else(|| err(XCLAIM_MIN_IDLE))?
         .max(0);
@@ -266,13 +273,7 @@ pub(super) fn xautoclaim(ctx: &mut WriteCtx<'_>, argv: &[Bytes]) -> CommandResul
     let (min_idle, start, count, justid) = parse_autoclaim(argv)?;
     let (key, group, consumer) = (&argv[1], &argv[2], &argv[3]);
     let now = ctx.now_ms as i64;
-    let exists = ctx
-        .db
-        .lookup::<Stream>(key, ctx.now_ms)?
-        .is_some_and(|s| s.groups.contains_key(group));
-    if !exists {
-        return Err(no_group(key, group, ""));
-    }
+    require_group(ctx, key, group)?;
     let Some(s) = ctx.db.lookup_mut_unmarked::<Stream>(key, ctx.now_ms)? else {
         return Err(no_group(key, group, ""));
     };
